@@ -1,0 +1,49 @@
+"""Factories: each test builds the data it needs through the real services."""
+
+import itertools
+
+from yiban_core.accounts import services as account_services
+from yiban_core.accounts.models import School, User
+from yiban_core.actor import Actor
+from yiban_core.groups import services as group_services
+from yiban_core.groups.models import Group
+
+_seq = itertools.count(1)
+PASSWORD = "Xuexi-2026-ok"
+
+
+def make_school(name: str | None = None, kind: str = School.Kind.UNIVERSITY) -> School:
+    return School.objects.create(name=name or f"测试大学{next(_seq)}", kind=kind)
+
+
+def make_user(username: str | None = None, *, school: School | None = None,
+              role: str = User.Role.STUDENT, display_name: str = "") -> User:
+    username = username or f"user{next(_seq)}"
+    if role in (User.Role.STUDENT, User.Role.TEACHER):
+        return account_services.register_user(
+            username=username, password=PASSWORD, display_name=display_name or username,
+            school=school, role=role,
+        )
+    user = account_services.register_user(username=username, password=PASSWORD,
+                                          display_name=display_name or username, school=school)
+    user.role = role
+    user.save(update_fields=["role"])
+    return user
+
+
+def make_teacher(username: str | None = None, *, school: School | None = None) -> User:
+    return make_user(username, school=school or make_school(), role=User.Role.TEACHER)
+
+
+def actor_for(user: User) -> Actor:
+    return Actor.for_user(user)
+
+
+def make_class_group(teacher: User, name: str = "计算机科学与技术2023级1班", **kwargs) -> Group:
+    return group_services.create_group(actor=actor_for(teacher), name=name,
+                                       kind=Group.Kind.CLASS, **kwargs)
+
+
+def make_interest_group(owner: User, name: str = "摄影社", **kwargs) -> Group:
+    return group_services.create_group(actor=actor_for(owner), name=name,
+                                       kind=Group.Kind.INTEREST, **kwargs)

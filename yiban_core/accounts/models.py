@@ -1,0 +1,127 @@
+"""Users, schools, profiles and follows.
+
+A user belongs to at most one school. A school verifies a user by giving them a
+member number (学号 for students, 工号 for staff) unique within the school: the
+electronic student ID. Invariants live in database constraints.
+"""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class School(models.Model):
+    class Kind(models.TextChoices):
+        UNIVERSITY = "university", _("大学")
+        VOCATIONAL = "vocational", _("职业院校")
+        OTHER = "other", _("其他")
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    short_name = models.CharField(_("简称"), max_length=30, blank=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    city = models.CharField(_("城市"), max_length=50, blank=True)
+    administrators = models.ManyToManyField(
+        "accounts.User", related_name="administered_schools", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("学校")
+        verbose_name_plural = _("学校")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        STUDENT = "student", _("学生")
+        TEACHER = "teacher", _("教师")
+        STAFF = "staff", _("学校职员")
+        ADMIN = "admin", _("站点管理员")
+
+    display_name = models.CharField(_("昵称"), max_length=40)
+    role = models.CharField(_("身份"), max_length=20, choices=Role.choices, default=Role.STUDENT)
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    # 学号/工号, set only when the school has verified the user.
+    member_number = models.CharField(_("学号/工号"), max_length=32, null=True, blank=True)
+    verified_at = models.DateTimeField(_("认证时间"), null=True, blank=True)
+    follower_count = models.PositiveIntegerField(default=0)
+    following_count = models.PositiveIntegerField(default=0)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "member_number"],
+                condition=Q(member_number__isnull=False),
+                name="unique_member_number_per_school",
+            ),
+            models.CheckConstraint(
+                condition=Q(verified_at__isnull=True)
+                | Q(school__isnull=False, member_number__isnull=False),
+                name="verified_user_has_school_and_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def is_site_admin(self) -> bool:
+        return self.is_superuser or self.role == self.Role.ADMIN
+
+
+def avatar_path(profile: "Profile", filename: str) -> str:
+    return f"avatars/{profile.user_id}/{filename}"
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    avatar = models.ImageField(_("头像"), upload_to=avatar_path, blank=True)
+    bio = models.CharField(_("个人简介"), max_length=280, blank=True)
+    major = models.CharField(_("专业"), max_length=60, blank=True)
+    enrolment_year = models.PositiveSmallIntegerField(_("入学年份"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("个人资料")
+        verbose_name_plural = _("个人资料")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(enrolment_year__isnull=True)
+                | Q(enrolment_year__gte=1950, enrolment_year__lte=2100),
+                name="plausible_enrolment_year",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} 的资料"
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following_set")
+    followee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="follower_set")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("关注")
+        verbose_name_plural = _("关注")
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followee"], name="follow_once"),
+            models.CheckConstraint(condition=~Q(follower=F("followee")), name="no_self_follow"),
+        ]
+        indexes = [models.Index(fields=["followee", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.follower} → {self.followee}"

@@ -1,0 +1,218 @@
+"""Every write to accounts, schools and follows."""
+
+import re
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.files.images import get_image_dimensions
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from yiban_core.accounts.models import Follow, Profile, School, User
+from yiban_core.accounts.selectors import is_school_admin
+from yiban_core.actor import Actor
+from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from yiban_core.groups.services import join_school_group
+from yiban_core.notifications.models import Notification
+from yiban_core.notifications.services import notify
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,30}$")
+MEMBER_NUMBER_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
+ALLOWED_AVATAR_FORMATS = {"image/jpeg", "image/png", "image/webp", "image/gif"}
+SELF_SERVICE_ROLES = {User.Role.STUDENT, User.Role.TEACHER}
+
+
+def _clean_text(value: str, *, field: str, max_length: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise Invalid("不能为空", field=field)
+    if len(value) > max_length:
+        raise Invalid(f"不能超过 {max_length} 个字", field=field)
+    return value
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise Invalid(" ".join(error.messages), field="password") from None
+
+
+def register_user(
+    *, username: str, password: str, display_name: str = "", email: str = "",
+    school: School | None = None, role: str = User.Role.STUDENT,
+) -> User:
+    username = (username or "").strip()
+    if not USERNAME_RE.match(username):
+        raise Invalid("用户名为 3 到 30 个字母、数字或 _ . -", field="username")
+    if role not in SELF_SERVICE_ROLES:
+        raise Invalid("只能注册为学生或教师", field="role")
+    display_name = _clean_text(display_name or username, field="display_name", max_length=40)
+    email = _clean_text(email, field="email", max_length=254)
+    if email and "@" not in email:
+        raise Invalid("邮箱格式不正确", field="email")
+    user = User(username=username, display_name=display_name, email=email, school=school,
+                role=role)
+    _check_password(password, user)
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict("该用户名已被注册", field="username")
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+            Profile.objects.create(user=user)
+    except IntegrityError:
+        raise Conflict("该用户名已被注册", field="username") from None
+    return user
+
+
+def change_password(*, actor: Actor, old_password: str, new_password: str) -> None:
+    user = actor.require_user()
+    if actor.scopes is not None:
+        raise PermissionDenied("passwords can only be changed in the web UI")
+    if not user.check_password(old_password):
+        raise Invalid("原密码不正确", field="old_password")
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as error:
+        raise Invalid(" ".join(error.messages), field="new_password") from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+
+
+def update_profile(
+    *, actor: Actor, display_name: str | None = None, bio: str | None = None,
+    major: str | None = None, enrolment_year: int | None = None,
+    school: School | None | object = ..., avatar=None,
+) -> User:
+    """Change the caller's own profile. Arguments left out stay as they are."""
+    user = actor.require_user()
+    if actor.scopes is not None:
+        raise PermissionDenied("a profile is edited by its owner in the web UI")
+    profile = user.profile
+    if display_name is not None:
+        user.display_name = _clean_text(display_name, field="display_name", max_length=40,
+                                        required=True)
+    if bio is not None:
+        profile.bio = _clean_text(bio, field="bio", max_length=280)
+    if major is not None:
+        profile.major = _clean_text(major, field="major", max_length=60)
+    if enrolment_year is not None:
+        this_year = timezone.now().year
+        if not 1950 <= enrolment_year <= this_year + 1:
+            raise Invalid(f"入学年份应在 1950 到 {this_year + 1} 之间", field="enrolment_year")
+        profile.enrolment_year = enrolment_year
+    if school is not ...:
+        if user.is_verified and school != user.school:
+            raise Invalid("已认证的用户不能自行更换学校", field="school")
+        user.school = school
+    if avatar is not None:
+        _check_avatar(avatar)
+        profile.avatar.save(f"avatar-{user.pk}.{avatar.content_type.split('/')[-1]}",
+                            avatar, save=False)
+    with transaction.atomic():
+        user.save()
+        profile.save()
+    return user
+
+
+def _check_avatar(upload) -> None:
+    from django.conf import settings
+
+    if upload.size > settings.AVATAR_MAX_BYTES:
+        raise Invalid("头像不能超过 2 MB", field="avatar")
+    try:
+        from PIL import Image
+
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.verify()
+            mime = Image.MIME.get(image.format)
+        upload.seek(0)
+        width, height = get_image_dimensions(upload)
+    except Exception:
+        raise Invalid("头像必须是图片文件", field="avatar") from None
+    if mime not in ALLOWED_AVATAR_FORMATS or not width or width > 4096 or height > 4096:
+        raise Invalid("头像须为 JPEG、PNG、WebP 或 GIF，边长不超过 4096", field="avatar")
+    upload.content_type = mime
+    upload.seek(0)
+
+
+def follow(*, actor: Actor, username: str) -> Follow:
+    actor.require_scope("feed:write")
+    user = actor.require_user()
+    target = User.objects.filter(username=username, is_active=True).first()
+    if target is None:
+        raise NotFound("没有这个用户", field="username")
+    if target.pk == user.pk:
+        raise Invalid("不能关注自己", field="username")
+    try:
+        with transaction.atomic():
+            relation = Follow.objects.create(follower=user, followee=target)
+            User.objects.filter(pk=user.pk).update(following_count=F("following_count") + 1)
+            User.objects.filter(pk=target.pk).update(follower_count=F("follower_count") + 1)
+            notify(recipient_ids=[target.pk], kind=Notification.Kind.FOLLOWED, actor_id=user.pk,
+                   event_key=f"follow:{relation.pk}")
+    except IntegrityError:
+        raise Conflict("你已经关注了 TA", field="username") from None
+    return relation
+
+
+def unfollow(*, actor: Actor, username: str) -> None:
+    actor.require_scope("feed:write")
+    user = actor.require_user()
+    with transaction.atomic():
+        deleted, _ = Follow.objects.filter(follower=user, followee__username=username).delete()
+        if not deleted:
+            raise NotFound("你没有关注 TA", field="username")
+        User.objects.filter(pk=user.pk).update(following_count=F("following_count") - 1)
+        User.objects.filter(username=username).update(follower_count=F("follower_count") - 1)
+
+
+def verify_member(*, actor: Actor, school: School, username: str, member_number: str) -> User:
+    """A school administrator confirms that a user is a student or staff member of the school."""
+    if actor.school is not None:  # a school app, acting for its school only
+        if actor.school.pk != school.pk:
+            raise PermissionDenied("this app acts for another school")
+        actor.require_scope("school:roster")
+    elif not is_school_admin(actor.require_user(), school):
+        raise PermissionDenied("只有学校管理员可以认证成员")
+    member_number = (member_number or "").strip()
+    if not MEMBER_NUMBER_RE.match(member_number):
+        raise Invalid("学号/工号为 4 到 32 位字母、数字或 -", field="member_number")
+    target = User.objects.filter(username=username).first()
+    if target is None:
+        raise NotFound("没有这个用户", field="username")
+    if target.school_id not in (None, school.pk):
+        raise Invalid("该用户属于另一所学校", field="username")
+    try:
+        with transaction.atomic():
+            target.school = school
+            target.member_number = member_number
+            target.verified_at = timezone.now()
+            target.save(update_fields=["school", "member_number", "verified_at"])
+            join_school_group(user=target)
+            notify(recipient_ids=[target.pk], kind=Notification.Kind.VERIFIED,
+                   actor_id=actor.user_id, event_key=f"verified:{target.pk}:{member_number}")
+    except IntegrityError:
+        raise Conflict("该学号/工号已被本校其他用户使用", field="member_number") from None
+    return target
+
+
+def create_school(*, actor: Actor, name: str, kind: str, short_name: str = "",
+                  city: str = "") -> School:
+    if not actor.is_site_admin:
+        raise PermissionDenied("只有站点管理员可以添加学校")
+    name = _clean_text(name, field="name", max_length=100, required=True)
+    if kind not in School.Kind.values:
+        raise Invalid("学校类型不正确", field="kind")
+    try:
+        with transaction.atomic():
+            return School.objects.create(
+                name=name, kind=kind,
+                short_name=_clean_text(short_name, field="short_name", max_length=30),
+                city=_clean_text(city, field="city", max_length=50),
+            )
+    except IntegrityError:
+        raise Conflict("已有同名学校", field="name") from None

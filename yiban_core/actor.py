@@ -1,0 +1,74 @@
+"""Who acts, and through what.
+
+An actor is built once per request (web session, bearer token, websocket) and
+passed to every service and selector, which enforce the same rules for all:
+
+- a user with a web session: all the rights the user has (scopes is None);
+- a user through an OAuth token: the user's rights cut down to the token's scopes;
+- a school app with client credentials: acts for one school, no user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.functional import SimpleLazyObject
+
+from yiban_core.errors import NotAuthenticated, PermissionDenied
+
+if TYPE_CHECKING:
+    from yiban_core.accounts.models import School, User
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: User | None = None
+    school: School | None = None  # the school a school app acts for
+    scopes: frozenset[str] | None = None  # None: a web session, full rights
+
+    @classmethod
+    def for_user(cls, user) -> Actor:
+        if user is None or not user.is_authenticated:
+            return ANONYMOUS
+        return cls(user=user)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.pk if self.user is not None else None
+
+    @property
+    def is_site_admin(self) -> bool:
+        return self.user is not None and self.user.is_site_admin and self.scopes is None
+
+    def has_scope(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
+
+    def require_scope(self, scope: str) -> None:
+        if not self.has_scope(scope):
+            raise PermissionDenied(f"this token lacks the scope {scope}")
+
+    def require_user(self) -> User:
+        if self.user is None:
+            raise NotAuthenticated("please log in first")
+        if not self.user.is_active:
+            raise PermissionDenied("this account is disabled")
+        return self.user
+
+
+ANONYMOUS = Actor()
+
+
+class ActorMiddleware:
+    """Sets request.actor from the session user (bearer tokens come with the open platform)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.actor = SimpleLazyObject(lambda: Actor.for_user(request.user))
+        return self.get_response(request)

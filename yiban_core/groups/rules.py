@@ -1,0 +1,57 @@
+"""Who may do what in a group: the one place these rules are written.
+
+Services and selectors both ask here, so the web UI, GraphQL and plugins agree.
+"""
+
+from yiban_core.accounts.models import User
+from yiban_core.actor import Actor
+from yiban_core.errors import NotAuthenticated, PermissionDenied
+from yiban_core.groups.models import Group, Membership
+
+
+def membership(user: User | None, group: Group) -> Membership | None:
+    if user is None:
+        return None
+    return Membership.objects.filter(group=group, user=user).first()
+
+
+def is_member(user: User | None, group: Group) -> bool:
+    return user is not None and Membership.objects.filter(group=group, user=user).exists()
+
+
+def can_see_content(actor: Actor, group: Group) -> bool:
+    """Posts, members and resources of a private group are for its members only."""
+    if not actor.has_scope("groups:read"):
+        return False
+    if actor.school is not None and actor.user is None:  # a school app
+        return group.school_id == actor.school.pk
+    return not group.is_private or is_member(actor.user, group)
+
+
+def require_content_access(actor: Actor, group: Group) -> None:
+    if can_see_content(actor, group):
+        return
+    actor.require_scope("groups:read")
+    if actor.user is None and actor.school is None:
+        raise NotAuthenticated("这是私密群，请先登录")
+    raise PermissionDenied("这是私密群，只有成员可以查看")
+
+
+def require_manager(actor: Actor, group: Group) -> Membership | None:
+    """Owner or admin of the group (a site admin moderates any group)."""
+    actor.require_scope("groups:write")
+    user = actor.require_user()
+    member = membership(user, group)
+    if member is not None and member.is_manager:
+        return member
+    if actor.is_site_admin:
+        return member
+    raise PermissionDenied("只有群主或管理员可以这样做")
+
+
+def require_owner(actor: Actor, group: Group) -> Membership:
+    actor.require_scope("groups:write")
+    member = membership(actor.require_user(), group)
+    if member is None or member.role != Membership.Role.OWNER:
+        raise PermissionDenied("只有群主可以这样做")
+    return member

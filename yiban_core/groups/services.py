@@ -1,0 +1,416 @@
+"""Every write to groups and memberships.
+
+Each service checks permission, validates, and changes state in one
+transaction; member_count moves in the same transaction as the membership row.
+The group row is locked while members are added so a member cap holds under
+concurrent joins.
+"""
+
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from yiban_core.accounts.models import School, User
+from yiban_core.accounts.selectors import is_school_admin
+from yiban_core.actor import Actor
+from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Membership
+from yiban_core.groups.rules import membership, require_manager, require_owner
+from yiban_core.notifications.models import Notification
+from yiban_core.notifications.services import notify
+
+# No 0/O or 1/I/L: codes are read aloud in class and copied from a blackboard.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 8
+POLICIES_BY_KIND = {
+    Group.Kind.CLASS: {Group.JoinPolicy.CODE, Group.JoinPolicy.APPROVAL, Group.JoinPolicy.CLOSED},
+    Group.Kind.INTEREST: {Group.JoinPolicy.OPEN, Group.JoinPolicy.APPROVAL, Group.JoinPolicy.CLOSED},
+    Group.Kind.SCHOOL: {Group.JoinPolicy.OPEN},
+}
+STAFF_ROLES = {User.Role.TEACHER, User.Role.STAFF, User.Role.ADMIN}
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalize_join_code(code: str) -> str:
+    return "".join((code or "").split()).upper()
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("群名不能为空", field="name")
+    if len(name) > 60:
+        raise Invalid("群名不能超过 60 个字", field="name")
+    return name
+
+
+def _clean_description(description: str) -> str:
+    description = (description or "").strip()
+    if len(description) > 2000:
+        raise Invalid("简介不能超过 2000 个字", field="description")
+    return description
+
+
+def _check_cap(member_cap: int | None) -> None:
+    if member_cap is not None and not 1 <= member_cap <= 100_000:
+        raise Invalid("人数上限应在 1 到 100000 之间", field="member_cap")
+
+
+def create_group(
+    *, actor: Actor, name: str, kind: str, description: str = "", is_private: bool | None = None,
+    join_policy: str | None = None, member_cap: int | None = None, school: School | None = None,
+) -> Group:
+    actor.require_scope("groups:write")
+    user = actor.require_user()
+    name, description = _clean_name(name), _clean_description(description)
+    _check_cap(member_cap)
+    if kind == Group.Kind.CLASS:
+        if user.role not in STAFF_ROLES or user.school_id is None:
+            raise PermissionDenied("只有设置了学校的教师可以创建班级群")
+        school = user.school
+        is_private = True if is_private is None else is_private
+        join_policy = join_policy or Group.JoinPolicy.CODE
+    elif kind == Group.Kind.INTEREST:
+        is_private = bool(is_private)
+        join_policy = join_policy or Group.JoinPolicy.OPEN
+        if school is not None and school.pk != user.school_id:
+            raise Invalid("只能把兴趣群挂在自己的学校下", field="school")
+    elif kind == Group.Kind.SCHOOL:
+        if school is None or not is_school_admin(user, school):
+            raise PermissionDenied("只有学校管理员可以创建学校官方群")
+        is_private, join_policy = False, Group.JoinPolicy.OPEN
+    else:
+        raise Invalid("群类型不正确", field="kind")
+    if join_policy not in POLICIES_BY_KIND[kind]:
+        raise Invalid("这类群不能用这种加入方式", field="join_policy")
+    try:
+        with transaction.atomic():
+            group = Group.objects.create(
+                name=name, kind=kind, description=description, is_private=is_private,
+                join_policy=join_policy, member_cap=member_cap, school=school, owner=user,
+                member_count=1, join_code=new_join_code() if kind == Group.Kind.CLASS else None,
+            )
+            Membership.objects.create(group=group, user=user, role=Membership.Role.OWNER)
+    except IntegrityError:
+        raise Conflict("这所学校已经有官方群了", field="kind") from None
+    return group
+
+
+def update_group(
+    *, actor: Actor, group: Group, name: str | None = None, description: str | None = None,
+    is_private: bool | None = None, join_policy: str | None = None,
+    member_cap: int | None | object = ...,
+) -> Group:
+    require_manager(actor, group)
+    if name is not None:
+        group.name = _clean_name(name)
+    if description is not None:
+        group.description = _clean_description(description)
+    if is_private is not None:
+        if group.kind == Group.Kind.SCHOOL and is_private:
+            raise Invalid("学校官方群不能设为私密", field="is_private")
+        group.is_private = is_private
+    if join_policy is not None:
+        if join_policy not in POLICIES_BY_KIND[group.kind]:
+            raise Invalid("这类群不能用这种加入方式", field="join_policy")
+        group.join_policy = join_policy
+    if member_cap is not ...:
+        _check_cap(member_cap)
+        if member_cap is not None and member_cap < group.member_count:
+            raise Invalid(f"人数上限不能小于现有成员数 {group.member_count}", field="member_cap")
+        group.member_cap = member_cap
+    group.save()
+    return group
+
+
+def _add_member(group: Group, user: User, role: str = Membership.Role.MEMBER) -> Membership:
+    """Inside a transaction: lock the group, check bans and the cap, add the row."""
+    locked = Group.objects.select_for_update().get(pk=group.pk)
+    if Ban.objects.filter(group=group, user=user).exists():
+        raise PermissionDenied("你已被禁止加入这个群")
+    if Membership.objects.filter(group=group, user=user).exists():
+        raise Conflict("已经是群成员了")
+    if locked.member_cap is not None and locked.member_count >= locked.member_cap:
+        raise Conflict("群成员已满")
+    member = Membership.objects.create(group=group, user=user, role=role)
+    Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
+    group.member_count = locked.member_count + 1
+    return member
+
+
+def _remove_member(group: Group, member: Membership) -> None:
+    member.delete()
+    Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
+    group.member_count -= 1
+
+
+def _manager_ids(group: Group) -> list[int]:
+    return list(
+        group.memberships.filter(role__in=[Membership.Role.OWNER, Membership.Role.ADMIN])
+        .values_list("user_id", flat=True)
+    )
+
+
+def join_group(*, actor: Actor, group: Group) -> Membership:
+    """Join an open interest group, or one's own school's official group."""
+    actor.require_scope("groups:write")
+    user = actor.require_user()
+    if group.kind == Group.Kind.SCHOOL:
+        if not (user.is_verified and user.school_id == group.school_id):
+            raise PermissionDenied("学校官方群只对本校认证用户开放")
+    elif group.join_policy == Group.JoinPolicy.APPROVAL:
+        raise PermissionDenied("这个群需要审核，请提交入群申请")
+    elif group.join_policy == Group.JoinPolicy.CODE:
+        raise PermissionDenied("请用班级码加入这个群")
+    elif group.join_policy == Group.JoinPolicy.CLOSED:
+        raise PermissionDenied("这个群只能通过邀请加入")
+    with transaction.atomic():
+        return _add_member(group, user)
+
+
+def join_by_code(*, actor: Actor, code: str) -> Membership:
+    actor.require_scope("groups:write")
+    user = actor.require_user()
+    code = normalize_join_code(code)
+    group = Group.objects.filter(join_code=code).first() if code else None
+    if group is None or group.join_policy != Group.JoinPolicy.CODE:
+        raise Invalid("班级码不正确", field="code")
+    if user.school_id is not None and user.school_id != group.school_id:
+        raise PermissionDenied("这是另一所学校的班级")
+    with transaction.atomic():
+        return _add_member(group, user)
+
+
+def join_school_group(*, user: User) -> Membership | None:
+    """Called when a school verifies a user: they join the school's official group."""
+    group = Group.objects.filter(kind=Group.Kind.SCHOOL, school_id=user.school_id).first()
+    if group is None or Membership.objects.filter(group=group, user=user).exists():
+        return None
+    with transaction.atomic():
+        return _add_member(group, user)
+
+
+def request_to_join(*, actor: Actor, group: Group, message: str = "") -> JoinRequest:
+    actor.require_scope("groups:write")
+    user = actor.require_user()
+    message = (message or "").strip()
+    if len(message) > 200:
+        raise Invalid("申请理由不能超过 200 个字", field="message")
+    if group.join_policy != Group.JoinPolicy.APPROVAL:
+        raise Invalid("这个群不需要申请", field="group")
+    if Ban.objects.filter(group=group, user=user).exists():
+        raise PermissionDenied("你已被禁止加入这个群")
+    if Membership.objects.filter(group=group, user=user).exists():
+        raise Conflict("已经是群成员了")
+    try:
+        with transaction.atomic():
+            request = JoinRequest.objects.create(group=group, user=user, message=message)
+            notify(recipient_ids=_manager_ids(group), kind=Notification.Kind.JOIN_REQUESTED,
+                   actor_id=user.pk, group_id=group.pk, event_key=f"join-request:{request.pk}")
+    except IntegrityError:
+        raise Conflict("你已经提交过申请，请等待审核") from None
+    return request
+
+
+def _pending_request(request_id) -> JoinRequest:
+    request = (
+        JoinRequest.objects.select_related("group", "user")
+        .filter(pk=request_id, status=JoinRequest.Status.PENDING).first()
+    )
+    if request is None:
+        raise NotFound("没有这条待审核的申请", field="request")
+    return request
+
+
+def decide_request(*, actor: Actor, request_id, approve: bool) -> JoinRequest:
+    request = _pending_request(request_id)
+    require_manager(actor, request.group)
+    with transaction.atomic():
+        if approve:
+            _add_member(request.group, request.user)
+        request.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.REJECTED
+        request.decided_by = actor.user
+        request.decided_at = timezone.now()
+        request.save(update_fields=["status", "decided_by", "decided_at"])
+        notify(recipient_ids=[request.user_id],
+               kind=Notification.Kind.JOIN_APPROVED if approve else Notification.Kind.JOIN_REJECTED,
+               actor_id=actor.user_id, group_id=request.group_id,
+               event_key=f"join-decision:{request.pk}")
+    return request
+
+
+def cancel_request(*, actor: Actor, request_id) -> None:
+    request = _pending_request(request_id)
+    if request.user_id != actor.require_user().pk:
+        raise NotFound("没有这条待审核的申请", field="request")
+    request.status = JoinRequest.Status.CANCELLED
+    request.save(update_fields=["status"])
+
+
+def invite(*, actor: Actor, group: Group, username: str) -> Invitation:
+    require_manager(actor, group)
+    invitee = User.objects.filter(username=username, is_active=True).first()
+    if invitee is None:
+        raise NotFound("没有这个用户", field="username")
+    if Membership.objects.filter(group=group, user=invitee).exists():
+        raise Conflict("TA 已经是群成员了", field="username")
+    if Ban.objects.filter(group=group, user=invitee).exists():
+        raise Conflict("TA 已被本群封禁，请先解封", field="username")
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(group=group, invitee=invitee,
+                                                   inviter=actor.user)
+            notify(recipient_ids=[invitee.pk], kind=Notification.Kind.INVITED,
+                   actor_id=actor.user_id, group_id=group.pk,
+                   event_key=f"invitation:{invitation.pk}")
+    except IntegrityError:
+        raise Conflict("已经邀请过 TA 了", field="username") from None
+    return invitation
+
+
+def answer_invitation(*, actor: Actor, invitation_id, accept: bool) -> Invitation:
+    actor.require_scope("groups:write")
+    user = actor.require_user()
+    invitation = Invitation.objects.select_related("group").filter(
+        pk=invitation_id, invitee=user, status=Invitation.Status.PENDING
+    ).first()
+    if invitation is None:
+        raise NotFound("没有这条邀请", field="invitation")
+    with transaction.atomic():
+        if accept:
+            _add_member(invitation.group, user)
+        invitation.status = Invitation.Status.ACCEPTED if accept else Invitation.Status.DECLINED
+        invitation.save(update_fields=["status"])
+    return invitation
+
+
+def leave_group(*, actor: Actor, group: Group) -> None:
+    actor.require_scope("groups:write")
+    member = membership(actor.require_user(), group)
+    if member is None:
+        raise NotFound("你不是这个群的成员")
+    if member.role == Membership.Role.OWNER:
+        raise Invalid("群主要先转让群主才能退出")
+    with transaction.atomic():
+        _remove_member(group, member)
+
+
+def _target_member(group: Group, username: str) -> Membership:
+    member = group.memberships.select_related("user").filter(user__username=username).first()
+    if member is None:
+        raise NotFound("TA 不是这个群的成员", field="username")
+    return member
+
+
+def _require_outranks(manager: Membership | None, target: Membership) -> None:
+    if target.role == Membership.Role.OWNER:
+        raise PermissionDenied("不能移除群主")
+    if (
+        manager is not None and manager.role == Membership.Role.ADMIN
+        and target.role == Membership.Role.ADMIN
+    ):
+        raise PermissionDenied("管理员不能移除其他管理员")
+
+
+def remove_member(*, actor: Actor, group: Group, username: str) -> None:
+    manager = require_manager(actor, group)
+    target = _target_member(group, username)
+    _require_outranks(manager, target)
+    with transaction.atomic():
+        _remove_member(group, target)
+        notify(recipient_ids=[target.user_id], kind=Notification.Kind.REMOVED,
+               actor_id=actor.user_id, group_id=group.pk,
+               event_key=f"removed:{group.pk}:{target.user_id}:{target.joined_at.timestamp()}")
+
+
+def ban_member(*, actor: Actor, group: Group, username: str, reason: str = "") -> Ban:
+    manager = require_manager(actor, group)
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound("没有这个用户", field="username")
+    if user.pk == actor.user_id:
+        raise Invalid("不能封禁自己", field="username")
+    target = Membership.objects.filter(group=group, user=user).first()
+    if target is not None:
+        _require_outranks(manager, target)
+    if len(reason or "") > 200:
+        raise Invalid("理由不能超过 200 个字", field="reason")
+    try:
+        with transaction.atomic():
+            if target is not None:
+                _remove_member(group, target)
+            JoinRequest.objects.filter(group=group, user=user,
+                                       status=JoinRequest.Status.PENDING).update(
+                status=JoinRequest.Status.REJECTED, decided_by=actor.user,
+                decided_at=timezone.now())
+            return Ban.objects.create(group=group, user=user, banned_by=actor.user,
+                                      reason=(reason or "").strip())
+    except IntegrityError:
+        raise Conflict("TA 已经被封禁了", field="username") from None
+
+
+def unban_member(*, actor: Actor, group: Group, username: str) -> None:
+    require_manager(actor, group)
+    deleted, _ = Ban.objects.filter(group=group, user__username=username).delete()
+    if not deleted:
+        raise NotFound("TA 没有被封禁", field="username")
+
+
+def set_member_role(*, actor: Actor, group: Group, username: str, role: str) -> Membership:
+    require_owner(actor, group)
+    if role not in (Membership.Role.ADMIN, Membership.Role.MEMBER):
+        raise Invalid("只能设为管理员或成员（群主请用转让）", field="role")
+    target = _target_member(group, username)
+    if target.role == Membership.Role.OWNER:
+        raise Invalid("群主的身份只能通过转让改变", field="username")
+    target.role = role
+    target.save(update_fields=["role"])
+    return target
+
+
+def transfer_ownership(*, actor: Actor, group: Group, username: str) -> Group:
+    owner = require_owner(actor, group)
+    target = _target_member(group, username)
+    if target.pk == owner.pk:
+        raise Invalid("你已经是群主了", field="username")
+    if group.kind == Group.Kind.CLASS and target.user.role not in STAFF_ROLES:
+        raise Invalid("班级群只能转让给教师", field="username")
+    with transaction.atomic():
+        owner.role = Membership.Role.ADMIN
+        owner.save(update_fields=["role"])  # first: at most one owner at any moment
+        target.role = Membership.Role.OWNER
+        target.save(update_fields=["role"])
+        group.owner = target.user
+        group.save(update_fields=["owner"])
+        notify(recipient_ids=[target.user_id], kind=Notification.Kind.OWNERSHIP_TRANSFERRED,
+               actor_id=actor.user_id, group_id=group.pk,
+               event_key=f"owner:{group.pk}:{target.user_id}:{timezone.now().timestamp()}")
+    return group
+
+
+def regenerate_join_code(*, actor: Actor, group: Group) -> Group:
+    require_manager(actor, group)
+    if group.kind != Group.Kind.CLASS:
+        raise Invalid("只有班级群有班级码")
+    for _attempt in range(5):
+        group.join_code = new_join_code()
+        try:
+            with transaction.atomic():
+                group.save(update_fields=["join_code"])
+            return group
+        except IntegrityError:
+            continue
+    raise Conflict("生成班级码失败，请重试")
+
+
+def delete_group(*, actor: Actor, group: Group) -> None:
+    if not actor.is_site_admin:
+        require_owner(actor, group)
+    if group.kind == Group.Kind.SCHOOL and not actor.is_site_admin:
+        raise PermissionDenied("学校官方群只能由站点管理员删除")
+    group.delete()

@@ -1,0 +1,93 @@
+"""Keyset pagination with opaque, signed cursors.
+
+A page is read with `WHERE (ordering columns) after (the last row seen)`, never
+with OFFSET, so page 500 costs what page 1 costs and rows inserted meanwhile
+do not shift the pages. The selector owns the ordering (its queryset's
+order_by, ending with the primary key); a cursor holds that row's values,
+signed so a forged or mangled cursor is refused with a clear error.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core import signing
+from django.db.models import Q, QuerySet
+
+from yiban_core.errors import Invalid
+
+MAX_PAGE_SIZE = 100
+_SALT = "yiban.cursor"
+
+
+@dataclass
+class Page:
+    items: list
+    end_cursor: str | None
+    has_next: bool
+    start_cursor: str | None = None
+
+
+def _ordering(qs: QuerySet) -> list[tuple[str, bool]]:
+    """[(field, descending)], ending with the primary key so every row has a unique key."""
+    order = list(qs.query.order_by)
+    if not order or order[-1].lstrip("-") not in ("pk", "id"):
+        raise ValueError("a paginated queryset must be ordered, ending with pk")
+    return [(name.lstrip("-"), name.startswith("-")) for name in order]
+
+
+def _value_of(item: Any, field: str) -> Any:
+    value = getattr(item, "pk" if field == "id" else field)
+    if hasattr(value, "pk"):
+        value = value.pk
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    return value
+
+
+def encode_cursor(item: Any, ordering: list[tuple[str, bool]]) -> str:
+    return signing.dumps([_value_of(item, f) for f, _ in ordering], salt=_SALT, compress=True)
+
+
+def decode_cursor(cursor: str, size: int) -> list:
+    try:
+        values = signing.loads(cursor, salt=_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise Invalid("分页游标无效", field="after") from None
+    if not isinstance(values, list) or len(values) != size:
+        raise Invalid("分页游标无效", field="after")
+    return values
+
+
+def _after(ordering: list[tuple[str, bool]], values: list) -> Q:
+    """Rows strictly after `values` in the given ordering (row-value comparison, spelled out)."""
+    condition = Q()
+    for i, (field, descending) in enumerate(ordering):
+        step = Q(**{f"{field}__{'lt' if descending else 'gt'}": values[i]})
+        for j, (prior_field, _descending) in enumerate(ordering[:i]):
+            step &= Q(**{prior_field: values[j]})
+        condition |= step
+    return condition
+
+
+def clamp_page_size(first: int | None, default: int = 20) -> int:
+    if first is None:
+        return default
+    if first < 1:
+        raise Invalid("每页条数至少为 1", field="first")
+    return min(first, MAX_PAGE_SIZE)
+
+
+def paginate(qs: QuerySet, *, first: int | None = None, after: str | None = None) -> Page:
+    size = clamp_page_size(first)
+    ordering = _ordering(qs)
+    if after:
+        qs = qs.filter(_after(ordering, decode_cursor(after, len(ordering))))
+    rows = list(qs[: size + 1])
+    items = rows[:size]
+    return Page(
+        items=items,
+        has_next=len(rows) > size,
+        end_cursor=encode_cursor(items[-1], ordering) if items else None,
+        start_cursor=encode_cursor(items[0], ordering) if items else None,
+    )

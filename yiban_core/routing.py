@@ -1,0 +1,3 @@
+"""Websocket routes under /ws/. The consumers arrive with the realtime app."""
+
+websocket_urlpatterns: list = []
