@@ -48,7 +48,10 @@ class User(AbstractUser):
         School, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     # 学号/工号, set only when the school has verified the user.
-    member_number = models.CharField(_("学号/工号"), max_length=32, null=True, blank=True)
+    # NULL, not "", for the unverified: the per-school unique index skips NULLs.
+    member_number = models.CharField(  # noqa: DJ001
+        _("学号/工号"), max_length=32, null=True, blank=True
+    )
     verified_at = models.DateTimeField(_("认证时间"), null=True, blank=True)
     follower_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)

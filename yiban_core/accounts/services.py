@@ -16,6 +16,7 @@ from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.services import join_school_group
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
+from yiban_core.unchanged import UNCHANGED, Unchanged
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,30}$")
 MEMBER_NUMBER_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
@@ -84,7 +85,7 @@ def change_password(*, actor: Actor, old_password: str, new_password: str) -> No
 def update_profile(
     *, actor: Actor, display_name: str | None = None, bio: str | None = None,
     major: str | None = None, enrolment_year: int | None = None,
-    school: School | None | object = ..., avatar=None,
+    school: School | Unchanged | None = UNCHANGED, avatar=None,
 ) -> User:
     """Change the caller's own profile. Arguments left out stay as they are."""
     user = actor.require_user()
@@ -103,7 +104,7 @@ def update_profile(
         if not 1950 <= enrolment_year <= this_year + 1:
             raise Invalid(f"入学年份应在 1950 到 {this_year + 1} 之间", field="enrolment_year")
         profile.enrolment_year = enrolment_year
-    if school is not ...:
+    if school is not UNCHANGED:
         if user.is_verified and school != user.school:
             raise Invalid("已认证的用户不能自行更换学校", field="school")
         user.school = school

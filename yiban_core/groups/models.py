@@ -129,6 +129,9 @@ class JoinRequest(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} → {self.group} ({self.status})"
+
 
 class Invitation(models.Model):
     class Status(models.TextChoices):
@@ -157,6 +160,9 @@ class Invitation(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.inviter} 邀请 {self.invitee} → {self.group}"
+
 
 class Ban(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="bans")
@@ -171,3 +177,6 @@ class Ban(models.Model):
         verbose_name = _("封禁")
         verbose_name_plural = _("封禁")
         constraints = [models.UniqueConstraint(fields=["group", "user"], name="ban_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} 被禁于 {self.group}"

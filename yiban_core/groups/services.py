@@ -20,13 +20,16 @@ from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Member
 from yiban_core.groups.rules import membership, require_manager, require_owner
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
+from yiban_core.unchanged import UNCHANGED, Unchanged
 
 # No 0/O or 1/I/L: codes are read aloud in class and copied from a blackboard.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 8
 POLICIES_BY_KIND = {
     Group.Kind.CLASS: {Group.JoinPolicy.CODE, Group.JoinPolicy.APPROVAL, Group.JoinPolicy.CLOSED},
-    Group.Kind.INTEREST: {Group.JoinPolicy.OPEN, Group.JoinPolicy.APPROVAL, Group.JoinPolicy.CLOSED},
+    Group.Kind.INTEREST: {
+        Group.JoinPolicy.OPEN, Group.JoinPolicy.APPROVAL, Group.JoinPolicy.CLOSED,
+    },
     Group.Kind.SCHOOL: {Group.JoinPolicy.OPEN},
 }
 STAFF_ROLES = {User.Role.TEACHER, User.Role.STAFF, User.Role.ADMIN}
@@ -88,6 +91,8 @@ def create_group(
         raise Invalid("群类型不正确", field="kind")
     if join_policy not in POLICIES_BY_KIND[kind]:
         raise Invalid("这类群不能用这种加入方式", field="join_policy")
+    if kind == Group.Kind.SCHOOL and Group.objects.filter(kind=kind, school=school).exists():
+        raise Conflict("这所学校已经有官方群了", field="kind")
     try:
         with transaction.atomic():
             group = Group.objects.create(
@@ -96,15 +101,15 @@ def create_group(
                 member_count=1, join_code=new_join_code() if kind == Group.Kind.CLASS else None,
             )
             Membership.objects.create(group=group, user=user, role=Membership.Role.OWNER)
-    except IntegrityError:
-        raise Conflict("这所学校已经有官方群了", field="kind") from None
+    except IntegrityError:  # a concurrent official group, or a join code collision
+        raise Conflict("创建失败，请重试", field="kind") from None
     return group
 
 
 def update_group(
     *, actor: Actor, group: Group, name: str | None = None, description: str | None = None,
     is_private: bool | None = None, join_policy: str | None = None,
-    member_cap: int | None | object = ...,
+    member_cap: int | Unchanged | None = UNCHANGED,
 ) -> Group:
     require_manager(actor, group)
     if name is not None:
@@ -119,7 +124,7 @@ def update_group(
         if join_policy not in POLICIES_BY_KIND[group.kind]:
             raise Invalid("这类群不能用这种加入方式", field="join_policy")
         group.join_policy = join_policy
-    if member_cap is not ...:
+    if member_cap is not UNCHANGED:
         _check_cap(member_cap)
         if member_cap is not None and member_cap < group.member_count:
             raise Invalid(f"人数上限不能小于现有成员数 {group.member_count}", field="member_cap")
