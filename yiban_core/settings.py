@@ -7,6 +7,7 @@ ALLOWED_HOSTS.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -183,6 +184,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+if DEBUG:
+    # Static files come straight from the apps while developing; no collectstatic needed.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -77,6 +77,14 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    def save(self, *args, **kwargs):
+        # A site admin is a Django superuser: the admin site is theirs.
+        if self.is_superuser:
+            self.role = self.Role.ADMIN
+        if self.role == self.Role.ADMIN:
+            self.is_staff = self.is_superuser = True
+        super().save(*args, **kwargs)
+
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
