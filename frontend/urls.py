@@ -1,4 +1,44 @@
-from django.http import HttpResponse
+"""The URL map of the web UI."""
+
 from django.urls import path
 
-urlpatterns = [path("", lambda r: HttpResponse("ok"), name="home")]
+from frontend.views import accounts, groups, home
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    # accounts
+    path("register/", accounts.register, name="register"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    path("logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("settings/password/", accounts.change_password, name="change_password"),
+    path("settings/profile/", accounts.edit_profile, name="edit_profile"),
+    path("u/<str:username>/", accounts.profile, name="profile"),
+    path("u/<str:username>/follow/", accounts.follow, name="follow"),
+    path("u/<str:username>/unfollow/", accounts.unfollow, name="unfollow"),
+    path("u/<str:username>/followers/", accounts.follow_list, {"which": "followers"},
+         name="followers"),
+    path("u/<str:username>/following/", accounts.follow_list, {"which": "following"},
+         name="following"),
+    # groups
+    path("groups/", groups.group_list, name="group_list"),
+    path("groups/new/", groups.group_create, name="group_create"),
+    path("groups/join/", groups.join_by_code, name="join_by_code"),
+    path("groups/<int:pk>/", groups.group_detail, name="group_detail"),
+    path("groups/<int:pk>/members/", groups.group_members, name="group_members"),
+    path("groups/<int:pk>/join/", groups.group_join, name="group_join"),
+    path("groups/<int:pk>/request/", groups.group_request, name="group_request"),
+    path("groups/<int:pk>/leave/", groups.group_leave, name="group_leave"),
+    path("groups/<int:pk>/manage/", groups.group_manage, name="group_manage"),
+    path("groups/<int:pk>/manage/invite/", groups.invite, name="group_invite"),
+    path("groups/<int:pk>/manage/code/", groups.regenerate_code, name="group_regenerate_code"),
+    path("groups/<int:pk>/requests/<int:request_id>/", groups.decide_request,
+         name="group_decide_request"),
+    path("groups/<int:pk>/members/<str:username>/<slug:action>/", groups.member_action,
+         name="group_member_action"),
+    path("invitations/", groups.invitations, name="invitations"),
+    path("invitations/<int:invitation_id>/", groups.answer_invitation,
+         name="answer_invitation"),
+    # notifications
+    path("notifications/", home.notifications, name="notifications"),
+    path("notifications/read-all/", home.mark_all_read, name="notifications_read_all"),
+]

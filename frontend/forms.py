@@ -1,0 +1,177 @@
+"""Forms parse what a person typed; the services decide whether it is allowed and valid.
+
+Only checks that belong to the page itself live here (two password fields
+agree, a number is a number). Everything else is the service's job, and its
+DomainError lands on the field it names (frontend.errors.show_error).
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from yiban_core.accounts.models import School, User
+from yiban_core.groups.models import Group
+
+
+class SchoolChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: School) -> str:
+        return obj.name
+
+
+class RegisterForm(forms.Form):
+    username = forms.CharField(
+        label=_("用户名"), max_length=30,
+        help_text=_("3 到 30 个字母、数字或 _ . -，用于登录"),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    display_name = forms.CharField(label=_("昵称"), max_length=40, required=False,
+                                   help_text=_("大家看到的名字，不填则用用户名"))
+    password1 = forms.CharField(
+        label=_("密码"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("确认密码"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    role = forms.ChoiceField(
+        label=_("身份"),
+        choices=[(User.Role.STUDENT, User.Role.STUDENT.label),
+                 (User.Role.TEACHER, User.Role.TEACHER.label)],
+        initial=User.Role.STUDENT,
+    )
+    school = SchoolChoiceField(
+        label=_("学校"), queryset=School.objects.none(), required=False,
+        empty_label=_("暂不选择"),
+    )
+
+    def __init__(self, *args, schools=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if schools is not None:
+            self.fields["school"].queryset = schools
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and (
+            data["password1"] != data["password2"]
+        ):
+            self.add_error("password2", _("两次输入的密码不一致"))
+        return data
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label=_("原密码"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password1 = forms.CharField(
+        label=_("新密码"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("确认新密码"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password2") and (
+            data["new_password1"] != data["new_password2"]
+        ):
+            self.add_error("new_password2", _("两次输入的密码不一致"))
+        return data
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("昵称"), max_length=40)
+    avatar = forms.FileField(label=_("头像"), required=False,
+                             help_text=_("JPEG、PNG、WebP 或 GIF，不超过 2 MB"),
+                             widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+    bio = forms.CharField(label=_("个人简介"), required=False, max_length=280,
+                          widget=forms.Textarea(attrs={"rows": 3}))
+    school = SchoolChoiceField(label=_("学校"), queryset=School.objects.none(), required=False,
+                               empty_label=_("未设置"))
+    major = forms.CharField(label=_("专业"), required=False, max_length=60)
+    enrolment_year = forms.IntegerField(label=_("入学年份"), required=False)
+
+    def __init__(self, *args, schools=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if schools is not None:
+            self.fields["school"].queryset = schools
+        # The widget offers "clear"; avatars are replaced, not cleared, here.
+        self.fields["avatar"].widget = forms.FileInput(attrs={"accept": "image/*"})
+
+
+TRI_STATE = [("", _("默认（班级群私密，兴趣群公开）")), ("public", _("公开")),
+             ("private", _("私密"))]
+
+
+def _policy_choices(blank_label):
+    return [("", blank_label), *Group.JoinPolicy.choices]
+
+
+class GroupCreateForm(forms.Form):
+    name = forms.CharField(label=_("群名"), max_length=60)
+    kind = forms.ChoiceField(
+        label=_("类型"),
+        choices=[(Group.Kind.INTEREST, Group.Kind.INTEREST.label),
+                 (Group.Kind.CLASS, Group.Kind.CLASS.label)],
+        help_text=_("班级群只能由设置了学校的教师创建，成员凭班级码加入"),
+    )
+    description = forms.CharField(label=_("简介"), required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+    visibility = forms.ChoiceField(label=_("可见性"), choices=TRI_STATE, required=False)
+    join_policy = forms.ChoiceField(label=_("加入方式"), required=False,
+                                    choices=_policy_choices(_("默认（班级群凭班级码，兴趣群自由加入）")))
+    member_cap = forms.IntegerField(label=_("人数上限"), required=False,
+                                    help_text=_("不填则不限"))
+    at_my_school = forms.BooleanField(label=_("挂在我的学校下"), required=False)
+
+    def is_private(self) -> bool | None:
+        return {"public": False, "private": True}.get(self.cleaned_data.get("visibility") or "")
+
+
+class GroupSettingsForm(forms.Form):
+    name = forms.CharField(label=_("群名"), max_length=60)
+    description = forms.CharField(label=_("简介"), required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+    is_private = forms.BooleanField(label=_("私密群（成员和内容只有成员能看到）"), required=False)
+    join_policy = forms.ChoiceField(label=_("加入方式"), choices=Group.JoinPolicy.choices)
+    member_cap = forms.IntegerField(label=_("人数上限"), required=False,
+                                    help_text=_("不填则不限"))
+
+    def __init__(self, *args, policies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if policies is not None:
+            self.fields["join_policy"].choices = [
+                (value, label) for value, label in Group.JoinPolicy.choices if value in policies
+            ]
+
+
+class JoinCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("班级码"), max_length=20,
+        help_text=_("老师给出的 8 位班级码，不区分大小写"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
+                                      "spellcheck": "false", "autofocus": True}),
+    )
+
+
+class JoinRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("申请理由"), required=False, max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("可选，例如：我是本班同学")}),
+    )
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=30)
+
+
+class BanForm(forms.Form):
+    reason = forms.CharField(label=_("理由"), required=False, max_length=200)
+
+
+class GroupSearchForm(forms.Form):
+    q = forms.CharField(label=_("搜索群名"), required=False, max_length=60)
+    kind = forms.ChoiceField(label=_("类型"), required=False,
+                             choices=[("", _("全部类型")), *Group.Kind.choices])

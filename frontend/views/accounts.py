@@ -1,0 +1,135 @@
+"""Register, log in and out, password, profiles, follows and follower lists."""
+
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from frontend.errors import domain_errors, perform, show_error
+from frontend.forms import PasswordChangeForm, ProfileForm, RegisterForm
+from yiban_core.accounts import selectors, services
+from yiban_core.errors import DomainError
+from yiban_core.pagination import paginate
+
+PAGE_SIZE = 20
+
+
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    schools = selectors.schools(actor=request.actor)
+    form = RegisterForm(request.POST or None, schools=schools)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.register_user(
+                username=data["username"], password=data["password1"],
+                display_name=data["display_name"], school=data["school"], role=data["role"],
+            )
+        except DomainError as error:
+            show_error(request, error, form, field_map={"password": "password1"})
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("注册成功，欢迎加入！"))
+            return redirect("home")
+    return render(request, "frontend/accounts/register.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "frontend/accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django 5): a link cannot log anyone out."""
+
+
+@login_required
+def change_password(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_password(
+                actor=request.actor, old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except DomainError as error:
+            show_error(request, error, form, field_map={"new_password": "new_password1"})
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("密码已修改"))
+            return redirect("profile", username=request.user.username)
+    return render(request, "frontend/accounts/password.html", {"form": form})
+
+
+@domain_errors
+def profile(request, username):
+    person = selectors.get_user(actor=request.actor, username=username)
+    return render(request, "frontend/accounts/profile.html", {
+        "person": person,
+        "is_me": request.user.is_authenticated and request.user.pk == person.pk,
+        "is_following": selectors.is_following(actor=request.actor, user=person),
+        "show_member_number": selectors.can_see_member_number(actor=request.actor, user=person),
+    })
+
+
+@login_required
+def edit_profile(request):
+    user = request.user
+    schools = selectors.schools(actor=request.actor)
+    initial = {
+        "display_name": user.display_name, "bio": user.profile.bio, "school": user.school,
+        "major": user.profile.major, "enrolment_year": user.profile.enrolment_year,
+    }
+    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial,
+                       schools=schools)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_profile(
+                actor=request.actor, display_name=data["display_name"], bio=data["bio"],
+                major=data["major"], enrolment_year=data["enrolment_year"],
+                school=data["school"], avatar=data["avatar"] or None,
+            )
+        except DomainError as error:
+            # The service may have touched the in-memory user before refusing;
+            # what the page shows must be what is stored.
+            user.refresh_from_db()
+            show_error(request, error, form)
+        else:
+            messages.success(request, _("资料已保存"))
+            return redirect("profile", username=user.username)
+    return render(request, "frontend/accounts/edit_profile.html", {"form": form})
+
+
+@require_POST
+@login_required
+def follow(request, username):
+    return perform(
+        request, lambda: services.follow(actor=request.actor, username=username),
+        success=_("已关注"), next_url=reverse("profile", args=[username]),
+    )
+
+
+@require_POST
+@login_required
+def unfollow(request, username):
+    return perform(
+        request, lambda: services.unfollow(actor=request.actor, username=username),
+        success=_("已取消关注"), next_url=reverse("profile", args=[username]),
+    )
+
+
+@domain_errors
+def follow_list(request, username, which):
+    person = selectors.get_user(actor=request.actor, username=username)
+    select = selectors.followers if which == "followers" else selectors.following
+    page = paginate(select(actor=request.actor, user=person), first=PAGE_SIZE,
+                    after=request.GET.get("after"))
+    return render(request, "frontend/accounts/follow_list.html", {
+        "person": person, "which": which, "page": page,
+    })

@@ -1,0 +1,286 @@
+"""Group pages: list and search, create, detail, members, join, manage, invitations.
+
+Who may see or do what is decided by yiban_core.groups (rules, selectors,
+services); these views only ask and show. Buttons are hidden when they could
+not work, but the service is what refuses.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from frontend.errors import domain_errors, perform, show_error
+from frontend.forms import (
+    BanForm,
+    GroupCreateForm,
+    GroupSearchForm,
+    GroupSettingsForm,
+    InviteForm,
+    JoinCodeForm,
+    JoinRequestForm,
+)
+from yiban_core.errors import DomainError
+from yiban_core.groups import rules, selectors, services
+from yiban_core.groups.models import Group, Membership
+from yiban_core.pagination import paginate
+
+PAGE_SIZE = 20
+
+
+@domain_errors
+def group_list(request):
+    form = GroupSearchForm(request.GET or None)
+    query, kind = "", ""
+    if form.is_valid():
+        query, kind = form.cleaned_data["q"], form.cleaned_data["kind"]
+    qs = selectors.groups(actor=request.actor, query=query, kind=kind or None)
+    page = paginate(qs, first=PAGE_SIZE, after=request.GET.get("after"))
+    more = None
+    if page.has_next:
+        more = "?" + urlencode({k: v for k, v in
+                                {"q": query, "kind": kind, "after": page.end_cursor}.items() if v})
+    return render(request, "frontend/groups/list.html", {
+        "form": form if form.is_bound else GroupSearchForm(), "page": page, "more": more,
+        "query": query,
+    })
+
+
+@login_required
+def group_create(request):
+    form = GroupCreateForm(request.POST or None)
+    if not request.user.school_id:
+        form.fields.pop("at_my_school")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            group = services.create_group(
+                actor=request.actor, name=data["name"], kind=data["kind"],
+                description=data["description"], is_private=form.is_private(),
+                join_policy=data["join_policy"] or None, member_cap=data["member_cap"],
+                school=request.user.school if data.get("at_my_school") else None,
+            )
+        except DomainError as error:
+            show_error(request, error, form)
+        else:
+            messages.success(request, _("群已创建"))
+            return redirect("group_detail", pk=group.pk)
+    return render(request, "frontend/groups/create.html", {"form": form})
+
+
+def _group_context(request, group: Group) -> dict:
+    me = selectors.viewer_membership(actor=request.actor, group=group)
+    return {
+        "group": group,
+        "me": me,
+        "is_manager": me is not None and me.is_manager,
+        "is_owner": me is not None and me.role == Membership.Role.OWNER,
+        "can_see_content": rules.can_see_content(request.actor, group),
+    }
+
+
+@domain_errors
+def group_detail(request, pk):
+    group = selectors.get_group(actor=request.actor, pk=pk)
+    context = _group_context(request, group)
+    context.update({
+        "show_join_code": selectors.can_see_join_code(actor=request.actor, group=group),
+        "has_pending_request": selectors.has_pending_request(actor=request.actor, group=group),
+        "request_form": JoinRequestForm(),
+    })
+    return render(request, "frontend/groups/detail.html", context)
+
+
+@domain_errors
+def group_members(request, pk):
+    group = selectors.get_group(actor=request.actor, pk=pk)
+    members = selectors.members(actor=request.actor, group=group)
+    page = paginate(members, first=50, after=request.GET.get("after"))
+    context = _group_context(request, group)
+    context.update({"page": page, "ban_form": BanForm()})
+    return render(request, "frontend/groups/members.html", context)
+
+
+@require_POST
+@login_required
+@domain_errors
+def group_join(request, pk):
+    group = selectors.get_group(actor=request.actor, pk=pk)
+    return perform(request, lambda: services.join_group(actor=request.actor, group=group),
+                   success=_("已加入群"), next_url=reverse("group_detail", args=[group.pk]))
+
+
+@require_POST
+@login_required
+@domain_errors
+def group_request(request, pk):
+    group = selectors.get_group(actor=request.actor, pk=pk)
+    form = JoinRequestForm(request.POST)
+    message = form.cleaned_data["message"] if form.is_valid() else request.POST.get("message", "")
+    return perform(
+        request,
+        lambda: services.request_to_join(actor=request.actor, group=group, message=message),
+        success=_("申请已提交，请等待群主或管理员审核"),
+        next_url=reverse("group_detail", args=[group.pk]),
+    )
+
+
+@require_POST
+@login_required
+@domain_errors
+def group_leave(request, pk):
+    group = selectors.get_group(actor=request.actor, pk=pk)
+    return perform(request, lambda: services.leave_group(actor=request.actor, group=group),
+                   success=_("已退出群"), next_url=reverse("group_detail", args=[group.pk]))
+
+
+def join_by_code(request):
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    form = JoinCodeForm(request.POST or request.GET or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.join_by_code(actor=request.actor,
+                                               code=form.cleaned_data["code"])
+        except DomainError as error:
+            show_error(request, error, form)
+        else:
+            messages.success(request, _("已加入 %(name)s") % {"name": membership.group.name})
+            return redirect("group_detail", pk=membership.group_id)
+    elif request.method == "GET":
+        form = JoinCodeForm(initial={"code": request.GET.get("code", "")})
+    return render(request, "frontend/groups/join_code.html", {"form": form})
+
+
+MEMBER_ACTIONS = {
+    "remove": (lambda actor, group, username, request: services.remove_member(
+        actor=actor, group=group, username=username), gettext_lazy("已移出群")),
+    "ban": (lambda actor, group, username, request: services.ban_member(
+        actor=actor, group=group, username=username,
+        reason=request.POST.get("reason", "")), gettext_lazy("已封禁")),
+    "promote": (lambda actor, group, username, request: services.set_member_role(
+        actor=actor, group=group, username=username, role=Membership.Role.ADMIN),
+        gettext_lazy("已设为管理员")),
+    "demote": (lambda actor, group, username, request: services.set_member_role(
+        actor=actor, group=group, username=username, role=Membership.Role.MEMBER),
+        gettext_lazy("已取消管理员")),
+    "transfer": (lambda actor, group, username, request: services.transfer_ownership(
+        actor=actor, group=group, username=username), gettext_lazy("群主已转让")),
+    "unban": (lambda actor, group, username, request: services.unban_member(
+        actor=actor, group=group, username=username), gettext_lazy("已解除封禁")),
+}
+
+
+@require_POST
+@login_required
+@domain_errors
+def member_action(request, pk, username, action):
+    group = selectors.get_group(actor=request.actor, pk=pk)
+    if action not in MEMBER_ACTIONS:
+        return redirect("group_members", pk=group.pk)
+    run, done = MEMBER_ACTIONS[action]
+    next_url = request.POST.get("next") or reverse("group_members", args=[group.pk])
+    if not next_url.startswith("/") or next_url.startswith("//"):
+        next_url = reverse("group_members", args=[group.pk])
+    return perform(request, lambda: run(request.actor, group, username, request),
+                   success=str(done), next_url=next_url)
+
+
+@login_required
+@domain_errors
+def group_manage(request, pk):
+    group = selectors.get_group(actor=request.actor, pk=pk)
+    # Both selectors refuse anyone who is not a manager: nothing below runs for them.
+    pending = selectors.pending_requests(actor=request.actor, group=group)
+    bans = selectors.bans(actor=request.actor, group=group)
+    policies = services.POLICIES_BY_KIND[group.kind]
+    initial = {"name": group.name, "description": group.description,
+               "is_private": group.is_private, "join_policy": group.join_policy,
+               "member_cap": group.member_cap}
+    form = GroupSettingsForm(request.POST or None, initial=initial, policies=policies)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_group(
+                actor=request.actor, group=group, name=data["name"],
+                description=data["description"], is_private=data["is_private"],
+                join_policy=data["join_policy"], member_cap=data["member_cap"],
+            )
+        except DomainError as error:
+            # The service may have changed the in-memory group before refusing.
+            group.refresh_from_db()
+            show_error(request, error, form)
+        else:
+            messages.success(request, _("设置已保存"))
+            return redirect("group_manage", pk=group.pk)
+    context = _group_context(request, group)
+    context.update({
+        "form": form, "pending": pending, "bans": bans, "invite_form": InviteForm(),
+        "show_join_code": selectors.can_see_join_code(actor=request.actor, group=group),
+    })
+    return render(request, "frontend/groups/manage.html", context)
+
+
+@require_POST
+@login_required
+@domain_errors
+def decide_request(request, pk, request_id):
+    group = selectors.get_group(actor=request.actor, pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    return perform(
+        request,
+        lambda: services.decide_request(actor=request.actor, request_id=request_id,
+                                        approve=approve),
+        success=_("已通过申请") if approve else _("已拒绝申请"),
+        next_url=reverse("group_manage", args=[group.pk]),
+    )
+
+
+@require_POST
+@login_required
+@domain_errors
+def invite(request, pk):
+    group = selectors.get_group(actor=request.actor, pk=pk)
+    username = (request.POST.get("username") or "").strip()
+    return perform(
+        request, lambda: services.invite(actor=request.actor, group=group, username=username),
+        success=_("邀请已发出"), next_url=reverse("group_manage", args=[group.pk]),
+    )
+
+
+@require_POST
+@login_required
+@domain_errors
+def regenerate_code(request, pk):
+    group = selectors.get_group(actor=request.actor, pk=pk)
+    return perform(
+        request, lambda: services.regenerate_join_code(actor=request.actor, group=group),
+        success=_("已生成新的班级码，旧码失效"), next_url=reverse("group_manage", args=[group.pk]),
+    )
+
+
+@login_required
+@domain_errors
+def invitations(request):
+    return render(request, "frontend/groups/invitations.html", {
+        "invitations": selectors.my_invitations(actor=request.actor),
+    })
+
+
+@require_POST
+@login_required
+def answer_invitation(request, invitation_id):
+    accept = request.POST.get("decision") == "accept"
+    return perform(
+        request,
+        lambda: services.answer_invitation(actor=request.actor, invitation_id=invitation_id,
+                                           accept=accept),
+        success=_("已加入群") if accept else _("已拒绝邀请"), next_url=reverse("invitations"),
+    )
