@@ -47,3 +47,15 @@ def test_page_size_is_capped_and_must_be_positive():
     assert len(paginate(User.objects.order_by("pk"), first=1000).items) == MAX_PAGE_SIZE
     with pytest.raises(Invalid):
         paginate(User.objects.order_by("pk"), first=0)
+
+
+def test_a_cursor_only_opens_the_list_it_came_from():
+    owner = make_user()
+    make_interest_group(owner, name="甲")
+    make_interest_group(owner, name="乙")
+    groups_page = paginate(Group.objects.order_by("-member_count", "-pk"), first=1)
+    with pytest.raises(Invalid):
+        paginate(User.objects.order_by("-date_joined", "-pk"), first=1,
+                 after=groups_page.end_cursor)
+    with pytest.raises(Invalid):
+        paginate(Group.objects.order_by("name", "pk"), first=1, after=groups_page.end_cursor)

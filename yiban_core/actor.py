@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 
 from yiban_core.errors import NotAuthenticated, PermissionDenied
 
@@ -50,13 +51,13 @@ class Actor:
 
     def require_scope(self, scope: str) -> None:
         if not self.has_scope(scope):
-            raise PermissionDenied(f"this token lacks the scope {scope}")
+            raise PermissionDenied(_("此令牌缺少权限范围 %(scope)s") % {"scope": scope})
 
     def require_user(self) -> User:
         if self.user is None:
-            raise NotAuthenticated("please log in first")
+            raise NotAuthenticated(_("请先登录"))
         if not self.user.is_active:
-            raise PermissionDenied("this account is disabled")
+            raise PermissionDenied(_("该账号已停用"))
         return self.user
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core import signing
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from yiban_core.errors import Invalid
 
@@ -45,17 +46,27 @@ def _value_of(item: Any, field: str) -> Any:
     return value
 
 
-def encode_cursor(item: Any, ordering: list[tuple[str, bool]]) -> str:
-    return signing.dumps([_value_of(item, f) for f, _ in ordering], salt=_SALT, compress=True)
+def _salt(qs: QuerySet, ordering: list[tuple[str, bool]]) -> str:
+    # A cursor only opens the list it came from: a groups cursor on the
+    # schools list would compare a count with a name.
+    key = ",".join(("-" if desc else "") + field for field, desc in ordering)
+    return f"{_SALT}:{qs.model._meta.label}:{key}"
 
 
-def decode_cursor(cursor: str, size: int) -> list:
+def encode_cursor(qs: QuerySet, item: Any) -> str:
+    ordering = _ordering(qs)
+    return signing.dumps([_value_of(item, f) for f, _desc in ordering], salt=_salt(qs, ordering),
+                         compress=True)
+
+
+def decode_cursor(qs: QuerySet, cursor: str) -> list:
+    ordering = _ordering(qs)
     try:
-        values = signing.loads(cursor, salt=_SALT)
+        values = signing.loads(cursor, salt=_salt(qs, ordering))
     except (signing.BadSignature, ValueError, TypeError):
-        raise Invalid("分页游标无效", field="after") from None
-    if not isinstance(values, list) or len(values) != size:
-        raise Invalid("分页游标无效", field="after")
+        raise Invalid(_("分页游标无效"), field="after") from None
+    if not isinstance(values, list) or len(values) != len(ordering):
+        raise Invalid(_("分页游标无效"), field="after")
     return values
 
 
@@ -74,20 +85,20 @@ def clamp_page_size(first: int | None, default: int = 20) -> int:
     if first is None:
         return default
     if first < 1:
-        raise Invalid("每页条数至少为 1", field="first")
+        raise Invalid(_("每页条数至少为 1"), field="first")
     return min(first, MAX_PAGE_SIZE)
 
 
 def paginate(qs: QuerySet, *, first: int | None = None, after: str | None = None) -> Page:
     size = clamp_page_size(first)
-    ordering = _ordering(qs)
+    ordered = qs
     if after:
-        qs = qs.filter(_after(ordering, decode_cursor(after, len(ordering))))
+        qs = qs.filter(_after(_ordering(qs), decode_cursor(qs, after)))
     rows = list(qs[: size + 1])
     items = rows[:size]
     return Page(
         items=items,
         has_next=len(rows) > size,
-        end_cursor=encode_cursor(items[-1], ordering) if items else None,
-        start_cursor=encode_cursor(items[0], ordering) if items else None,
+        end_cursor=encode_cursor(ordered, items[-1]) if items else None,
+        start_cursor=encode_cursor(ordered, items[0]) if items else None,
     )

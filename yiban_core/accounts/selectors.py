@@ -1,6 +1,7 @@
 """Every read of users, schools and follows. Profiles are public; member numbers are not."""
 
 from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
 
 from yiban_core.accounts.models import Follow, School, User
 from yiban_core.actor import Actor
@@ -21,7 +22,7 @@ def users(*, actor: Actor) -> QuerySet[User]:
 def get_user(*, actor: Actor, username: str) -> User:
     user = users(actor=actor).filter(username=username).first()
     if user is None:
-        raise NotFound("没有这个用户", field="username")
+        raise NotFound(_("没有这个用户"), field="username")
     return user
 
 
@@ -55,11 +56,11 @@ def is_following(*, actor: Actor, user: User) -> bool:
 
 
 def schools(*, actor: Actor) -> QuerySet[School]:
-    return School.objects.order_by("name")
+    return School.objects.order_by("name", "pk")
 
 
 def get_school(*, actor: Actor, pk) -> School:
     school = School.objects.filter(pk=pk).first()
     if school is None:
-        raise NotFound("没有这所学校", field="school")
+        raise NotFound(_("没有这所学校"), field="school")
     return school

@@ -8,6 +8,7 @@ from django.core.files.images import get_image_dimensions
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiban_core.accounts.models import Follow, Profile, School, User
 from yiban_core.accounts.selectors import is_school_admin
@@ -27,9 +28,9 @@ SELF_SERVICE_ROLES = {User.Role.STUDENT, User.Role.TEACHER}
 def _clean_text(value: str, *, field: str, max_length: int, required: bool = False) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise Invalid("不能为空", field=field)
+        raise Invalid(_("不能为空"), field=field)
     if len(value) > max_length:
-        raise Invalid(f"不能超过 {max_length} 个字", field=field)
+        raise Invalid(_("不能超过 %(n)d 个字") % {"n": max_length}, field=field)
     return value
 
 
@@ -46,34 +47,34 @@ def register_user(
 ) -> User:
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
-        raise Invalid("用户名为 3 到 30 个字母、数字或 _ . -", field="username")
+        raise Invalid(_("用户名为 3 到 30 个字母、数字或 _ . -"), field="username")
     if role not in SELF_SERVICE_ROLES:
-        raise Invalid("只能注册为学生或教师", field="role")
+        raise Invalid(_("只能注册为学生或教师"), field="role")
     display_name = _clean_text(display_name or username, field="display_name", max_length=40)
     email = _clean_text(email, field="email", max_length=254)
     if email and "@" not in email:
-        raise Invalid("邮箱格式不正确", field="email")
+        raise Invalid(_("邮箱格式不正确"), field="email")
     user = User(username=username, display_name=display_name, email=email, school=school,
                 role=role)
     _check_password(password, user)
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict("该用户名已被注册", field="username")
+        raise Conflict(_("该用户名已被注册"), field="username")
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
             Profile.objects.create(user=user)
     except IntegrityError:
-        raise Conflict("该用户名已被注册", field="username") from None
+        raise Conflict(_("该用户名已被注册"), field="username") from None
     return user
 
 
 def change_password(*, actor: Actor, old_password: str, new_password: str) -> None:
     user = actor.require_user()
     if actor.scopes is not None:
-        raise PermissionDenied("passwords can only be changed in the web UI")
+        raise PermissionDenied(_("密码只能在网页上修改"))
     if not user.check_password(old_password):
-        raise Invalid("原密码不正确", field="old_password")
+        raise Invalid(_("原密码不正确"), field="old_password")
     try:
         password_validation.validate_password(new_password, user)
     except ValidationError as error:
@@ -90,7 +91,7 @@ def update_profile(
     """Change the caller's own profile. Arguments left out stay as they are."""
     user = actor.require_user()
     if actor.scopes is not None:
-        raise PermissionDenied("a profile is edited by its owner in the web UI")
+        raise PermissionDenied(_("个人资料只能由本人在网页上修改"))
     profile = user.profile
     if display_name is not None:
         user.display_name = _clean_text(display_name, field="display_name", max_length=40,
@@ -102,11 +103,12 @@ def update_profile(
     if enrolment_year is not None:
         this_year = timezone.now().year
         if not 1950 <= enrolment_year <= this_year + 1:
-            raise Invalid(f"入学年份应在 1950 到 {this_year + 1} 之间", field="enrolment_year")
+            raise Invalid(_("入学年份应在 1950 到 %(last)d 之间") % {"last": this_year + 1},
+                          field="enrolment_year")
         profile.enrolment_year = enrolment_year
     if school is not UNCHANGED:
         if user.is_verified and school != user.school:
-            raise Invalid("已认证的用户不能自行更换学校", field="school")
+            raise Invalid(_("已认证的用户不能自行更换学校"), field="school")
         user.school = school
     if avatar is not None:
         _check_avatar(avatar)
@@ -122,7 +124,7 @@ def _check_avatar(upload) -> None:
     from django.conf import settings
 
     if upload.size > settings.AVATAR_MAX_BYTES:
-        raise Invalid("头像不能超过 2 MB", field="avatar")
+        raise Invalid(_("头像不能超过 2 MB"), field="avatar")
     try:
         from PIL import Image
 
@@ -133,9 +135,9 @@ def _check_avatar(upload) -> None:
         upload.seek(0)
         width, height = get_image_dimensions(upload)
     except Exception:
-        raise Invalid("头像必须是图片文件", field="avatar") from None
+        raise Invalid(_("头像必须是图片文件"), field="avatar") from None
     if mime not in ALLOWED_AVATAR_FORMATS or not width or width > 4096 or height > 4096:
-        raise Invalid("头像须为 JPEG、PNG、WebP 或 GIF，边长不超过 4096", field="avatar")
+        raise Invalid(_("头像须为 JPEG、PNG、WebP 或 GIF，边长不超过 4096"), field="avatar")
     upload.content_type = mime
     upload.seek(0)
 
@@ -145,9 +147,9 @@ def follow(*, actor: Actor, username: str) -> Follow:
     user = actor.require_user()
     target = User.objects.filter(username=username, is_active=True).first()
     if target is None:
-        raise NotFound("没有这个用户", field="username")
+        raise NotFound(_("没有这个用户"), field="username")
     if target.pk == user.pk:
-        raise Invalid("不能关注自己", field="username")
+        raise Invalid(_("不能关注自己"), field="username")
     try:
         with transaction.atomic():
             relation = Follow.objects.create(follower=user, followee=target)
@@ -156,7 +158,7 @@ def follow(*, actor: Actor, username: str) -> Follow:
             notify(recipient_ids=[target.pk], kind=Notification.Kind.FOLLOWED, actor_id=user.pk,
                    event_key=f"follow:{relation.pk}")
     except IntegrityError:
-        raise Conflict("你已经关注了 TA", field="username") from None
+        raise Conflict(_("你已经关注了 TA"), field="username") from None
     return relation
 
 
@@ -164,9 +166,10 @@ def unfollow(*, actor: Actor, username: str) -> None:
     actor.require_scope("feed:write")
     user = actor.require_user()
     with transaction.atomic():
-        deleted, _ = Follow.objects.filter(follower=user, followee__username=username).delete()
+        relation = Follow.objects.filter(follower=user, followee__username=username)
+        deleted, _details = relation.delete()
         if not deleted:
-            raise NotFound("你没有关注 TA", field="username")
+            raise NotFound(_("你没有关注 TA"), field="username")
         User.objects.filter(pk=user.pk).update(following_count=F("following_count") - 1)
         User.objects.filter(username=username).update(follower_count=F("follower_count") - 1)
 
@@ -175,18 +178,18 @@ def verify_member(*, actor: Actor, school: School, username: str, member_number:
     """A school administrator confirms that a user is a student or staff member of the school."""
     if actor.school is not None:  # a school app, acting for its school only
         if actor.school.pk != school.pk:
-            raise PermissionDenied("this app acts for another school")
+            raise PermissionDenied(_("此应用代表的是另一所学校"))
         actor.require_scope("school:roster")
     elif not is_school_admin(actor.require_user(), school):
-        raise PermissionDenied("只有学校管理员可以认证成员")
+        raise PermissionDenied(_("只有学校管理员可以认证成员"))
     member_number = (member_number or "").strip()
     if not MEMBER_NUMBER_RE.match(member_number):
-        raise Invalid("学号/工号为 4 到 32 位字母、数字或 -", field="member_number")
+        raise Invalid(_("学号/工号为 4 到 32 位字母、数字或 -"), field="member_number")
     target = User.objects.filter(username=username).first()
     if target is None:
-        raise NotFound("没有这个用户", field="username")
+        raise NotFound(_("没有这个用户"), field="username")
     if target.school_id not in (None, school.pk):
-        raise Invalid("该用户属于另一所学校", field="username")
+        raise Invalid(_("该用户属于另一所学校"), field="username")
     try:
         with transaction.atomic():
             target.school = school
@@ -197,17 +200,17 @@ def verify_member(*, actor: Actor, school: School, username: str, member_number:
             notify(recipient_ids=[target.pk], kind=Notification.Kind.VERIFIED,
                    actor_id=actor.user_id, event_key=f"verified:{target.pk}:{member_number}")
     except IntegrityError:
-        raise Conflict("该学号/工号已被本校其他用户使用", field="member_number") from None
+        raise Conflict(_("该学号/工号已被本校其他用户使用"), field="member_number") from None
     return target
 
 
 def create_school(*, actor: Actor, name: str, kind: str, short_name: str = "",
                   city: str = "") -> School:
     if not actor.is_site_admin:
-        raise PermissionDenied("只有站点管理员可以添加学校")
+        raise PermissionDenied(_("只有站点管理员可以添加学校"))
     name = _clean_text(name, field="name", max_length=100, required=True)
     if kind not in School.Kind.values:
-        raise Invalid("学校类型不正确", field="kind")
+        raise Invalid(_("学校类型不正确"), field="kind")
     try:
         with transaction.atomic():
             return School.objects.create(
@@ -216,4 +219,4 @@ def create_school(*, actor: Actor, name: str, kind: str, short_name: str = "",
                 city=_clean_text(city, field="city", max_length=50),
             )
     except IntegrityError:
-        raise Conflict("已有同名学校", field="name") from None
+        raise Conflict(_("已有同名学校"), field="name") from None

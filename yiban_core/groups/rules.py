@@ -3,6 +3,8 @@
 Services and selectors both ask here, so the web UI, GraphQL and plugins agree.
 """
 
+from django.utils.translation import gettext as _
+
 from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
 from yiban_core.errors import NotAuthenticated, PermissionDenied
@@ -33,8 +35,8 @@ def require_content_access(actor: Actor, group: Group) -> None:
         return
     actor.require_scope("groups:read")
     if actor.user is None and actor.school is None:
-        raise NotAuthenticated("这是私密群，请先登录")
-    raise PermissionDenied("这是私密群，只有成员可以查看")
+        raise NotAuthenticated(_("这是私密群，请先登录"))
+    raise PermissionDenied(_("这是私密群，只有成员可以查看"))
 
 
 def require_manager(actor: Actor, group: Group) -> Membership | None:
@@ -46,12 +48,12 @@ def require_manager(actor: Actor, group: Group) -> Membership | None:
         return member
     if actor.is_site_admin:
         return member
-    raise PermissionDenied("只有群主或管理员可以这样做")
+    raise PermissionDenied(_("只有群主或管理员可以这样做"))
 
 
 def require_owner(actor: Actor, group: Group) -> Membership:
     actor.require_scope("groups:write")
     member = membership(actor.require_user(), group)
     if member is None or member.role != Membership.Role.OWNER:
-        raise PermissionDenied("只有群主可以这样做")
+        raise PermissionDenied(_("只有群主可以这样做"))
     return member

@@ -2,6 +2,7 @@
 join), but a private group's members and content are for its members only."""
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
@@ -39,7 +40,7 @@ def get_group(*, actor: Actor, pk) -> Group:
     except (TypeError, ValueError):
         group = None
     if group is None:
-        raise NotFound("没有这个群", field="group")
+        raise NotFound(_("没有这个群"), field="group")
     return group
 
 
@@ -88,7 +89,7 @@ def has_pending_request(*, actor: Actor, group: Group) -> bool:
 
 def bans(*, actor: Actor, group: Group) -> QuerySet[Ban]:
     require_manager(actor, group)
-    return group.bans.select_related("user").order_by("-created_at")
+    return group.bans.select_related("user").order_by("-created_at", "-pk")
 
 
 def my_invitations(*, actor: Actor) -> QuerySet[Invitation]:
@@ -96,4 +97,4 @@ def my_invitations(*, actor: Actor) -> QuerySet[Invitation]:
     user = actor.require_user()
     return Invitation.objects.filter(invitee=user, status=Invitation.Status.PENDING).select_related(
         "group", "inviter"
-    ).order_by("-created_at")
+    ).order_by("-created_at", "-pk")

@@ -11,6 +11,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiban_core.accounts.models import School, User
 from yiban_core.accounts.selectors import is_school_admin
@@ -36,7 +37,7 @@ STAFF_ROLES = {User.Role.TEACHER, User.Role.STAFF, User.Role.ADMIN}
 
 
 def new_join_code() -> str:
-    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _i in range(JOIN_CODE_LENGTH))
 
 
 def normalize_join_code(code: str) -> str:
@@ -46,22 +47,22 @@ def normalize_join_code(code: str) -> str:
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise Invalid("群名不能为空", field="name")
+        raise Invalid(_("群名不能为空"), field="name")
     if len(name) > 60:
-        raise Invalid("群名不能超过 60 个字", field="name")
+        raise Invalid(_("群名不能超过 60 个字"), field="name")
     return name
 
 
 def _clean_description(description: str) -> str:
     description = (description or "").strip()
     if len(description) > 2000:
-        raise Invalid("简介不能超过 2000 个字", field="description")
+        raise Invalid(_("简介不能超过 2000 个字"), field="description")
     return description
 
 
 def _check_cap(member_cap: int | None) -> None:
     if member_cap is not None and not 1 <= member_cap <= 100_000:
-        raise Invalid("人数上限应在 1 到 100000 之间", field="member_cap")
+        raise Invalid(_("人数上限应在 1 到 100000 之间"), field="member_cap")
 
 
 def create_group(
@@ -74,7 +75,7 @@ def create_group(
     _check_cap(member_cap)
     if kind == Group.Kind.CLASS:
         if user.role not in STAFF_ROLES or user.school_id is None:
-            raise PermissionDenied("只有设置了学校的教师可以创建班级群")
+            raise PermissionDenied(_("只有设置了学校的教师可以创建班级群"))
         school = user.school
         is_private = True if is_private is None else is_private
         join_policy = join_policy or Group.JoinPolicy.CODE
@@ -82,17 +83,17 @@ def create_group(
         is_private = bool(is_private)
         join_policy = join_policy or Group.JoinPolicy.OPEN
         if school is not None and school.pk != user.school_id:
-            raise Invalid("只能把兴趣群挂在自己的学校下", field="school")
+            raise Invalid(_("只能把兴趣群挂在自己的学校下"), field="school")
     elif kind == Group.Kind.SCHOOL:
         if school is None or not is_school_admin(user, school):
-            raise PermissionDenied("只有学校管理员可以创建学校官方群")
+            raise PermissionDenied(_("只有学校管理员可以创建学校官方群"))
         is_private, join_policy = False, Group.JoinPolicy.OPEN
     else:
-        raise Invalid("群类型不正确", field="kind")
+        raise Invalid(_("群类型不正确"), field="kind")
     if join_policy not in POLICIES_BY_KIND[kind]:
-        raise Invalid("这类群不能用这种加入方式", field="join_policy")
+        raise Invalid(_("这类群不能用这种加入方式"), field="join_policy")
     if kind == Group.Kind.SCHOOL and Group.objects.filter(kind=kind, school=school).exists():
-        raise Conflict("这所学校已经有官方群了", field="kind")
+        raise Conflict(_("这所学校已经有官方群了"), field="kind")
     try:
         with transaction.atomic():
             group = Group.objects.create(
@@ -102,7 +103,7 @@ def create_group(
             )
             Membership.objects.create(group=group, user=user, role=Membership.Role.OWNER)
     except IntegrityError:  # a concurrent official group, or a join code collision
-        raise Conflict("创建失败，请重试", field="kind") from None
+        raise Conflict(_("创建失败，请重试"), field="kind") from None
     return group
 
 
@@ -118,16 +119,17 @@ def update_group(
         group.description = _clean_description(description)
     if is_private is not None:
         if group.kind == Group.Kind.SCHOOL and is_private:
-            raise Invalid("学校官方群不能设为私密", field="is_private")
+            raise Invalid(_("学校官方群不能设为私密"), field="is_private")
         group.is_private = is_private
     if join_policy is not None:
         if join_policy not in POLICIES_BY_KIND[group.kind]:
-            raise Invalid("这类群不能用这种加入方式", field="join_policy")
+            raise Invalid(_("这类群不能用这种加入方式"), field="join_policy")
         group.join_policy = join_policy
     if member_cap is not UNCHANGED:
         _check_cap(member_cap)
         if member_cap is not None and member_cap < group.member_count:
-            raise Invalid(f"人数上限不能小于现有成员数 {group.member_count}", field="member_cap")
+            raise Invalid(_("人数上限不能小于现有成员数 %(n)d") % {"n": group.member_count},
+                          field="member_cap")
         group.member_cap = member_cap
     group.save()
     return group
@@ -137,11 +139,11 @@ def _add_member(group: Group, user: User, role: str = Membership.Role.MEMBER) ->
     """Inside a transaction: lock the group, check bans and the cap, add the row."""
     locked = Group.objects.select_for_update().get(pk=group.pk)
     if Ban.objects.filter(group=group, user=user).exists():
-        raise PermissionDenied("你已被禁止加入这个群")
+        raise PermissionDenied(_("你已被禁止加入这个群"))
     if Membership.objects.filter(group=group, user=user).exists():
-        raise Conflict("已经是群成员了")
+        raise Conflict(_("已经是群成员了"))
     if locked.member_cap is not None and locked.member_count >= locked.member_cap:
-        raise Conflict("群成员已满")
+        raise Conflict(_("群成员已满"))
     member = Membership.objects.create(group=group, user=user, role=role)
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
     group.member_count = locked.member_count + 1
@@ -167,13 +169,13 @@ def join_group(*, actor: Actor, group: Group) -> Membership:
     user = actor.require_user()
     if group.kind == Group.Kind.SCHOOL:
         if not (user.is_verified and user.school_id == group.school_id):
-            raise PermissionDenied("学校官方群只对本校认证用户开放")
+            raise PermissionDenied(_("学校官方群只对本校认证用户开放"))
     elif group.join_policy == Group.JoinPolicy.APPROVAL:
-        raise PermissionDenied("这个群需要审核，请提交入群申请")
+        raise PermissionDenied(_("这个群需要审核，请提交入群申请"))
     elif group.join_policy == Group.JoinPolicy.CODE:
-        raise PermissionDenied("请用班级码加入这个群")
+        raise PermissionDenied(_("请用班级码加入这个群"))
     elif group.join_policy == Group.JoinPolicy.CLOSED:
-        raise PermissionDenied("这个群只能通过邀请加入")
+        raise PermissionDenied(_("这个群只能通过邀请加入"))
     with transaction.atomic():
         return _add_member(group, user)
 
@@ -184,9 +186,9 @@ def join_by_code(*, actor: Actor, code: str) -> Membership:
     code = normalize_join_code(code)
     group = Group.objects.filter(join_code=code).first() if code else None
     if group is None or group.join_policy != Group.JoinPolicy.CODE:
-        raise Invalid("班级码不正确", field="code")
+        raise Invalid(_("班级码不正确"), field="code")
     if user.school_id is not None and user.school_id != group.school_id:
-        raise PermissionDenied("这是另一所学校的班级")
+        raise PermissionDenied(_("这是另一所学校的班级"))
     with transaction.atomic():
         return _add_member(group, user)
 
@@ -205,20 +207,20 @@ def request_to_join(*, actor: Actor, group: Group, message: str = "") -> JoinReq
     user = actor.require_user()
     message = (message or "").strip()
     if len(message) > 200:
-        raise Invalid("申请理由不能超过 200 个字", field="message")
+        raise Invalid(_("申请理由不能超过 200 个字"), field="message")
     if group.join_policy != Group.JoinPolicy.APPROVAL:
-        raise Invalid("这个群不需要申请", field="group")
+        raise Invalid(_("这个群不需要申请"), field="group")
     if Ban.objects.filter(group=group, user=user).exists():
-        raise PermissionDenied("你已被禁止加入这个群")
+        raise PermissionDenied(_("你已被禁止加入这个群"))
     if Membership.objects.filter(group=group, user=user).exists():
-        raise Conflict("已经是群成员了")
+        raise Conflict(_("已经是群成员了"))
     try:
         with transaction.atomic():
             request = JoinRequest.objects.create(group=group, user=user, message=message)
             notify(recipient_ids=_manager_ids(group), kind=Notification.Kind.JOIN_REQUESTED,
                    actor_id=user.pk, group_id=group.pk, event_key=f"join-request:{request.pk}")
     except IntegrityError:
-        raise Conflict("你已经提交过申请，请等待审核") from None
+        raise Conflict(_("你已经提交过申请，请等待审核")) from None
     return request
 
 
@@ -228,7 +230,7 @@ def _pending_request(request_id) -> JoinRequest:
         .filter(pk=request_id, status=JoinRequest.Status.PENDING).first()
     )
     if request is None:
-        raise NotFound("没有这条待审核的申请", field="request")
+        raise NotFound(_("没有这条待审核的申请"), field="request")
     return request
 
 
@@ -252,7 +254,7 @@ def decide_request(*, actor: Actor, request_id, approve: bool) -> JoinRequest:
 def cancel_request(*, actor: Actor, request_id) -> None:
     request = _pending_request(request_id)
     if request.user_id != actor.require_user().pk:
-        raise NotFound("没有这条待审核的申请", field="request")
+        raise NotFound(_("没有这条待审核的申请"), field="request")
     request.status = JoinRequest.Status.CANCELLED
     request.save(update_fields=["status"])
 
@@ -261,11 +263,11 @@ def invite(*, actor: Actor, group: Group, username: str) -> Invitation:
     require_manager(actor, group)
     invitee = User.objects.filter(username=username, is_active=True).first()
     if invitee is None:
-        raise NotFound("没有这个用户", field="username")
+        raise NotFound(_("没有这个用户"), field="username")
     if Membership.objects.filter(group=group, user=invitee).exists():
-        raise Conflict("TA 已经是群成员了", field="username")
+        raise Conflict(_("TA 已经是群成员了"), field="username")
     if Ban.objects.filter(group=group, user=invitee).exists():
-        raise Conflict("TA 已被本群封禁，请先解封", field="username")
+        raise Conflict(_("TA 已被本群封禁，请先解封"), field="username")
     try:
         with transaction.atomic():
             invitation = Invitation.objects.create(group=group, invitee=invitee,
@@ -274,7 +276,7 @@ def invite(*, actor: Actor, group: Group, username: str) -> Invitation:
                    actor_id=actor.user_id, group_id=group.pk,
                    event_key=f"invitation:{invitation.pk}")
     except IntegrityError:
-        raise Conflict("已经邀请过 TA 了", field="username") from None
+        raise Conflict(_("已经邀请过 TA 了"), field="username") from None
     return invitation
 
 
@@ -285,7 +287,7 @@ def answer_invitation(*, actor: Actor, invitation_id, accept: bool) -> Invitatio
         pk=invitation_id, invitee=user, status=Invitation.Status.PENDING
     ).first()
     if invitation is None:
-        raise NotFound("没有这条邀请", field="invitation")
+        raise NotFound(_("没有这条邀请"), field="invitation")
     with transaction.atomic():
         if accept:
             _add_member(invitation.group, user)
@@ -298,9 +300,9 @@ def leave_group(*, actor: Actor, group: Group) -> None:
     actor.require_scope("groups:write")
     member = membership(actor.require_user(), group)
     if member is None:
-        raise NotFound("你不是这个群的成员")
+        raise NotFound(_("你不是这个群的成员"))
     if member.role == Membership.Role.OWNER:
-        raise Invalid("群主要先转让群主才能退出")
+        raise Invalid(_("群主要先转让群主才能退出"))
     with transaction.atomic():
         _remove_member(group, member)
 
@@ -308,18 +310,18 @@ def leave_group(*, actor: Actor, group: Group) -> None:
 def _target_member(group: Group, username: str) -> Membership:
     member = group.memberships.select_related("user").filter(user__username=username).first()
     if member is None:
-        raise NotFound("TA 不是这个群的成员", field="username")
+        raise NotFound(_("TA 不是这个群的成员"), field="username")
     return member
 
 
 def _require_outranks(manager: Membership | None, target: Membership) -> None:
     if target.role == Membership.Role.OWNER:
-        raise PermissionDenied("不能移除群主")
+        raise PermissionDenied(_("不能移除群主"))
     if (
         manager is not None and manager.role == Membership.Role.ADMIN
         and target.role == Membership.Role.ADMIN
     ):
-        raise PermissionDenied("管理员不能移除其他管理员")
+        raise PermissionDenied(_("管理员不能移除其他管理员"))
 
 
 def remove_member(*, actor: Actor, group: Group, username: str) -> None:
@@ -337,14 +339,14 @@ def ban_member(*, actor: Actor, group: Group, username: str, reason: str = "") -
     manager = require_manager(actor, group)
     user = User.objects.filter(username=username).first()
     if user is None:
-        raise NotFound("没有这个用户", field="username")
+        raise NotFound(_("没有这个用户"), field="username")
     if user.pk == actor.user_id:
-        raise Invalid("不能封禁自己", field="username")
+        raise Invalid(_("不能封禁自己"), field="username")
     target = Membership.objects.filter(group=group, user=user).first()
     if target is not None:
         _require_outranks(manager, target)
     if len(reason or "") > 200:
-        raise Invalid("理由不能超过 200 个字", field="reason")
+        raise Invalid(_("理由不能超过 200 个字"), field="reason")
     try:
         with transaction.atomic():
             if target is not None:
@@ -356,23 +358,23 @@ def ban_member(*, actor: Actor, group: Group, username: str, reason: str = "") -
             return Ban.objects.create(group=group, user=user, banned_by=actor.user,
                                       reason=(reason or "").strip())
     except IntegrityError:
-        raise Conflict("TA 已经被封禁了", field="username") from None
+        raise Conflict(_("TA 已经被封禁了"), field="username") from None
 
 
 def unban_member(*, actor: Actor, group: Group, username: str) -> None:
     require_manager(actor, group)
-    deleted, _ = Ban.objects.filter(group=group, user__username=username).delete()
+    deleted, _details = Ban.objects.filter(group=group, user__username=username).delete()
     if not deleted:
-        raise NotFound("TA 没有被封禁", field="username")
+        raise NotFound(_("TA 没有被封禁"), field="username")
 
 
 def set_member_role(*, actor: Actor, group: Group, username: str, role: str) -> Membership:
     require_owner(actor, group)
     if role not in (Membership.Role.ADMIN, Membership.Role.MEMBER):
-        raise Invalid("只能设为管理员或成员（群主请用转让）", field="role")
+        raise Invalid(_("只能设为管理员或成员（群主请用转让）"), field="role")
     target = _target_member(group, username)
     if target.role == Membership.Role.OWNER:
-        raise Invalid("群主的身份只能通过转让改变", field="username")
+        raise Invalid(_("群主的身份只能通过转让改变"), field="username")
     target.role = role
     target.save(update_fields=["role"])
     return target
@@ -382,9 +384,9 @@ def transfer_ownership(*, actor: Actor, group: Group, username: str) -> Group:
     owner = require_owner(actor, group)
     target = _target_member(group, username)
     if target.pk == owner.pk:
-        raise Invalid("你已经是群主了", field="username")
+        raise Invalid(_("你已经是群主了"), field="username")
     if group.kind == Group.Kind.CLASS and target.user.role not in STAFF_ROLES:
-        raise Invalid("班级群只能转让给教师", field="username")
+        raise Invalid(_("班级群只能转让给教师"), field="username")
     with transaction.atomic():
         owner.role = Membership.Role.ADMIN
         owner.save(update_fields=["role"])  # first: at most one owner at any moment
@@ -401,7 +403,7 @@ def transfer_ownership(*, actor: Actor, group: Group, username: str) -> Group:
 def regenerate_join_code(*, actor: Actor, group: Group) -> Group:
     require_manager(actor, group)
     if group.kind != Group.Kind.CLASS:
-        raise Invalid("只有班级群有班级码")
+        raise Invalid(_("只有班级群有班级码"))
     for _attempt in range(5):
         group.join_code = new_join_code()
         try:
@@ -410,12 +412,12 @@ def regenerate_join_code(*, actor: Actor, group: Group) -> Group:
             return group
         except IntegrityError:
             continue
-    raise Conflict("生成班级码失败，请重试")
+    raise Conflict(_("生成班级码失败，请重试"))
 
 
 def delete_group(*, actor: Actor, group: Group) -> None:
     if not actor.is_site_admin:
         require_owner(actor, group)
     if group.kind == Group.Kind.SCHOOL and not actor.is_site_admin:
-        raise PermissionDenied("学校官方群只能由站点管理员删除")
+        raise PermissionDenied(_("学校官方群只能由站点管理员删除"))
     group.delete()
