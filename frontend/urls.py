@@ -27,6 +27,8 @@ urlpatterns = [
     path("groups/<int:pk>/members/", groups.group_members, name="group_members"),
     path("groups/<int:pk>/join/", groups.group_join, name="group_join"),
     path("groups/<int:pk>/request/", groups.group_request, name="group_request"),
+    path("groups/<int:pk>/request/<int:request_id>/cancel/", groups.cancel_request,
+         name="group_request_cancel"),
     path("groups/<int:pk>/leave/", groups.group_leave, name="group_leave"),
     path("groups/<int:pk>/manage/", groups.group_manage, name="group_manage"),
     path("groups/<int:pk>/manage/invite/", groups.invite, name="group_invite"),

@@ -90,7 +90,7 @@ def group_detail(request, pk):
     context = _group_context(request, group)
     context.update({
         "show_join_code": selectors.can_see_join_code(actor=request.actor, group=group),
-        "has_pending_request": selectors.has_pending_request(actor=request.actor, group=group),
+        "pending_request": selectors.pending_request_of(actor=request.actor, group=group),
         "request_form": JoinRequestForm(),
     })
     return render(request, "frontend/groups/detail.html", context)
@@ -127,6 +127,17 @@ def group_request(request, pk):
         lambda: services.request_to_join(actor=request.actor, group=group, message=message),
         success=_("申请已提交，请等待群主或管理员审核"),
         next_url=reverse("group_detail", args=[group.pk]),
+    )
+
+
+@require_POST
+@login_required
+@domain_errors
+def cancel_request(request, pk, request_id):
+    return perform(
+        request,
+        lambda: services.cancel_request(actor=request.actor, request_id=request_id),
+        success=_("已撤回入群申请"), next_url=reverse("group_detail", args=[pk]),
     )
 
 

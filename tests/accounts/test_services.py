@@ -163,3 +163,14 @@ def test_verified_user_cannot_move_school_alone():
         services.update_profile(actor=actor_for(student), school=other)
     student.refresh_from_db()
     assert student.school == school
+
+
+def test_enrolment_year_can_be_cleared_and_is_kept_when_left_out():
+    user = make_user()
+    services.update_profile(actor=actor_for(user), enrolment_year=2024)
+    services.update_profile(actor=actor_for(user), bio="你好")
+    user.profile.refresh_from_db()
+    assert user.profile.enrolment_year == 2024
+    services.update_profile(actor=actor_for(user), enrolment_year=None)
+    user.profile.refresh_from_db()
+    assert user.profile.enrolment_year is None

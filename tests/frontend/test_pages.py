@@ -320,6 +320,25 @@ def test_request_to_join_and_the_owner_approves(client):
     assert join_request.status == "approved"
 
 
+def test_applicant_withdraws_a_request_and_may_ask_again(client):
+    group = make_interest_group(make_user("owner"), join_policy="approval")
+    student = login(client, make_user("li_hua"))
+    client.post(reverse("group_request", args=[group.pk]), {"message": "想加入"})
+    pending = JoinRequest.objects.get(group=group, user=student)
+    response = client.post(reverse("group_request_cancel", args=[group.pk, pending.pk]),
+                           follow=True)
+    assert "已撤回入群申请" in page_text(response)
+    assert "申请加入" in page_text(response)
+    pending.refresh_from_db()
+    assert pending.status == "cancelled"
+    # Someone else's request cannot be withdrawn by guessing its number.
+    other = JoinRequest.objects.create(group=group, user=make_user("wang_wu"))
+    response = client.post(reverse("group_request_cancel", args=[group.pk, other.pk]),
+                           follow=True)
+    other.refresh_from_db()
+    assert other.status == "pending"
+
+
 def test_non_member_cannot_see_a_private_groups_members(client):
     owner = make_user("owner", display_name="社长赵敏")
     group = make_interest_group(owner, name="秘密读书会", is_private=True,

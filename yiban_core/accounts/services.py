@@ -85,36 +85,46 @@ def change_password(*, actor: Actor, old_password: str, new_password: str) -> No
 
 def update_profile(
     *, actor: Actor, display_name: str | None = None, bio: str | None = None,
-    major: str | None = None, enrolment_year: int | None = None,
+    major: str | None = None, enrolment_year: int | Unchanged | None = UNCHANGED,
     school: School | Unchanged | None = UNCHANGED, avatar=None,
 ) -> User:
-    """Change the caller's own profile. Arguments left out stay as they are."""
+    """Change the caller's own profile. Arguments left out stay as they are.
+
+    Everything is validated before anything is assigned, so a refused update
+    leaves even the caller's in-memory objects as they were.
+    """
     user = actor.require_user()
     if actor.scopes is not None:
         raise PermissionDenied(_("个人资料只能由本人在网页上修改"))
-    profile = user.profile
+    user_changes, profile_changes = {}, {}
     if display_name is not None:
-        user.display_name = _clean_text(display_name, field="display_name", max_length=40,
-                                        required=True)
+        user_changes["display_name"] = _clean_text(display_name, field="display_name",
+                                                   max_length=40, required=True)
     if bio is not None:
-        profile.bio = _clean_text(bio, field="bio", max_length=280)
+        profile_changes["bio"] = _clean_text(bio, field="bio", max_length=280)
     if major is not None:
-        profile.major = _clean_text(major, field="major", max_length=60)
-    if enrolment_year is not None:
-        this_year = timezone.now().year
-        if not 1950 <= enrolment_year <= this_year + 1:
-            raise Invalid(_("入学年份应在 1950 到 %(last)d 之间") % {"last": this_year + 1},
+        profile_changes["major"] = _clean_text(major, field="major", max_length=60)
+    if enrolment_year is not UNCHANGED:
+        last = timezone.now().year + 1
+        if enrolment_year is not None and not 1950 <= enrolment_year <= last:
+            raise Invalid(_("入学年份应在 1950 到 %(last)d 之间") % {"last": last},
                           field="enrolment_year")
-        profile.enrolment_year = enrolment_year
+        profile_changes["enrolment_year"] = enrolment_year
     if school is not UNCHANGED:
         if user.is_verified and school != user.school:
             raise Invalid(_("已认证的用户不能自行更换学校"), field="school")
-        user.school = school
+        user_changes["school"] = school
     if avatar is not None:
         _check_avatar(avatar)
-        profile.avatar.save(f"avatar-{user.pk}.{avatar.content_type.split('/')[-1]}",
-                            avatar, save=False)
+    for name, value in user_changes.items():
+        setattr(user, name, value)
+    profile = user.profile
+    for name, value in profile_changes.items():
+        setattr(profile, name, value)
     with transaction.atomic():
+        if avatar is not None:
+            profile.avatar.save(f"avatar-{user.pk}.{avatar.content_type.split('/')[-1]}",
+                                avatar, save=False)
         user.save()
         profile.save()
     return user

@@ -219,7 +219,7 @@ class GroupNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_viewer_has_pending_request(group: Group, info) -> bool:
-        return selectors.has_pending_request(actor=info.context.actor, group=group)
+        return selectors.pending_request_of(actor=info.context.actor, group=group) is not None
 
     @staticmethod
     def resolve_members(group: Group, info, first=None, after=None):

@@ -81,10 +81,11 @@ def pending_requests(*, actor: Actor, group: Group) -> QuerySet[JoinRequest]:
     ).order_by("created_at", "pk")
 
 
-def has_pending_request(*, actor: Actor, group: Group) -> bool:
-    return actor.user is not None and group.join_requests.filter(
-        user=actor.user, status=JoinRequest.Status.PENDING
-    ).exists()
+def pending_request_of(*, actor: Actor, group: Group) -> JoinRequest | None:
+    """The caller's own request to join, while it waits for a decision."""
+    if actor.user is None:
+        return None
+    return group.join_requests.filter(user=actor.user, status=JoinRequest.Status.PENDING).first()
 
 
 def bans(*, actor: Actor, group: Group) -> QuerySet[Ban]:

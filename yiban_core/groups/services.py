@@ -112,26 +112,31 @@ def update_group(
     is_private: bool | None = None, join_policy: str | None = None,
     member_cap: int | Unchanged | None = UNCHANGED,
 ) -> Group:
+    """Change a group's settings; everything is validated before anything is assigned."""
     require_manager(actor, group)
+    changes = {}
     if name is not None:
-        group.name = _clean_name(name)
+        changes["name"] = _clean_name(name)
     if description is not None:
-        group.description = _clean_description(description)
+        changes["description"] = _clean_description(description)
     if is_private is not None:
         if group.kind == Group.Kind.SCHOOL and is_private:
             raise Invalid(_("学校官方群不能设为私密"), field="is_private")
-        group.is_private = is_private
+        changes["is_private"] = is_private
     if join_policy is not None:
         if join_policy not in POLICIES_BY_KIND[group.kind]:
             raise Invalid(_("这类群不能用这种加入方式"), field="join_policy")
-        group.join_policy = join_policy
+        changes["join_policy"] = join_policy
     if member_cap is not UNCHANGED:
         _check_cap(member_cap)
         if member_cap is not None and member_cap < group.member_count:
             raise Invalid(_("人数上限不能小于现有成员数 %(n)d") % {"n": group.member_count},
                           field="member_cap")
-        group.member_cap = member_cap
-    group.save()
+        changes["member_cap"] = member_cap
+    for field, value in changes.items():
+        setattr(group, field, value)
+    if changes:
+        group.save(update_fields=list(changes))
     return group
 
 
@@ -237,6 +242,8 @@ def _pending_request(request_id) -> JoinRequest:
 def decide_request(*, actor: Actor, request_id, approve: bool) -> JoinRequest:
     request = _pending_request(request_id)
     require_manager(actor, request.group)
+    if approve and Ban.objects.filter(group=request.group, user=request.user).exists():
+        raise Conflict(_("申请人已被本群封禁，请先解封"))
     with transaction.atomic():
         if approve:
             _add_member(request.group, request.user)
