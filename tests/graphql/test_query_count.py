@@ -8,7 +8,7 @@ from tests.factories import make_interest_group, make_school, make_user
 LISTING = """query($first: Int) {
   groups(first: $first) {
     edges { cursor node {
-      id name kind memberCount isPrivate joinPolicy viewerRole
+      id name kind memberCount isPrivate joinPolicy viewerRole joinCode
       owner { id username displayName }
       school { id name kind }
     } }

@@ -96,9 +96,11 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} @ {self.group} ({self.role})"
 
+    MANAGER_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+
     @property
     def is_manager(self) -> bool:
-        return self.role in (self.Role.OWNER, self.Role.ADMIN)
+        return self.role in self.MANAGER_ROLES
 
 
 class JoinRequest(models.Model):

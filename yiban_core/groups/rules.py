@@ -21,6 +21,11 @@ def is_member(user: User | None, group: Group) -> bool:
     return user is not None and Membership.objects.filter(group=group, user=user).exists()
 
 
+def sees_join_code(group: Group, role: str | None) -> bool:
+    """The class code is handed out by the class's owner and admins."""
+    return group.join_code is not None and role in Membership.MANAGER_ROLES
+
+
 def can_see_content(actor: Actor, group: Group) -> bool:
     """Posts, members and resources of a private group are for its members only."""
     if not actor.has_scope("groups:read"):

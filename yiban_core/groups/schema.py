@@ -22,7 +22,7 @@ from yiban_core.graphql.connections import Connection, connection_field, resolve
 from yiban_core.graphql.enums import choices_enum, enum_value
 from yiban_core.graphql.errors import DomainMutation
 from yiban_core.graphql.relay import Node, decode_global_id, global_id
-from yiban_core.groups import selectors, services
+from yiban_core.groups import rules, selectors, services
 from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Membership
 
 GroupKind = choices_enum("GroupKind", Group.Kind, "群类型：班级群、兴趣群、学校官方群")
@@ -205,9 +205,8 @@ class GroupNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_join_code(group: Group, info) -> str | None:
-        if group.join_code and selectors.can_see_join_code(actor=info.context.actor, group=group):
-            return group.join_code
-        return None
+        role = GroupNode.resolve_viewer_role(group, info)  # batched for a page of groups
+        return group.join_code if rules.sees_join_code(group, role) else None
 
     @staticmethod
     def resolve_viewer_role(group: Group, info) -> str | None:

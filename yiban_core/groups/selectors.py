@@ -7,7 +7,12 @@ from django.utils.translation import gettext as _
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
 from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Membership
-from yiban_core.groups.rules import membership, require_content_access, require_manager
+from yiban_core.groups.rules import (
+    membership,
+    require_content_access,
+    require_manager,
+    sees_join_code,
+)
 
 # Owner first, then admins, then members.
 ROLE_RANK = Case(
@@ -71,7 +76,7 @@ def viewer_membership(*, actor: Actor, group: Group) -> Membership | None:
 
 def can_see_join_code(*, actor: Actor, group: Group) -> bool:
     member = membership(actor.user, group)
-    return group.join_code is not None and member is not None and member.is_manager
+    return sees_join_code(group, member.role if member else None)
 
 
 def pending_requests(*, actor: Actor, group: Group) -> QuerySet[JoinRequest]:
