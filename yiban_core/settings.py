@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "yiban_core.accounts",
     "yiban_core.groups",
     "yiban_core.notifications",
+    "feeds",
     "frontend",
 ]
 
@@ -142,6 +143,13 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Timelines and leaderboards: Redis sorted sets when Redis is there, else the database.
+ACCELERATOR_REDIS_URL = os.environ.get("ACCELERATOR_REDIS_URL", REDIS_URL.split(",")[0])
+FEED_TIMELINE_CAP = 800  # post ids kept per home timeline
+FEED_TIMELINE_TTL_S = 7 * 24 * 3600  # timelines of users away longer are dropped, rebuilt on return
+FEED_FANOUT_MAX_GROUP = 10_000  # bigger groups are merged at read time, not fanned out
+POST_IMAGE_MAX_BYTES = 10 * 1024 * 1024
+
 # --- background work: the task queue lives in the database ----------------------
 TASKS = {
     "default": {
@@ -189,6 +197,7 @@ if DEBUG:
     warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- GraphQL ------------------------------------------------------------------------
 GRAPHENE = {

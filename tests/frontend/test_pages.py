@@ -143,7 +143,7 @@ def test_edit_profile_rejects_a_file_that_is_not_an_image(client):
     fake = io.BytesIO(b"not an image at all")
     fake.name = "virus.png"
     response = client.post(reverse("edit_profile"), {"display_name": "李华", "avatar": fake})
-    assert "头像必须是图片文件" in page_text(response)
+    assert "只能上传图片文件" in page_text(response)
     user.refresh_from_db()
     assert not user.profile.avatar
 

@@ -2,9 +2,9 @@
 
 import re
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.core.files.images import get_image_dimensions
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,13 +15,13 @@ from yiban_core.accounts.selectors import is_school_admin
 from yiban_core.actor import Actor
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.services import join_school_group
+from yiban_core.images import check_image
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
 from yiban_core.unchanged import UNCHANGED, Unchanged
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,30}$")
 MEMBER_NUMBER_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
-ALLOWED_AVATAR_FORMATS = {"image/jpeg", "image/png", "image/webp", "image/gif"}
 SELF_SERVICE_ROLES = {User.Role.STUDENT, User.Role.TEACHER}
 
 
@@ -115,7 +115,7 @@ def update_profile(
             raise Invalid(_("已认证的用户不能自行更换学校"), field="school")
         user_changes["school"] = school
     if avatar is not None:
-        _check_avatar(avatar)
+        check_image(avatar, field="avatar", max_bytes=settings.AVATAR_MAX_BYTES)
     for name, value in user_changes.items():
         setattr(user, name, value)
     profile = user.profile
@@ -128,28 +128,6 @@ def update_profile(
         user.save()
         profile.save()
     return user
-
-
-def _check_avatar(upload) -> None:
-    from django.conf import settings
-
-    if upload.size > settings.AVATAR_MAX_BYTES:
-        raise Invalid(_("头像不能超过 2 MB"), field="avatar")
-    try:
-        from PIL import Image
-
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image.verify()
-            mime = Image.MIME.get(image.format)
-        upload.seek(0)
-        width, height = get_image_dimensions(upload)
-    except Exception:
-        raise Invalid(_("头像必须是图片文件"), field="avatar") from None
-    if mime not in ALLOWED_AVATAR_FORMATS or not width or width > 4096 or height > 4096:
-        raise Invalid(_("头像须为 JPEG、PNG、WebP 或 GIF，边长不超过 4096"), field="avatar")
-    upload.content_type = mime
-    upload.seek(0)
 
 
 def follow(*, actor: Actor, username: str) -> Follow:

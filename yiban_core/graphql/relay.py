@@ -12,6 +12,7 @@ import binascii
 from typing import Any
 
 import graphene
+from django.utils.translation import gettext as _
 from graphql_relay import from_global_id, to_global_id
 
 from yiban_core.errors import DomainError, Invalid
@@ -28,11 +29,11 @@ def decode_global_id(value: Any, *, expected: str | tuple[str, ...], field: str)
     try:
         type_name, raw_pk = from_global_id(str(value or ""))
     except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        raise Invalid(f"不是有效的 {label} ID", field=field) from None
+        raise Invalid(_("不是有效的 %(type)s ID") % {"type": label}, field=field) from None
     if type_name not in expected_types:
-        raise Invalid(f"这个 ID 不是 {label} 的 ID", field=field)
+        raise Invalid(_("这个 ID 不是 %(type)s 的 ID") % {"type": label}, field=field)
     if not raw_pk.isascii() or not raw_pk.isdigit() or int(raw_pk) < 1:
-        raise Invalid(f"不是有效的 {label} ID", field=field)
+        raise Invalid(_("不是有效的 %(type)s ID") % {"type": label}, field=field)
     return int(raw_pk)
 
 
@@ -47,7 +48,7 @@ class Node(graphene.relay.Node):
         try:
             type_name, _pk = from_global_id(str(global_id or ""))
         except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-            raise Invalid("不是有效的 ID", field="id") from None
+            raise Invalid(_("不是有效的 ID"), field="id") from None
         schema_type = info.schema.get_type(type_name) if type_name else None
         graphene_type = getattr(schema_type, "graphene_type", None)
         if (
@@ -55,7 +56,7 @@ class Node(graphene.relay.Node):
             or cls not in getattr(graphene_type._meta, "interfaces", ())
             or (only_type and graphene_type is not only_type)
         ):
-            raise Invalid("不是有效的 ID", field="id")
+            raise Invalid(_("不是有效的 ID"), field="id")
         pk = decode_global_id(global_id, expected=type_name, field="id")
         try:
             return graphene_type.get_node(info, pk)

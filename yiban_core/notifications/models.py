@@ -1,6 +1,8 @@
 """Notifications: stored first, delivered live second (realtime issue)."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +17,13 @@ class Notification(models.Model):
         REMOVED = "removed", _("将你移出了群")
         OWNERSHIP_TRANSFERRED = "ownership_transferred", _("把群主转让给了你")
         VERIFIED = "verified", _("认证了你的学校身份")
+        MENTIONED = "mentioned", _("提到了你")
+        COMMENTED = "commented", _("评论了你的动态")
+        REPLIED = "replied", _("回复了你的评论")
+        LIKED_POST = "liked_post", _("赞了你的动态")
+        LIKED_COMMENT = "liked_comment", _("赞了你的评论")
+        REPOSTED = "reposted", _("转发了你的动态")
+        ANNOUNCEMENT = "announcement", _("在群里发布了公告")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -26,6 +35,12 @@ class Notification(models.Model):
     group = models.ForeignKey(
         "groups.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # What the notification is about (a post, a comment ...), for apps above the core.
+    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="+")
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+    excerpt = models.CharField(max_length=140, blank=True)
     # Makes the task idempotent: the same event never notifies the same person twice.
     event_key = models.CharField(max_length=100)
     read_at = models.DateTimeField(null=True, blank=True)

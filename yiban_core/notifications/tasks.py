@@ -2,19 +2,24 @@ from django_tasks import task
 
 from yiban_core.notifications.models import Notification
 
+BATCH = 1000
+
 
 @task()
 def deliver_notifications(
     *, recipient_ids: list[int], kind: str, actor_id: int | None, group_id: int | None,
-    event_key: str,
+    event_key: str, target_type_id: int | None = None, target_id: int | None = None,
+    excerpt: str = "",
 ) -> int:
     """Store one notification per recipient. Idempotent: (recipient, event_key) is unique."""
     rows = [
         Notification(
             recipient_id=recipient_id, kind=kind, actor_id=actor_id, group_id=group_id,
-            event_key=event_key,
+            event_key=event_key, target_type_id=target_type_id, target_id=target_id,
+            excerpt=excerpt,
         )
         for recipient_id in recipient_ids
         if recipient_id != actor_id
     ]
-    return len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
+    return len(created)

@@ -1,0 +1,187 @@
+"""Posts, comments, likes, reposts, topics and mentions.
+
+Timelines are ordered by the post's id, newest first: ids only grow, so the id
+is both the order and the cursor, and the Redis timelines (scored by id) and
+the database agree row for row. Counters are kept by the services in the same
+transaction as the rows they count.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+POST_MAX_LENGTH = 2000
+COMMENT_MAX_LENGTH = 500
+MAX_IMAGES = 9
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("公开")
+    SCHOOL = "school", _("本校可见")
+    FOLLOWERS = "followers", _("粉丝可见")
+    GROUP = "group", _("群内可见")
+
+
+class Post(models.Model):
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                               related_name="posts")
+    text = models.TextField(max_length=POST_MAX_LENGTH, blank=True)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices,
+                                  default=Visibility.PUBLIC)
+    group = models.ForeignKey("groups.Group", null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="posts")
+    # The author's school when posted: "school" visibility means that school.
+    school = models.ForeignKey("accounts.School", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    repost_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="reposts")
+    pinned_at = models.DateTimeField(null=True, blank=True)  # a group announcement
+    like_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    repost_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("动态")
+        verbose_name_plural = _("动态")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(visibility="group") & Q(group__isnull=False))
+                | (~Q(visibility="group") & Q(group__isnull=True)),
+                name="group_posts_have_a_group",
+            ),
+            models.CheckConstraint(
+                condition=Q(pinned_at__isnull=True) | Q(group__isnull=False),
+                name="only_group_posts_are_pinned",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["author", "-id"], name="post_author_newest"),
+            models.Index(fields=["group", "-id"], name="post_group_newest"),
+            models.Index(fields=["school", "visibility", "-id"], name="post_school_newest"),
+            models.Index(fields=["visibility", "-id"], name="post_visibility_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.text[:30]}"
+
+    @property
+    def is_announcement(self) -> bool:
+        return self.pinned_at is not None
+
+
+def post_image_path(image: "PostImage", filename: str) -> str:
+    return f"posts/{image.post.author_id}/{filename}"
+
+
+class PostImage(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to=post_image_path)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "position"], name="one_image_per_slot"),
+            models.CheckConstraint(condition=Q(position__lt=MAX_IMAGES), name="at_most_nine"),
+        ]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class Comment(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                               related_name="comments")
+    # Replies are one level deep: a reply's parent is always a top-level comment.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="replies")
+    reply_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(max_length=COMMENT_MAX_LENGTH)
+    like_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("评论")
+        verbose_name_plural = _("评论")
+        indexes = [models.Index(fields=["post", "parent", "id"], name="comment_thread")]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.text[:30]}"
+
+
+class PostLike(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="likes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="like_post_once")]
+        indexes = [models.Index(fields=["user", "post"], name="post_like_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ♥ {self.post_id}"
+
+
+class CommentLike(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="likes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="like_comment_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ♥ comment {self.comment_id}"
+
+
+class Topic(models.Model):
+    """A #话题#. Names are stored as written; matching is case-insensitive."""
+
+    name = models.CharField(max_length=30)
+    normalized = models.CharField(max_length=30, unique=True)
+    post_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("话题")
+        verbose_name_plural = _("话题")
+
+    def __str__(self) -> str:
+        return f"#{self.name}#"
+
+
+class PostTopic(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="topic_links")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="post_links")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "topic"], name="topic_once")]
+        indexes = [
+            models.Index(fields=["topic", "-post"], name="topic_newest"),
+            models.Index(fields=["created_at"], name="topic_link_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} ← {self.post_id}"
+
+
+class Mention(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="mention_once")]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} @ {self.user}"

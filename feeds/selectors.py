@@ -1,0 +1,319 @@
+"""Every read of posts, comments and topics: the one place that decides who sees a post.
+
+A post is seen by its author, and otherwise by its visibility:
+public: everyone; school: members of the author's school (when posted);
+followers: the author's followers; group: the group's members, or anyone when
+the group is not private. Every timeline, GraphQL field and page goes through
+`visible_posts` (or `can_see_post` for one post already in hand).
+
+Timelines are newest first by id; a cursor is the last id seen, signed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from heapq import merge
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from feeds import timeline_store
+from feeds.models import Comment, CommentLike, Post, PostLike, PostTopic, Topic, Visibility
+from feeds.text import normalize_topic
+from yiban_core.accounts.models import Follow, School, User
+from yiban_core.actor import Actor
+from yiban_core.errors import NotFound
+from yiban_core.groups.models import Group, Membership
+from yiban_core.groups.rules import require_content_access
+from yiban_core.pagination import Page, clamp_page_size, decode_cursor, encode_cursor, paginate
+
+# --- who sees what -----------------------------------------------------------------
+
+
+def _followee_ids(user: User):
+    return Follow.objects.filter(follower=user).values("followee_id")
+
+
+def _member_group_ids(user: User):
+    return Membership.objects.filter(user=user).values("group_id")
+
+
+def visible_q(actor: Actor) -> Q:
+    user = actor.user
+    q = Q(visibility=Visibility.PUBLIC) | Q(visibility=Visibility.GROUP, group__is_private=False)
+    if user is not None:
+        q |= Q(author_id=user.pk)
+        q |= Q(visibility=Visibility.FOLLOWERS, author_id__in=_followee_ids(user))
+        q |= Q(visibility=Visibility.GROUP, group_id__in=_member_group_ids(user))
+        if user.school_id:
+            q |= Q(visibility=Visibility.SCHOOL, school_id=user.school_id)
+    elif actor.school is not None:  # a school app sees its own school's content
+        q |= Q(visibility=Visibility.SCHOOL, school_id=actor.school.pk)
+        q |= Q(visibility=Visibility.GROUP, group__school_id=actor.school.pk)
+    return q
+
+
+def with_details(qs: QuerySet[Post]) -> QuerySet[Post]:
+    """What a post card shows, in a fixed number of queries whatever the page size."""
+    return qs.select_related(
+        "author", "author__profile", "author__school", "group",
+        "repost_of", "repost_of__author", "repost_of__author__profile", "repost_of__group",
+    ).prefetch_related(
+        "images", "repost_of__images",
+        Prefetch("topic_links", queryset=PostTopic.objects.select_related("topic").order_by("pk")),
+    )
+
+
+def visible_posts(*, actor: Actor) -> QuerySet[Post]:
+    actor.require_scope("feed:read")
+    return with_details(Post.objects.filter(visible_q(actor)))
+
+
+def can_see_post(actor: Actor, post: Post) -> bool:
+    if not actor.has_scope("feed:read"):
+        return False
+    return Post.objects.filter(visible_q(actor), pk=post.pk).exists()
+
+
+def get_post(*, actor: Actor, pk) -> Post:
+    try:
+        post = visible_posts(actor=actor).filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        post = None
+    if post is None:
+        raise NotFound(_("动态不存在或你无权查看"), field="post")
+    return post
+
+
+def visible_post_ids(*, actor: Actor, ids) -> set[int]:
+    """Which of these post ids the viewer may see: one query for a whole page."""
+    ids = list(ids)
+    if not ids or not actor.has_scope("feed:read"):
+        return set()
+    return set(Post.objects.filter(visible_q(actor), pk__in=ids).values_list("pk", flat=True))
+
+
+def shown_repost_of(*, actor: Actor, post: Post) -> Post | None:
+    """The original of a repost, when it still exists and the viewer may see it."""
+    original = post.repost_of
+    if original is None or not can_see_post(actor, original):
+        return None
+    return original
+
+
+# --- timelines ------------------------------------------------------------------------
+
+
+def _newest(qs: QuerySet[Post]) -> QuerySet[Post]:
+    return qs.order_by("-pk")
+
+
+def group_timeline(*, actor: Actor, group: Group, first=None, after=None) -> Page:
+    require_content_access(actor, group)
+    return paginate(_newest(visible_posts(actor=actor).filter(group=group)), first=first,
+                    after=after)
+
+
+def group_announcements(*, actor: Actor, group: Group) -> list[Post]:
+    require_content_access(actor, group)
+    return list(visible_posts(actor=actor).filter(group=group, pinned_at__isnull=False)
+                .order_by("-pinned_at")[:5])
+
+
+def user_timeline(*, actor: Actor, user: User, first=None, after=None) -> Page:
+    """A person's own posts (not their group posts, which belong to the group)."""
+    qs = visible_posts(actor=actor).filter(author=user, group__isnull=True)
+    return paginate(_newest(qs), first=first, after=after)
+
+
+def topic_timeline(*, actor: Actor, name: str, first=None, after=None) -> Page:
+    topic = Topic.objects.filter(normalized=normalize_topic(name)).first()
+    if topic is None:
+        raise NotFound(_("没有这个话题"), field="topic")
+    qs = visible_posts(actor=actor).filter(topic_links__topic=topic)
+    return paginate(_newest(qs), first=first, after=after)
+
+
+def school_square(*, actor: Actor, school: School, first=None, after=None) -> Page:
+    """The public square of a school: its members' posts open to the viewer, outside groups."""
+    qs = visible_posts(actor=actor).filter(author__school=school, group__isnull=True)
+    return paginate(_newest(qs), first=first, after=after)
+
+
+def _home_group_ids(user: User) -> list[int]:
+    """The user's groups, and their school's official group whether or not they joined it."""
+    ids = set(Membership.objects.filter(user=user).values_list("group_id", flat=True))
+    if user.school_id:
+        ids.update(Group.objects.filter(kind=Group.Kind.SCHOOL, school_id=user.school_id)
+                   .values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def _merged_at_read_time_q() -> Q:
+    """Groups whose posts are not fanned out: big ones (one post must not touch 50,000
+    timelines) and a school's official channel, which every user of the school reads,
+    members or not."""
+    return Q(member_count__gt=settings.FEED_FANOUT_MAX_GROUP) | Q(kind=Group.Kind.SCHOOL)
+
+
+def merged_at_read_time(group: Group) -> bool:
+    return Group.objects.filter(_merged_at_read_time_q(), pk=group.pk).exists()
+
+
+def _large_group_ids(group_ids: list[int]) -> list[int]:
+    return list(Group.objects.filter(_merged_at_read_time_q(), pk__in=group_ids)
+                .values_list("pk", flat=True))
+
+
+def home_q(user: User, group_ids: list[int]) -> Q:
+    """Posts that belong in the user's home timeline (visibility aside)."""
+    own_circle = Q(author_id__in=_followee_ids(user)) | Q(author_id=user.pk)
+    return (own_circle & Q(group__isnull=True)) | Q(group_id__in=group_ids)
+
+
+def _home_ids_from_db(actor: Actor, user: User, group_ids: list[int], *, before: int | None,
+                      count: int) -> list[int]:
+    """Newest ids first: people the user follows (and themself), and their groups.
+
+    Two indexed queries merged here, rather than one OR that the planner can
+    only answer by sorting every candidate.
+    """
+    visible = visible_q(actor)
+    people = Post.objects.filter(
+        Q(author_id__in=_followee_ids(user)) | Q(author_id=user.pk), group__isnull=True
+    ).filter(visible)
+    groups = Post.objects.filter(group_id__in=group_ids).filter(visible)
+    if before is not None:
+        people, groups = people.filter(pk__lt=before), groups.filter(pk__lt=before)
+    sources = [list(people.order_by("-pk").values_list("pk", flat=True)[:count])]
+    if group_ids:
+        sources.append(list(groups.order_by("-pk").values_list("pk", flat=True)[:count]))
+    return list(merge(*sources, reverse=True))[:count]
+
+
+def _home_ids_from_redis(actor: Actor, user: User, group_ids: list[int], *,
+                         before: int | None, count: int) -> list[int] | None:
+    """Fanned-out ids merged with the groups not fanned out; None: ask the database."""
+    slice_ = timeline_store.read(user.pk, before=before, count=count)
+    if slice_ is None:
+        return None
+    large = _large_group_ids(group_ids)
+    small = [g for g in group_ids if g not in large]
+    ids = slice_.ids
+    if not slice_.reaches_end and len(ids) < count:
+        # Ran off the end of a capped timeline: the database has the older posts.
+        tail_before = ids[-1] if ids else before
+        ids = ids + _home_ids_from_db(actor, user, small, before=tail_before,
+                                      count=count - len(ids))
+    if large:
+        merged = Post.objects.filter(group_id__in=large).filter(visible_q(actor))
+        if before is not None:
+            merged = merged.filter(pk__lt=before)
+        extra = list(merged.order_by("-pk").values_list("pk", flat=True)[:count])
+        ids = list(dict.fromkeys(merge(ids, extra, reverse=True)))[:count]
+    return ids
+
+
+def _schedule_rebuild(user_id: int) -> None:
+    from feeds.tasks import rebuild_home_timeline  # tasks read through these selectors
+
+    if timeline_store.is_missing(user_id) and cache.add(f"tl-rebuild:{user_id}", 1, 300):
+        rebuild_home_timeline.enqueue(user_id=user_id)
+
+
+def home_timeline(*, actor: Actor, first=None, after=None) -> Page:
+    """Followed people, the user's groups and their school's official group, newest first.
+
+    Read from Redis when the user's timeline is there, else from the database
+    (and the Redis timeline rebuilt in the background). Either way every id is
+    checked against the database, so an unfollow, a left group, a deleted post
+    or a changed visibility takes effect at once.
+    """
+    actor.require_scope("feed:read")
+    user = actor.require_user()
+    size = clamp_page_size(first)
+    order = _newest(Post.objects.all())
+    before = int(decode_cursor(order, after)[0]) if after else None
+    group_ids = _home_group_ids(user)
+    allowed = visible_posts(actor=actor).filter(home_q(user, group_ids))
+    items: list[Post] = []
+    dry = False
+    # Ids can drop out on the final check (unfollowed since the fan-out ...): read on.
+    for _round in range(4):
+        want = size + 1 - len(items)
+        ids = _home_ids_from_redis(actor, user, group_ids, before=before, count=want)
+        if ids is None:
+            _schedule_rebuild(user.pk)
+            ids = _home_ids_from_db(actor, user, group_ids, before=before, count=want)
+        found = {post.pk: post for post in allowed.filter(pk__in=ids)} if ids else {}
+        items += [found[i] for i in ids if i in found]
+        dry = len(ids) < want
+        if dry or len(items) > size:
+            break
+        before = ids[-1]
+    has_next = len(items) > size or not dry
+    items = items[:size]
+    return Page(items=items, has_next=has_next and bool(items),
+                end_cursor=encode_cursor(order, items[-1]) if items else None,
+                start_cursor=encode_cursor(order, items[0]) if items else None)
+
+
+def home_ids_for_rebuild(user: User, *, count: int) -> list[int]:
+    """What a rebuilt Redis timeline holds: the newest `count` ids, large groups aside."""
+    group_ids = _home_group_ids(user)
+    large = set(_large_group_ids(group_ids))
+    small = [g for g in group_ids if g not in large]
+    return _home_ids_from_db(Actor.for_user(user), user, small, before=None, count=count)
+
+
+# --- comments, likes, topics -----------------------------------------------------------
+
+
+def comments(*, actor: Actor, post: Post, first=None, after=None) -> Page:
+    """Top-level comments, oldest first, each with its replies (one level deep)."""
+    if not can_see_post(actor, post):
+        raise NotFound(_("动态不存在或你无权查看"), field="post")
+    replies = Comment.objects.select_related("author", "author__profile", "reply_to").order_by("pk")
+    qs = (Comment.objects.filter(post=post, parent__isnull=True)
+          .select_related("author", "author__profile")
+          .prefetch_related(Prefetch("replies", queryset=replies))
+          .order_by("pk"))
+    return paginate(qs, first=first, after=after)
+
+
+def liked_post_ids(*, actor: Actor, posts) -> set[int]:
+    """Which of these posts the viewer has liked: one query for a whole page."""
+    if actor.user is None:
+        return set()
+    ids = [p.pk for p in posts]
+    return set(PostLike.objects.filter(user=actor.user, post_id__in=ids)
+               .values_list("post_id", flat=True))
+
+
+def liked_comment_ids(*, actor: Actor, comments) -> set[int]:
+    if actor.user is None:
+        return set()
+    ids = [c.pk for c in comments]
+    return set(CommentLike.objects.filter(user=actor.user, comment_id__in=ids)
+               .values_list("comment_id", flat=True))
+
+
+def get_topic(*, actor: Actor, name: str) -> Topic:
+    topic = Topic.objects.filter(normalized=normalize_topic(name)).first()
+    if topic is None:
+        raise NotFound(_("没有这个话题"), field="topic")
+    return topic
+
+
+def trending_topics(*, actor: Actor, hours: int = 24, limit: int = 10) -> list[Topic]:
+    """Topics of the most public posts in the last `hours` (private posts never count)."""
+    since = timezone.now() - timedelta(hours=hours)
+    return list(
+        Topic.objects.filter(post_links__created_at__gte=since,
+                             post_links__post__visibility=Visibility.PUBLIC)
+        .annotate(recent=Count("post_links"))
+        .order_by("-recent", "-pk")[:limit]
+    )

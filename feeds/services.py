@@ -1,0 +1,329 @@
+"""Every write to posts, comments, likes and reposts.
+
+Each service checks permission and input, changes rows and counters in one
+transaction, and enqueues what follows (fan-out, notifications) in that same
+transaction, so nothing is lost and nothing is sent for a change that rolled back.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from feeds import selectors, tasks, timeline_store
+from feeds.models import (
+    COMMENT_MAX_LENGTH,
+    MAX_IMAGES,
+    POST_MAX_LENGTH,
+    Comment,
+    CommentLike,
+    Mention,
+    Post,
+    PostImage,
+    PostLike,
+    PostTopic,
+    Topic,
+    Visibility,
+)
+from feeds.text import mentioned_usernames, normalize_topic, topic_names
+from yiban_core.accounts.models import User
+from yiban_core.actor import Actor
+from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from yiban_core.groups.models import Group
+from yiban_core.groups.rules import membership
+from yiban_core.images import check_image
+from yiban_core.notifications.models import Notification
+from yiban_core.notifications.services import notify
+from yiban_core.ratelimit import hit
+
+POSTS_PER_HOUR = 60
+COMMENTS_PER_HOUR = 200
+
+
+def _clean_text(text: str, *, max_length: int, field: str = "text", required: bool = True) -> str:
+    text = (text or "").replace("\r\n", "\n").strip()
+    if required and not text:
+        raise Invalid(_("内容不能为空"), field=field)
+    if len(text) > max_length:
+        raise Invalid(_("内容不能超过 %(n)d 个字") % {"n": max_length}, field=field)
+    return text
+
+
+def _post_for_write(actor: Actor, post_id) -> Post:
+    """A post the actor can see (anything else is 'not found', never 'forbidden')."""
+    return selectors.get_post(actor=actor, pk=post_id)
+
+
+def _is_moderator(actor: Actor, post: Post) -> bool:
+    if actor.is_site_admin:
+        return True
+    if post.group_id is None:
+        return False
+    member = membership(actor.user, post.group)
+    return member is not None and member.is_manager
+
+
+def _check_group_posting(user: User, group: Group) -> None:
+    member = membership(user, group)
+    if member is None:
+        raise PermissionDenied(_("只有群成员可以在群里发动态"))
+    if group.kind == Group.Kind.SCHOOL and not member.is_manager:
+        raise PermissionDenied(_("学校官方群只有管理员可以发布"))
+
+
+def _link_topics_and_mentions(post: Post, *, actor: Actor, old_mentions: set[int]) -> None:
+    names = topic_names(post.text)
+    for name in names:
+        topic, _created = Topic.objects.get_or_create(normalized=normalize_topic(name),
+                                                      defaults={"name": name})
+        PostTopic.objects.create(post=post, topic=topic)
+        Topic.objects.filter(pk=topic.pk).update(post_count=F("post_count") + 1)
+    usernames = mentioned_usernames(post.text)
+    mentioned = list(User.objects.filter(username__in=usernames, is_active=True))
+    Mention.objects.bulk_create([Mention(post=post, user=u) for u in mentioned],
+                                ignore_conflicts=True)
+    new = [u.pk for u in mentioned if u.pk not in old_mentions]
+    if new:
+        tasks.notify_visible_mentions.enqueue(post_id=post.pk, user_ids=new)
+
+
+def _unlink_topics(post: Post) -> None:
+    topic_ids = list(post.topic_links.values_list("topic_id", flat=True))
+    Topic.objects.filter(pk__in=topic_ids).update(post_count=F("post_count") - 1)
+    post.topic_links.all().delete()
+
+
+def publish_post(
+    *, actor: Actor, text: str, visibility: str = Visibility.PUBLIC, group: Group | None = None,
+    images=(), repost_of: Post | None = None,
+) -> Post:
+    actor.require_scope("feed:write")
+    user = actor.require_user()
+    images = list(images or [])
+    text = _clean_text(text, max_length=POST_MAX_LENGTH,
+                       required=not images and repost_of is None)
+    if len(images) > MAX_IMAGES:
+        raise Invalid(_("最多 9 张图片"), field="images")
+    for upload in images:
+        check_image(upload, field="images", max_bytes=settings.POST_IMAGE_MAX_BYTES)
+    if group is not None:
+        _check_group_posting(user, group)
+        visibility = Visibility.GROUP
+    elif visibility == Visibility.GROUP:
+        raise Invalid(_("群内动态要选一个群"), field="group")
+    elif visibility not in Visibility.values:
+        raise Invalid(_("可见范围不正确"), field="visibility")
+    if visibility == Visibility.SCHOOL and user.school_id is None:
+        raise Invalid(_("设置学校后才能发本校可见的动态"), field="visibility")
+    if repost_of is not None and repost_of.visibility != Visibility.PUBLIC:
+        raise Invalid(_("只能转发公开的动态"), field="repost_of")
+    hit(f"post:{user.pk}", limit=POSTS_PER_HOUR, window_s=3600)
+    with transaction.atomic():
+        post = Post.objects.create(author=user, text=text, visibility=visibility, group=group,
+                                   school_id=user.school_id, repost_of=repost_of)
+        for position, upload in enumerate(images):
+            PostImage.objects.create(post=post, position=position,
+                                     image=_named(upload, f"{post.pk}-{position}"))
+        _link_topics_and_mentions(post, actor=actor, old_mentions=set())
+        if repost_of is not None:
+            Post.objects.filter(pk=repost_of.pk).update(repost_count=F("repost_count") + 1)
+            notify(recipient_ids=[repost_of.author_id], kind=Notification.Kind.REPOSTED,
+                   actor_id=user.pk, event_key=f"repost:{post.pk}", target=post,
+                   excerpt=text or repost_of.text)
+        if timeline_store.available():
+            tasks.fan_out_post.enqueue(post_id=post.pk)
+    return post
+
+
+def _named(upload, stem: str):
+    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp",
+                 "image/gif": "gif"}[upload.content_type]
+    upload.name = f"{stem}.{extension}"
+    return upload
+
+
+def repost(*, actor: Actor, post_id, text: str = "",
+           visibility: str = Visibility.PUBLIC) -> Post:
+    original = _post_for_write(actor, post_id)
+    original = original.repost_of or original  # a repost of a repost points at the original
+    return publish_post(actor=actor, text=text, visibility=visibility, repost_of=original)
+
+
+def edit_post(*, actor: Actor, post_id, text: str | None = None,
+              visibility: str | None = None) -> Post:
+    actor.require_scope("feed:write")
+    user = actor.require_user()
+    post = _post_for_write(actor, post_id)
+    if post.author_id != user.pk:
+        raise PermissionDenied(_("只能编辑自己的动态"))
+    if text is not None:
+        text = _clean_text(text, max_length=POST_MAX_LENGTH,
+                           required=not post.images.exists() and post.repost_of_id is None)
+    if visibility is not None:
+        if post.group_id is not None or visibility == Visibility.GROUP:
+            raise Invalid(_("群内动态不能改可见范围"), field="visibility")
+        if visibility not in Visibility.values:
+            raise Invalid(_("可见范围不正确"), field="visibility")
+        if visibility == Visibility.SCHOOL and post.school_id is None:
+            raise Invalid(_("设置学校后才能发本校可见的动态"), field="visibility")
+        if post.reposts.exists() and visibility != Visibility.PUBLIC:
+            raise Invalid(_("已被转发的动态只能保持公开"), field="visibility")
+    with transaction.atomic():
+        if text is not None and text != post.text:
+            old_mentions = set(post.mentions.values_list("user_id", flat=True))
+            _unlink_topics(post)
+            post.text = text
+            _link_topics_and_mentions(post, actor=actor, old_mentions=old_mentions)
+        if visibility is not None:
+            post.visibility = visibility
+        post.edited_at = timezone.now()
+        post.save(update_fields=["text", "visibility", "edited_at"])
+    return post
+
+
+def delete_post(*, actor: Actor, post_id) -> None:
+    actor.require_scope("feed:write")
+    user = actor.require_user()
+    post = _post_for_write(actor, post_id)
+    if post.author_id != user.pk and not _is_moderator(actor, post):
+        raise PermissionDenied(_("只能删除自己的动态"))
+    with transaction.atomic():
+        _unlink_topics(post)
+        if post.repost_of_id is not None:
+            Post.objects.filter(pk=post.repost_of_id).update(repost_count=F("repost_count") - 1)
+        post.delete()  # comments, likes, images and mentions go with it
+
+
+def set_pinned(*, actor: Actor, post_id, pinned: bool) -> Post:
+    """Pin a group post as an announcement (群公告); its members are notified."""
+    actor.require_scope("feed:write")
+    actor.require_user()
+    post = _post_for_write(actor, post_id)
+    if post.group_id is None:
+        raise Invalid(_("只有群内动态可以设为公告"), field="post")
+    member = membership(actor.user, post.group)
+    if member is None or not member.is_manager:
+        raise PermissionDenied(_("只有群主或管理员可以设置公告"))
+    if pinned == post.is_announcement:
+        return post
+    with transaction.atomic():
+        post.pinned_at = timezone.now() if pinned else None
+        post.save(update_fields=["pinned_at"])
+        if pinned:
+            tasks.announce.enqueue(post_id=post.pk, actor_id=actor.user.pk)
+    return post
+
+
+def like_post(*, actor: Actor, post_id) -> Post:
+    actor.require_scope("feed:write")
+    user = actor.require_user()
+    post = _post_for_write(actor, post_id)
+    try:
+        with transaction.atomic():
+            PostLike.objects.create(post=post, user=user)
+            Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+            notify(recipient_ids=[post.author_id], kind=Notification.Kind.LIKED_POST,
+                   actor_id=user.pk, event_key=f"like:post:{post.pk}:{user.pk}", target=post,
+                   excerpt=post.text)
+    except IntegrityError:
+        raise Conflict(_("已经赞过了"), field="post") from None
+    post.like_count += 1
+    return post
+
+
+def unlike_post(*, actor: Actor, post_id) -> Post:
+    actor.require_scope("feed:write")
+    user = actor.require_user()
+    post = _post_for_write(actor, post_id)
+    with transaction.atomic():
+        deleted, _details = PostLike.objects.filter(post=post, user=user).delete()
+        if not deleted:
+            raise NotFound(_("你还没有赞过"), field="post")
+        Post.objects.filter(pk=post.pk).update(like_count=F("like_count") - 1)
+    post.like_count -= 1
+    return post
+
+
+def add_comment(*, actor: Actor, post_id, text: str, parent_id=None) -> Comment:
+    actor.require_scope("feed:write")
+    user = actor.require_user()
+    post = _post_for_write(actor, post_id)
+    text = _clean_text(text, max_length=COMMENT_MAX_LENGTH)
+    parent = None
+    if parent_id is not None:
+        parent = Comment.objects.filter(pk=parent_id, post=post).first()
+        if parent is None:
+            raise NotFound(_("要回复的评论不存在"), field="parent")
+    hit(f"comment:{user.pk}", limit=COMMENTS_PER_HOUR, window_s=3600)
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            post=post, author=user, text=text,
+            # Replies stay one level deep: a reply to a reply joins the same thread.
+            parent=(parent.parent or parent) if parent else None,
+            reply_to=parent.author if parent else None,
+        )
+        Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+        notify(recipient_ids=[post.author_id], kind=Notification.Kind.COMMENTED,
+               actor_id=user.pk, event_key=f"comment:{comment.pk}", target=post, excerpt=text)
+        if parent is not None:
+            notify(recipient_ids=[parent.author_id], kind=Notification.Kind.REPLIED,
+                   actor_id=user.pk, event_key=f"reply:{comment.pk}", target=post,
+                   excerpt=text)
+        usernames = mentioned_usernames(text)
+        if usernames:
+            ids = list(User.objects.filter(username__in=usernames).values_list("pk", flat=True))
+            tasks.notify_visible_mentions.enqueue(post_id=post.pk, user_ids=ids,
+                                                  comment_id=comment.pk)
+    return comment
+
+
+def delete_comment(*, actor: Actor, comment_id) -> None:
+    actor.require_scope("feed:write")
+    user = actor.require_user()
+    comment = Comment.objects.select_related("post", "post__group").filter(pk=comment_id).first()
+    if comment is None or not selectors.can_see_post(actor, comment.post):
+        raise NotFound(_("评论不存在"), field="comment")
+    post = comment.post
+    if user.pk not in (comment.author_id, post.author_id) and not _is_moderator(actor, post):
+        raise PermissionDenied(_("只能删除自己的评论或自己动态下的评论"))
+    with transaction.atomic():
+        removed = 1 + comment.replies.count()
+        comment.delete()
+        Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") - removed)
+
+
+def like_comment(*, actor: Actor, comment_id) -> Comment:
+    actor.require_scope("feed:write")
+    user = actor.require_user()
+    comment = Comment.objects.select_related("post").filter(pk=comment_id).first()
+    if comment is None or not selectors.can_see_post(actor, comment.post):
+        raise NotFound(_("评论不存在"), field="comment")
+    try:
+        with transaction.atomic():
+            CommentLike.objects.create(comment=comment, user=user)
+            Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
+            notify(recipient_ids=[comment.author_id], kind=Notification.Kind.LIKED_COMMENT,
+                   actor_id=user.pk, event_key=f"like:comment:{comment.pk}:{user.pk}",
+                   target=comment.post, excerpt=comment.text)
+    except IntegrityError:
+        raise Conflict(_("已经赞过了"), field="comment") from None
+    comment.like_count += 1
+    return comment
+
+
+def unlike_comment(*, actor: Actor, comment_id) -> Comment:
+    actor.require_scope("feed:write")
+    user = actor.require_user()
+    comment = Comment.objects.filter(pk=comment_id).first()
+    if comment is None:
+        raise NotFound(_("评论不存在"), field="comment")
+    with transaction.atomic():
+        deleted, _details = CommentLike.objects.filter(comment=comment, user=user).delete()
+        if not deleted:
+            raise NotFound(_("你还没有赞过"), field="comment")
+        Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") - 1)
+    comment.like_count -= 1
+    return comment

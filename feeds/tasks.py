@@ -1,0 +1,79 @@
+"""Work after a post is committed: fan-out, timeline rebuilds, mention and announcement
+notifications. Each task is idempotent: ZADD of the same id and notifications
+keyed by their event do no harm when run twice."""
+
+from django.conf import settings
+from django_tasks import task
+
+from feeds import timeline_store
+from feeds.models import Comment, Post, Visibility
+from feeds.selectors import can_see_post, home_ids_for_rebuild, merged_at_read_time
+from yiban_core.accounts.models import Follow, User
+from yiban_core.actor import Actor
+from yiban_core.groups.models import Membership
+from yiban_core.notifications.models import Notification
+from yiban_core.notifications.services import notify
+
+
+def fan_out_recipients(post: Post) -> list[int]:
+    """Whose home timeline a post goes into by fan-out (big groups are merged at read time)."""
+    if post.group_id is not None:
+        if merged_at_read_time(post.group):
+            return [post.author_id]
+        return list(Membership.objects.filter(group_id=post.group_id)
+                    .values_list("user_id", flat=True))
+    followers = Follow.objects.filter(followee_id=post.author_id)
+    if post.visibility == Visibility.SCHOOL:
+        followers = followers.filter(follower__school_id=post.school_id)
+    return [post.author_id, *followers.values_list("follower_id", flat=True)]
+
+
+@task()
+def fan_out_post(*, post_id: int) -> int:
+    post = Post.objects.select_related("group").filter(pk=post_id).first()
+    if post is None:  # deleted before the worker got to it
+        return 0
+    return timeline_store.fan_out(post.pk, fan_out_recipients(post))
+
+
+@task()
+def rebuild_home_timeline(*, user_id: int) -> int:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not timeline_store.start_rebuild(user_id):
+        return 0
+    cap = settings.FEED_TIMELINE_CAP
+    ids = home_ids_for_rebuild(user, count=cap)
+    timeline_store.finish_rebuild(user_id, ids, complete=len(ids) < cap)
+    return len(ids)
+
+
+@task()
+def notify_visible_mentions(*, post_id: int, user_ids: list[int],
+                            comment_id: int | None = None) -> None:
+    """Notify those mentioned who may see the post: a mention never leaks a private post."""
+    post = Post.objects.filter(pk=post_id).first()
+    if post is None:
+        return
+    author_id = post.author_id
+    if comment_id is not None:
+        comment = Comment.objects.filter(pk=comment_id).first()
+        if comment is None:
+            return
+        author_id, text, key = comment.author_id, comment.text, f"mention:comment:{comment_id}"
+    else:
+        text, key = post.text, f"mention:post:{post_id}"
+    recipients = [user.pk for user in User.objects.filter(pk__in=user_ids, is_active=True)
+                  if can_see_post(Actor.for_user(user), post)]
+    notify(recipient_ids=recipients, kind=Notification.Kind.MENTIONED, actor_id=author_id,
+           event_key=key, target=post, excerpt=text)
+
+
+@task()
+def announce(*, post_id: int, actor_id: int) -> None:
+    post = Post.objects.filter(pk=post_id, pinned_at__isnull=False).first()
+    if post is None:
+        return
+    members = Membership.objects.filter(group_id=post.group_id).values_list("user_id", flat=True)
+    notify(recipient_ids=list(members), kind=Notification.Kind.ANNOUNCEMENT, actor_id=actor_id,
+           group_id=post.group_id, event_key=f"announcement:{post.pk}:{post.pinned_at.timestamp()}",
+           target=post, excerpt=post.text)

@@ -1,0 +1,153 @@
+"""Home timelines in Redis: one capped sorted set of post ids per active user.
+
+Scores are post ids, so the set is in timeline order and a cursor (the last id
+seen) reads the next page with ZREVRANGEBYSCORE. Two marker members sit below
+every id:
+
+- "pending" (score -1) while the set is being rebuilt from the database:
+  readers then use the database; fan-out may already add to it.
+- "complete" (score 0) when the set holds the user's whole timeline. Trimming to
+  the cap removes the lowest member first, so the marker goes exactly when the
+  set stops being complete; a reader that runs off the end of an incomplete
+  set continues in the database.
+
+Only users whose set exists get fanned out to: sets of users away longer than
+the TTL expire, and are rebuilt on their first read after they return. Any
+Redis error means "use the database".
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from redis.exceptions import RedisError
+
+from yiban_core.redis import redis_client
+
+log = logging.getLogger(__name__)
+
+PENDING, COMPLETE = b"pending", b"complete"
+
+# ZADD only into timelines that exist (users active lately), then trim to the cap.
+_FAN_OUT = """
+local cap = tonumber(ARGV[2])
+local added = 0
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('ZADD', key, ARGV[1], ARGV[1])
+    local extra = redis.call('ZCARD', key) - cap
+    if extra > 0 then redis.call('ZREMRANGEBYRANK', key, 0, extra - 1) end
+    added = added + 1
+  end
+end
+return added
+"""
+FAN_OUT_BATCH = 500
+
+
+def key(user_id: int) -> str:
+    return f"yb:tl:{user_id}"
+
+
+def available() -> bool:
+    return redis_client() is not None
+
+
+class Slice:
+    """Ids read from a timeline, newest first, and whether they reach its end."""
+
+    def __init__(self, ids: list[int], reaches_end: bool):
+        self.ids = ids
+        self.reaches_end = reaches_end
+
+
+def read(user_id: int, *, before: int | None, count: int) -> Slice | None:
+    """Up to `count` ids older than `before`; None when the database must answer."""
+    client = redis_client()
+    if client is None:
+        return None
+    k = key(user_id)
+    upper = f"({before}" if before is not None else "+inf"
+    try:
+        pipe = client.pipeline(transaction=False)
+        pipe.zscore(k, PENDING)
+        pipe.zscore(k, COMPLETE)
+        pipe.zrevrangebyscore(k, upper, "(0", start=0, num=count)
+        pipe.expire(k, settings.FEED_TIMELINE_TTL_S)
+        pending, complete, members, exists = pipe.execute()
+    except RedisError:
+        log.warning("timeline read failed; using the database", exc_info=True)
+        return None
+    if not exists or pending is not None:
+        return None
+    ids = [int(member) for member in members]
+    return Slice(ids, reaches_end=len(ids) < count and complete is not None)
+
+
+def start_rebuild(user_id: int) -> bool:
+    """Mark the set as being rebuilt; False when Redis is unavailable."""
+    client = redis_client()
+    if client is None:
+        return False
+    try:
+        pipe = client.pipeline()
+        pipe.zadd(key(user_id), {PENDING: -1})
+        pipe.expire(key(user_id), settings.FEED_TIMELINE_TTL_S)
+        pipe.execute()
+    except RedisError:
+        log.warning("timeline rebuild could not start", exc_info=True)
+        return False
+    return True
+
+
+def finish_rebuild(user_id: int, ids: list[int], *, complete: bool) -> None:
+    client = redis_client()
+    k = key(user_id)
+    pipe = client.pipeline()
+    if ids:
+        pipe.zadd(k, {str(i): i for i in ids})
+    if complete:
+        pipe.zadd(k, {COMPLETE: 0})
+    pipe.zrem(k, PENDING)
+    pipe.zremrangebyrank(k, 0, -(settings.FEED_TIMELINE_CAP + 1))
+    pipe.expire(k, settings.FEED_TIMELINE_TTL_S)
+    pipe.execute()
+
+
+def forget(user_id: int) -> None:
+    """Drop a timeline whose sources changed (a new follow, a joined group): the next
+    read rebuilds it, so it never lacks posts the database path would show."""
+    client = redis_client()
+    if client is None:
+        return
+    try:
+        client.delete(key(user_id))
+    except RedisError:
+        log.warning("could not drop timeline %s", user_id, exc_info=True)
+
+
+def is_missing(user_id: int) -> bool:
+    client = redis_client()
+    try:
+        return client is not None and not client.exists(key(user_id))
+    except RedisError:
+        return False
+
+
+def fan_out(post_id: int, user_ids) -> int:
+    """Add a post to the timelines of those of `user_ids` that are active; return how many."""
+    client = redis_client()
+    if client is None:
+        return 0
+    script = client.register_script(_FAN_OUT)
+    added = 0
+    batch: list[str] = []
+    for user_id in user_ids:
+        batch.append(key(user_id))
+        if len(batch) == FAN_OUT_BATCH:
+            added += script(keys=batch, args=[post_id, settings.FEED_TIMELINE_CAP])
+            batch = []
+    if batch:
+        added += script(keys=batch, args=[post_id, settings.FEED_TIMELINE_CAP])
+    return added
