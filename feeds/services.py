@@ -31,6 +31,7 @@ from feeds.models import (
 from feeds.text import mentioned_usernames, normalize_topic, topic_names
 from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
+from yiban_core.credits import services as credits
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.models import Group
 from yiban_core.groups.rules import membership
@@ -128,6 +129,7 @@ def publish_post(
             PostImage.objects.create(post=post, position=position,
                                      image=_named(upload, f"{post.pk}-{position}"))
         _link_topics_and_mentions(post, actor=actor, old_mentions=set())
+        credits.award(user_id=user.pk, rule="post_published", key=str(post.pk), source=post)
         if repost_of is not None:
             Post.objects.filter(pk=repost_of.pk).update(repost_count=F("repost_count") + 1)
             notify(recipient_ids=[repost_of.author_id], kind=Notification.Kind.REPOSTED,
@@ -192,6 +194,7 @@ def delete_post(*, actor: Actor, post_id) -> None:
         raise PermissionDenied(_("只能删除自己的动态"))
     with transaction.atomic():
         _unlink_topics(post)
+        credits.reverse_for(post)
         if post.repost_of_id is not None:
             Post.objects.filter(pk=post.repost_of_id).update(repost_count=F("repost_count") - 1)
         post.delete()  # comments, likes, images and mentions go with it
@@ -225,6 +228,9 @@ def like_post(*, actor: Actor, post_id) -> Post:
         with transaction.atomic():
             PostLike.objects.create(post=post, user=user)
             Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+            if post.author_id != user.pk:
+                credits.award(user_id=post.author_id, rule="like_received",
+                              key=f"{post.pk}:{user.pk}", source=post)
             notify(recipient_ids=[post.author_id], kind=Notification.Kind.LIKED_POST,
                    actor_id=user.pk, event_key=f"like:post:{post.pk}:{user.pk}", target=post,
                    excerpt=post.text)
@@ -317,8 +323,8 @@ def like_comment(*, actor: Actor, comment_id) -> Comment:
 def unlike_comment(*, actor: Actor, comment_id) -> Comment:
     actor.require_scope("feed:write")
     user = actor.require_user()
-    comment = Comment.objects.filter(pk=comment_id).first()
-    if comment is None:
+    comment = Comment.objects.select_related("post").filter(pk=comment_id).first()
+    if comment is None or not selectors.can_see_post(actor, comment.post):
         raise NotFound(_("评论不存在"), field="comment")
     with transaction.atomic():
         deleted, _details = CommentLike.objects.filter(comment=comment, user=user).delete()

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "yiban_core.accounts",
     "yiban_core.groups",
     "yiban_core.notifications",
+    "yiban_core.credits",
     "feeds",
     "frontend",
 ]
