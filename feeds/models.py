@@ -36,6 +36,8 @@ class Post(models.Model):
                                on_delete=models.SET_NULL, related_name="+")
     repost_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="reposts")
+    # Stays true when the original is deleted: "the original was deleted" is shown.
+    is_repost = models.BooleanField(default=False)
     pinned_at = models.DateTimeField(null=True, blank=True)  # a group announcement
     like_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)

@@ -98,10 +98,15 @@ def visible_post_ids(*, actor: Actor, ids) -> set[int]:
 
 def shown_repost_of(*, actor: Actor, post: Post) -> Post | None:
     """The original of a repost, when it still exists and the viewer may see it."""
-    original = post.repost_of
-    if original is None or not can_see_post(actor, original):
-        return None
-    return original
+    return shown_reposts(actor=actor, posts=[post]).get(post.pk)
+
+
+def shown_reposts(*, actor: Actor, posts) -> dict[int, Post]:
+    """For a page of posts, {repost id: its original} for the originals the viewer may
+    see: one query, whatever the page size."""
+    visible = visible_post_ids(actor=actor, ids={p.repost_of_id for p in posts
+                                                 if p.repost_of_id is not None})
+    return {p.pk: p.repost_of for p in posts if p.repost_of_id in visible}
 
 
 # --- timelines ------------------------------------------------------------------------

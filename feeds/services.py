@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feeds import selectors, tasks, timeline_store
+from feeds import boards, selectors, tasks, timeline_store
 from feeds.models import (
     COMMENT_MAX_LENGTH,
     MAX_IMAGES,
@@ -81,7 +81,7 @@ def _link_topics_and_mentions(post: Post, *, actor: Actor, old_mentions: set[int
         topic, _created = Topic.objects.get_or_create(normalized=normalize_topic(name),
                                                       defaults={"name": name})
         PostTopic.objects.create(post=post, topic=topic)
-        Topic.objects.filter(pk=topic.pk).update(post_count=F("post_count") + 1)
+    _count_topics(post, +1)
     usernames = mentioned_usernames(post.text)
     mentioned = list(User.objects.filter(username__in=usernames, is_active=True))
     Mention.objects.bulk_create([Mention(post=post, user=u) for u in mentioned],
@@ -91,9 +91,15 @@ def _link_topics_and_mentions(post: Post, *, actor: Actor, old_mentions: set[int
         tasks.notify_visible_mentions.enqueue(post_id=post.pk, user_ids=new)
 
 
+def _count_topics(post: Post, step: int) -> None:
+    """Topic.post_count counts public posts only: a private group's activity never shows."""
+    if post.visibility == Visibility.PUBLIC:
+        topic_ids = list(post.topic_links.values_list("topic_id", flat=True))
+        Topic.objects.filter(pk__in=topic_ids).update(post_count=F("post_count") + step)
+
+
 def _unlink_topics(post: Post) -> None:
-    topic_ids = list(post.topic_links.values_list("topic_id", flat=True))
-    Topic.objects.filter(pk__in=topic_ids).update(post_count=F("post_count") - 1)
+    _count_topics(post, -1)
     post.topic_links.all().delete()
 
 
@@ -124,7 +130,8 @@ def publish_post(
     hit(f"post:{user.pk}", limit=POSTS_PER_HOUR, window_s=3600)
     with transaction.atomic():
         post = Post.objects.create(author=user, text=text, visibility=visibility, group=group,
-                                   school_id=user.school_id, repost_of=repost_of)
+                                   school_id=user.school_id, repost_of=repost_of,
+                                   is_repost=repost_of is not None)
         for position, upload in enumerate(images):
             PostImage.objects.create(post=post, position=position,
                                      image=_named(upload, f"{post.pk}-{position}"))
@@ -137,6 +144,8 @@ def publish_post(
                    excerpt=text or repost_of.text)
         if timeline_store.available():
             tasks.fan_out_post.enqueue(post_id=post.pk)
+        if group is not None:
+            transaction.on_commit(lambda: boards.record_post(group, post.created_at))
     return post
 
 
@@ -179,8 +188,10 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
             _unlink_topics(post)
             post.text = text
             _link_topics_and_mentions(post, actor=actor, old_mentions=old_mentions)
-        if visibility is not None:
+        if visibility is not None and visibility != post.visibility:
+            _count_topics(post, -1)
             post.visibility = visibility
+            _count_topics(post, +1)
         post.edited_at = timezone.now()
         post.save(update_fields=["text", "visibility", "edited_at"])
     return post
@@ -236,7 +247,7 @@ def like_post(*, actor: Actor, post_id) -> Post:
                    excerpt=post.text)
     except IntegrityError:
         raise Conflict(_("已经赞过了"), field="post") from None
-    post.like_count += 1
+    post.refresh_from_db(fields=["like_count"])
     return post
 
 
@@ -249,7 +260,7 @@ def unlike_post(*, actor: Actor, post_id) -> Post:
         if not deleted:
             raise NotFound(_("你还没有赞过"), field="post")
         Post.objects.filter(pk=post.pk).update(like_count=F("like_count") - 1)
-    post.like_count -= 1
+    post.refresh_from_db(fields=["like_count"])
     return post
 
 
@@ -289,9 +300,7 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None) -> Comment:
 def delete_comment(*, actor: Actor, comment_id) -> None:
     actor.require_scope("feed:write")
     user = actor.require_user()
-    comment = Comment.objects.select_related("post", "post__group").filter(pk=comment_id).first()
-    if comment is None or not selectors.can_see_post(actor, comment.post):
-        raise NotFound(_("评论不存在"), field="comment")
+    comment = _visible_comment(actor, comment_id)
     post = comment.post
     if user.pk not in (comment.author_id, post.author_id) and not _is_moderator(actor, post):
         raise PermissionDenied(_("只能删除自己的评论或自己动态下的评论"))
@@ -301,12 +310,17 @@ def delete_comment(*, actor: Actor, comment_id) -> None:
         Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") - removed)
 
 
+def _visible_comment(actor: Actor, comment_id) -> Comment:
+    comment = Comment.objects.select_related("post", "post__group").filter(pk=comment_id).first()
+    if comment is None or not selectors.can_see_post(actor, comment.post):
+        raise NotFound(_("评论不存在"), field="comment")
+    return comment
+
+
 def like_comment(*, actor: Actor, comment_id) -> Comment:
     actor.require_scope("feed:write")
     user = actor.require_user()
-    comment = Comment.objects.select_related("post").filter(pk=comment_id).first()
-    if comment is None or not selectors.can_see_post(actor, comment.post):
-        raise NotFound(_("评论不存在"), field="comment")
+    comment = _visible_comment(actor, comment_id)
     try:
         with transaction.atomic():
             CommentLike.objects.create(comment=comment, user=user)
@@ -316,7 +330,7 @@ def like_comment(*, actor: Actor, comment_id) -> Comment:
                    target=comment.post, excerpt=comment.text)
     except IntegrityError:
         raise Conflict(_("已经赞过了"), field="comment") from None
-    comment.like_count += 1
+    comment.refresh_from_db(fields=["like_count"])
     return comment
 
 

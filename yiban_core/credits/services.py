@@ -63,7 +63,8 @@ def reverse_for(source: Model) -> int:
     reversed_count = 0
     with transaction.atomic():
         entries = PointEntry.objects.filter(amount__gt=0, reversed_by__isnull=True, **fields)
-        for entry in entries.select_for_update():
+        # of=self: the reversed_by join is an outer join, which PostgreSQL cannot lock.
+        for entry in entries.select_for_update(of=("self",)):
             try:
                 with transaction.atomic():
                     _book(entry.user_id, -entry.amount, rule=entry.rule, reverses=entry,

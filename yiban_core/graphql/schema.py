@@ -24,6 +24,7 @@ SCHEMA_MODULES = [
     "yiban_core.accounts.schema",
     "yiban_core.groups.schema",
     "yiban_core.notifications.schema",
+    "feeds.schema",
 ]
 
 

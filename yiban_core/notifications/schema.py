@@ -1,19 +1,75 @@
-"""GraphQL types, queries and mutations of the viewer's notifications."""
+"""GraphQL types, queries and mutations of the viewer's notifications.
+
+A notification may be about an object of an app above the core (a post ...).
+The core knows nothing of those apps: each registers its target model with
+`register_target`, giving its GraphQL type name and how to tell which targets
+the viewer may still see. `targetId` (and the `excerpt` copied from the target)
+is shown only while the viewer may see the target, read once per page.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import graphene
+from django.contrib.contenttypes.models import ContentType
 
 from yiban_core.accounts.schema import UserNode
+from yiban_core.actor import Actor
+from yiban_core.graphql.cache import request_memo
 from yiban_core.graphql.connections import Connection, connection_field, resolve_connection
 from yiban_core.graphql.enums import choices_enum
 from yiban_core.graphql.errors import DomainMutation
-from yiban_core.graphql.relay import Node
+from yiban_core.graphql.relay import Node, global_id
 from yiban_core.groups.schema import GroupNode
 from yiban_core.notifications import selectors, services
 from yiban_core.notifications.models import Notification
 
 NotificationKind = choices_enum("NotificationKind", Notification.Kind, "通知的类型")
+
+# "app_label.model" -> (GraphQL type name, (actor, pks) -> the pks the actor may see)
+_TARGETS: dict[str, tuple[str, Callable[[Actor, list[int]], set[int]]]] = {}
+
+
+def register_target(model, type_name: str,
+                    visible_ids: Callable[[Actor, list[int]], set[int]]) -> None:
+    """Let notifications about `model` show its global ID while the viewer may see it."""
+    _TARGETS[model._meta.label_lower] = (type_name, visible_ids)
+
+
+def _target(notification: Notification) -> tuple[str, Callable] | None:
+    if notification.target_type_id is None or notification.target_id is None:
+        return None
+    content_type = ContentType.objects.get_for_id(notification.target_type_id)  # cached
+    return _TARGETS.get(f"{content_type.app_label}.{content_type.model}")
+
+
+def _prime_targets(info, notifications: Iterable[Notification]) -> None:
+    """One query per target type for a page: which targets the viewer may still see."""
+    seen = request_memo(info, "notification_targets")
+    wanted: dict[int, tuple[Callable, list[int]]] = {}
+    for notification in notifications:
+        target = _target(notification)
+        key = (notification.target_type_id, notification.target_id)
+        if target is None or key in seen:
+            continue
+        wanted.setdefault(notification.target_type_id, (target[1], []))[1].append(
+            notification.target_id)
+    for type_id, (visible_ids, pks) in wanted.items():
+        visible = visible_ids(info.context.actor, pks)
+        seen.update({(type_id, pk): pk in visible for pk in pks})
+
+
+def _visible_target(info, notification: Notification) -> str | None:
+    """The target's global ID, if it has a registered target the viewer may see."""
+    target = _target(notification)
+    if target is None:
+        return None
+    seen = request_memo(info, "notification_targets")
+    key = (notification.target_type_id, notification.target_id)
+    if key not in seen:
+        _prime_targets(info, [notification])
+    return global_id(target[0], notification.target_id) if seen[key] else None
 
 
 class NotificationNode(graphene.ObjectType):
@@ -27,6 +83,12 @@ class NotificationNode(graphene.ObjectType):
     kind = graphene.Field(NotificationKind, required=True)
     actor = graphene.Field(UserNode, description="谁做的；系统通知为 null")
     group = graphene.Field(GroupNode, description="相关的群")
+    target_id = graphene.ID(
+        description="关于哪个对象（如一条动态）的全局 ID；它已删除或你已看不到时为 null"
+    )
+    excerpt = graphene.String(
+        required=True, description="对象内容的摘录（原文，不是 HTML）；对象已删除或你看不到时为空"
+    )
     is_read = graphene.Boolean(required=True)
     read_at = graphene.DateTime()
     created_at = graphene.DateTime(required=True)
@@ -34,6 +96,16 @@ class NotificationNode(graphene.ObjectType):
     @classmethod
     def get_node(cls, info, pk: int) -> Notification | None:
         return selectors.notifications_for(actor=info.context.actor).filter(pk=pk).first()
+
+    @staticmethod
+    def resolve_target_id(notification: Notification, info) -> str | None:
+        return _visible_target(info, notification)
+
+    @staticmethod
+    def resolve_excerpt(notification: Notification, info) -> str:
+        if notification.target_id is not None and _target(notification) is not None:
+            return notification.excerpt if _visible_target(info, notification) else ""
+        return notification.excerpt
 
     @staticmethod
     def resolve_is_read(notification: Notification, info) -> bool:
@@ -52,7 +124,9 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_notifications(root, info, first=None, after=None):
         qs = selectors.notifications_for(actor=info.context.actor)
-        return resolve_connection(NotificationConnection, qs, first=first, after=after)
+        result = resolve_connection(NotificationConnection, qs, first=first, after=after)
+        _prime_targets(info, [edge.node for edge in result.edges])
+        return result
 
     @staticmethod
     def resolve_unread_notification_count(root, info) -> int:
