@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from frontend.views import accounts, groups, home
+from frontend.views import accounts, feeds, groups, home
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -40,6 +40,20 @@ urlpatterns = [
     path("invitations/", groups.invitations, name="invitations"),
     path("invitations/<int:invitation_id>/", groups.answer_invitation,
          name="answer_invitation"),
+    # feeds
+    path("posts/new/", feeds.post_create, name="post_create"),
+    path("posts/<int:pk>/", feeds.post_detail, name="post_detail"),
+    path("posts/<int:pk>/like/", feeds.post_like, name="post_like"),
+    path("posts/<int:pk>/unlike/", feeds.post_unlike, name="post_unlike"),
+    path("posts/<int:pk>/comment/", feeds.comment_create, name="comment_create"),
+    path("posts/<int:pk>/repost/", feeds.post_repost, name="post_repost"),
+    path("posts/<int:pk>/delete/", feeds.post_delete, name="post_delete"),
+    path("posts/<int:pk>/pin/", feeds.post_pin, name="post_pin"),
+    path("comments/<int:pk>/like/", feeds.comment_like, name="comment_like"),
+    path("comments/<int:pk>/unlike/", feeds.comment_unlike, name="comment_unlike"),
+    path("comments/<int:pk>/delete/", feeds.comment_delete, name="comment_delete"),
+    # A topic may hold any character but # and a line break, "/" included.
+    path("topics/<path:name>/", feeds.topic, name="topic"),
     # notifications
     path("notifications/", home.notifications, name="notifications"),
     path("notifications/read-all/", home.mark_all_read, name="notifications_read_all"),

@@ -1,8 +1,11 @@
-"""Small template helpers for the layout: unread notifications, avatars."""
+"""Small template helpers for the layout: unread notifications, avatars, post text, times."""
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
+from frontend.rich_text import render_text
 from yiban_core.notifications.selectors import unread_count
 
 register = template.Library()
@@ -35,3 +38,46 @@ def avatar(user, size: int = 40):
         'aria-hidden="true">{}</span>',
         size, colour, name[:1].upper(),
     )
+
+
+@register.filter
+def rich(text: str):
+    """Post or comment text, escaped, with links, @mentions and #话题# linked."""
+    return render_text(text)
+
+
+@register.filter
+def when(moment):
+    """A post's time as people say it: 刚刚, 5 分钟前, 3 小时前, then the date."""
+    if moment is None:
+        return ""
+    now = timezone.now()
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return _("刚刚")
+    if seconds < 3600:
+        return _("%(n)d 分钟前") % {"n": seconds // 60}
+    if seconds < 24 * 3600:
+        return _("%(n)d 小时前") % {"n": seconds // 3600}
+    local = timezone.localtime(moment)
+    if local.year == timezone.localtime(now).year:
+        return local.strftime("%m-%d %H:%M")
+    return local.strftime("%Y-%m-%d")
+
+
+# Inline icons (no icon font, no CDN, no emoji font needed): 24x24 stroke paths.
+_ICONS = {
+    "heart": "M12 20s-7-4.35-7-10a4 4 0 0 1 7-2.65A4 4 0 0 1 19 10c0 5.65-7 10-7 10z",
+    "comment": "M4 5h16v11H8l-4 4z",
+    "repost": "M17 2l3 3-3 3M4 11V9a4 4 0 0 1 4-4h12M7 22l-3-3 3-3M20 13v2a4 4 0 0 1-4 4H4",
+    "image": "M4 5h16v14H4zM4 16l5-5 4 4 2-2 5 5M15.5 9.5h.01",
+    "pin": "M9 3h6l-1 6 4 3v2H6v-2l4-3zM12 14v7",
+}
+
+
+@register.simple_tag
+def icon(name: str):
+    return format_html(
+        '<svg class="icon" viewBox="0 0 24 24" width="16" height="16" fill="none" '
+        'stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" '
+        'aria-hidden="true"><path d="{}"/></svg>', _ICONS[name])

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from frontend.errors import domain_errors, perform, show_error
 from frontend.forms import PasswordChangeForm, ProfileForm, RegisterForm
+from frontend.views.feeds import user_feed_context
 from yiban_core.accounts import selectors, services
 from yiban_core.errors import DomainError
 from yiban_core.pagination import paginate
@@ -74,6 +75,7 @@ def profile(request, username):
         "is_me": request.user.is_authenticated and request.user.pk == person.pk,
         "is_following": selectors.is_following(actor=request.actor, user=person),
         "show_member_number": selectors.can_see_member_number(actor=request.actor, user=person),
+        **user_feed_context(request, person),
     })
 
 

@@ -25,6 +25,7 @@ from frontend.forms import (
     JoinCodeForm,
     JoinRequestForm,
 )
+from frontend.views.feeds import group_feed_context
 from yiban_core.errors import DomainError
 from yiban_core.groups import rules, selectors, services
 from yiban_core.groups.models import Group, Membership
@@ -93,6 +94,8 @@ def group_detail(request, pk):
         "pending_request": selectors.pending_request_of(actor=request.actor, group=group),
         "request_form": JoinRequestForm(),
     })
+    if context["can_see_content"]:
+        context.update(group_feed_context(request, group, context["me"]))
     return render(request, "frontend/groups/detail.html", context)
 
 

@@ -1,4 +1,5 @@
-"""The home page (the timeline arrives with the feeds issue) and notifications."""
+"""The home page (composer and home timeline for a member, welcome page for a visitor)
+and notifications."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -6,7 +7,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from feeds import selectors as feed_selectors
 from frontend.errors import domain_errors, perform
+from frontend.views.feeds import composer_context, decorate_posts, more_url, my_groups_with_roles
 from yiban_core.groups import selectors as group_selectors
 from yiban_core.notifications import selectors as notification_selectors
 from yiban_core.notifications import services as notification_services
@@ -17,10 +20,19 @@ from yiban_core.pagination import paginate
 def home(request):
     context = {}
     if request.user.is_authenticated:
-        context["my_groups"] = paginate(group_selectors.groups_of(actor=request.actor),
-                                        first=12)
-        context["invitation_count"] = group_selectors.my_invitations(
-            actor=request.actor).count()
+        groups = my_groups_with_roles(request)
+        page = feed_selectors.home_timeline(actor=request.actor, first=20,
+                                            after=request.GET.get("after"))
+        decorate_posts(request, page.items, my_groups=groups)
+        context.update(composer_context(request, groups=groups, next_url=request.path))
+        context.update({
+            "my_groups": groups[:8],
+            "group_count": len(groups),
+            "invitation_count": group_selectors.my_invitations(actor=request.actor).count(),
+            "page": page,
+            "more": more_url(request, page),
+            "trending": feed_selectors.trending_topics(actor=request.actor),
+        })
     return render(request, "frontend/home.html", context)
 
 

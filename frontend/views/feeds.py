@@ -1,0 +1,370 @@
+"""Feed pages and actions: composer, timelines, post detail with comments, topics.
+
+Reads go through feeds.selectors and writes through feeds.services; these views
+only ask and show. Every action (like, comment, repost, delete, pin) answers in
+two ways from one URL, so the pages work with and without JavaScript:
+
+- a plain form POST gets a flash message and a redirect back to `next`;
+- a fetch() from frontend/static/frontend/feeds.js (Accept: application/json)
+  gets JSON: the new state on success, {"code", "message", "field"} with a 4xx
+  status on a DomainError. Nothing a person can cause ends in a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import F
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from feeds import selectors, services
+from feeds.models import MAX_IMAGES, POST_MAX_LENGTH, Post, Visibility
+from frontend.errors import STATUS_BY_CODE, domain_errors
+from yiban_core.errors import DomainError, NotAuthenticated
+from yiban_core.groups import selectors as group_selectors
+from yiban_core.groups.models import Group, Membership
+
+PAGE_SIZE = 20
+COMMENTS_PAGE_SIZE = 50
+
+
+# --- helpers shared with the home, profile and group views ---------------------------------
+
+
+def wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _next_url(request, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def error_json(error: DomainError) -> JsonResponse:
+    return JsonResponse({"code": error.code, "message": error.message, "field": error.field},
+                        status=STATUS_BY_CODE.get(error.code, 400))
+
+
+def my_groups_with_roles(request) -> list[Group]:
+    """The viewer's groups, each with `my_role`: for the composer and the manager buttons."""
+    if not request.user.is_authenticated:
+        return []
+    return list(group_selectors.groups_of(actor=request.actor)
+                .annotate(my_role=F("memberships__role")))
+
+
+def composer_groups(groups: Iterable[Group]) -> list[Group]:
+    """Groups the viewer may post to (a school's official group: its managers only)."""
+    return [g for g in groups
+            if g.kind != Group.Kind.SCHOOL or g.my_role in Membership.MANAGER_ROLES]
+
+
+def decorate_posts(request, posts: list[Post], *, managed_group_ids: set[int] | None = None,
+                   my_groups: list[Group] | None = None) -> list[Post]:
+    """Attach what a post card needs to know about the viewer: liked, may delete, may pin,
+    and the original of a repost when the viewer may still see it."""
+    actor = request.actor
+    user = request.user if request.user.is_authenticated else None
+    if managed_group_ids is None:
+        groups = my_groups if my_groups is not None else my_groups_with_roles(request)
+        managed_group_ids = {g.pk for g in groups if g.my_role in Membership.MANAGER_ROLES}
+    liked = selectors.liked_post_ids(actor=actor, posts=posts)
+    originals = selectors.shown_reposts(actor=actor, posts=posts)
+    is_site_admin = bool(user and actor.is_site_admin)
+    for post in posts:
+        post.viewer_liked = post.pk in liked
+        post.viewer_manages = post.group_id is not None and post.group_id in managed_group_ids
+        post.viewer_can_delete = bool(user) and (
+            post.author_id == user.pk or post.viewer_manages or is_site_admin)
+        post.shown_original = originals.get(post.pk)
+        post.lost_original = post.is_repost and post.shown_original is None
+        original = post.shown_original or post
+        post.can_repost = bool(user) and original.visibility == Visibility.PUBLIC and (
+            not post.lost_original)
+    return posts
+
+
+def composer_context(request, *, groups: list[Group], group: Group | None = None,
+                     text: str = "", visibility: str = Visibility.PUBLIC,
+                     next_url: str = "") -> dict:
+    return {
+        "composer_groups": composer_groups(groups),
+        "composer_group": group,
+        "composer_text": text,
+        "composer_visibility": visibility,
+        "composer_next": next_url or request.get_full_path(),
+        "visibility_choices": [(v, label) for v, label in Visibility.choices
+                               if v != Visibility.GROUP],
+        "post_max_length": POST_MAX_LENGTH,
+        "max_images": MAX_IMAGES,
+    }
+
+
+def more_url(request, page) -> str | None:
+    if not page.has_next:
+        return None
+    query = request.GET.copy()
+    query["after"] = page.end_cursor
+    return "?" + query.urlencode()
+
+
+def _run_action(request, action: Callable[[], dict], *, success: str | None, default_next: str,
+                success_next: str | None = None):
+    """Run a service call; answer JSON to fetch() and redirect-with-message to a form."""
+    try:
+        result = action()
+    except DomainError as error:
+        if wants_json(request):
+            return error_json(error)
+        if isinstance(error, NotAuthenticated):
+            return redirect_to_login(_next_url(request, default_next))
+        messages.error(request, error.message)
+        return redirect(_next_url(request, default_next))
+    if wants_json(request):
+        return JsonResponse(result)
+    if success:
+        messages.success(request, success)
+    return redirect(success_next or _next_url(request, default_next))
+
+
+# --- composer -------------------------------------------------------------------------------
+
+
+@require_POST
+def post_create(request):
+    """Publish from any composer; on a refusal the text is kept and the reason shown."""
+    text = request.POST.get("text", "")
+    visibility = request.POST.get("visibility") or Visibility.PUBLIC
+    group_id = request.POST.get("group") or None
+    images = request.FILES.getlist("images")
+    default_next = reverse("home")
+    group = None
+    try:
+        if group_id is not None:
+            group = group_selectors.get_group(actor=request.actor, pk=group_id)
+        post = services.publish_post(actor=request.actor, text=text, visibility=visibility,
+                                     group=group, images=images)
+    except DomainError as error:
+        if wants_json(request):
+            return error_json(error)
+        if isinstance(error, NotAuthenticated):
+            return redirect_to_login(_next_url(request, default_next))
+        context = composer_context(
+            request, groups=my_groups_with_roles(request), group=group, text=text,
+            visibility=visibility, next_url=_next_url(request, default_next))
+        context["error"] = error
+        status = STATUS_BY_CODE.get(error.code, 400)
+        return render(request, "frontend/feeds/compose.html", context, status=status)
+    if wants_json(request):
+        return JsonResponse({"id": post.pk, "url": reverse("post_detail", args=[post.pk])})
+    messages.success(request, _("已发布"))
+    return redirect(_next_url(request, default_next))
+
+
+# --- post detail and comments ---------------------------------------------------------------
+
+
+@domain_errors
+def post_detail(request, pk):
+    post = selectors.get_post(actor=request.actor, pk=pk)
+    groups = my_groups_with_roles(request)
+    decorate_posts(request, [post], my_groups=groups)
+    page = selectors.comments(actor=request.actor, post=post, first=COMMENTS_PAGE_SIZE,
+                              after=request.GET.get("after"))
+    everyone = [c for top in page.items for c in [top, *top.replies.all()]]
+    liked = selectors.liked_comment_ids(actor=request.actor, comments=everyone)
+    for comment in everyone:
+        _decorate_comment(request, comment, post, liked)
+    return render(request, "frontend/feeds/detail.html", {
+        "post": post, "page": page, "more": more_url(request, page),
+    })
+
+
+def _decorate_comment(request, comment, post: Post, liked: set[int]) -> None:
+    user = request.user if request.user.is_authenticated else None
+    comment.viewer_liked = comment.pk in liked
+    comment.viewer_can_delete = bool(user) and (
+        user.pk in (comment.author_id, post.author_id) or post.viewer_manages
+        or request.actor.is_site_admin)
+
+
+def _comment_html(request, comment, post: Post) -> str:
+    decorate_posts(request, [post])
+    _decorate_comment(request, comment, post, set())
+    template = "frontend/feeds/_reply.html" if comment.parent_id else "frontend/feeds/_comment.html"
+    return render_to_string(template, {"comment": comment, "post": post}, request=request)
+
+
+@require_POST
+def comment_create(request, pk):
+    detail = reverse("post_detail", args=[pk])
+    parent_id = request.POST.get("parent") or None
+
+    def action():
+        comment = services.add_comment(actor=request.actor, post_id=pk,
+                                       text=request.POST.get("text", ""), parent_id=parent_id)
+        post = selectors.get_post(actor=request.actor, pk=pk)
+        result = {"id": comment.pk, "parent": comment.parent_id,
+                  "comment_count": post.comment_count}
+        if wants_json(request):
+            result["html"] = _comment_html(request, comment, post)
+        return result
+
+    return _run_action(request, action, success=_("评论已发布"),
+                       default_next=f"{detail}#comments")
+
+
+@require_POST
+def comment_delete(request, pk):
+    def action():
+        post_id = _comment_post_id(pk)
+        services.delete_comment(actor=request.actor, comment_id=pk)
+        count = Post.objects.filter(pk=post_id).values_list("comment_count", flat=True).first()
+        return {"deleted": True, "comment_count": count or 0}
+
+    return _run_action(request, action, success=_("评论已删除"), default_next=reverse("home"))
+
+
+def _comment_post_id(comment_id) -> int | None:
+    from feeds.models import Comment
+
+    return Comment.objects.filter(pk=comment_id).values_list("post_id", flat=True).first()
+
+
+@require_POST
+def comment_like(request, pk):
+    def action():
+        comment = services.like_comment(actor=request.actor, comment_id=pk)
+        return {"liked": True, "like_count": comment.like_count}
+
+    return _run_action(request, action, success=None, default_next=reverse("home"))
+
+
+@require_POST
+def comment_unlike(request, pk):
+    def action():
+        comment = services.unlike_comment(actor=request.actor, comment_id=pk)
+        return {"liked": False, "like_count": comment.like_count}
+
+    return _run_action(request, action, success=None, default_next=reverse("home"))
+
+
+# --- post actions ---------------------------------------------------------------------------
+
+
+@require_POST
+def post_like(request, pk):
+    def action():
+        post = services.like_post(actor=request.actor, post_id=pk)
+        return {"liked": True, "like_count": post.like_count}
+
+    return _run_action(request, action, success=None,
+                       default_next=reverse("post_detail", args=[pk]))
+
+
+@require_POST
+def post_unlike(request, pk):
+    def action():
+        post = services.unlike_post(actor=request.actor, post_id=pk)
+        return {"liked": False, "like_count": post.like_count}
+
+    return _run_action(request, action, success=None,
+                       default_next=reverse("post_detail", args=[pk]))
+
+
+@require_POST
+def post_repost(request, pk):
+    def action():
+        new = services.repost(actor=request.actor, post_id=pk, text=request.POST.get("text", ""))
+        original = Post.objects.filter(pk=new.repost_of_id).values_list(
+            "pk", "repost_count").first()
+        return {"id": new.pk, "url": reverse("post_detail", args=[new.pk]),
+                "original_id": original[0] if original else None,
+                "repost_count": original[1] if original else 0, "message": _("已转发")}
+
+    return _run_action(request, action, success=_("已转发"),
+                       default_next=reverse("post_detail", args=[pk]))
+
+
+@require_POST
+def post_delete(request, pk):
+    def action():
+        services.delete_post(actor=request.actor, post_id=pk)
+        return {"deleted": True}
+
+    # After a delete from the post's own page, back home: that page is gone.
+    next_url = _next_url(request, reverse("home"))
+    if next_url.split("?")[0].split("#")[0] == reverse("post_detail", args=[pk]):
+        next_url = reverse("home")
+    return _run_action(request, action, success=_("动态已删除"), default_next=reverse("home"),
+                       success_next=next_url)
+
+
+@require_POST
+def post_pin(request, pk):
+    pinned = request.POST.get("pinned", "1") == "1"
+
+    def action():
+        post = services.set_pinned(actor=request.actor, post_id=pk, pinned=pinned)
+        return {"pinned": post.is_announcement}
+
+    return _run_action(request, action,
+                       success=_("已设为群公告") if pinned else _("已取消群公告"),
+                       default_next=reverse("post_detail", args=[pk]))
+
+
+# --- topics ---------------------------------------------------------------------------------
+
+
+@domain_errors
+def topic(request, name):
+    found = selectors.get_topic(actor=request.actor, name=name)
+    page = selectors.topic_timeline(actor=request.actor, name=name, first=PAGE_SIZE,
+                                    after=request.GET.get("after"))
+    decorate_posts(request, page.items)
+    return render(request, "frontend/feeds/topic.html", {
+        "topic": found, "page": page, "more": more_url(request, page),
+        "trending": selectors.trending_topics(actor=request.actor),
+    })
+
+
+
+# --- timelines inside other pages -----------------------------------------------------------
+
+
+def group_feed_context(request, group: Group, me: Membership | None) -> dict:
+    """Announcements, the timeline and (for members who may post) a composer of a group.
+
+    Called only when the viewer may see the group's content; the selectors check again.
+    """
+    managed = {group.pk} if me is not None and me.is_manager else set()
+    announcements = selectors.group_announcements(actor=request.actor, group=group)
+    page = selectors.group_timeline(actor=request.actor, group=group, first=PAGE_SIZE,
+                                    after=request.GET.get("after"))
+    decorate_posts(request, announcements + page.items, managed_group_ids=managed)
+    context = {"announcements": announcements, "page": page, "more": more_url(request, page)}
+    may_post = me is not None and (group.kind != Group.Kind.SCHOOL or me.is_manager)
+    if may_post:
+        context.update(composer_context(request, groups=[], group=group,
+                                        next_url=request.path))
+    context["may_post"] = may_post
+    return context
+
+
+def user_feed_context(request, person) -> dict:
+    page = selectors.user_timeline(actor=request.actor, user=person, first=PAGE_SIZE,
+                                   after=request.GET.get("after"))
+    decorate_posts(request, page.items)
+    return {"page": page, "more": more_url(request, page)}
