@@ -6,6 +6,8 @@ class FeedsConfig(AppConfig):
     verbose_name = "动态"
 
     def ready(self):
-        from feeds import signals
+        from feeds import boards, signals
+        from yiban_core.credits.boards import REBUILDERS
 
         signals.connect()
+        REBUILDERS.append(("groups", boards.rebuild))

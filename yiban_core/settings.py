@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "yiban_core.notifications",
     "yiban_core.credits",
     "feeds",
+    "resources",
     "frontend",
 ]
 
@@ -150,6 +151,7 @@ FEED_TIMELINE_CAP = 800  # post ids kept per home timeline
 FEED_TIMELINE_TTL_S = 7 * 24 * 3600  # timelines of users away longer are dropped, rebuilt on return
 FEED_FANOUT_MAX_GROUP = 10_000  # bigger groups are merged at read time, not fanned out
 POST_IMAGE_MAX_BYTES = 10 * 1024 * 1024
+RESOURCE_MAX_BYTES = int(os.environ.get("RESOURCE_MAX_BYTES", 50 * 1024 * 1024))
 
 # --- background work: the task queue lives in the database ----------------------
 TASKS = {

@@ -117,6 +117,18 @@ def rank_of(*, user_id: int, window: str, school_id=None, group_id=None,
     return _db_rank(window, user_id, school_id=school_id, group_id=group_id)
 
 
+# Apps above the core add the rebuild of their own boards here (in AppConfig.ready).
+REBUILDERS: list = []
+
+
+def rebuild_all() -> dict[str, int]:
+    """Every board, people and those the apps registered: `manage.py rebuild_leaderboards`."""
+    done = {"people": rebuild()}
+    for name, rebuild_board in REBUILDERS:
+        done[name] = rebuild_board()
+    return done
+
+
 def rebuild() -> int:
     """Recompute every Redis people board from the ledger (after Redis lost its data)."""
     boards = 0

@@ -1,0 +1,122 @@
+"""Every read of resources: the one place that decides who sees a resource.
+
+A resource is seen by its owner, and otherwise by its visibility: public:
+everyone; school: members of the owner's school (when published); group: the
+group's members, or anyone when the group is not private. Boards rank public
+resources only, so a ranking never reveals a school-only or group resource.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from resources.models import Course, Rating, Resource, ResourceVersion, Subject, Visibility
+from yiban_core.actor import Actor
+from yiban_core.errors import Invalid, NotFound
+from yiban_core.groups.models import Membership
+
+SORTS = {
+    "newest": ("-pk",),
+    "best": ("-bayesian_score", "-pk"),
+    "downloads": ("-download_count", "-pk"),
+}
+
+
+def visible_q(actor: Actor) -> Q:
+    user = actor.user
+    q = Q(visibility=Visibility.PUBLIC) | Q(visibility=Visibility.GROUP, group__is_private=False)
+    if user is not None:
+        q |= Q(owner_id=user.pk)
+        q |= Q(visibility=Visibility.GROUP,
+               group_id__in=Membership.objects.filter(user=user).values("group_id"))
+        if user.school_id:
+            q |= Q(visibility=Visibility.SCHOOL, school_id=user.school_id)
+    elif actor.school is not None:
+        q |= Q(visibility=Visibility.SCHOOL, school_id=actor.school.pk)
+        q |= Q(visibility=Visibility.GROUP, group__school_id=actor.school.pk)
+    return q
+
+
+def visible_resources(*, actor: Actor) -> QuerySet[Resource]:
+    actor.require_scope("resources:read")
+    return (Resource.objects.filter(visible_q(actor))
+            .select_related("owner", "owner__profile", "course", "course__school", "group",
+                            "current", "current__blob")
+            .prefetch_related("tags"))
+
+
+def can_see_resource(actor: Actor, resource: Resource) -> bool:
+    if not actor.has_scope("resources:read"):
+        return False
+    return Resource.objects.filter(visible_q(actor), pk=resource.pk).exists()
+
+
+def get_resource(*, actor: Actor, pk) -> Resource:
+    try:
+        resource = visible_resources(actor=actor).filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        resource = None
+    if resource is None:
+        raise NotFound(_("资源不存在或你无权查看"), field="resource")
+    return resource
+
+
+def browse(*, actor: Actor, query: str = "", school_id=None, course_id=None, subject=None,
+           tag: str = "", sort: str = "newest") -> QuerySet[Resource]:
+    """The library with its filters; order fixed per sort so pages walk by cursor."""
+    if sort not in SORTS:
+        raise Invalid(_("排序方式不正确"), field="sort")
+    if subject and subject not in Subject.values:
+        raise Invalid(_("学科不正确"), field="subject")
+    qs = visible_resources(actor=actor)
+    query = (query or "").strip()[:60]
+    if query:
+        qs = qs.filter(Q(title__icontains=query) | Q(description__icontains=query))
+    if school_id:
+        qs = qs.filter(Q(course__school_id=school_id) | Q(school_id=school_id))
+    if course_id:
+        qs = qs.filter(course_id=course_id)
+    if subject:
+        qs = qs.filter(subject=subject)
+    if tag:
+        qs = qs.filter(tags__name=tag.strip())
+    return qs.order_by(*SORTS[sort])
+
+
+def versions(*, actor: Actor, resource: Resource) -> QuerySet[ResourceVersion]:
+    get_resource(actor=actor, pk=resource.pk)
+    return resource.versions.select_related("blob", "uploaded_by").order_by("-number")
+
+
+def reviews(*, actor: Actor, resource: Resource) -> QuerySet[Rating]:
+    """Ratings with a review, most helpful first."""
+    get_resource(actor=actor, pk=resource.pk)
+    return (resource.ratings.exclude(review="").select_related("user", "user__profile")
+            .order_by("-helpful_count", "-pk"))
+
+
+def my_rating(*, actor: Actor, resource: Resource) -> Rating | None:
+    if actor.user is None:
+        return None
+    return resource.ratings.filter(user=actor.user).first()
+
+
+def get_course(*, actor: Actor, pk) -> Course:
+    try:
+        course = Course.objects.select_related("school").filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        course = None
+    if course is None:
+        raise NotFound(_("没有这门课程"), field="course")
+    return course
+
+
+def courses(*, actor: Actor, school_id=None, query: str = "") -> QuerySet[Course]:
+    qs = Course.objects.select_related("school").order_by("school_id", "code", "pk")
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    query = (query or "").strip()[:60]
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(code__icontains=query))
+    return qs
