@@ -12,11 +12,20 @@ Timelines are newest first by id; a cursor is the last id seen, signed.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cached_property
 from heapq import merge
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,14 +66,29 @@ def visible_q(actor: Actor) -> Q:
 
 
 def with_details(qs: QuerySet[Post]) -> QuerySet[Post]:
-    """What a post card shows, in a fixed number of queries whatever the page size."""
+    """The rows a post card shows, joined in the same query."""
     return qs.select_related(
-        "author", "author__profile", "author__school", "group",
-        "repost_of", "repost_of__author", "repost_of__author__profile", "repost_of__group",
-    ).prefetch_related(
-        "images", "repost_of__images",
+        "author", "author__profile", "group",
+        "repost_of", "repost_of__author", "repost_of__author__profile",
+    )
+
+
+def attach_details(posts: list[Post]) -> list[Post]:
+    """Images and topics of a page of posts and of the originals they repost: two
+    queries, whatever the page holds (a separate prefetch for originals would add a
+    query only on pages that happen to contain a repost)."""
+    everything = posts + [p.repost_of for p in posts if p.repost_of is not None]
+    prefetch_related_objects(
+        everything, "images",
         Prefetch("topic_links", queryset=PostTopic.objects.select_related("topic").order_by("pk")),
     )
+    return posts
+
+
+def _page(qs: QuerySet[Post], *, first, after) -> Page:
+    page = paginate(qs, first=first, after=after)
+    attach_details(page.items)
+    return page
 
 
 def visible_posts(*, actor: Actor) -> QuerySet[Post]:
@@ -85,6 +109,7 @@ def get_post(*, actor: Actor, pk) -> Post:
         post = None
     if post is None:
         raise NotFound(_("动态不存在或你无权查看"), field="post")
+    attach_details([post])
     return post
 
 
@@ -118,20 +143,21 @@ def _newest(qs: QuerySet[Post]) -> QuerySet[Post]:
 
 def group_timeline(*, actor: Actor, group: Group, first=None, after=None) -> Page:
     require_content_access(actor, group)
-    return paginate(_newest(visible_posts(actor=actor).filter(group=group)), first=first,
-                    after=after)
+    return _page(_newest(visible_posts(actor=actor).filter(group=group)), first=first,
+                 after=after)
 
 
 def group_announcements(*, actor: Actor, group: Group) -> list[Post]:
     require_content_access(actor, group)
-    return list(visible_posts(actor=actor).filter(group=group, pinned_at__isnull=False)
-                .order_by("-pinned_at")[:5])
+    return attach_details(list(visible_posts(actor=actor)
+                               .filter(group=group, pinned_at__isnull=False)
+                               .order_by("-pinned_at")[:5]))
 
 
 def user_timeline(*, actor: Actor, user: User, first=None, after=None) -> Page:
     """A person's own posts (not their group posts, which belong to the group)."""
     qs = visible_posts(actor=actor).filter(author=user, group__isnull=True)
-    return paginate(_newest(qs), first=first, after=after)
+    return _page(_newest(qs), first=first, after=after)
 
 
 def topic_timeline(*, actor: Actor, name: str, first=None, after=None) -> Page:
@@ -139,22 +165,13 @@ def topic_timeline(*, actor: Actor, name: str, first=None, after=None) -> Page:
     if topic is None:
         raise NotFound(_("没有这个话题"), field="topic")
     qs = visible_posts(actor=actor).filter(topic_links__topic=topic)
-    return paginate(_newest(qs), first=first, after=after)
+    return _page(_newest(qs), first=first, after=after)
 
 
 def school_square(*, actor: Actor, school: School, first=None, after=None) -> Page:
     """The public square of a school: its members' posts open to the viewer, outside groups."""
     qs = visible_posts(actor=actor).filter(author__school=school, group__isnull=True)
-    return paginate(_newest(qs), first=first, after=after)
-
-
-def _home_group_ids(user: User) -> list[int]:
-    """The user's groups, and their school's official group whether or not they joined it."""
-    ids = set(Membership.objects.filter(user=user).values_list("group_id", flat=True))
-    if user.school_id:
-        ids.update(Group.objects.filter(kind=Group.Kind.SCHOOL, school_id=user.school_id)
-                   .values_list("pk", flat=True))
-    return sorted(ids)
+    return _page(_newest(qs), first=first, after=after)
 
 
 def _merged_at_read_time_q() -> Q:
@@ -168,9 +185,28 @@ def merged_at_read_time(group: Group) -> bool:
     return Group.objects.filter(_merged_at_read_time_q(), pk=group.pk).exists()
 
 
-def _large_group_ids(group_ids: list[int]) -> list[int]:
-    return list(Group.objects.filter(_merged_at_read_time_q(), pk__in=group_ids)
-                .values_list("pk", flat=True))
+class _HomeSources:
+    """Where a user's home timeline comes from, read once per request: their groups
+    (and their school's official channel, joined or not), split into those fanned out
+    and those merged at read time; and, when the database must answer, whom they follow."""
+
+    def __init__(self, user: User):
+        self.user = user
+        at_read = ExpressionWrapper(_merged_at_read_time_q(), output_field=BooleanField())
+        groups = Group.objects.annotate(at_read=at_read).values_list("pk", "at_read")
+        # Two index lookups in one round trip (an OR across the join scans memberships).
+        rows = groups.filter(memberships__user=user)
+        if user.school_id:
+            rows = rows.union(groups.filter(kind=Group.Kind.SCHOOL, school_id=user.school_id))
+        rows = list(rows)
+        self.group_ids = sorted({pk for pk, _at_read in rows})
+        self.large_ids = sorted({pk for pk, at_read in rows if at_read})
+        self.fanned_ids = sorted(set(self.group_ids) - set(self.large_ids))
+
+    @cached_property
+    def people_ids(self) -> list[int]:
+        return [*Follow.objects.filter(follower=self.user).values_list("followee_id", flat=True),
+                self.user.pk]
 
 
 def home_q(user: User, group_ids: list[int]) -> Q:
@@ -179,45 +215,43 @@ def home_q(user: User, group_ids: list[int]) -> Q:
     return (own_circle & Q(group__isnull=True)) | Q(group_id__in=group_ids)
 
 
-def _home_ids_from_db(actor: Actor, user: User, group_ids: list[int], *, before: int | None,
-                      count: int) -> list[int]:
-    """Newest ids first: people the user follows (and themself), and their groups.
-
-    Two indexed queries merged here, rather than one OR that the planner can
-    only answer by sorting every candidate.
-    """
-    visible = visible_q(actor)
-    people = Post.objects.filter(
-        Q(author_id__in=_followee_ids(user)) | Q(author_id=user.pk), group__isnull=True
-    ).filter(visible)
-    groups = Post.objects.filter(group_id__in=group_ids).filter(visible)
+def _newest_ids(qs: QuerySet[Post], before: int | None, count: int) -> list[int]:
     if before is not None:
-        people, groups = people.filter(pk__lt=before), groups.filter(pk__lt=before)
-    sources = [list(people.order_by("-pk").values_list("pk", flat=True)[:count])]
+        qs = qs.filter(pk__lt=before)
+    return list(qs.order_by("-pk").values_list("pk", flat=True)[:count])
+
+
+def _home_ids_from_db(sources: _HomeSources, group_ids: list[int], *, before: int | None,
+                      count: int) -> list[int]:
+    """Newest ids first: people the user follows (and themself), and the given groups.
+
+    Two queries on plain id lists, merged here: an OR of subqueries makes the
+    planner walk the whole table backwards for a user whose friends post rarely.
+    Visibility is checked again on the final rows; these only narrow the candidates.
+    """
+    user = sources.user
+    people = Post.objects.filter(author_id__in=sources.people_ids, group__isnull=True).filter(
+        ~Q(visibility=Visibility.SCHOOL) | Q(school_id=user.school_id) | Q(author_id=user.pk)
+    )
+    streams = [_newest_ids(people, before, count)]
     if group_ids:
-        sources.append(list(groups.order_by("-pk").values_list("pk", flat=True)[:count]))
-    return list(merge(*sources, reverse=True))[:count]
+        streams.append(_newest_ids(Post.objects.filter(group_id__in=group_ids), before, count))
+    return list(merge(*streams, reverse=True))[:count]
 
 
-def _home_ids_from_redis(actor: Actor, user: User, group_ids: list[int], *,
-                         before: int | None, count: int) -> list[int] | None:
+def _home_ids_from_redis(sources: _HomeSources, *, before: int | None,
+                         count: int) -> list[int] | None:
     """Fanned-out ids merged with the groups not fanned out; None: ask the database."""
-    slice_ = timeline_store.read(user.pk, before=before, count=count)
+    slice_ = timeline_store.read(sources.user.pk, before=before, count=count)
     if slice_ is None:
         return None
-    large = _large_group_ids(group_ids)
-    small = [g for g in group_ids if g not in large]
     ids = slice_.ids
     if not slice_.reaches_end and len(ids) < count:
         # Ran off the end of a capped timeline: the database has the older posts.
-        tail_before = ids[-1] if ids else before
-        ids = ids + _home_ids_from_db(actor, user, small, before=tail_before,
-                                      count=count - len(ids))
-    if large:
-        merged = Post.objects.filter(group_id__in=large).filter(visible_q(actor))
-        if before is not None:
-            merged = merged.filter(pk__lt=before)
-        extra = list(merged.order_by("-pk").values_list("pk", flat=True)[:count])
+        ids = ids + _home_ids_from_db(sources, sources.fanned_ids,
+                                      before=ids[-1] if ids else before, count=count - len(ids))
+    if sources.large_ids:
+        extra = _newest_ids(Post.objects.filter(group_id__in=sources.large_ids), before, count)
         ids = list(dict.fromkeys(merge(ids, extra, reverse=True)))[:count]
     return ids
 
@@ -242,36 +276,34 @@ def home_timeline(*, actor: Actor, first=None, after=None) -> Page:
     size = clamp_page_size(first)
     order = _newest(Post.objects.all())
     before = int(decode_cursor(order, after)[0]) if after else None
-    group_ids = _home_group_ids(user)
-    allowed = visible_posts(actor=actor).filter(home_q(user, group_ids))
+    sources = _HomeSources(user)
+    allowed = visible_posts(actor=actor).filter(home_q(user, sources.group_ids))
     items: list[Post] = []
     dry = False
     # Ids can drop out on the final check (unfollowed since the fan-out ...): read on.
     for _round in range(4):
         want = size + 1 - len(items)
-        ids = _home_ids_from_redis(actor, user, group_ids, before=before, count=want)
+        ids = _home_ids_from_redis(sources, before=before, count=want)
         if ids is None:
             _schedule_rebuild(user.pk)
-            ids = _home_ids_from_db(actor, user, group_ids, before=before, count=want)
+            ids = _home_ids_from_db(sources, sources.group_ids, before=before, count=want)
         found = {post.pk: post for post in allowed.filter(pk__in=ids)} if ids else {}
         items += [found[i] for i in ids if i in found]
         dry = len(ids) < want
         if dry or len(items) > size:
             break
         before = ids[-1]
-    has_next = len(items) > size or not dry
-    items = items[:size]
-    return Page(items=items, has_next=has_next and bool(items),
+    has_next = bool(items) and (len(items) > size or not dry)
+    items = attach_details(items[:size])
+    return Page(items=items, has_next=has_next,
                 end_cursor=encode_cursor(order, items[-1]) if items else None,
                 start_cursor=encode_cursor(order, items[0]) if items else None)
 
 
 def home_ids_for_rebuild(user: User, *, count: int) -> list[int]:
     """What a rebuilt Redis timeline holds: the newest `count` ids, large groups aside."""
-    group_ids = _home_group_ids(user)
-    large = set(_large_group_ids(group_ids))
-    small = [g for g in group_ids if g not in large]
-    return _home_ids_from_db(Actor.for_user(user), user, small, before=None, count=count)
+    sources = _HomeSources(user)
+    return _home_ids_from_db(sources, sources.fanned_ids, before=None, count=count)
 
 
 # --- comments, likes, topics -----------------------------------------------------------
