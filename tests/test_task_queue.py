@@ -12,6 +12,10 @@ from yiban_core.notifications.models import Notification
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def notification_tasks():
+    return DBTaskResult.objects.filter(task_path__endswith="deliver_notifications")
+
+
 def run_worker():
     call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
 
@@ -20,7 +24,7 @@ def test_follow_notification_survives_until_a_worker_runs():
     fan, star = make_user(), make_user()
     services.follow(actor=actor_for(fan), username=star.username)
     # Committed with the follow, not yet delivered: a crash here loses nothing.
-    assert DBTaskResult.objects.count() == 1
+    assert notification_tasks().count() == 1
     assert not Notification.objects.exists()
     run_worker()
     notification = Notification.objects.get()
@@ -33,7 +37,7 @@ def test_rolled_back_change_sends_nothing():
     with pytest.raises(RuntimeError), transaction.atomic():
         services.follow(actor=actor_for(fan), username=star.username)
         raise RuntimeError("the request failed after the follow")
-    assert not DBTaskResult.objects.exists()
+    assert not notification_tasks().exists()
     run_worker()
     assert not Notification.objects.exists()
 

@@ -18,6 +18,7 @@ from yiban_core.groups.services import join_school_group
 from yiban_core.images import check_image
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
+from yiban_core.search.services import index_later
 from yiban_core.unchanged import UNCHANGED, Unchanged
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,30}$")
@@ -64,6 +65,7 @@ def register_user(
         with transaction.atomic():
             user.save()
             Profile.objects.create(user=user)
+            index_later("user", user.pk)
     except IntegrityError:
         raise Conflict(_("该用户名已被注册"), field="username") from None
     return user
@@ -127,6 +129,7 @@ def update_profile(
                                 avatar, save=False)
         user.save()
         profile.save()
+        index_later("user", user.pk)
     return user
 
 

@@ -21,6 +21,7 @@ from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Member
 from yiban_core.groups.rules import membership, require_manager, require_owner
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
+from yiban_core.search.services import index_later
 from yiban_core.unchanged import UNCHANGED, Unchanged
 
 # No 0/O or 1/I/L: codes are read aloud in class and copied from a blackboard.
@@ -102,6 +103,7 @@ def create_group(
                 member_count=1, join_code=new_join_code() if kind == Group.Kind.CLASS else None,
             )
             Membership.objects.create(group=group, user=user, role=Membership.Role.OWNER)
+            index_later("group", group.pk)
     except IntegrityError:  # a concurrent official group, or a join code collision
         raise Conflict(_("创建失败，请重试"), field="kind") from None
     return group
@@ -136,7 +138,9 @@ def update_group(
     for field, value in changes.items():
         setattr(group, field, value)
     if changes:
-        group.save(update_fields=list(changes))
+        with transaction.atomic():
+            group.save(update_fields=list(changes))
+            index_later("group", group.pk)
     return group
 
 
@@ -427,4 +431,7 @@ def delete_group(*, actor: Actor, group: Group) -> None:
         require_owner(actor, group)
     if group.kind == Group.Kind.SCHOOL and not actor.is_site_admin:
         raise PermissionDenied(_("学校官方群只能由站点管理员删除"))
-    group.delete()
+    with transaction.atomic():
+        group_id = group.pk
+        group.delete()
+        index_later("group", group_id)

@@ -1,0 +1,41 @@
+"""Posts and topics in the site search (registered in FeedsConfig.ready)."""
+
+from feeds import selectors
+from feeds.models import Post, Topic
+from yiban_core.search.registry import Document, Source, register
+
+
+def _post_document(pk: int) -> Document | None:
+    post = Post.objects.select_related("author").filter(pk=pk).first()
+    if post is None or not post.text:
+        return None
+    return Document(title=post.text[:60], body=post.text, created_at=post.created_at,
+                    school_id=post.school_id)
+
+
+def _topic_document(pk: int) -> Document | None:
+    topic = Topic.objects.filter(pk=pk).first()
+    if topic is None:
+        return None
+    return Document(title=topic.name, body=f"#{topic.name}#", created_at=topic.created_at)
+
+
+def _visible_topics(actor, ids: list[int]) -> set[int]:
+    # A topic shows once a public post uses it: its name alone never reveals a private post.
+    if not actor.has_scope("feed:read"):
+        return set()
+    return set(Topic.objects.filter(pk__in=ids, post_count__gt=0).values_list("pk", flat=True))
+
+
+def register_sources() -> None:
+    register(Source(
+        kind="post", label="动态", document=_post_document,
+        visible_ids=lambda actor, ids: selectors.visible_post_ids(actor=actor, ids=ids),
+        load=lambda ids: selectors.with_details(Post.objects.all()).in_bulk(ids),
+        all_ids=lambda: Post.objects.values_list("pk", flat=True).iterator(), scope="feed:read",
+    ))
+    register(Source(
+        kind="topic", label="话题", document=_topic_document, visible_ids=_visible_topics,
+        load=lambda ids: Topic.objects.in_bulk(ids),
+        all_ids=lambda: Topic.objects.values_list("pk", flat=True).iterator(), scope="feed:read",
+    ))

@@ -1,0 +1,31 @@
+"""Resources in the site search (registered in ResourcesConfig.ready)."""
+
+from resources import selectors
+from resources.models import Resource
+from yiban_core.search.registry import Document, Source, register
+
+
+def _resource_document(pk: int) -> Document | None:
+    resource = (Resource.objects.select_related("course").prefetch_related("tags")
+                .filter(pk=pk).first())
+    if resource is None:
+        return None
+    course = f"{resource.course.code} {resource.course.name}" if resource.course else ""
+    tags = " ".join(t.name for t in resource.tags.all())
+    return Document(
+        title=resource.title, body=f"{resource.description}\n{course}\n{tags}".strip(),
+        created_at=resource.created_at,
+        school_id=resource.course.school_id if resource.course else resource.school_id,
+        subject=resource.subject, course_id=resource.course_id,
+        rating=resource.bayesian_score,
+    )
+
+
+def register_sources() -> None:
+    register(Source(
+        kind="resource", label="学习资源", document=_resource_document,
+        visible_ids=lambda actor, ids: selectors.visible_resource_ids(actor=actor, ids=ids),
+        load=lambda ids: selectors.with_details(Resource.objects.all()).in_bulk(ids),
+        all_ids=lambda: Resource.objects.values_list("pk", flat=True).iterator(),
+        scope="resources:read",
+    ))

@@ -1,0 +1,51 @@
+"""Groups and people, the core's searchable kinds."""
+
+from yiban_core.accounts.models import User
+from yiban_core.groups.models import Group
+from yiban_core.search.registry import Document, Source, register
+
+
+def _group_document(pk: int) -> Document | None:
+    group = Group.objects.filter(pk=pk).first()
+    if group is None:
+        return None
+    # A private group can be found by name (to ask to join); its content never is.
+    return Document(title=group.name, body=group.description, created_at=group.created_at,
+                    school_id=group.school_id)
+
+
+def _user_document(pk: int) -> Document | None:
+    user = User.objects.select_related("profile").filter(pk=pk, is_active=True).first()
+    if user is None:
+        return None
+    profile = getattr(user, "profile", None)
+    body = " ".join(filter(None, [user.username, profile.major if profile else "",
+                                  profile.bio if profile else ""]))
+    return Document(title=user.display_name or user.username, body=body,
+                    created_at=user.date_joined, school_id=user.school_id)
+
+
+def _visible_groups(actor, ids: list[int]) -> set[int]:
+    if not actor.has_scope("groups:read"):
+        return set()
+    return set(Group.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _visible_users(actor, ids: list[int]) -> set[int]:
+    if not actor.has_scope("profile"):
+        return set()
+    return set(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+
+
+def register_sources() -> None:
+    register(Source(
+        kind="group", label="群组", document=_group_document, visible_ids=_visible_groups,
+        load=lambda ids: Group.objects.select_related("school").in_bulk(ids),
+        all_ids=lambda: Group.objects.values_list("pk", flat=True).iterator(), scope="groups:read",
+    ))
+    register(Source(
+        kind="user", label="用户", document=_user_document, visible_ids=_visible_users,
+        load=lambda ids: User.objects.select_related("profile", "school").in_bulk(ids),
+        all_ids=lambda: User.objects.filter(is_active=True).values_list("pk", flat=True).iterator(),
+        scope="profile",
+    ))

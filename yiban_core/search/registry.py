@@ -1,0 +1,44 @@
+"""What can be searched. Each app registers its kinds (in AppConfig.ready); the
+core never imports them.
+
+A source says how to turn one object into a document (or None when it must
+leave the index: deleted), which of a list of ids an actor may see (through
+the app's own selectors: the one place its visibility rules live), and how to
+load those objects for display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class Document:
+    title: str
+    body: str
+    created_at: datetime
+    school_id: int | None = None
+    subject: str = ""
+    course_id: int | None = None
+    rating: float = 0.0
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    label: str
+    document: Callable[[int], Document | None]
+    visible_ids: Callable[[Any, list[int]], set[int]]  # (actor, ids) -> the visible ones
+    load: Callable[[list[int]], dict[int, Any]]
+    all_ids: Callable[[], Iterable[int]]  # for a full reindex
+    scope: str  # the token scope needed to search this kind
+
+
+SOURCES: dict[str, Source] = {}
+
+
+def register(source: Source) -> None:
+    SOURCES[source.kind] = source

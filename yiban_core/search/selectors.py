@@ -1,0 +1,151 @@
+"""One search over posts, resources, groups, people and topics.
+
+Candidates come from the backend (Elasticsearch when configured and up, else the
+database); each kind's own selector then keeps only what the searcher may see,
+so a private group's post or a school-only resource never appears in anyone
+else's results. Pages are cut by a signed cursor bound to the query.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import signing
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from yiban_core.actor import Actor
+from yiban_core.errors import Invalid
+from yiban_core.pagination import Page, clamp_page_size
+from yiban_core.search.backends import database_backend, elastic_backend
+from yiban_core.search.backends.base import Filters, Hit
+from yiban_core.search.models import SearchDocument
+from yiban_core.search.registry import SOURCES
+from yiban_core.search.text import MAX_QUERY_LENGTH, query_terms
+
+log = logging.getLogger(__name__)
+SORTS = ("relevance", "newest", "rating")
+MAX_ROUNDS = 5
+
+
+@dataclass
+class Result:
+    kind: str
+    object: Any
+    title: str
+    snippet: SafeString
+    score: float
+
+
+def _backend_search(terms, filters, *, sort, after, limit) -> list[Hit]:
+    elastic = elastic_backend()
+    if elastic is not None:
+        try:
+            return elastic.search(terms, filters, sort=sort, after=after, limit=limit)
+        except elastic.unavailable_errors:
+            log.warning("Elasticsearch unreachable; searching the database", exc_info=True)
+    return database_backend().search(terms, filters, sort=sort, after=after, limit=limit)
+
+
+def _cursor_salt(terms: list[str], sort: str, filters: Filters) -> str:
+    return f"search:{sort}:{' '.join(terms)}:{filters!r}"
+
+
+def highlight(text: str, terms: list[str], width: int = 120) -> SafeString:
+    """An escaped excerpt around the first match, every match wrapped in <mark>."""
+    text = " ".join((text or "").split())
+    if not terms:
+        return mark_safe(escape(text[:width]))
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)),
+                         re.IGNORECASE)
+    first = pattern.search(text)
+    start = max(0, first.start() - width // 3) if first else 0
+    excerpt = text[start:start + width]
+    pieces, position = [], 0
+    for match in pattern.finditer(excerpt):
+        pieces.append(escape(excerpt[position:match.start()]))
+        pieces.append(f"<mark>{escape(match.group(0))}</mark>")
+        position = match.end()
+    pieces.append(escape(excerpt[position:]))
+    prefix = "…" if start else ""
+    suffix = "…" if start + width < len(text) else ""
+    return mark_safe(prefix + "".join(pieces) + suffix)
+
+
+def search(*, actor: Actor, query: str, kinds=None, school_id=None, subject: str = "",
+           course_id=None, since=None, sort: str = "relevance", first=None,
+           after: str | None = None) -> Page:
+    if len(query or "") > MAX_QUERY_LENGTH * 5:
+        raise Invalid(_("搜索词太长了"), field="query")
+    terms = query_terms(query)
+    if not terms:
+        raise Invalid(_("请输入要搜索的字词"), field="query")
+    if sort not in SORTS:
+        raise Invalid(_("排序方式不正确"), field="sort")
+    unknown = set(kinds or []) - set(SOURCES)
+    if unknown:
+        raise Invalid(_("没有这种搜索类型"), field="kinds")
+    allowed = [k for k in (kinds or SOURCES) if actor.has_scope(SOURCES[k].scope)]
+    size = clamp_page_size(first)
+    filters = Filters(kinds=allowed, school_id=school_id, subject=subject or "",
+                      course_id=course_id, since=since)
+    salt = _cursor_salt(terms, sort, filters)
+    position = None
+    if after:
+        try:
+            score, document_id = signing.loads(after, salt=salt)
+            position = (float(score), int(document_id))
+        except (signing.BadSignature, TypeError, ValueError):
+            raise Invalid(_("分页游标无效"), field="after") from None
+    if not allowed:
+        return Page(items=[], end_cursor=None, has_next=False)
+
+    kept: list[Hit] = []
+    exhausted = False
+    for _round in range(MAX_ROUNDS):
+        want = size + 1 - len(kept)
+        hits = _backend_search(terms, filters, sort=sort, after=position, limit=want * 2)
+        visible = _visible(actor, hits)
+        kept += [h for h in hits if (h.kind, h.object_id) in visible][:want]
+        if len(hits) < want * 2:
+            exhausted = True
+        if exhausted or len(kept) > size or not hits:
+            break
+        position = (hits[-1].score, hits[-1].document_id)
+    has_next = len(kept) > size or not exhausted
+    kept = kept[:size]
+    results = _results(kept, terms)
+    end = signing.dumps([kept[-1].score, kept[-1].document_id], salt=salt) if kept else None
+    return Page(items=results, end_cursor=end, has_next=has_next and bool(kept))
+
+
+def _visible(actor: Actor, hits: list[Hit]) -> set[tuple[str, int]]:
+    by_kind: dict[str, list[int]] = {}
+    for hit in hits:
+        by_kind.setdefault(hit.kind, []).append(hit.object_id)
+    visible = set()
+    for kind, ids in by_kind.items():
+        visible |= {(kind, pk) for pk in SOURCES[kind].visible_ids(actor, ids)}
+    return visible
+
+
+def _results(hits: list[Hit], terms: list[str]) -> list[Result]:
+    documents = {(d.kind, d.object_id): d for d in SearchDocument.objects.filter(
+        pk__in=[h.document_id for h in hits if h.document_id])}
+    objects: dict[str, dict[int, Any]] = {}
+    for kind in {h.kind for h in hits}:
+        objects[kind] = SOURCES[kind].load([h.object_id for h in hits if h.kind == kind])
+    results = []
+    for hit in hits:
+        obj = objects[hit.kind].get(hit.object_id)
+        document = documents.get((hit.kind, hit.object_id))
+        if obj is None or document is None:
+            continue
+        results.append(Result(kind=hit.kind, object=obj, title=document.title,
+                              snippet=highlight(document.body or document.title, terms),
+                              score=hit.score))
+    return results
