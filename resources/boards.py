@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from resources.models import Course, Download, Resource, Subject, Visibility
+from resources.selectors import school_q
 from yiban_core.accounts.models import School
 from yiban_core.credits import board_store
 from yiban_core.credits.windows import WINDOWS, bucket, window_start
@@ -68,9 +69,7 @@ def _scoped(qs: QuerySet, scope: dict, prefix: str = "") -> QuerySet:
     elif scope.get("subject"):
         qs = qs.filter(**{f"{prefix}subject": scope["subject"]})
     elif scope.get("school_id"):
-        qs = qs.filter(Q(**{f"{prefix}course__school_id": scope["school_id"]})
-                       | Q(**{f"{prefix}course__isnull": True,
-                              f"{prefix}school_id": scope["school_id"]}))
+        qs = qs.filter(school_q(scope["school_id"], prefix))
     return qs
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from resources.models import Blob
@@ -87,8 +88,8 @@ def safe_filename(title: str, mime: str) -> str:
 
 def check_size(upload) -> None:
     if upload.size > settings.RESOURCE_MAX_BYTES:
-        raise Invalid(_("文件不能超过 %(mb)d MB") % {"mb": settings.RESOURCE_MAX_BYTES // 2**20},
-                      field="file")
+        raise Invalid(_("文件不能超过 %(size)s") % {"size": filesizeformat(
+            settings.RESOURCE_MAX_BYTES)}, field="file")
 
 
 def store_blob(upload) -> Blob:

@@ -11,7 +11,15 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from resources.models import Course, Rating, Resource, ResourceVersion, Subject, Visibility
+from resources.models import (
+    Course,
+    Rating,
+    Resource,
+    ResourceVersion,
+    ReviewHelpful,
+    Subject,
+    Visibility,
+)
 from yiban_core.actor import Actor
 from yiban_core.errors import Invalid, NotFound
 from yiban_core.groups.models import Membership
@@ -38,12 +46,24 @@ def visible_q(actor: Actor) -> Q:
     return q
 
 
+def with_details(qs: QuerySet[Resource]) -> QuerySet[Resource]:
+    return (qs.select_related("owner", "owner__profile", "course", "course__school", "group",
+                              "current", "current__blob")
+            .prefetch_related("tags"))
+
+
 def visible_resources(*, actor: Actor) -> QuerySet[Resource]:
     actor.require_scope("resources:read")
-    return (Resource.objects.filter(visible_q(actor))
-            .select_related("owner", "owner__profile", "course", "course__school", "group",
-                            "current", "current__blob")
-            .prefetch_related("tags"))
+    return with_details(Resource.objects.filter(visible_q(actor)))
+
+
+def visible_resource_ids(*, actor: Actor, ids) -> set[int]:
+    """Which of these resource ids the viewer may see: one query."""
+    ids = list(ids)
+    if not ids or not actor.has_scope("resources:read"):
+        return set()
+    return set(Resource.objects.filter(visible_q(actor), pk__in=ids)
+               .values_list("pk", flat=True))
 
 
 def can_see_resource(actor: Actor, resource: Resource) -> bool:
@@ -73,8 +93,9 @@ def browse(*, actor: Actor, query: str = "", school_id=None, course_id=None, sub
     query = (query or "").strip()[:60]
     if query:
         qs = qs.filter(Q(title__icontains=query) | Q(description__icontains=query))
+    school_id, course_id = _as_id(school_id, "school"), _as_id(course_id, "course")
     if school_id:
-        qs = qs.filter(Q(course__school_id=school_id) | Q(school_id=school_id))
+        qs = qs.filter(school_q(school_id))
     if course_id:
         qs = qs.filter(course_id=course_id)
     if subject:
@@ -96,6 +117,31 @@ def reviews(*, actor: Actor, resource: Resource) -> QuerySet[Rating]:
             .order_by("-helpful_count", "-pk"))
 
 
+def helpful_marked_ids(*, actor: Actor, rating_ids) -> set[int]:
+    """Which of these reviews the viewer has marked helpful: one query for a page."""
+    rating_ids = list(rating_ids)
+    if actor.user is None or not rating_ids:
+        return set()
+    return set(ReviewHelpful.objects.filter(user=actor.user, rating_id__in=rating_ids)
+               .values_list("rating_id", flat=True))
+
+
+def school_q(school_id, prefix: str = "") -> Q:
+    """What belongs to a school: its courses' resources, and resources without a course
+    published by its members. The library and the school boards share this rule."""
+    return (Q(**{f"{prefix}course__school_id": school_id})
+            | Q(**{f"{prefix}course__isnull": True, f"{prefix}school_id": school_id}))
+
+
+def _as_id(value, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Invalid(_("编号不正确"), field=field) from None
+
+
 def my_rating(*, actor: Actor, resource: Resource) -> Rating | None:
     if actor.user is None:
         return None
@@ -103,6 +149,7 @@ def my_rating(*, actor: Actor, resource: Resource) -> Rating | None:
 
 
 def get_course(*, actor: Actor, pk) -> Course:
+    actor.require_scope("resources:read")
     try:
         course = Course.objects.select_related("school").filter(pk=int(pk)).first()
     except (TypeError, ValueError):
@@ -113,6 +160,8 @@ def get_course(*, actor: Actor, pk) -> Course:
 
 
 def courses(*, actor: Actor, school_id=None, query: str = "") -> QuerySet[Course]:
+    actor.require_scope("resources:read")
+    school_id = _as_id(school_id, "school")
     qs = Course.objects.select_related("school").order_by("school_id", "code", "pk")
     if school_id:
         qs = qs.filter(school_id=school_id)

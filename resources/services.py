@@ -36,6 +36,7 @@ from yiban_core.credits import services as credits
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.models import Group
 from yiban_core.groups.rules import is_member, membership
+from yiban_core.search.services import index_later
 
 MAX_TAGS = 8
 
@@ -140,6 +141,7 @@ def publish_resource(
         )
         resource.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tag_names])
         _version(resource, actor=actor, upload=upload, url=url)
+        index_later("resource", resource.pk)
         credits.award(user_id=user.pk, rule="resource_shared", key=str(resource.pk),
                       source=resource)
     return resource
@@ -191,9 +193,10 @@ def update_resource(*, actor: Actor, resource_id, title: str | None = None,
     with transaction.atomic():
         for name, value in changes.items():
             setattr(resource, name, value)
-        resource.save()
+        resource.save(update_fields=[*changes, "updated_at"])  # not stale counters
         if tag_names is not None:
             resource.tags.set([Tag.objects.get_or_create(name=n)[0] for n in tag_names])
+        index_later("resource", resource.pk)
     return resource
 
 
@@ -206,7 +209,9 @@ def delete_resource(*, actor: Actor, resource_id) -> None:
         raise PermissionDenied(_("只能删除自己的资源"))
     with transaction.atomic():
         credits.reverse_for(resource)
+        resource_id = resource.pk
         resource.delete()  # blobs stay: other resources may hold the same bytes
+        index_later("resource", resource_id)
 
 
 def record_download(*, actor: Actor, resource_id) -> ResourceVersion:
@@ -262,6 +267,7 @@ def rate_resource(*, actor: Actor, resource_id, stars, review: str = "") -> Rati
         locked.bayesian_score = scoring.bayesian(locked.rating_sum, locked.rating_count,
                                                  scoring.site_mean())
         locked.save(update_fields=["rating_count", "rating_sum", "bayesian_score"])
+        index_later("resource", locked.pk)  # "best rated" sorts by the score
         transaction.on_commit(lambda: boards.record_score(locked, old_points))
     return rating
 
@@ -288,6 +294,7 @@ def share_resource(*, actor: Actor, resource_id, text: str = "",
                    group: Group | None = None) -> ResourceShare:
     """Share into a group or one's own timeline, as a post: never to a wider audience
     than the resource has (a group resource stays in its group, a school one in its school)."""
+    actor.require_scope("resources:write")
     user = actor.require_user()
     resource = get_resource(actor=actor, pk=resource_id)
     visibility = PostVisibility.PUBLIC

@@ -3,11 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from tests.factories import actor_for, make_interest_group, make_school, make_user
 from yiban_core.credits import boards, selectors, services
-from yiban_core.credits.models import PointEntry
+from yiban_core.credits.models import PointBalance, PointEntry, PointPeriodTotal
 from yiban_core.groups import services as group_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,8 +75,10 @@ def test_a_lost_redis_is_rebuilt_from_the_ledger(redis_timelines, league):
 
 def test_windows_leave_out_older_points(no_redis, league):
     users, *_ = league
+    # As if player1 had earned everything 40 days ago.
     PointEntry.objects.filter(user=users[1]).update(
         created_at=timezone.now() - timedelta(days=40))
+    PointPeriodTotal.objects.filter(user=users[1]).update(starts=F("starts") - timedelta(days=40))
     assert users[1].pk not in [u for u, *_ in ranking(window="month")]
     assert users[1].pk in [u for u, *_ in ranking(window="all")]
 
@@ -87,3 +90,17 @@ def test_viewer_sees_their_own_rank_outside_the_top(no_redis, league):
     assert (board["viewer_rank"], board["viewer_points"]) == (8, 2)
     nobody = selectors.people_board(actor=actor_for(users[4]), window="all")
     assert nobody["viewer_rank"] is None
+
+
+def test_a_window_can_go_negative_and_later_awards_still_add_up(redis_timelines, league):
+    """Content from last week deleted today: today's total is negative; a rebuild must
+    keep it, or the next awards would be counted from zero in Redis."""
+    users, *_ = league
+    user = users[3]
+    PointPeriodTotal.objects.filter(user=user, period="day").update(total=-2)
+    PointBalance.objects.filter(user=user).update(total=0)
+    boards.rebuild()
+    give(user, 2, tag="after")  # +4: today's net is 2
+    assert boards.rank_of(user_id=user.pk, window="day") == boards.rank_of(
+        user_id=user.pk, window="day", use_redis=False)
+    assert ranking(window="day") == ranking(window="day", use_redis=False)

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet
 
 from yiban_core.accounts.models import School, User
 from yiban_core.credits import board_store
-from yiban_core.credits.models import PointBalance, PointEntry
+from yiban_core.credits.models import PointBalance, PointPeriodTotal
 from yiban_core.credits.windows import WINDOWS, bucket, window_start
-from yiban_core.groups.models import Membership
+from yiban_core.groups.models import Group, Membership
 
 
 @dataclass(frozen=True)
@@ -43,14 +43,17 @@ def record_points(user_id: int, amount: int, when: datetime) -> None:
 # --- the database path ------------------------------------------------------------------
 
 
-def _totals(window: str, *, school_id=None, group_id=None) -> QuerySet:
-    """user_id, points for every user with points in the window (and scope), best first."""
+def _totals(window: str, *, school_id=None, group_id=None, positive: bool = True) -> QuerySet:
+    """user_id, points for every user with points in the window (and scope), best first.
+    Only positive totals rank; a rebuild also carries the others (a day can be negative
+    when content earlier in the window was deleted), so later awards add up right."""
     start = window_start(window)
     if start is None:  # all time: the running balances
-        qs = PointBalance.objects.filter(total__gt=0).annotate(points=F("total"))
+        qs = PointBalance.objects.annotate(points=F("total"))
     else:
-        qs = (PointEntry.objects.filter(created_at__gte=start).values("user_id")
-              .annotate(points=Sum("amount")).filter(points__gt=0))
+        qs = PointPeriodTotal.objects.filter(period=window, starts=start.date()).annotate(
+            points=F("total"))
+    qs = qs.filter(points__gt=0) if positive else qs.exclude(points=0)
     if school_id:
         qs = qs.filter(user__school_id=school_id)
     if group_id:
@@ -91,7 +94,13 @@ def _group_member_ids(group_id) -> list[int]:
     return list(Membership.objects.filter(group_id=group_id).values_list("user_id", flat=True))
 
 
+GROUP_BOARD_REDIS_MAX = 2000  # larger groups are ranked by the database
+
+
 def _group_rows_from_redis(window: str, group_id, count: int | None):
+    size = Group.objects.filter(pk=group_id).values_list("member_count", flat=True).first()
+    if not size or size > GROUP_BOARD_REDIS_MAX:
+        return None
     found = board_store.scores(_key("site", window), _group_member_ids(group_id))
     if found is None:
         return None
@@ -136,7 +145,8 @@ def rebuild() -> int:
         scopes = [("site", None)] + [(f"school{pk}", pk)
                                      for pk in School.objects.values_list("pk", flat=True)]
         for scope, school_id in scopes:
-            rows = [(r["user_id"], r["points"]) for r in _totals(window, school_id=school_id)]
+            rows = [(r["user_id"], r["points"])
+                    for r in _totals(window, school_id=school_id, positive=False)]
             board_store.replace(_key(scope, window), rows, expires=window != "all")
             boards += 1
     return boards

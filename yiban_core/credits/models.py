@@ -55,3 +55,30 @@ class PointBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.total}"
+
+
+class PointPeriodTotal(models.Model):
+    """A user's net points in one day, week or month, kept beside the ledger like the
+    balance: window boards read an index instead of summing the ledger."""
+
+    class Period(models.TextChoices):
+        DAY = "day"
+        WEEK = "week"
+        MONTH = "month"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    period = models.CharField(max_length=5, choices=Period.choices)
+    starts = models.DateField()  # the first day of the period, in the site's time zone
+    total = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period", "starts"],
+                                    name="one_total_per_period")
+        ]
+        indexes = [models.Index(fields=["period", "starts", "-total", "user"],
+                                name="period_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.period} {self.starts}: {self.total}"

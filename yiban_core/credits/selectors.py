@@ -14,12 +14,14 @@ from yiban_core.groups.rules import require_content_access
 
 
 def balance(*, actor: Actor) -> int:
+    actor.require_scope("profile")
     user = actor.require_user()
     return PointBalance.objects.filter(user=user).values_list("total", flat=True).first() or 0
 
 
 def history(*, actor: Actor) -> QuerySet[PointEntry]:
     """The caller's ledger, newest first: every award and deduction with its reason."""
+    actor.require_scope("profile")
     user = actor.require_user()
     return PointEntry.objects.filter(user=user).order_by("-pk")
 

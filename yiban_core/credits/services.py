@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiban_core.actor import Actor
 from yiban_core.credits import boards
-from yiban_core.credits.models import PointBalance, PointEntry
+from yiban_core.credits.models import PointBalance, PointEntry, PointPeriodTotal
 from yiban_core.credits.rules import rule as get_rule
 from yiban_core.credits.windows import window_start
 from yiban_core.errors import Conflict
@@ -23,11 +23,28 @@ def _source_fields(source: Model | None) -> dict:
 
 
 def _book(user_id: int, amount: int, **fields) -> PointEntry:
-    """Inside a transaction: write the row, move the balance, and the boards after commit."""
+    """Inside a transaction: write the row, move the balance and the period totals, and
+    the Redis boards after commit."""
     entry = PointEntry.objects.create(user_id=user_id, amount=amount, **fields)
     PointBalance.objects.filter(user_id=user_id).update(total=F("total") + amount)
+    _add_to_periods(user_id, amount, entry.created_at)
     transaction.on_commit(lambda: boards.record_points(user_id, amount, entry.created_at))
     return entry
+
+
+def _add_to_periods(user_id: int, amount: int, when) -> None:
+    table = PointPeriodTotal._meta.db_table
+    rows = [(user_id, period, window_start(period, when).date(), amount)
+            for period in PointPeriodTotal.Period.values]
+    # One upsert for the three periods (PostgreSQL and SQLite both speak ON CONFLICT).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, period, starts, total) VALUES "
+            + ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+            + " ON CONFLICT (user_id, period, starts) DO UPDATE SET total = "
+            f"{table}.total + excluded.total",
+            [value for row in rows for value in row],
+        )
 
 
 def award(*, user_id: int, rule: str, key: str, source: Model | None = None) -> PointEntry | None:

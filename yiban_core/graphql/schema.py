@@ -24,7 +24,9 @@ SCHEMA_MODULES = [
     "yiban_core.accounts.schema",
     "yiban_core.groups.schema",
     "yiban_core.notifications.schema",
+    "yiban_core.credits.schema",
     "feeds.schema",
+    "resources.schema",
 ]
 
 
