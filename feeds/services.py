@@ -39,6 +39,7 @@ from yiban_core.images import check_image
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
 from yiban_core.ratelimit import hit
+from yiban_core.search.services import index_later
 
 POSTS_PER_HOUR = 60
 COMMENTS_PER_HOUR = 200
@@ -78,8 +79,10 @@ def _check_group_posting(user: User, group: Group) -> None:
 def _link_topics_and_mentions(post: Post, *, actor: Actor, old_mentions: set[int]) -> None:
     names = topic_names(post.text)
     for name in names:
-        topic, _created = Topic.objects.get_or_create(normalized=normalize_topic(name),
-                                                      defaults={"name": name})
+        topic, created = Topic.objects.get_or_create(normalized=normalize_topic(name),
+                                                     defaults={"name": name})
+        if created:
+            index_later("topic", topic.pk)
         PostTopic.objects.create(post=post, topic=topic)
     _count_topics(post, +1)
     usernames = mentioned_usernames(post.text)
@@ -136,6 +139,7 @@ def publish_post(
             PostImage.objects.create(post=post, position=position,
                                      image=_named(upload, f"{post.pk}-{position}"))
         _link_topics_and_mentions(post, actor=actor, old_mentions=set())
+        index_later("post", post.pk)
         credits.award(user_id=user.pk, rule="post_published", key=str(post.pk), source=post)
         if repost_of is not None:
             Post.objects.filter(pk=repost_of.pk).update(repost_count=F("repost_count") + 1)
@@ -194,6 +198,7 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
             _count_topics(post, +1)
         post.edited_at = timezone.now()
         post.save(update_fields=["text", "visibility", "edited_at"])
+        index_later("post", post.pk)
     return post
 
 
@@ -208,7 +213,9 @@ def delete_post(*, actor: Actor, post_id) -> None:
         credits.reverse_for(post)
         if post.repost_of_id is not None:
             Post.objects.filter(pk=post.repost_of_id).update(repost_count=F("repost_count") - 1)
+        post_id = post.pk
         post.delete()  # comments, likes, images and mentions go with it
+        index_later("post", post_id)
 
 
 def set_pinned(*, actor: Actor, post_id, pinned: bool) -> Post:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from frontend.views import accounts, feeds, groups, home
+from frontend.views import accounts, feeds, groups, home, points, resources
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -54,6 +54,21 @@ urlpatterns = [
     path("comments/<int:pk>/delete/", feeds.comment_delete, name="comment_delete"),
     # A topic may hold any character but # and a line break, "/" included.
     path("topics/<path:name>/", feeds.topic, name="topic"),
+    # resources
+    path("resources/", resources.library, name="resource_library"),
+    path("resources/new/", resources.resource_create, name="resource_create"),
+    path("resources/<int:pk>/", resources.resource_detail, name="resource_detail"),
+    path("resources/<int:pk>/download/", resources.resource_download, name="resource_download"),
+    path("resources/<int:pk>/versions/new/", resources.version_create, name="version_create"),
+    path("resources/<int:pk>/rate/", resources.resource_rate, name="resource_rate"),
+    path("resources/<int:pk>/share/", resources.resource_share, name="resource_share"),
+    path("resources/<int:pk>/delete/", resources.resource_delete, name="resource_delete"),
+    path("reviews/<int:pk>/helpful/", resources.review_helpful, name="review_helpful"),
+    path("courses/<int:pk>/", resources.course_page, name="course_detail"),
+    # points and leaderboards
+    path("points/", points.points, name="points"),
+    path("points/checkin/", points.checkin, name="checkin"),
+    path("leaderboards/", points.leaderboards, name="leaderboards"),
     # notifications
     path("notifications/", home.notifications, name="notifications"),
     path("notifications/read-all/", home.mark_all_read, name="notifications_read_all"),

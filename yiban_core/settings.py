@@ -57,8 +57,10 @@ INSTALLED_APPS = [
     "yiban_core.groups",
     "yiban_core.notifications",
     "yiban_core.credits",
+    "yiban_core.search",
     "feeds",
     "resources",
+    "realtime",
     "frontend",
 ]
 
@@ -126,18 +128,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # The first server only: Django reads a comma list as primary + replicas,
+        # but the other URLs are channel-layer shards, not replicas.
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                    "LOCATION": REDIS_URL.split(",")[0]}
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # The pub/sub layer: each process subscribes once per group it serves,
+            # a send is one PUBLISH (faster than the core layer's lists; DESIGN.md 6).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                # redis-py 8 defaults to a 5 s socket timeout (idle consumers
-                # die) and a pool of 100 (connection bursts fail): undo both.
+                # Several URLs shard the layer (channels and groups by hash).
+                # redis-py 8 defaults to a 5 s socket timeout (an idle pub/sub
+                # connection dies) and a pool of 100 (connection bursts fail):
+                # undo both, keeping a bounded connect timeout.
                 "hosts": [
-                    {"address": url, "socket_timeout": None, "max_connections": 1000}
+                    {"address": url, "socket_timeout": None, "socket_connect_timeout": 5,
+                     "socket_keepalive": True, "max_connections": 1000}
                     for url in REDIS_URL.split(",")
                 ],
+                # Sites sharing one Redis keep their events apart.
+                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
             },
         }
     }
@@ -152,6 +164,12 @@ FEED_TIMELINE_TTL_S = 7 * 24 * 3600  # timelines of users away longer are droppe
 FEED_FANOUT_MAX_GROUP = 10_000  # bigger groups are merged at read time, not fanned out
 POST_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 RESOURCE_MAX_BYTES = int(os.environ.get("RESOURCE_MAX_BYTES", 50 * 1024 * 1024))
+
+# --- search: the database by default, Elasticsearch when a URL is given ----------------------
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "yiban")
+# "cjk" is built into Elasticsearch; "smartcn" needs the analysis-smartcn plugin on the cluster.
+ELASTICSEARCH_ANALYZER = os.environ.get("ELASTICSEARCH_ANALYZER", "cjk")
 
 # --- background work: the task queue lives in the database ----------------------
 TASKS = {

@@ -1,6 +1,7 @@
 from django_tasks import task
 
 from yiban_core.notifications.models import Notification
+from yiban_core.notifications.signals import notifications_stored
 
 BATCH = 1000
 
@@ -22,4 +23,6 @@ def deliver_notifications(
         if recipient_id != actor_id
     ]
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
+    notifications_stored.send(sender=Notification, recipient_ids=[r.recipient_id for r in rows],
+                              event_key=event_key)
     return len(created)

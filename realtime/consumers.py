@@ -1,0 +1,264 @@
+"""The live socket, /ws/live/: notifications, new posts and counters.
+
+Protocol (JSON text frames). Client to server:
+
+- {"type": "subscribe", "stream": "home"}: new posts for the home timeline;
+- {"type": "subscribe", "stream": "group", "id": <group pk>}: new posts of a group
+  (a private group only for its members);
+- {"type": "subscribe", "stream": "posts", "ids": [...]}: counters of the posts on
+  screen (at most 100; replaces the previous list; posts the user cannot see are
+  left out of the answer);
+- {"type": "unsubscribe", "stream": "home" | "group", "id": ...};
+- {"type": "resume", "after_notification": <id>}: every stored notification newer
+  than that id (at most 100, oldest first), then live ones;
+- {"type": "ping"}.
+
+Server to client: {"type": "hello", "user_id", "unread_count", "last_notification_id"}
+after connecting (a client that reconnects sends resume with the last id it saw);
+{"type": "subscribed", "stream", ...}; {"type": "notification", "id", "kind",
+"unread_count"}; {"type": "new_post", "post_id", "group_id"}; {"type": "counters",
+"post_id", "like_count", "comment_count"}; {"type": "pong"}; {"type": "error",
+"code": "INVALID" | "PERMISSION_DENIED" | "NOT_FOUND", "message"} (the socket
+stays open).
+
+Close codes: 4401 not authenticated (sent right after accept, so the client sees
+it), 4403 token without the notifications:read scope, 4009 message too big,
+4429 too many messages or too many connections of the user (see realtime.limits).
+
+Channels closes stale database connections (a thread hop) before every message
+a consumer handles; for channel-layer events that is most of the cost of a
+broadcast, and they need no database. So dispatch() here skips it: the handlers
+that use the database go through database_sync_to_async, which closes stale
+connections around its own call.
+"""
+
+from __future__ import annotations
+
+import json
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
+
+from realtime import events, limits
+from realtime.auth import authenticate
+from yiban_core.actor import Actor
+
+MAX_POST_IDS = 100
+MAX_RESUME = 100
+
+
+class Refused(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _int(value, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise Refused("INVALID", _("%(field)s 必须是正整数") % {"field": field})
+    return value
+
+
+# --- database work, each in one database_sync_to_async call --------------------------------
+
+
+@database_sync_to_async
+def _hello(actor: Actor) -> dict:
+    from yiban_core.notifications.selectors import notifications_for, unread_count
+
+    newest = notifications_for(actor=actor).order_by("-pk").values_list("pk", flat=True).first()
+    return {"type": "hello", "user_id": actor.user_id, "unread_count": unread_count(actor=actor),
+            "last_notification_id": newest or 0}
+
+
+@database_sync_to_async
+def _home_group_ids(actor: Actor) -> list[int]:
+    """Groups whose posts the home timeline merges at read time (big groups, the school's
+    official channel): their posts are announced on group.<id>, not per person."""
+    from feeds.selectors import _HomeSources
+
+    return _HomeSources(actor.user).large_ids
+
+
+@database_sync_to_async
+def _check_group(actor: Actor, group_id: int) -> None:
+    from yiban_core.groups.models import Group
+    from yiban_core.groups.rules import can_see_content
+
+    group = Group.objects.filter(pk=group_id).first()
+    if group is None:
+        raise Refused("NOT_FOUND", _("群不存在"))
+    if not can_see_content(actor, group):
+        raise Refused("PERMISSION_DENIED", _("这是私密群，只有成员可以查看"))
+
+
+@database_sync_to_async
+def _visible_posts(actor: Actor, ids: list[int]) -> set[int]:
+    from feeds.selectors import visible_post_ids
+
+    return visible_post_ids(actor=actor, ids=ids)
+
+
+@database_sync_to_async
+def _missed_notifications(actor: Actor, after: int) -> list[dict]:
+    from yiban_core.notifications.selectors import notifications_for, unread_count
+
+    rows = list(notifications_for(actor=actor).filter(pk__gt=after).order_by("pk")
+                .values_list("pk", "kind")[:MAX_RESUME])
+    unread = unread_count(actor=actor) if rows else 0
+    return [events.notification_event(notification_id=pk, kind=kind, unread_count=unread)
+            for pk, kind in rows]
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    actor: Actor | None = None
+    slot: str | None = None
+
+    async def dispatch(self, message):
+        # As AsyncConsumer.dispatch, without aclose_old_connections() (see the module doc).
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    # --- connection -----------------------------------------------------------------------
+
+    async def connect(self):
+        self.streams: set[str] = set()
+        self.group_ids: set[int] = set()
+        self.post_ids: set[int] = set()
+        self.rate = limits.InboundRate()
+        await self.accept()
+        actor, close_code = await authenticate(self.scope)
+        if actor is None:
+            await self.close(code=close_code)
+            return
+        self.slot = await limits.acquire_connection(actor.user_id)
+        if self.slot is None:
+            await self.close(code=limits.CLOSE_RATE_LIMITED)
+            return
+        self.actor = actor
+        await self._join(events.user_stream(actor.user_id))
+        await self.send_json(await _hello(actor))
+
+    async def disconnect(self, code):
+        for stream in list(getattr(self, "streams", ())):
+            await self.channel_layer.group_discard(stream, self.channel_name)
+        await limits.release_connection(self.slot)
+        self.slot = None
+
+    async def _join(self, stream: str) -> None:
+        if stream not in self.streams:
+            self.streams.add(stream)
+            await self.channel_layer.group_add(stream, self.channel_name)
+
+    async def _leave(self, stream: str) -> None:
+        if stream in self.streams:
+            self.streams.discard(stream)
+            await self.channel_layer.group_discard(stream, self.channel_name)
+
+    # --- inbound --------------------------------------------------------------------------
+
+    async def websocket_receive(self, message):
+        if self.actor is None:  # closing already
+            return
+        text, data = message.get("text"), message.get("bytes")
+        if limits.too_big(text, data):
+            await self.close(code=limits.CLOSE_TOO_BIG)
+            return
+        if not self.rate.allow():
+            await self.close(code=limits.CLOSE_RATE_LIMITED)
+            return
+        if text is None:
+            await self._error("INVALID", _("只接受 JSON 文本消息"))
+            return
+        try:
+            content = json.loads(text)
+        except ValueError:
+            await self._error("INVALID", _("消息不是有效的 JSON"))
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type") if isinstance(content, dict) else None
+        handler = {
+            "subscribe": self._subscribe,
+            "unsubscribe": self._unsubscribe,
+            "resume": self._resume,
+            "ping": self._ping,
+        }.get(kind)
+        if handler is None:
+            await self._error("INVALID", _("未知的消息类型"))
+            return
+        try:
+            await handler(content)
+        except Refused as refused:
+            await self._error(refused.code, refused.message)
+
+    async def _error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
+
+    async def _ping(self, content) -> None:
+        await self.send_json({"type": "pong"})
+
+    async def _subscribe(self, content) -> None:
+        stream = content.get("stream")
+        if stream == "home":
+            await self._join(events.home_stream(self.actor.user_id))
+            for group_id in await _home_group_ids(self.actor):
+                await self._join(events.group_stream(group_id))
+            await self.send_json({"type": "subscribed", "stream": "home"})
+        elif stream == "group":
+            group_id = _int(content.get("id"), "id")
+            await _check_group(self.actor, group_id)
+            self.group_ids.add(group_id)
+            await self._join(events.group_stream(group_id))
+            await self.send_json({"type": "subscribed", "stream": "group", "id": group_id})
+        elif stream == "posts":
+            ids = content.get("ids")
+            if not isinstance(ids, list) or len(ids) > MAX_POST_IDS:
+                raise Refused("INVALID", _("ids 必须是最多 100 个动态编号的列表"))
+            ids = sorted({_int(i, "ids") for i in ids})
+            visible = await _visible_posts(self.actor, ids) if ids else set()
+            for post_id in self.post_ids - visible:
+                await self._leave(events.post_stream(post_id))
+            for post_id in visible - self.post_ids:
+                await self._join(events.post_stream(post_id))
+            self.post_ids = visible
+            await self.send_json({"type": "subscribed", "stream": "posts",
+                                  "ids": sorted(visible)})
+        else:
+            raise Refused("INVALID", _("未知的订阅"))
+
+    async def _unsubscribe(self, content) -> None:
+        stream = content.get("stream")
+        if stream == "home":
+            await self._leave(events.home_stream(self.actor.user_id))
+        elif stream == "group":
+            group_id = _int(content.get("id"), "id")
+            self.group_ids.discard(group_id)
+            await self._leave(events.group_stream(group_id))
+        else:
+            raise Refused("INVALID", _("未知的订阅"))
+        await self.send_json({"type": "unsubscribed", "stream": stream})
+
+    async def _resume(self, content) -> None:
+        after = content.get("after_notification")
+        if after != 0:
+            after = _int(after, "after_notification")
+        for event in await _missed_notifications(self.actor, after):
+            await self.send_json(event)
+
+    # --- from the channel layer (no database here) ----------------------------------------
+
+    async def live_event(self, message):
+        await self.send(text_data=message["text"])
+
+    async def live_revoke(self, message):
+        """The user left or was removed from a group: stop its stream on this socket."""
+        group_id = message["group_id"]
+        self.group_ids.discard(group_id)
+        await self._leave(events.group_stream(group_id))

@@ -1,0 +1,23 @@
+import pytest
+
+from tests.realtime.live_site import LiveSite, copy_db, migrated_template
+
+
+@pytest.fixture(scope="session")
+def site_template(tmp_path_factory):
+    return migrated_template(tmp_path_factory.mktemp("live-template"))
+
+
+@pytest.fixture
+def make_site(site_template, tmp_path):
+    sites = []
+
+    def make(redis_url=None) -> LiveSite:
+        db = copy_db(site_template, tmp_path / f"site{len(sites)}.sqlite3")
+        site = LiveSite(db, redis_url) if redis_url else LiveSite(db)
+        sites.append(site)
+        return site
+
+    yield make
+    for site in sites:
+        site.stop()
