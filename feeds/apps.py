@@ -6,8 +6,13 @@ class FeedsConfig(AppConfig):
     verbose_name = "动态"
 
     def ready(self):
-        from feeds import boards, signals
+        from feeds import boards, search, signals
         from yiban_core.credits.boards import REBUILDERS
 
         signals.connect()
+        search.register_sources()
         REBUILDERS.append(("groups", boards.rebuild))
+        from feeds import demo
+        from yiban_core.demo.contributors import CONTRIBUTORS
+
+        CONTRIBUTORS.append(demo.contribute)

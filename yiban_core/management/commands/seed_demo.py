@@ -23,6 +23,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from yiban_core.demo import data
+from yiban_core.demo.contributors import run_all
 from yiban_core.demo.loader import load, summary
 from yiban_core.demo.plan import build_plan
 
@@ -37,13 +38,18 @@ class Command(BaseCommand):
                             help=f"number of students (default {DEFAULT_STUDENTS})")
         parser.add_argument("--seed", type=int, default=2026,
                             help="seed of the random generator (default 2026)")
+        parser.add_argument("--content-scale", type=float, default=1.0,
+                            help="volume of posts, comments, resources... relative to the "
+                                 "default demo (default 1; 0: people and groups only)")
 
-    def handle(self, *args, users: int, seed: int, **options):
+    def handle(self, *args, users: int, seed: int, content_scale: float = 1.0, **options):
         if users < 1:
             raise CommandError("--users must be at least 1")
         started = time.perf_counter()
         plan = build_plan(students=users, seed=seed)
         created = load(plan)
+        # Then the apps' content (posts, resources...): see yiban_core.demo.contributors.
+        content = run_all(stdout=self.stdout, seed=seed, students=users, scale=content_scale)
         elapsed = time.perf_counter() - started
         counts = summary()
         out = self.stdout
@@ -58,6 +64,8 @@ class Command(BaseCommand):
             "school {school_groups} · memberships {memberships} · "
             "pending requests {pending_requests} · follows {follows}".format(**counts)
         )
+        for line in content:
+            out.write(f"  {line}")
         out.write(f"演示账号 demo logins (password / 密码: {data.DEMO_PASSWORD}):")
         out.write(f"  {data.DEMO_STUDENT:<14} 学生, in a class group and a few interest groups")
         out.write(f"  {data.DEMO_TEACHER:<14} 教师, owns a class group")

@@ -1,0 +1,78 @@
+"""manage.py seed_demo: the apps' demo content (posts, comments, resources, points)."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, F
+
+from feeds.models import Comment, Post, PostLike, Topic
+from feeds.selectors import home_timeline
+from resources import files
+from resources.models import Blob, Download, Rating, Resource
+from yiban_core.accounts.models import User
+from yiban_core.actor import Actor
+from yiban_core.credits.models import PointBalance, PointEntry
+from yiban_core.demo.data import DEMO_STUDENT, DEMO_TEACHER
+from yiban_core.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", users=120, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict:
+    return {model.__name__: model.objects.count() for model in (
+        Post, Comment, PostLike, Topic, Notification, Resource, Rating, Download, Blob,
+        PointEntry)}
+
+
+def test_content_is_alive_consistent_and_idempotent():
+    out = seed()
+    assert "动态 feeds" in out and "资源 resources" in out
+    student = User.objects.get(username=DEMO_STUDENT)
+    teacher = User.objects.get(username=DEMO_TEACHER)
+    assert Post.objects.count() >= 40 and Comment.objects.filter(parent__isnull=False).exists()
+    assert Post.objects.filter(is_repost=True).exists()
+    assert Post.objects.filter(author=teacher, pinned_at__isnull=False).exists()
+    assert Topic.objects.filter(name="期末复习", post_count__gt=0).exists()
+    page = home_timeline(actor=Actor.for_user(student), first=50)
+    assert len(page.items) >= 20
+    assert Notification.objects.filter(recipient=student).count() >= 5
+    assert Notification.objects.filter(recipient=student, kind="mentioned").exists()
+    # Counters match the rows; created_at grows with the id.
+    posts = Post.objects.annotate(n_likes=Count("likes", distinct=True),
+                                  n_comments=Count("comments", distinct=True))
+    assert not posts.exclude(like_count=F("n_likes"), comment_count=F("n_comments"))
+    times = list(Post.objects.order_by("pk").values_list("created_at", flat=True))
+    assert times == sorted(times) and times[-1] - times[0] > timedelta(
+        days=7)
+    # Resources: files of real types, links, courses, ratings, downloads; points.
+    assert Resource.objects.filter(kind="link").exists()
+    assert {"application/pdf", "text/plain", "image/png"} <= set(
+        Blob.objects.values_list("content_type", flat=True))
+    pdf = Blob.objects.filter(content_type="application/pdf").first()
+    with pdf.file.open("rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+        assert files.detect_type(handle) == "application/pdf"
+    assert Resource.objects.filter(course__code="MA101").exists()
+    assert Rating.objects.exclude(review="").exists()
+    rated = Resource.objects.annotate(n_ratings=Count("ratings"))
+    assert not rated.exclude(rating_count=F("n_ratings"))
+    assert Download.objects.exists() and PointEntry.objects.exists()
+    assert PointBalance.objects.filter(total__gt=0).count() >= 10
+
+    before = counts()
+    again = seed()
+    assert "nothing added" in again
+    assert counts() == before
