@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from frontend.views import accounts, feeds, groups, home, points, resources
+from frontend.views import accounts, feeds, groups, home, points, resources, search
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("search/", search.search_page, name="search"),
     # accounts
     path("register/", accounts.register, name="register"),
     path("login/", accounts.LoginView.as_view(), name="login"),

@@ -27,6 +27,7 @@ SCHEMA_MODULES = [
     "yiban_core.credits.schema",
     "feeds.schema",
     "resources.schema",
+    "yiban_core.search.schema",
 ]
 
 

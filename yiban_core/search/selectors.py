@@ -39,6 +39,7 @@ class Result:
     title: str
     snippet: SafeString
     score: float
+    cursor: str = ""  # the position right after this result (a Relay edge's cursor)
 
 
 def _backend_search(terms, filters, *, sort, after, limit) -> list[Hit]:
@@ -52,7 +53,11 @@ def _backend_search(terms, filters, *, sort, after, limit) -> list[Hit]:
 
 
 def _cursor_salt(terms: list[str], sort: str, filters: Filters) -> str:
-    return f"search:{sort}:{' '.join(terms)}:{filters!r}"
+    # Not the exact `since`: "the past week" is computed anew on every request, and a
+    # cursor must still open the next page of the same search.
+    bound = (filters.kinds, filters.school_id, filters.subject, filters.course_id,
+             filters.since is not None)
+    return f"search:{sort}:{' '.join(terms)}:{bound!r}"
 
 
 def highlight(text: str, terms: list[str], width: int = 120) -> SafeString:
@@ -118,8 +123,8 @@ def search(*, actor: Actor, query: str, kinds=None, school_id=None, subject: str
         position = (hits[-1].score, hits[-1].document_id)
     has_next = len(kept) > size or not exhausted
     kept = kept[:size]
-    results = _results(kept, terms)
-    end = signing.dumps([kept[-1].score, kept[-1].document_id], salt=salt) if kept else None
+    results = _results(kept, terms, salt)
+    end = _cursor(kept[-1], salt) if kept else None
     return Page(items=results, end_cursor=end, has_next=has_next and bool(kept))
 
 
@@ -133,7 +138,11 @@ def _visible(actor: Actor, hits: list[Hit]) -> set[tuple[str, int]]:
     return visible
 
 
-def _results(hits: list[Hit], terms: list[str]) -> list[Result]:
+def _cursor(hit: Hit, salt: str) -> str:
+    return signing.dumps([hit.score, hit.document_id], salt=salt)
+
+
+def _results(hits: list[Hit], terms: list[str], salt: str) -> list[Result]:
     documents = {(d.kind, d.object_id): d for d in SearchDocument.objects.filter(
         pk__in=[h.document_id for h in hits if h.document_id])}
     objects: dict[str, dict[int, Any]] = {}
@@ -147,5 +156,5 @@ def _results(hits: list[Hit], terms: list[str]) -> list[Result]:
             continue
         results.append(Result(kind=hit.kind, object=obj, title=document.title,
                               snippet=highlight(document.body or document.title, terms),
-                              score=hit.score))
+                              score=hit.score, cursor=_cursor(hit, salt)))
     return results

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Q
+from django.db.models import FloatField, Q
+from django.db.models.functions import Cast
 
 from yiban_core.search.backends.base import (
     RANK_WINDOW,
@@ -61,8 +62,11 @@ class DatabaseBackend:
             rows = matches.values_list("kind", "object_id", "rating", "pk")[:limit]
             return [Hit(kind, oid, score, pk) for kind, oid, score, pk in rows]
         newest = matches.order_by("-pk").values("pk")[:RANK_WINDOW]
+        # ts_rank is a float4: as such it comes back rounded to a float8 that no longer
+        # equals it, and the next page's "score < cursor" skips or repeats rows. Cast it
+        # to float8 in SQL, so the value a cursor holds is the value compared.
         ranked = SearchDocument.objects.filter(pk__in=newest).annotate(
-            score=SearchRank(VECTOR, query)).order_by("-score", "-pk")
+            score=Cast(SearchRank(VECTOR, query), FloatField())).order_by("-score", "-pk")
         if after:
             ranked = _after_score(ranked, "score", after)
         rows = ranked.values_list("kind", "object_id", "score", "pk")[:limit]
@@ -70,13 +74,22 @@ class DatabaseBackend:
 
     def _sqlite(self, terms, filters, *, sort, after, limit) -> list[Hit]:
         match = " AND ".join(f'"{t}"*' if is_short(t) else f'"{t}"' for t in terms)
+        # The filters go into the window's query: filtered after it, a type or school
+        # with no match among the newest RANK_WINDOW matches would find nothing at all.
+        allowed = apply_filters(SearchDocument.objects.all(), filters).values("pk")
+        allowed_sql, allowed_params = allowed.query.sql_with_params()
+        older = ""
+        params = [match, *allowed_params]
+        if sort == "newest" and after:
+            older, params = " AND rowid < %s", [*params, after[1]]
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT rowid, bm25(search_fts) FROM search_fts WHERE search_fts MATCH %s "
-                "ORDER BY rowid DESC LIMIT %s", [match, RANK_WINDOW])
+                f"AND rowid IN ({allowed_sql}){older} ORDER BY rowid DESC LIMIT %s",
+                [*params, RANK_WINDOW])
             found = {rowid: -score for rowid, score in cursor.fetchall()}  # bm25: lower is better
-        matches = apply_filters(SearchDocument.objects.filter(pk__in=list(found)), filters)
-        rows = list(matches.values_list("kind", "object_id", "rating", "pk"))
+        rows = list(SearchDocument.objects.filter(pk__in=list(found))
+                    .values_list("kind", "object_id", "rating", "pk"))
         if sort == "newest":
             key = lambda r: (r[3], r[3])  # noqa: E731
         elif sort == "rating":

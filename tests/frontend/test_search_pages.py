@@ -1,0 +1,148 @@
+"""The search box on every page and the results page: highlighted, linked results, the
+filters, the "more" link, and hostile queries answered with results or a message."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from feeds import services as feed_services
+from resources import services as resource_services
+from tests.factories import actor_for, make_interest_group, make_school, make_user
+from yiban_core.groups.models import Group
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the worker commits
+
+
+@pytest.fixture(autouse=True)
+def _plain(settings, no_redis):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.ELASTICSEARCH_URL = ""
+
+
+@pytest.fixture
+def world(run_worker):
+    school = make_school("浙江大学")
+    author = make_user("xiaoli", school=school, display_name="小李")
+    post = feed_services.publish_post(actor=actor_for(author),
+                                      text="高等数学期末复习资料整理好了 #期末考试#")
+    resource = resource_services.publish_resource(
+        actor=actor_for(author), title="高等数学期末复习资料", subject="mathematics",
+        url="https://example.edu.cn/gs", description="极限、导数、积分")
+    group = make_interest_group(author, name="高等数学互助群")
+    hidden = make_interest_group(author, name="秘密小组", is_private=True,
+                                 join_policy=Group.JoinPolicy.CLOSED)
+    secret = feed_services.publish_post(actor=actor_for(author), text="高等数学群内秘密",
+                                        group=hidden)
+    run_worker()
+    return {"author": author, "post": post, "resource": resource, "group": group,
+            "secret": secret, "school": school}
+
+
+def text_of(response) -> str:
+    return response.content.decode()
+
+
+def test_the_search_box_is_on_the_home_page(client):
+    html = text_of(client.get(reverse("home")))
+    assert re.search(r'<form class="topsearch" method="get" action="/search/" role="search">',
+                     html)
+    assert 'name="q"' in html
+
+
+def test_results_are_highlighted_and_linked(client, world):
+    response = client.get(reverse("search"), {"q": "高等数学"})
+    assert response.status_code == 200
+    html = text_of(response)
+    assert "<mark>高等数学</mark>" in html
+    assert reverse("post_detail", args=[world["post"].pk]) in html
+    assert reverse("resource_detail", args=[world["resource"].pk]) in html
+    assert reverse("group_detail", args=[world["group"].pk]) in html
+    assert "群内秘密" not in html  # a private group's post, not for this visitor
+    assert html.count('class="search-result card"') == 3
+    # The query stays in the top bar's box.
+    assert 'id="topsearch-q" name="q" maxlength="500" value="高等数学"' in html
+
+
+def test_members_find_their_groups_posts(client, world):
+    client.force_login(world["author"])
+    html = text_of(client.get(reverse("search"), {"q": "秘密"}))
+    assert reverse("post_detail", args=[world["secret"].pk]) in html
+
+
+def test_people_and_topics_link_to_their_pages(client, world):
+    html = text_of(client.get(reverse("search"), {"q": "小李"}))
+    assert reverse("profile", args=["xiaoli"]) in html
+    html = text_of(client.get(reverse("search"), {"q": "期末考试", "type": "topic"}))
+    assert reverse("topic", args=["期末考试"]) in html
+    assert 'class="search-result card"' in html
+
+
+def test_type_filter_sort_and_more(client, world, run_worker):
+    author = world["author"]
+    for i in range(22):
+        feed_services.publish_post(actor=actor_for(author), text=f"高等数学 第{i}次作业")
+    run_worker()
+    html = text_of(client.get(reverse("search"), {"q": "高等数学", "type": "resource"}))
+    assert html.count('class="search-result card"') == 1
+    response = client.get(reverse("search"), {"q": "高等数学", "type": "post", "sort": "newest"})
+    html = text_of(response)
+    assert html.count('class="search-result card"') == 20
+    assert "第21次作业" in html
+    more = re.search(r'<a class="button secondary" href="([^"]+)" rel="next">', html)
+    assert more
+    html = text_of(client.get(reverse("search") + more.group(1).replace("&amp;", "&")))
+    assert html.count('class="search-result card"') == 3  # 22 + 1 posts, 20 a page
+    assert 'rel="next"' not in html
+
+
+def test_filters_by_school_subject_and_time(client, world):
+    other = make_school("南京大学")
+    params = {"q": "高等数学", "school": other.pk}
+    html = text_of(client.get(reverse("search"), params))
+    assert 'class="search-result card"' not in html
+    assert "没有找到" in html
+    html = text_of(client.get(reverse("search"), {"q": "数学", "subject": "mathematics",
+                                                   "since": "week"}))
+    assert html.count('class="search-result card"') == 1
+    assert "清除筛选" in html
+
+
+def test_an_empty_query_shows_the_empty_search_page(client):
+    response = client.get(reverse("search"))
+    assert response.status_code == 200
+    assert "输入关键词" in text_of(response)
+    assert client.get(reverse("search"), {"q": "   "}).status_code == 200
+
+
+@pytest.mark.parametrize("query", [
+    "数" * 10_000, "*", '"', "' OR 1=1 --", "title:(a OR b)^3~", "高等数学 AND 复习 OR NOT",
+    "<script>alert(1)</script>", "\x00", "%00", "高等 -数学 +复习 | & ! <-> :*",
+])
+def test_hostile_queries_are_fine(client, world, query):
+    response = client.get(reverse("search"), {"q": query})
+    assert response.status_code in (200, 400)
+    html = text_of(response)
+    assert "<script>alert(1)</script>" not in html
+    if response.status_code == 400:
+        assert 'role="alert"' in html
+
+
+@pytest.mark.parametrize("params", [
+    {"q": "数学", "type": "secret"}, {"q": "数学", "sort": "random"},
+    {"q": "数学", "since": "century"}, {"q": "数学", "school": "abc"},
+    {"q": "数学", "after": "garbage"},
+])
+def test_bad_filters_give_a_message(client, world, params):
+    response = client.get(reverse("search"), params)
+    assert response.status_code == 400
+    assert 'role="alert"' in text_of(response)
+
+
+def test_the_page_in_english(client, world):
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("search"), {"q": "高等数学"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "<mark>高等数学</mark>" in text_of(response)
