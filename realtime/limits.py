@@ -27,7 +27,7 @@ from collections import deque
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -77,6 +77,22 @@ class InboundRate:
 
 _held: dict[str, str] = {}  # slot key -> token, for the slots this process holds
 _renewer: asyncio.Task | None = None
+_slot_cache = None
+
+
+def _cache():
+    """One cache client for the whole process.
+
+    Not django.core.cache.cache: under ASGI that is context-local (asgiref Local),
+    and every socket's task has its own context, so each socket would get its own
+    client, pool and Redis connection, held as long as the socket: a Redis client
+    and a second file descriptor per socket (10,000 sockets hit Redis's default
+    maxclients and the process's descriptor limit), and ~7 KB of memory.
+    """
+    global _slot_cache
+    if _slot_cache is None:
+        _slot_cache = caches.create_connection(DEFAULT_CACHE_ALIAS)
+    return _slot_cache
 
 
 def _slot_key(user_id: int, n: int) -> str:
@@ -87,14 +103,14 @@ def _take_slot(user_id: int, token: str) -> str | None:
     ttl = connection_ttl()
     for n in range(max_connections()):
         key = _slot_key(user_id, n)
-        if cache.add(key, token, ttl):
+        if _cache().add(key, token, ttl):
             return key
     return None
 
 
 def _free_slot(key: str, token: str) -> None:
-    if cache.get(key) == token:
-        cache.delete(key)
+    if _cache().get(key) == token:
+        _cache().delete(key)
 
 
 async def acquire_connection(user_id: int) -> str | None:
@@ -127,6 +143,6 @@ async def _renew_forever() -> None:
         await asyncio.sleep(connection_ttl() / 3)
         if _held:
             try:
-                await sync_to_async(cache.set_many)(dict(_held), connection_ttl())
+                await sync_to_async(_cache().set_many)(dict(_held), connection_ttl())
             except Exception:  # the cache is down: slots expire, sockets stay up
                 pass

@@ -131,7 +131,9 @@ if REDIS_URL:
         # The first server only: Django reads a comma list as primary + replicas,
         # but the other URLs are channel-layer shards, not replicas.
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                    "LOCATION": REDIS_URL.split(",")[0]}
+                    "LOCATION": REDIS_URL.split(",")[0],
+                    # Sites sharing one Redis keep their cache keys apart.
+                    "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "")}
     }
     CHANNEL_LAYERS = {
         "default": {

@@ -46,6 +46,7 @@ class LiveSite:
                     if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
         self.env.update(DATABASE_URL=f"sqlite:///{db_file}", REDIS_URL=redis_url,
                         ACCELERATOR_REDIS_URL="", CHANNEL_LAYER_PREFIX=self.prefix,
+                        CACHE_KEY_PREFIX=self.prefix,
                         PYTHONPATH=str(ROOT))
         self.processes: list[subprocess.Popen] = []
 

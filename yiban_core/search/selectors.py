@@ -113,10 +113,11 @@ def search(*, actor: Actor, query: str, kinds=None, school_id=None, subject: str
     exhausted = False
     for _round in range(MAX_ROUNDS):
         want = size + 1 - len(kept)
-        hits = _backend_search(terms, filters, sort=sort, after=position, limit=want * 2)
+        # Ask for plenty: each round costs a ranking, and visibility drops some hits.
+        hits = _backend_search(terms, filters, sort=sort, after=position, limit=max(want * 3, 60))
         visible = _visible(actor, hits)
         kept += [h for h in hits if (h.kind, h.object_id) in visible][:want]
-        if len(hits) < want * 2:
+        if len(hits) < max(want * 3, 60):
             exhausted = True
         if exhausted or len(kept) > size or not hits:
             break

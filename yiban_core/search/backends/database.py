@@ -7,9 +7,10 @@ prefixes), rank only the newest RANK_WINDOW matches, and page by keyset on
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import FloatField, Q
+from django.db.models import BigIntegerField, ExpressionWrapper, F, FloatField, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
 from yiban_core.search.backends.base import (
@@ -22,7 +23,8 @@ from yiban_core.search.backends.base import (
 )
 from yiban_core.search.text import index_tokens, is_short
 
-VECTOR = SearchVector("tokens", config="simple")  # the expression the GIN index is built on
+# The stored, GIN-indexed tsvector column (PostgreSQL only: migration 0003).
+VECTOR = RawSQL('"search_searchdocument"."vector"', [], output_field=SearchVectorField())
 
 
 class DatabaseBackend:
@@ -61,7 +63,12 @@ class DatabaseBackend:
                 matches = _after_score(matches, "rating", after)
             rows = matches.values_list("kind", "object_id", "rating", "pk")[:limit]
             return [Hit(kind, oid, score, pk) for kind, oid, score, pk in rows]
-        newest = matches.order_by("-pk").values("pk")[:RANK_WINDOW]
+        # Ordered by `id + 0`, not `id`: ordered by the primary key the planner may walk it
+        # backwards, testing every row it passes, and read the whole table for a rare
+        # word (~1 s at 220,000 documents). This keeps it on the GIN index.
+        newest = matches.order_by(
+            ExpressionWrapper(F("pk") + 0, output_field=BigIntegerField()).desc()
+        ).values("pk")[:RANK_WINDOW]
         # ts_rank is a float4: as such it comes back rounded to a float8 that no longer
         # equals it, and the next page's "score < cursor" skips or repeats rows. Cast it
         # to float8 in SQL, so the value a cursor holds is the value compared.
