@@ -24,7 +24,8 @@ from yiban_core.search.backends.base import (
 from yiban_core.search.text import index_tokens, is_short
 
 # The stored, GIN-indexed tsvector column (PostgreSQL only: migration 0003).
-VECTOR = RawSQL('"search_searchdocument"."vector"', [], output_field=SearchVectorField())
+# Unqualified on purpose: inside the ranked subquery it must name the subquery's row.
+VECTOR = RawSQL("vector", [], output_field=SearchVectorField())
 
 
 class DatabaseBackend:
