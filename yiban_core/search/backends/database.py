@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import BigIntegerField, ExpressionWrapper, F, FloatField, Q
+from django.db.models import FloatField, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
@@ -64,12 +64,9 @@ class DatabaseBackend:
                 matches = _after_score(matches, "rating", after)
             rows = matches.values_list("kind", "object_id", "rating", "pk")[:limit]
             return [Hit(kind, oid, score, pk) for kind, oid, score, pk in rows]
-        # Ordered by `id + 0`, not `id`: ordered by the primary key the planner may walk it
-        # backwards, testing every row it passes, and read the whole table for a rare
-        # word (~1 s at 220,000 documents). This keeps it on the GIN index.
-        newest = matches.order_by(
-            ExpressionWrapper(F("pk") + 0, output_field=BigIntegerField()).desc()
-        ).values("pk")[:RANK_WINDOW]
+        # With the tsvector stored (and its statistics known) the planner chooses: walk the
+        # primary key back for a common word, the GIN index for a rare one.
+        newest = matches.order_by("-pk").values("pk")[:RANK_WINDOW]
         # ts_rank is a float4: as such it comes back rounded to a float8 that no longer
         # equals it, and the next page's "score < cursor" skips or repeats rows. Cast it
         # to float8 in SQL, so the value a cursor holds is the value compared.
