@@ -326,6 +326,7 @@ class Ledger:
 
 def load(args, net, builder) -> Ledger:
     """Users, schools and groups (bench/network.py), then the ledger and balances with COPY."""
+    from django.conf import settings
     from django.contrib.contenttypes.models import ContentType
     from django.core.management.color import no_style
     from django.db import connection, transaction
@@ -361,7 +362,18 @@ def load(args, net, builder) -> Ledger:
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), [PointEntry]):
                 cursor.execute(statement)
-    say(f"  ledger and balances COPY: {time.perf_counter() - t:.1f}s")
+            # The per-period totals the services keep beside the ledger (credits.services
+            # _add_to_periods): day, week from Monday, month, in the site's time zone.
+            cursor.execute(
+                "INSERT INTO credits_pointperiodtotal (user_id, period, starts, total) "
+                "SELECT user_id, period, starts, SUM(amount) FROM ("
+                " SELECT user_id, amount, p.period, CASE p.period"
+                "  WHEN 'day' THEN (created_at AT TIME ZONE %(tz)s)::date"
+                "  ELSE date_trunc(p.period, created_at AT TIME ZONE %(tz)s)::date END AS starts"
+                " FROM credits_pointentry, (VALUES ('day'), ('week'), ('month')) AS p(period)"
+                ") AS periods GROUP BY user_id, period, starts",
+                {"tz": settings.TIME_ZONE})
+    say(f"  ledger, balances and period totals: {time.perf_counter() - t:.1f}s")
     t = time.perf_counter()
     with connection.cursor() as cursor:
         for _name, definition in deferred:
@@ -371,6 +383,7 @@ def load(args, net, builder) -> Ledger:
     with connection.cursor() as cursor:  # the steady state: autovacuum has been by
         cursor.execute("VACUUM (ANALYZE) credits_pointentry")
         cursor.execute("VACUUM (ANALYZE) credits_pointbalance")
+        cursor.execute("VACUUM (ANALYZE) credits_pointperiodtotal")
         cursor.execute("ANALYZE")
     say(f"  VACUUM ANALYZE: {time.perf_counter() - t:.1f}s")
     return ledger

@@ -71,8 +71,8 @@ def rank(key: str, object_id: int) -> tuple[int | None, float] | None:
         return None
     if not exists:
         return None
-    if position is None or score >= 0:
-        return (None, -(score or 0))
+    if position is None or score >= 0:  # no positive points: unranked, as in the database
+        return (None, 0)
     return (position + 1, -score)
 
 
