@@ -2,44 +2,18 @@
 teacher creates a class group, the student joins it with the code read from the
 teacher's page, and then appears in the member list."""
 
-from pathlib import Path
-
 import pytest
+from playwright import sync_api
 
+from tests.e2e.conftest import ARTIFACTS
 from tests.factories import PASSWORD, make_school
 from yiban_core.accounts.models import User
 from yiban_core.groups.models import Group, Membership
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_next_to_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; the ORM calls the test
-    makes around it are plain synchronous ones. Set for these tests only: left in
-    os.environ it would leak into the rest of the session (and `check --deploy`)."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def register(page, base_url, *, username, display_name, role, school_name=None):

@@ -1,42 +1,17 @@
 """In a real Chromium: a student logs in, posts with a #话题#, likes the post and
 comments on it; the like and the comment happen in place, without a page load."""
 
-from pathlib import Path
-
 import pytest
+from playwright import sync_api
 
 from feeds.models import Comment, Post
+from tests.e2e.conftest import ARTIFACTS
 from tests.factories import PASSWORD, make_user
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_next_to_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; the ORM calls the test
-    makes around it are plain synchronous ones (set for these tests only)."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_post_like_and_comment_without_reloading(live_server, browser):

@@ -5,22 +5,14 @@ The site runs on a migrated file SQLite database with the local Redis as its cha
 layer, because the task worker (run here as a separate process, as in production)
 must reach the daphne process's sockets."""
 
-from pathlib import Path
-
 import pytest
+from playwright import sync_api
 
 from tests.realtime.live_site import LiveSite, copy_db, migrated_template
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
 ]
 
 
@@ -29,16 +21,6 @@ def site(tmp_path):
     live = LiveSite(copy_db(migrated_template(tmp_path), tmp_path / "site.sqlite3"))
     yield live
     live.stop()
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_bell_and_new_posts_bar_update_live(site, browser):

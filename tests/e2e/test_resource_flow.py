@@ -2,44 +2,19 @@
 rates it four stars with a review, and both see the average on the resource page;
 the classmate marks nothing of their own, the owner marks the review helpful."""
 
-from pathlib import Path
-
 import pytest
+from playwright import sync_api
 
 from resources.models import Rating, Resource
+from tests.e2e.conftest import ARTIFACTS
 from tests.factories import PASSWORD, make_school, make_user
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"0" * 400
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_next_to_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; the ORM calls the test
-    makes around it are plain synchronous ones. Set for these tests only."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def log_in(browser, base_url, username):
