@@ -23,8 +23,7 @@ visible) is read once per page into the request memo (`_prime_posts`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
 import graphene
 from django.utils.translation import gettext as _
@@ -33,7 +32,7 @@ from feeds import selectors, services
 from feeds.models import Comment, Post, Topic, Visibility
 from yiban_core.accounts import selectors as account_selectors
 from yiban_core.accounts.schema import UserNode, school_from_input
-from yiban_core.errors import DomainError, Invalid, NotFound
+from yiban_core.errors import Invalid, NotFound
 from yiban_core.graphql.cache import request_memo
 from yiban_core.graphql.connections import (
     DEFAULT_PAGE_SIZE,
@@ -42,7 +41,7 @@ from yiban_core.graphql.connections import (
     max_page_size,
 )
 from yiban_core.graphql.enums import choices_enum, enum_value
-from yiban_core.graphql.errors import DomainMutation
+from yiban_core.graphql.errors import DomainMutation, input_fields
 from yiban_core.graphql.relay import Node, decode_global_id, global_id
 from yiban_core.groups.schema import GroupNode, group_from_input
 from yiban_core.notifications.schema import register_target
@@ -134,16 +133,6 @@ def posts_connection(info, page: Page) -> PostConnection:
 def post_from_input(info, value, field: str = "postId") -> Post:
     pk = decode_global_id(value, expected="Post", field=field)
     return selectors.get_post(actor=info.context.actor, pk=pk)
-
-
-@contextmanager
-def _input_fields(names: dict[str, str]) -> Iterator[None]:
-    """Errors name the input field (postId), not what the service looked up (post)."""
-    try:
-        yield
-    except DomainError as error:
-        error.field = names.get(error.field, error.field)
-        raise
 
 
 def _comment_pk(value, field: str = "commentId") -> int:
@@ -364,12 +353,12 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_topic(root, info, name):
-        with _input_fields({"topic": "name"}):
+        with input_fields({"topic": "name"}):
             return selectors.get_topic(actor=info.context.actor, name=name)
 
     @staticmethod
     def resolve_topic_timeline(root, info, name, first=None, after=None):
-        with _input_fields({"topic": "name"}):
+        with input_fields({"topic": "name"}):
             page = selectors.topic_timeline(actor=info.context.actor, name=name,
                                             first=_page_size(first), after=after)
         return posts_connection(info, page)
@@ -387,7 +376,7 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_post(root, info, id):
-        with _input_fields({"post": "id"}):
+        with input_fields({"post": "id"}):
             post = post_from_input(info, id, field="id")
         _prime_posts(info, [post])
         return post
@@ -403,17 +392,10 @@ _INPUT_FIELDS = {"post": "post_id", "repost_of": "post_id", "comment": "comment_
 class FeedMutation(DomainMutation):
     """A mutation whose errors name the input field (postId, not post)."""
 
+    error_fields = _INPUT_FIELDS
+
     class Meta:
         abstract = True
-
-    @classmethod
-    def perform(cls, info, actor, **data):
-        with _input_fields(_INPUT_FIELDS):
-            return cls.run(info, actor, **data)
-
-    @classmethod
-    def run(cls, info, actor, **data):
-        raise NotImplementedError
 
 
 class PublishPost(FeedMutation):
@@ -430,7 +412,7 @@ class PublishPost(FeedMutation):
     post = graphene.Field(PostNode)
 
     @classmethod
-    def run(cls, info, actor, text, visibility=None, group_id=None):
+    def perform(cls, info, actor, text, visibility=None, group_id=None):
         group = group_from_input(info, group_id) if group_id else None
         post = services.publish_post(actor=actor, text=text, group=group,
                                      visibility=enum_value(visibility) or Visibility.PUBLIC)
@@ -448,7 +430,7 @@ class Repost(FeedMutation):
     post = graphene.Field(PostNode, description="新的转发")
 
     @classmethod
-    def run(cls, info, actor, post_id, text="", visibility=None):
+    def perform(cls, info, actor, post_id, text="", visibility=None):
         pk = decode_global_id(post_id, expected="Post", field="postId")
         post = services.repost(actor=actor, post_id=pk, text=text or "",
                                visibility=enum_value(visibility) or Visibility.PUBLIC)
@@ -466,7 +448,7 @@ class EditPost(FeedMutation):
     post = graphene.Field(PostNode)
 
     @classmethod
-    def run(cls, info, actor, post_id, text=None, visibility=None):
+    def perform(cls, info, actor, post_id, text=None, visibility=None):
         pk = decode_global_id(post_id, expected="Post", field="postId")
         post = services.edit_post(actor=actor, post_id=pk, text=text,
                                   visibility=enum_value(visibility))
@@ -482,7 +464,7 @@ class DeletePost(FeedMutation):
     deleted_post_id = graphene.ID()
 
     @classmethod
-    def run(cls, info, actor, post_id):
+    def perform(cls, info, actor, post_id):
         pk = decode_global_id(post_id, expected="Post", field="postId")
         services.delete_post(actor=actor, post_id=pk)
         return {"deleted_post_id": global_id("Post", pk)}
@@ -497,7 +479,7 @@ class PinPost(FeedMutation):
     post = graphene.Field(PostNode)
 
     @classmethod
-    def run(cls, info, actor, post_id):
+    def perform(cls, info, actor, post_id):
         pk = decode_global_id(post_id, expected="Post", field="postId")
         return {"post": services.set_pinned(actor=actor, post_id=pk, pinned=True)}
 
@@ -511,7 +493,7 @@ class UnpinPost(FeedMutation):
     post = graphene.Field(PostNode)
 
     @classmethod
-    def run(cls, info, actor, post_id):
+    def perform(cls, info, actor, post_id):
         pk = decode_global_id(post_id, expected="Post", field="postId")
         return {"post": services.set_pinned(actor=actor, post_id=pk, pinned=False)}
 
@@ -525,7 +507,7 @@ class LikePost(FeedMutation):
     post = graphene.Field(PostNode)
 
     @classmethod
-    def run(cls, info, actor, post_id):
+    def perform(cls, info, actor, post_id):
         pk = decode_global_id(post_id, expected="Post", field="postId")
         return {"post": services.like_post(actor=actor, post_id=pk)}
 
@@ -539,7 +521,7 @@ class UnlikePost(FeedMutation):
     post = graphene.Field(PostNode)
 
     @classmethod
-    def run(cls, info, actor, post_id):
+    def perform(cls, info, actor, post_id):
         pk = decode_global_id(post_id, expected="Post", field="postId")
         return {"post": services.unlike_post(actor=actor, post_id=pk)}
 
@@ -556,7 +538,7 @@ class AddComment(FeedMutation):
     post = graphene.Field(PostNode, description="评论数已更新的动态")
 
     @classmethod
-    def run(cls, info, actor, post_id, text, parent_id=None):
+    def perform(cls, info, actor, post_id, text, parent_id=None):
         pk = decode_global_id(post_id, expected="Post", field="postId")
         parent = _comment_pk(parent_id, field="parentId") if parent_id else None
         comment = services.add_comment(actor=actor, post_id=pk, text=text, parent_id=parent)
@@ -573,7 +555,7 @@ class DeleteComment(FeedMutation):
     post = graphene.Field(PostNode, description="评论数已更新的动态")
 
     @classmethod
-    def run(cls, info, actor, comment_id):
+    def perform(cls, info, actor, comment_id):
         pk = _comment_pk(comment_id)
         post_id = Comment.objects.filter(pk=pk).values_list("post_id", flat=True).first()
         if post_id is None:
@@ -590,7 +572,7 @@ class LikeComment(FeedMutation):
     comment = graphene.Field(CommentNode)
 
     @classmethod
-    def run(cls, info, actor, comment_id):
+    def perform(cls, info, actor, comment_id):
         return {"comment": services.like_comment(actor=actor, comment_id=_comment_pk(comment_id))}
 
 
@@ -601,7 +583,7 @@ class UnlikeComment(FeedMutation):
     comment = graphene.Field(CommentNode)
 
     @classmethod
-    def run(cls, info, actor, comment_id):
+    def perform(cls, info, actor, comment_id):
         return {"comment": services.unlike_comment(actor=actor,
                                                    comment_id=_comment_pk(comment_id))}
 

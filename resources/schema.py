@@ -26,8 +26,7 @@ query.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
 import graphene
 from django.urls import NoReverseMatch, reverse
@@ -48,11 +47,11 @@ from resources.models import (
 )
 from yiban_core.accounts.schema import SchoolNode, UserNode, school_from_input
 from yiban_core.credits import selectors as credit_selectors
-from yiban_core.errors import DomainError, Invalid
+from yiban_core.errors import Invalid
 from yiban_core.graphql.cache import request_memo
 from yiban_core.graphql.connections import Connection, connection_field, resolve_connection
 from yiban_core.graphql.enums import choices_enum, enum_value
-from yiban_core.graphql.errors import DomainMutation
+from yiban_core.graphql.errors import DomainMutation, input_fields
 from yiban_core.graphql.relay import Node, decode_global_id, global_id
 from yiban_core.groups import selectors as group_selectors
 from yiban_core.groups.schema import GroupNode, _prime_viewer_roles, group_from_input
@@ -112,29 +111,19 @@ _INPUT_FIELDS = {"resource": "resource_id", "rating": "rating_id", "course": "co
                  "group": "group_id", "file": "url"}
 
 
-@contextmanager
-def _input_fields(names: dict[str, str]) -> Iterator[None]:
-    """Errors name the input field (resourceId), not what the service looked up (resource)."""
-    try:
-        yield
-    except DomainError as error:
-        error.field = names.get(error.field, error.field)
-        raise
-
-
 def _resource_pk(value, field: str = "resourceId") -> int:
     return decode_global_id(value, expected="Resource", field=field)
 
 
 def resource_from_input(info, value, field: str = "resourceId") -> Resource:
     pk = _resource_pk(value, field=field)
-    with _input_fields({"resource": field}):
+    with input_fields({"resource": field}):
         return selectors.get_resource(actor=info.context.actor, pk=pk)
 
 
 def course_from_input(info, value, field: str = "courseId") -> Course:
     pk = decode_global_id(value, expected="Course", field=field)
-    with _input_fields({"course": field}):
+    with input_fields({"course": field}):
         return selectors.get_course(actor=info.context.actor, pk=pk)
 
 
@@ -574,17 +563,10 @@ class Query(graphene.ObjectType):
 class ResourceMutation(DomainMutation):
     """A mutation whose errors name the input field (resourceId, not resource)."""
 
+    error_fields = _INPUT_FIELDS
+
     class Meta:
         abstract = True
-
-    @classmethod
-    def perform(cls, info, actor, **data):
-        with _input_fields(_INPUT_FIELDS):
-            return cls.run(info, actor, **data)
-
-    @classmethod
-    def run(cls, info, actor, **data):
-        raise NotImplementedError
 
 
 def _link_resource(info, resource_id) -> Resource:
@@ -617,7 +599,7 @@ class PublishResource(ResourceMutation):
     resource = graphene.Field(ResourceNode)
 
     @classmethod
-    def run(cls, info, actor, title, url, subject, description="", tags=None, licence=None,
+    def perform(cls, info, actor, title, url, subject, description="", tags=None, licence=None,
             visibility=None, group_id=None, course_id=None, course_code=None, course_name=None):
         group = group_from_input(info, group_id) if group_id else None
         course = None
@@ -650,7 +632,7 @@ class AddResourceVersion(ResourceMutation):
     resource = graphene.Field(ResourceNode)
 
     @classmethod
-    def run(cls, info, actor, resource_id, url, note=""):
+    def perform(cls, info, actor, resource_id, url, note=""):
         resource = _link_resource(info, resource_id)
         version = services.add_version(actor=actor, resource_id=resource.pk, url=url or "",
                                        note=note or "")
@@ -673,7 +655,7 @@ class UpdateResource(ResourceMutation):
     resource = graphene.Field(ResourceNode)
 
     @classmethod
-    def run(cls, info, actor, resource_id, title=None, description=None, subject=None,
+    def perform(cls, info, actor, resource_id, title=None, description=None, subject=None,
             licence=None, tags=None):
         pk = _resource_pk(resource_id)
         services.update_resource(actor=actor, resource_id=pk, title=title,
@@ -692,7 +674,7 @@ class DeleteResource(ResourceMutation):
     deleted_resource_id = graphene.ID()
 
     @classmethod
-    def run(cls, info, actor, resource_id):
+    def perform(cls, info, actor, resource_id):
         pk = _resource_pk(resource_id)
         services.delete_resource(actor=actor, resource_id=pk)
         return {"deleted_resource_id": global_id("Resource", pk)}
@@ -711,7 +693,7 @@ class RateResource(ResourceMutation):
     resource = graphene.Field(ResourceNode, description="评分数和平均分已更新的资源")
 
     @classmethod
-    def run(cls, info, actor, resource_id, stars, review=""):
+    def perform(cls, info, actor, resource_id, stars, review=""):
         pk = _resource_pk(resource_id)
         rating = services.rate_resource(actor=actor, resource_id=pk, stars=stars,
                                         review=review or "")
@@ -727,7 +709,7 @@ class MarkReviewHelpful(ResourceMutation):
     rating = graphene.Field(RatingNode)
 
     @classmethod
-    def run(cls, info, actor, rating_id):
+    def perform(cls, info, actor, rating_id):
         pk = decode_global_id(rating_id, expected="Rating", field="ratingId")
         return {"rating": services.mark_helpful(actor=actor, rating_id=pk)}
 
@@ -744,7 +726,7 @@ class ShareResource(ResourceMutation):
     post = graphene.Field(PostNode, description="分享出的动态")
 
     @classmethod
-    def run(cls, info, actor, resource_id, text="", group_id=None):
+    def perform(cls, info, actor, resource_id, text="", group_id=None):
         group = group_from_input(info, group_id) if group_id else None
         share = services.share_resource(actor=actor, resource_id=_resource_pk(resource_id),
                                         text=text or "", group=group)

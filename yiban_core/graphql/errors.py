@@ -17,6 +17,8 @@ group given by ID), or is null when the error is about the request as a whole.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import graphene
@@ -83,22 +85,35 @@ class DomainMutation(graphene.relay.ClientIDMutation):
 
     errors = graphene.List(graphene.NonNull(UserError), required=True,
                            description="为空表示成功 / empty on success")
+    # Services name what they looked up (post); the input names it by ID (postId).
+    error_fields: dict[str, str] = {}
 
     @classmethod
     def perform(cls, info, actor, **data: Any) -> dict[str, Any]:
-        raise NotImplementedError
+        """Each mutation's own work: parse the input, call the service, shape the result."""
+        raise NotImplementedError(f"{cls.__name__} must define perform()")
 
     @classmethod
     def mutate_and_get_payload(cls, root, info, **data: Any):
         data.pop("client_mutation_id", None)
         try:
-            with transaction.atomic():
+            with transaction.atomic(), input_fields(cls.error_fields):
                 result = cls.perform(info, info.context.actor, **data)
         except DomainError as error:
             return cls(errors=[UserError.from_domain(error)])
         finally:
             clear_request_memo(info)
         return cls(errors=[], **result)
+
+
+@contextmanager
+def input_fields(names: dict[str, str]) -> Iterator[None]:
+    """Errors name the input field (postId), not what the service looked up (post)."""
+    try:
+        yield
+    except DomainError as error:
+        error.field = names.get(error.field, error.field)
+        raise
 
 
 def format_error(error: Exception) -> dict[str, Any]:
