@@ -27,6 +27,8 @@ class Actor:
     user: User | None = None
     school: School | None = None  # the school a school app acts for
     scopes: frozenset[str] | None = None  # None: a web session, full rights
+    app_id: int | None = None  # the OAuth app acting (None: the web UI)
+    token_id: int | None = None  # the access token it acts with
 
     @classmethod
     def for_user(cls, user) -> Actor:
@@ -65,7 +67,8 @@ ANONYMOUS = Actor()
 
 
 class ActorMiddleware:
-    """Sets request.actor from the session user (bearer tokens come with the open platform)."""
+    """Sets request.actor from the session user; openapi_plugins.auth replaces it for
+    requests that carry a bearer token."""
 
     def __init__(self, get_response):
         self.get_response = get_response

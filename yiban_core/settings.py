@@ -61,8 +61,20 @@ INSTALLED_APPS = [
     "feeds",
     "resources",
     "realtime",
+    "openapi_plugins",
+    "openapi_plugins.webhooks",
     "frontend",
+    "oauth2_provider",
 ]
+
+# The open platform's plugins (openapi_plugins/): removing one here removes its
+# scopes, GraphQL fields and webhook events, with no change to the core.
+OPENAPI_PLUGINS = env_list(
+    "OPENAPI_PLUGINS",
+    "",  # e.g. openapi_plugins.academic_affairs,openapi_plugins.vocational
+)
+INSTALLED_APPS += OPENAPI_PLUGINS
+OPENAPI_PLUGIN_SETTINGS: dict[str, dict] = {}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -73,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yiban_core.actor.ActorMiddleware",
+    "openapi_plugins.auth.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -235,6 +248,70 @@ GRAPHENE = {
     "RELAY_CONNECTION_MAX_LIMIT": 100,
 }
 GRAPHQL_MAX_PAGE_SIZE = 100
+
+# --- OAuth 2.0 and OpenID Connect (django-oauth-toolkit, under /o/) -------------------
+def _oidc_key() -> str:
+    """RS256 signing key: OIDC_RSA_PRIVATE_KEY, else (embedded default only) a key
+    generated once into the data folder."""
+    key = os.environ.get("OIDC_RSA_PRIVATE_KEY", "").replace("\\n", "\n")
+    if key:
+        return key
+    if not DEBUG:
+        raise ImproperlyConfigured("OIDC_RSA_PRIVATE_KEY must be set when DEBUG is off")
+    path = BASE_DIR / ".oidc-dev-key.pem"
+    if not path.exists():
+        from jwcrypto import jwk
+
+        pem = jwk.JWK.generate(kty="RSA", size=2048).export_to_pem(private_key=True,
+                                                                   password=None)
+        path.write_bytes(pem)
+        path.chmod(0o600)
+    return path.read_text()
+
+
+# DOT's own models; named so that migrations can depend on the swappable setting.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "openapi_plugins.scopes.PlatformScopes",
+    "OAUTH2_VALIDATOR_CLASS": "openapi_plugins.oauth.PlatformValidator",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "PKCE_REQUIRED": True,
+    "ALLOW_URI_WILDCARDS": False,
+    # Native apps receive the code on a loopback listener (RFC 8252), which is
+    # plain http; production (DEBUG off) takes https redirect URIs only, unless
+    # OAUTH_ALLOW_LOOPBACK_REDIRECTS is set. Registration limits http to loopback.
+    "ALLOWED_REDIRECT_URI_SCHEMES": (
+        ["http", "https"] if env_bool("OAUTH_ALLOW_LOOPBACK_REDIRECTS", DEBUG) else ["https"]),
+    "ALLOWED_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+    "REQUEST_APPROVAL_PROMPT": "auto",  # asked once; the user's app list revokes
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": _oidc_key(),
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials",
+                                     "refresh_token"],
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
 
 # --- security: on whenever DEBUG is off ------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

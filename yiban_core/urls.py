@@ -2,12 +2,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
+from oauth2_provider.views import OAuthServerMetadataView
 
 from yiban_core.graphql.views import graphql_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("graphql", graphql_view, name="graphql"),
+    path("o/", include("openapi_plugins.oauth_urls", namespace="oauth2_provider")),
+    path(".well-known/oauth-authorization-server", OAuthServerMetadataView.as_view()),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("frontend.urls")),
 ]

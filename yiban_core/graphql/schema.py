@@ -3,7 +3,8 @@
 Each module in SCHEMA_MODULES may define `Query` and `Mutation` (graphene
 ObjectTypes, merged into the root types) and `types` (extra types to register,
 e.g. node types reachable only through `node(id:)`). Plugins of the open
-platform add their module to the list; the core never imports them.
+platform add theirs through their AppConfig (`plugin.schema_module`), so the core
+never names them: an uninstalled plugin has no fields.
 
 The printed schema lives in schema.graphql at the repository root; regenerate
 it after a change with
@@ -17,6 +18,7 @@ from __future__ import annotations
 from importlib import import_module
 
 import graphene
+from django.apps import apps
 
 from yiban_core.graphql.relay import Node
 
@@ -47,4 +49,9 @@ def build_schema(module_names: list[str]) -> graphene.Schema:
     return graphene.Schema(query=query, mutation=mutation, types=types or None)
 
 
-schema = build_schema(SCHEMA_MODULES)
+def plugin_schema_modules() -> list[str]:
+    plugins = (getattr(config, "plugin", None) for config in apps.get_app_configs())
+    return [p.schema_module for p in plugins if getattr(p, "schema_module", None)]
+
+
+schema = build_schema([*SCHEMA_MODULES, *plugin_schema_modules()])

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class OpenApiConfig(AppConfig):
+    """The open platform: OAuth apps, scopes, school installs, webhooks, plugin registry."""
+
+    name = "openapi_plugins"
+    label = "openapi"
+    verbose_name = "Open platform"

@@ -1,0 +1,47 @@
+"""django-oauth-toolkit's validator, taught the platform's rules.
+
+- client credentials only for a school app its school has installed;
+- scopes cut to what the app registered for (and the school approved), through
+  openapi_plugins.scopes.PlatformScopes;
+- OpenID claims: the public profile under `profile`, the real name and member
+  number under `profile:verified`, and only for a verified user.
+"""
+
+from __future__ import annotations
+
+from oauth2_provider.oauth2_validators import OAuth2Validator
+
+from openapi_plugins.models import SchoolInstall
+
+
+class PlatformValidator(OAuth2Validator):
+    oidc_claim_scope = {
+        "sub": "openid",
+        "preferred_username": "profile",
+        "nickname": "profile",
+        "school": "profile",
+        "name": "profile:verified",
+        "member_number": "profile:verified",
+        "verified": "profile:verified",
+    }
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
+        if not super().validate_grant_type(client_id, grant_type, client, request,
+                                           *args, **kwargs):
+            return False
+        if grant_type == "client_credentials":
+            return SchoolInstall.objects.filter(app__application=client).exists()
+        return True
+
+    def get_additional_claims(self, request):
+        user = request.user
+        claims = {
+            "preferred_username": user.username,
+            "nickname": user.display_name,
+            "school": user.school.name if user.school_id else None,
+        }
+        if user.is_verified:
+            claims["name"] = f"{user.last_name}{user.first_name}" or user.display_name
+            claims["member_number"] = user.member_number
+            claims["verified"] = True
+        return claims

@@ -1,0 +1,25 @@
+"""/o/: django-oauth-toolkit's endpoints that the platform uses.
+
+Authorization, token, revocation, introspection and OpenID Connect (discovery,
+JWKS, userinfo). Not mounted: the device flow, dynamic client registration and
+DOT's own app and token pages (the developer console and the user's authorized
+apps page do that, in the site's look).
+"""
+
+from django.urls import path, re_path
+from oauth2_provider import views
+
+app_name = "oauth2_provider"
+
+urlpatterns = [
+    path("authorize/", views.AuthorizationView.as_view(), name="authorize"),
+    path("token/", views.TokenView.as_view(), name="token"),
+    path("revoke_token/", views.RevokeTokenView.as_view(), name="revoke-token"),
+    path("introspect/", views.IntrospectTokenView.as_view(), name="introspect"),
+    re_path(r"^\.well-known/openid-configuration/?$", views.ConnectDiscoveryInfoView.as_view(),
+            name="oidc-connect-discovery-info"),
+    path(".well-known/jwks.json", views.JwksInfoView.as_view(), name="jwks-info"),
+    path("userinfo/", views.UserInfoView.as_view(), name="user-info"),
+    path(".well-known/oauth-authorization-server", views.OAuthServerMetadataView.as_view(),
+         name="oauth-server-metadata"),
+]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class WebhooksConfig(AppConfig):
+    """Webhooks of the open platform: subscriptions, signed deliveries, retries."""
+
+    name = "openapi_plugins.webhooks"
+    label = "webhooks"
+    verbose_name = "Webhooks"
