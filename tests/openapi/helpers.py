@@ -21,7 +21,8 @@ from tests.factories import actor_for, make_user
 
 
 def make_user_app(developer=None, *, scopes=("profile", "feed:read"),
-                  redirect_uris="https://app.example.com/callback", **kwargs) -> tuple[AppProfile, str]:
+                  redirect_uris="https://app.example.com/callback",
+                  **kwargs) -> tuple[AppProfile, str]:
     developer = developer or make_user()
     return register_app(actor=actor_for(developer), name=kwargs.pop("name", "学习助手"),
                         kind="user", scopes=list(scopes), redirect_uris=redirect_uris, **kwargs)
