@@ -12,19 +12,24 @@ missing, expired or revoked token gets 401 with the RFC 6750 challenge.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.models import AnonymousUser
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from oauth2_provider.oauth2_backends import get_oauthlib_core
+from oauth2_provider.models import AccessToken
 
 from openapi_plugins.models import SchoolInstall
 from yiban_core.actor import Actor
 
 
+def parse_bearer(header: str) -> str | None:
+    scheme, _sep, token = (header or "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
 def bearer_token(request) -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _sep, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
+    return parse_bearer(request.headers.get("Authorization", ""))
 
 
 def actor_for_access_token(access_token) -> Actor | None:
@@ -51,11 +56,17 @@ def unauthorized(message: str) -> JsonResponse:
     return response
 
 
-def authenticate(request) -> Actor | None:
-    valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
-    if not valid:
+def actor_for_bearer(raw_token: str) -> Actor | None:
+    """The actor of a raw bearer token (HTTP or websocket), or None if it is not valid.
+
+    Tokens are stored as SHA-256 checksums (RFC 9700 token storage), as
+    django-oauth-toolkit looks them up."""
+    checksum = hashlib.sha256(raw_token.encode()).hexdigest()
+    access_token = (AccessToken.objects.select_related("user")
+                    .filter(token_checksum=checksum).first())
+    if access_token is None or access_token.is_expired():
         return None
-    return actor_for_access_token(oauth_request.access_token)
+    return actor_for_access_token(access_token)
 
 
 class BearerTokenMiddleware:
@@ -66,7 +77,7 @@ class BearerTokenMiddleware:
         # /o/ (userinfo, introspection, revocation) answers for itself, as the RFCs say.
         if bearer_token(request) is None or request.path.startswith("/o/"):
             return self.get_response(request)
-        actor = authenticate(request)
+        actor = actor_for_bearer(bearer_token(request))
         if actor is None:
             return unauthorized(_("访问令牌无效、已过期或已被撤销"))
         request.actor = actor

@@ -74,5 +74,9 @@ class PlatformScopes(BaseScopes):
         return sorted(granted_scopes(application))
 
     def get_default_scopes(self, application=None, request=None, *args, **kwargs):
-        # An app that names no scope gets none: it must ask for what it needs.
+        # A school app that names no scope gets what its school approved; a user
+        # app must ask for what it needs, on the consent page.
+        profile = getattr(application, "profile", None)
+        if profile is not None and profile.is_school_app:
+            return self.get_available_scopes(application)
         return []

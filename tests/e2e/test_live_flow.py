@@ -8,7 +8,7 @@ must reach the daphne process's sockets."""
 import pytest
 from playwright import sync_api
 
-from tests.realtime.live_site import LiveSite, copy_db, migrated_template
+from tests.live_site import LiveSite, copy_db, migrated_template
 
 pytestmark = [
     pytest.mark.browser,

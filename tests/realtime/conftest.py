@@ -1,6 +1,6 @@
 import pytest
 
-from tests.realtime.live_site import LiveSite, copy_db, migrated_template
+from tests.live_site import LiveSite, copy_db, migrated_template
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from realtime import events
-from tests.realtime.live_site import free_port, wait_for_port
+from tests.live_site import free_port, wait_for_port
 
 pytestmark = pytest.mark.slow
 

@@ -1,5 +1,6 @@
-"""A real site for websocket tests: daphne processes on loopback ports over a file
-SQLite database, tied together by the local Redis (the pub/sub channel layer)."""
+"""A real site for tests over the network: daphne processes on loopback ports over
+a file SQLite database, tied together by the local Redis (the pub/sub channel
+layer). `act` changes the site's data from a script run in its environment."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 LOCAL_REDIS = "redis://127.0.0.1:6379/13"
 
 
@@ -40,7 +41,9 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20) -> 
 
 
 class LiveSite:
-    def __init__(self, db_file: Path, redis_url: str = LOCAL_REDIS):
+    def __init__(self, db_file: Path, redis_url: str = LOCAL_REDIS,
+                 actions: str = "tests/realtime/site_actions.py"):
+        self.actions = actions
         self.prefix = f"t{secrets.token_hex(4)}"  # runs sharing a Redis stay apart
         self.env = {k: v for k, v in os.environ.items()
                     if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
@@ -62,7 +65,7 @@ class LiveSite:
 
     def act(self, action: str, **kwargs) -> dict:
         result = subprocess.run(
-            [sys.executable, "tests/realtime/site_actions.py", action, json.dumps(kwargs)],
+            [sys.executable, self.actions, action, json.dumps(kwargs)],
             cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout.strip().splitlines()[-1])
