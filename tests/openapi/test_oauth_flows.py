@@ -10,13 +10,11 @@ import urllib.parse
 
 import pytest
 
-from tests.live_site import free_port
+from tests.openapi.conftest import SCHOOL_SCOPES
 from tests.openapi.live import Agent, form_fields, pkce_pair
 
 pytestmark = pytest.mark.slow
 
-USER_SCOPES = ["openid", "profile", "feed:read", "groups:read"]
-SCHOOL_SCOPES = ["school:roster", "groups:read"]
 
 VIEWER_AND_TIMELINE = """{ viewer { username }
   homeTimeline(first: 10) { edges { node { text } } } }"""
@@ -37,17 +35,8 @@ def refused_content(reply) -> bool:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    from tests.live_site import LiveSite, migrated_template
-
-    directory = tmp_path_factory.mktemp("oauth-site")
-    live = LiveSite(migrated_template(directory), actions="tests/openapi/site_actions.py")
-    redirect_uri = f"http://127.0.0.1:{free_port()}/callback"
-    data = live.act("seed", redirect_uri=redirect_uri, user_scopes=USER_SCOPES,
-                    school_scopes=SCHOOL_SCOPES)
-    port = live.start_daphne()
-    yield {"url": f"http://127.0.0.1:{port}", "redirect_uri": redirect_uri, **data}
-    live.stop()
+def site(oauth_site):
+    return oauth_site
 
 
 def authorize_params(site, *, scope="openid profile feed:read", challenge=None, **extra) -> dict:
@@ -102,8 +91,9 @@ def refresh(site, refresh_token):
 
 def test_the_full_flow_reads_the_users_home_timeline_and_openid_claims(site):
     verifier, challenge = pkce_pair()
+    # Asked again even if granted before (approval_prompt=force), to read the page.
     page = signed_in(site).get("/o/authorize/?" + urllib.parse.urlencode(
-        authorize_params(site, challenge=challenge)))
+        authorize_params(site, challenge=challenge, approval_prompt="force")))
     assert page.status == 200
     assert "你的首页时间线" in page.body.decode()  # each scope named in plain words
 
@@ -154,7 +144,7 @@ def test_the_plain_pkce_method_is_refused(site):
 
 
 def test_a_wrong_or_missing_pkce_verifier_gets_invalid_grant_and_no_token(site):
-    verifier, challenge = pkce_pair()
+    _verifier, challenge = pkce_pair()
     code = get_code(site, challenge)
     wrong = exchange(site, code, pkce_pair()[0])
     assert wrong.status == 400 and wrong.json()["error"] == "invalid_grant"
@@ -201,9 +191,8 @@ def test_a_reused_authorization_code_gets_invalid_grant(site):
 def test_denying_consent_sends_access_denied(site):
     _verifier, challenge = pkce_pair()
     browser = signed_in(site)
-    # Scopes never granted before, so the consent page is shown.
     page = browser.get("/o/authorize/?" + urllib.parse.urlencode(
-        authorize_params(site, challenge=challenge, scope="profile groups:read")))
+        authorize_params(site, challenge=challenge, approval_prompt="force")))
     assert page.status == 200
     reply = browser.post_form("/o/authorize/", form_fields(page.body.decode()),
                               Referer=site["url"] + "/o/authorize/")
