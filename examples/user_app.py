@@ -19,7 +19,6 @@ import http.server
 import json
 import secrets
 import sys
-import threading
 import urllib.parse
 import urllib.request
 import webbrowser
