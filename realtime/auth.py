@@ -47,7 +47,7 @@ async def authenticate(scope) -> tuple[Actor | None, int]:
     return actor, 0
 
 
-def OriginOrBearerValidator(application):  # noqa: N802  (an ASGI middleware factory)
+def OriginOrBearerValidator(application):  # an ASGI middleware, named like channels' own
     """Allowed-hosts Origin check for browsers; a handshake carrying a bearer token
     and no Origin (an app, not a browser) passes to the token check instead."""
     checked = AllowedHostsOriginValidator(application)

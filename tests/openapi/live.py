@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html as html_lib
+import http.client
 import http.cookiejar
 import json
 import re
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 @dataclass
 class Reply:
     status: int
-    headers: dict
+    headers: http.client.HTTPMessage  # names case-insensitive, as HTTP has them
     body: bytes
 
     def json(self):
@@ -55,9 +56,9 @@ class Agent:
         request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
         try:
             with self.opener.open(request, timeout=30) as response:
-                return Reply(response.status, dict(response.headers), response.read())
+                return Reply(response.status, response.headers, response.read())
         except urllib.error.HTTPError as error:
-            return Reply(error.code, dict(error.headers), error.read())
+            return Reply(error.code, error.headers, error.read())
 
     def get(self, path: str, **headers) -> Reply:
         return self.request("GET", path, headers=headers)

@@ -300,3 +300,49 @@ def test_the_password_grant_is_off(site):
         "client_id": site["user_app"]["client_id"]})
     assert reply.status in (400, 401)
     assert "access_token" not in reply.json()
+
+
+# ---- limits, over HTTP ---------------------------------------------------------------
+
+BIG_PAGE = """{ homeTimeline(first: 100) { edges { node {
+  id text createdAt likeCount commentCount repostCount author { username displayName } } } } }"""
+
+
+def nested(depth: int) -> str:
+    inner = "id"
+    for _ in range(depth):
+        inner = f"replies {{ {inner} }}"
+    return "{ homeTimeline(first: 1) { edges { node { comments(first: 1) { edges { node { " + \
+        inner + " } } } } } } }"
+
+
+def test_a_query_over_the_depth_or_cost_limit_is_refused_before_it_runs(site):
+    token = user_token(site)
+    app = Agent(site["url"])
+    costly = app.graphql("""{ homeTimeline(first: 100) { edges { node {
+        comments(first: 100) { edges { node { text } } } } } } }""", token)
+    assert costly.status == 400
+    assert costly.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    deep = app.graphql(nested(12), token)
+    assert deep.status == 400
+    assert deep.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_DEEP"
+
+
+def test_a_burst_over_the_rate_limit_gets_429_with_the_headers_counting_down(site):
+    token = user_token(site)
+    app = Agent(site["url"])
+    remaining = []
+    for _ in range(30):
+        reply = app.graphql(BIG_PAGE, token)
+        if reply.status == 429:
+            break
+        assert reply.status == 200
+        remaining.append(int(reply.headers["X-RateLimit-Remaining"]))
+    else:
+        pytest.fail("thirty big pages in a row were never limited")
+    assert remaining == sorted(remaining, reverse=True) and len(remaining) >= 2
+    assert int(reply.headers["Retry-After"]) > 0
+    # The refused request still cost its one point of arrival; it ran nothing.
+    assert int(reply.headers["X-RateLimit-Remaining"]) <= remaining[-1]
+    [error] = reply.json()["errors"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
