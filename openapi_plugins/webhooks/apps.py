@@ -7,3 +7,8 @@ class WebhooksConfig(AppConfig):
     name = "openapi_plugins.webhooks"
     label = "webhooks"
     verbose_name = "Webhooks"
+
+    def ready(self):
+        from openapi_plugins.webhooks import receivers
+
+        receivers.connect()

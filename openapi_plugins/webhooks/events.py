@@ -26,6 +26,17 @@ class WebhookEvent:
     render: Callable[[Actor, Any], dict | None]
 
 
+def all_events() -> dict[str, WebhookEvent]:
+    """Every event an app can subscribe to: the core's, then each installed plugin's."""
+    from openapi_plugins.registry import installed_plugins
+    from openapi_plugins.webhooks.core_events import CORE_EVENTS
+
+    events = {event.name: event for event in CORE_EVENTS}
+    for plugin in installed_plugins():
+        events.update({event.name: event for event in plugin.webhook_events})
+    return events
+
+
 def emit(event: str, *, object_id: Any, school_id: int | None) -> None:
     """Announce `event` about `object_id`, inside the transaction of the change.
 
