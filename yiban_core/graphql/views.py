@@ -1,38 +1,157 @@
-"""The one GraphQL endpoint, /graphql, for the web UI and (later) OAuth apps.
+"""The one GraphQL endpoint, /graphql, for the web UI and OAuth apps.
 
 - Cookie sessions keep Django's CSRF protection: a POST needs the CSRF token
   (header X-CSRFToken), which the page reads from the csrftoken cookie this view
-  sets. Bearer-token requests (open platform issue) carry no cookie, so they
-  will be exempted from CSRF by the token authentication, not by this view.
+  sets. Bearer-token requests carry no cookie and are exempted from CSRF by the
+  token authentication (openapi_plugins.auth), not by this view.
 - GET runs queries only; mutations must be POSTed (graphene-django's rule).
-- GraphiQL is off: graphene-django's GraphiQL page loads React and GraphiQL
-  from a CDN, and our pages serve every asset themselves. The explorer page
-  comes with the open platform issue, with vendored assets.
+- GraphiQL is off here: graphene-django's page loads React and GraphiQL from a
+  CDN. The explorer (/developers/explorer) serves its own copy.
 - Errors go through yiban_core.graphql.errors.format_error: DomainErrors carry
   their code, other exceptions are logged and, with DEBUG off, reported as a
   generic "Internal server error".
-- Documents nested deeper than MAX_QUERY_DEPTH are refused before execution.
+- Limits, in this order, all before anything executes:
+  1. one point of the rate budget (yiban_core.graphql.rate_limits) for any request;
+  2. the query is parsed and validated with graphql-core's rules plus depth,
+     aliases and cost (yiban_core.graphql.limits): over a limit is a 400;
+  3. the rest of the query's cost is charged: over the budget is a 429 with
+     Retry-After, code RATE_LIMITED.
+  Every response reports `extensions.rateLimit` {limit, remaining, resetAt} and
+  the X-RateLimit-* headers; an accepted query also `extensions.cost`.
 """
 
 from __future__ import annotations
 
-from graphene.validation import depth_limit_validator
-from graphene_django.views import GraphQLView
-from graphql.validation import specified_rules
+from typing import Any
+
+from django.db import connection, transaction
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http.response import HttpResponseBadRequest
+from django.utils.translation import gettext as _
+from graphene_django.constants import MUTATION_ERRORS_FLAG
+from graphene_django.settings import graphene_settings
+from graphene_django.views import GraphQLView, HttpError
+from graphql import (
+    ExecutionResult,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    validate_schema,
+)
+from graphql.validation import specified_rules, validate
 
 from yiban_core.graphql.errors import format_error
+from yiban_core.graphql.limits import QueryReport, max_cost, query_limits
+from yiban_core.graphql.rate_limits import Budget, BudgetExceeded
 
-MAX_QUERY_DEPTH = 15  # fields nested in fields; each connection hop takes three (x.edges.node)
+
+class RateLimitedError(HttpError):
+    """A request over its budget: 429 with Retry-After and a typed error."""
+
+    def __init__(self, exceeded: BudgetExceeded):
+        response = HttpResponse(status=429)
+        response["Retry-After"] = str(exceeded.retry_after)
+        message = _("请求太频繁：本时段的额度已用完或不够这次查询，请 %(s)d 秒后再试") % {
+            "s": exceeded.retry_after}
+        super().__init__(response, message)
+        self.retry_after = exceeded.retry_after
 
 
 class YibanGraphQLView(GraphQLView):
     graphiql = False
-    # Given rules replace graphql-core's standard ones: keep those and add ours.
-    validation_rules = (*specified_rules, depth_limit_validator(max_depth=MAX_QUERY_DEPTH))
+
+    def dispatch(self, request, *args, **kwargs):
+        self.budget = Budget.for_request(request)
+        self.cost: dict[str, int] | None = None
+        try:
+            self.budget.charge(1)
+        except BudgetExceeded as exceeded:
+            error = RateLimitedError(exceeded)
+            response = error.response
+            response["Content-Type"] = "application/json"
+            response.content = self.json_encode(request, {"errors": [self.format_error(error)]})
+        else:
+            response = super().dispatch(request, *args, **kwargs)
+        if self.budget.status is not None:
+            for name, value in self.budget.status.headers().items():
+                response[name] = value
+        return response
+
+    def json_encode(self, request, d: dict[str, Any], pretty: bool = False) -> str:
+        extensions = dict(d.get("extensions") or {})
+        if getattr(self, "cost", None) is not None:
+            extensions["cost"] = self.cost
+        budget = getattr(self, "budget", None)
+        if budget is not None and budget.status is not None:
+            extensions["rateLimit"] = budget.status.extensions()
+        if extensions:
+            d = {**d, "extensions": extensions}
+        return super().json_encode(request, d, pretty)
 
     @staticmethod
     def format_error(error):
+        if isinstance(error, RateLimitedError):
+            return {"message": error.message,
+                    "extensions": {"code": "RATE_LIMITED", "retryAfter": error.retry_after}}
         return format_error(error)
+
+    def execute_graphql_request(self, request, data, query, variables, operation_name,
+                                show_graphiql=False):
+        """graphene-django's, with the limits checked and the budget charged between
+        validation and execution."""
+        if not query:
+            raise HttpError(HttpResponseBadRequest("Must provide query string."))
+        schema = self.schema.graphql_schema
+        schema_errors = validate_schema(schema)
+        if schema_errors:
+            return ExecutionResult(data=None, errors=schema_errors)
+        try:
+            document = parse(query)
+        except Exception as e:  # a GraphQLSyntaxError, reported as graphene does
+            return ExecutionResult(errors=[e])
+
+        operation_ast = get_operation_ast(document, operation_name)
+        if (request.method.lower() == "get" and operation_ast is not None
+                and operation_ast.operation != OperationType.QUERY):
+            raise HttpError(HttpResponseNotAllowed(
+                ["POST"], f"Can only perform a {operation_ast.operation.value} operation "
+                "from a POST request."))
+
+        report = QueryReport()
+        rules = (*specified_rules, query_limits(variables, report))
+        errors = validate(schema, document, rules, graphene_settings.MAX_VALIDATION_ERRORS)
+        cost = report.cost_of(operation_name) if not errors else None
+        if cost is not None and cost > 1:
+            try:
+                self.budget.charge(cost - 1)  # the first point was charged on arrival
+            except BudgetExceeded as exceeded:
+                raise RateLimitedError(exceeded) from None
+        if errors:
+            return ExecutionResult(data=None, errors=errors)
+        self.cost = {"requested": cost or 1, "limit": max_cost()}
+
+        try:
+            options = {
+                "root_value": self.get_root_value(request),
+                "context_value": self.get_context(request),
+                "variable_values": variables,
+                "operation_name": operation_name,
+                "middleware": self.get_middleware(request),
+            }
+            if self.execution_context_class:
+                options["execution_context_class"] = self.execution_context_class
+            if (operation_ast is not None and operation_ast.operation == OperationType.MUTATION
+                    and (graphene_settings.ATOMIC_MUTATIONS is True
+                         or connection.settings_dict.get("ATOMIC_MUTATIONS", False) is True)):
+                with transaction.atomic():
+                    result = execute(schema, document, **options)
+                    if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
+                        transaction.set_rollback(True)
+                return result
+            return execute(schema, document, **options)
+        except Exception as e:
+            return ExecutionResult(errors=[e])
 
 
 graphql_view = YibanGraphQLView.as_view()
