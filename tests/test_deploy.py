@@ -1,5 +1,6 @@
 """The project as an operator runs it: production checks, and daphne serving it."""
 
+import functools
 import os
 import re
 import secrets
@@ -20,11 +21,20 @@ def manage(*args, env=None, timeout=120):
                           capture_output=True, text=True, timeout=timeout)
 
 
+@functools.cache
+def signing_key() -> str:
+    from jwcrypto import jwk
+
+    return jwk.JWK.generate(kty="RSA", size=2048).export_to_pem(
+        private_key=True, password=None).decode()
+
+
 def production_env(**extra):
     env = {key: value for key, value in os.environ.items()
            if key not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50),
-               ALLOWED_HOSTS="yiban.example.edu.cn", **extra)
+               ALLOWED_HOSTS="yiban.example.edu.cn", OIDC_RSA_PRIVATE_KEY=signing_key(),
+               **extra)
     return env
 
 
@@ -40,6 +50,14 @@ def test_production_refuses_to_start_without_a_secret():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_id_token_signing_key():
+    env = production_env()
+    del env["OIDC_RSA_PRIVATE_KEY"]
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "OIDC_RSA_PRIVATE_KEY must be set" in result.stderr
 
 
 def free_port() -> int:
