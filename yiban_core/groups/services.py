@@ -165,6 +165,60 @@ def _remove_member(group: Group, member: Membership) -> None:
     group.member_count -= 1
 
 
+def _add_members(
+    additions: list[tuple[int, int, str]],
+) -> tuple[list[Membership], dict[tuple[int, int], str]]:
+    """_add_member for many (group id, user id, role) at once, for batch jobs (roster
+    syncs). Inside a transaction: the groups are locked (in id order), bans, existing
+    rows and caps are checked in the order given, then one bulk insert and one counter
+    update per group. A bulk insert sends no post_save: the caller announces the new
+    memberships. Returns (memberships made, refused {(group id, user id): reason})."""
+    if not additions:
+        return [], {}
+    group_ids = sorted({group_id for group_id, _user_id, _role in additions})
+    user_ids = {user_id for _group_id, user_id, _role in additions}
+    groups = {g.pk: g for g in Group.objects.select_for_update().filter(pk__in=group_ids)
+              .order_by("pk").only("pk", "member_count", "member_cap")}
+    banned = set(Ban.objects.filter(group_id__in=group_ids, user_id__in=user_ids)
+                 .values_list("group_id", "user_id"))
+    present = set(Membership.objects.filter(group_id__in=group_ids, user_id__in=user_ids)
+                  .values_list("group_id", "user_id"))
+    counts = {pk: group.member_count for pk, group in groups.items()}
+    rows: list[Membership] = []
+    refused: dict[tuple[int, int], str] = {}
+    for group_id, user_id, role in additions:
+        key, group = (group_id, user_id), groups[group_id]
+        if key in banned:
+            refused[key] = _("你已被禁止加入这个群")
+        elif key in present:
+            refused[key] = _("已经是群成员了")
+        elif group.member_cap is not None and counts[group_id] >= group.member_cap:
+            refused[key] = _("群成员已满")
+        else:
+            present.add(key)
+            counts[group_id] += 1
+            rows.append(Membership(group_id=group_id, user_id=user_id, role=role))
+    created = Membership.objects.bulk_create(rows)
+    for group_id, count in counts.items():
+        if count != groups[group_id].member_count:
+            Group.objects.filter(pk=group_id).update(
+                member_count=F("member_count") + (count - groups[group_id].member_count))
+    return created, refused
+
+
+def _remove_members(members: list[Membership]) -> None:
+    """_remove_member for many memberships at once: one delete, one counter update per
+    group. A bulk delete sends no post_delete: the caller announces the departures."""
+    if not members:
+        return
+    Membership.objects.filter(pk__in=[m.pk for m in members])._raw_delete(Membership.objects.db)
+    per_group: dict[int, int] = {}
+    for member in members:
+        per_group[member.group_id] = per_group.get(member.group_id, 0) + 1
+    for group_id, n in per_group.items():
+        Group.objects.filter(pk=group_id).update(member_count=F("member_count") - n)
+
+
 def _manager_ids(group: Group) -> list[int]:
     return list(
         group.memberships.filter(role__in=[Membership.Role.OWNER, Membership.Role.ADMIN])
