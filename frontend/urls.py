@@ -1,8 +1,22 @@
 """The URL map of the web UI."""
 
+from django.apps import apps
 from django.urls import path
 
-from frontend.views import accounts, feeds, groups, home, points, resources, search
+from frontend.views import (
+    accounts,
+    developers,
+    docs,
+    explorer,
+    feeds,
+    groups,
+    home,
+    points,
+    resources,
+    roster,
+    search,
+    webhooks,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -73,4 +87,46 @@ urlpatterns = [
     # notifications
     path("notifications/", home.notifications, name="notifications"),
     path("notifications/read-all/", home.mark_all_read, name="notifications_read_all"),
+    # the open platform: developer console, authorized apps, a school's apps
+    path("developers/docs", docs.docs, name="developer_docs"),
+    path("developers/explorer", explorer.explorer, name="developer_explorer"),
+    path("developers/apps/", developers.apps, name="developer_apps"),
+    path("developers/apps/new/", developers.app_new, name="developer_app_new"),
+    path("developers/apps/<int:pk>/", developers.app_detail, name="developer_app"),
+    path("developers/apps/<int:pk>/secret/", developers.app_rotate_secret,
+         name="developer_app_rotate_secret"),
+    path("developers/apps/<int:pk>/delete/", developers.app_delete, name="developer_app_delete"),
+    path("settings/apps/", developers.authorized_apps, name="authorized_apps"),
+    path("settings/apps/<int:application_id>/revoke/", developers.revoke_app,
+         name="authorized_app_revoke"),
+    path("schools/<int:school_id>/apps/", developers.school_apps, name="school_apps"),
+    path("schools/<int:school_id>/apps/<int:app_id>/install/", developers.school_app_install,
+         name="school_app_install"),
+    path("schools/<int:school_id>/apps/<int:app_id>/uninstall/",
+         developers.school_app_uninstall, name="school_app_uninstall"),
+    # webhooks of a school app (frontend/views/webhooks.py)
+    path("developers/apps/<int:app_id>/webhooks/", webhooks.webhooks,
+         name="developer_app_webhooks"),
+    path("developers/apps/<int:app_id>/webhooks/<int:subscription_id>/<slug:action>/",
+         webhooks.subscription_action, name="developer_webhook_action"),
+    path("developers/apps/<int:app_id>/webhooks/deliveries/<int:delivery_id>/redeliver/",
+         webhooks.redeliver, name="developer_webhook_redeliver"),
+    # academic affairs: a school's roster import (OneRoster)
+    path("schools/<int:school_id>/roster/import/", roster.roster_import, name="roster_import"),
 ]
+
+# practical-training and growth records: only while the vocational plugin is installed
+if apps.is_installed("openapi_plugins.vocational"):
+    from frontend.views import vocational
+
+    urlpatterns += [
+        path("training/", vocational.training_list, name="training_list"),
+        path("training/new/", vocational.training_create, name="training_create"),
+        path("training/review/", vocational.training_review, name="training_review"),
+        path("training/<int:pk>/", vocational.training_detail, name="training_detail"),
+        path("training/<int:pk>/edit/", vocational.training_edit, name="training_edit"),
+        path("training/<int:pk>/submit/", vocational.training_submit, name="training_submit"),
+        path("training/<int:pk>/decide/", vocational.training_decide, name="training_decide"),
+        path("training/<int:pk>/delete/", vocational.training_delete, name="training_delete"),
+        path("u/<str:username>/growth/", vocational.growth_record, name="growth_record"),
+    ]

@@ -71,10 +71,16 @@ INSTALLED_APPS = [
 # scopes, GraphQL fields and webhook events, with no change to the core.
 OPENAPI_PLUGINS = env_list(
     "OPENAPI_PLUGINS",
-    "",  # e.g. openapi_plugins.academic_affairs,openapi_plugins.vocational
+    "openapi_plugins.academic_affairs,openapi_plugins.vocational",
 )
 INSTALLED_APPS += OPENAPI_PLUGINS
 OPENAPI_PLUGIN_SETTINGS: dict[str, dict] = {}
+# Webhooks (openapi_plugins/webhooks/services.py): a delivery is tried once, then again
+# after each of these delays; a subscription whose deliveries failed for good this many
+# times in a row is disabled and its app's owner notified.
+WEBHOOK_TIMEOUT_S = 5
+WEBHOOK_RETRY_DELAYS_S = [10, 30, 90, 270, 810]
+WEBHOOK_DISABLE_AFTER_FAILURES = 10
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -246,8 +252,23 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 GRAPHENE = {
     "SCHEMA": "yiban_core.graphql.schema.schema",
     "RELAY_CONNECTION_MAX_LIMIT": 100,
+    # Not graphene-django's DEBUG default (DjangoDebugMiddleware around every resolver):
+    # the schema has no debug field to read it, and it slows every request.
+    "MIDDLEWARE": [],
 }
 GRAPHQL_MAX_PAGE_SIZE = 100
+# Limits of /graphql (yiban_core/graphql/limits.py; the docs page reads these same values).
+GRAPHQL_MAX_DEPTH = 15  # fields nested in fields; each connection hop takes three (x.edges.node)
+GRAPHQL_MAX_ALIASES = 30  # aliased fields per operation, fragments expanded
+GRAPHQL_MAX_COST = 5_000  # points per query: 1 a field, a page's items times its size
+# Budgets in cost points per fixed window (yiban_core/graphql/rate_limits.py).
+GRAPHQL_RATE_LIMITS = {
+    "window_s": 60,
+    "token": 10_000,  # per access token of a user app
+    "school_app": 10_000,  # per school app, across all its client-credentials tokens
+    "user": 30_000,  # per user, across all their tokens and web sessions
+    "anonymous": 10_000,  # per client IP, no login (campus NATs put many behind one IP)
+}
 
 # --- OAuth 2.0 and OpenID Connect (django-oauth-toolkit, under /o/) -------------------
 def _oidc_key() -> str:

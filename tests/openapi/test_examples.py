@@ -53,3 +53,41 @@ def test_the_user_app_signs_in_with_pkce_and_prints_the_home_timeline(oauth_site
     assert result["data"]["viewer"]["username"] == "li_hua"
     texts = [e["node"]["text"] for e in result["data"]["homeTimeline"]["edges"]]
     assert texts == ["期末复习资料已经整理好了"]
+
+
+ROSTER = ROOT / "tests" / "fixtures" / "oneroster-1.1-edfi"
+SECTIONS = """{ rosterSections(first: 10) { edges { node { sourcedId title classGroupId } } } }"""
+
+
+def run_roster_sync(site) -> dict:
+    school = site["school_app"]
+    result = subprocess.run(
+        [sys.executable, "examples/roster_sync.py", str(ROSTER), "--site", site["url"],
+         "--client-id", school["client_id"], "--client-secret", school["client_secret"],
+         "--org", "255901001"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_roster_client_syncs_a_real_oneroster_export_once(oauth_site):
+    first = run_roster_sync(oauth_site)
+    assert {kind: first[kind]["created"] for kind in first} == {
+        "terms": 3, "courses": 2, "sections": 2, "users": 10, "enrolments": 24}
+    assert all(not totals["rejected"] for totals in first.values())
+
+    again = run_roster_sync(oauth_site)  # the same export: nothing changes
+    assert all(t["created"] == t["updated"] == t["removed"] == 0 for t in again.values())
+    assert {kind: again[kind]["unchanged"] for kind in again} == {
+        "terms": 3, "courses": 2, "sections": 2, "users": 10, "enrolments": 24}
+
+    school = oauth_site["school_app"]
+    app = Agent(oauth_site["url"])
+    token = app.post_form("/o/token/", {
+        "grant_type": "client_credentials", "client_id": school["client_id"],
+        "client_secret": school["client_secret"]}).json()["access_token"]
+    sections = [e["node"] for e in
+                app.graphql(SECTIONS, token).json()["data"]["rosterSections"]["edges"]]
+    assert sorted(s["sourcedId"] for s in sections) == [
+        "25590100101Trad120ENG112011", "25590100102Trad220ALG112011"]
+    assert all(s["classGroupId"] for s in sections)

@@ -1,0 +1,77 @@
+"""What every benchmark shares: its own PostgreSQL database, percentiles, output."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+
+def say(line: str = "") -> None:
+    print(line, flush=True)
+
+
+def fail(message: str) -> None:
+    print(f"{os.path.relpath(sys.argv[0])}: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def server_params(url: str, *, measures: str) -> dict[str, str]:
+    """Connection parameters of the PostgreSQL server DATABASE_URL names."""
+    import dj_database_url
+
+    if not url:
+        fail("DATABASE_URL is not set; it must name a PostgreSQL server, e.g. "
+             "postgres://postgres@127.0.0.1:5432/yiban_bench")
+    config = dj_database_url.parse(url)
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        fail(f"DATABASE_URL must be PostgreSQL (got {config['ENGINE']}); the benchmark "
+             f"measures {measures}")
+    params = {"host": config.get("HOST"), "port": config.get("PORT"),
+              "user": config.get("USER"), "password": config.get("PASSWORD")}
+    return {k: str(v) for k, v in params.items() if v}
+
+
+def prepare_database(name: str, *, measures: str = "production's database"
+                     ) -> tuple[str, dict[str, str]]:
+    """Drop and recreate database `name` on DATABASE_URL's server; return its URL."""
+    import psycopg
+    from psycopg import sql
+
+    url = os.environ.get("DATABASE_URL", "")
+    params = server_params(url, measures=measures)
+    last_error = None
+    for maintenance in ("postgres", "template1"):
+        try:
+            with psycopg.connect(dbname=maintenance, autocommit=True, **params) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                             .format(sql.Identifier(name)))
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            break
+        except psycopg.OperationalError as error:
+            last_error = error
+    else:
+        fail(f"cannot create database {name}: {last_error}")
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}")), params
+
+
+def drop_database(name: str, params: dict[str, str]) -> None:
+    import psycopg
+    from django.db import connections
+    from psycopg import sql
+
+    connections.close_all()
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                     .format(sql.Identifier(name)))
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def summary(values: list[float]) -> tuple[float, float]:
+    """(p50, p95), rounded to hundredths."""
+    return round(percentile(values, 50), 2), round(percentile(values, 95), 2)
