@@ -347,6 +347,8 @@ def get_topic(*, actor: Actor, name: str) -> Topic:
 
 def trending_topics(*, actor: Actor, hours: int = 24, limit: int = 10) -> list[Topic]:
     """Topics of the most public posts in the last `hours` (private posts never count)."""
+    if not actor.has_scope("feed:read"):
+        return []
     since = timezone.now() - timedelta(hours=hours)
     return list(
         Topic.objects.filter(post_links__created_at__gte=since,

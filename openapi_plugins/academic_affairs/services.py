@@ -124,9 +124,9 @@ def roster_school(*, actor: Actor, school: School | None = None) -> School:
             raise PermissionDenied(_("此应用代表的是另一所学校"))
         return actor.school
     user = actor.require_user()
+    actor.require_scope("school:roster")  # a user's OAuth token never carries it
     if school is None:
         raise Invalid(_("请指定学校"), field="school")
-    actor.require_scope("school:roster")  # a user's OAuth token never carries it
     if not is_school_admin(user, school):
         raise PermissionDenied(_("只有学校管理员可以同步名单"))
     return school
