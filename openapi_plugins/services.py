@@ -23,7 +23,7 @@ MAX_REDIRECT_URIS = 10
 LOGO_MAX_BYTES = 512 * 1024
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
     if host == "localhost":
         return True
     try:
@@ -46,7 +46,7 @@ def clean_redirect_uris(text: str) -> str:
         parts = urlsplit(uri)
         bad = (not parts.hostname or parts.fragment or "*" in uri
                or parts.scheme not in allowed
-               or (parts.scheme == "http" and not _is_loopback(parts.hostname)))
+               or (parts.scheme == "http" and not is_loopback_host(parts.hostname)))
         if bad:
             raise Invalid(_("回调地址不可用：%(uri)s（须为 https，或本机回环地址的 http，"
                             "且不含通配符和 #）") % {"uri": uri}, field="redirect_uris")
@@ -112,14 +112,14 @@ def register_app(*, actor: Actor, name: str, kind: str, scopes, redirect_uris: s
     return profile, secret
 
 
-def _own_app(actor: Actor, app: AppProfile) -> None:
+def require_app_owner(actor: Actor, app: AppProfile) -> None:
     if actor.scopes is not None or app.application.user_id != actor.require_user().pk:
         raise PermissionDenied(_("这不是你登记的应用"))
 
 
 def rotate_secret(*, actor: Actor, app: AppProfile) -> str:
     """A new client secret (shown once); the old one stops working at once."""
-    _own_app(actor, app)
+    require_app_owner(actor, app)
     secret = generate_client_secret()
     application = app.application
     application.client_secret = secret
@@ -137,7 +137,7 @@ def _revoke_tokens(application: Application, user=None) -> None:
 
 
 def delete_app(*, actor: Actor, app: AppProfile) -> None:
-    _own_app(actor, app)
+    require_app_owner(actor, app)
     with transaction.atomic():
         app.application.delete()  # tokens and grants go with it (cascade)
 

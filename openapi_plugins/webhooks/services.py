@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from openapi_plugins.models import AppProfile
 from openapi_plugins.selectors import granted_scopes
-from openapi_plugins.services import _own_app
+from openapi_plugins.services import require_app_owner
 from openapi_plugins.webhooks import selectors, signing, transport
 from openapi_plugins.webhooks.events import all_events
 from openapi_plugins.webhooks.models import Delivery, Subscription
@@ -78,7 +78,7 @@ def _clean_events(app: AppProfile, events) -> list[str]:
 
 
 def _check_app(actor: Actor, app: AppProfile) -> None:
-    _own_app(actor, app)  # the owner, in a web session
+    require_app_owner(actor, app)  # the owner, in a web session
     if not app.is_school_app:
         raise Invalid(_("Webhook 仅适用于学校应用：用户应用请通过 API 读取数据"), field="app")
 
@@ -121,7 +121,7 @@ def update_subscription(*, actor: Actor, subscription: Subscription, url: str | 
 
 
 def disable_subscription(*, actor: Actor, subscription: Subscription) -> Subscription:
-    _own_app(actor, subscription.app)
+    require_app_owner(actor, subscription.app)
     if subscription.is_active:
         subscription.is_active, subscription.disabled_at = False, timezone.now()
         subscription.save(update_fields=["is_active", "disabled_at"])
@@ -138,13 +138,13 @@ def enable_subscription(*, actor: Actor, subscription: Subscription) -> Subscrip
 
 
 def delete_subscription(*, actor: Actor, subscription: Subscription) -> None:
-    _own_app(actor, subscription.app)
+    require_app_owner(actor, subscription.app)
     subscription.delete()  # its deliveries go with it; waiting tasks find nothing
 
 
 def rotate_secret(*, actor: Actor, subscription: Subscription) -> str:
     """A new signing secret (shown once); the next attempt of every delivery uses it."""
-    _own_app(actor, subscription.app)
+    require_app_owner(actor, subscription.app)
     secret = signing.new_secret()
     subscription.secret = secret
     subscription.save(update_fields=["secret"])
@@ -154,7 +154,7 @@ def rotate_secret(*, actor: Actor, subscription: Subscription) -> str:
 def redeliver(*, actor: Actor, delivery: Delivery) -> Delivery:
     """Send a finished delivery again, with a fresh round of attempts."""
     subscription = delivery.subscription
-    _own_app(actor, subscription.app)
+    require_app_owner(actor, subscription.app)
     if not subscription.is_active:
         raise Invalid(_("订阅已停用，请先启用"))
     with transaction.atomic():

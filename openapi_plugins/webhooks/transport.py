@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from openapi_plugins.services import _is_loopback
+from openapi_plugins.services import is_loopback_host
 from yiban_core.errors import Invalid
 
 URL_MAX_LENGTH = 500
@@ -45,8 +45,8 @@ def clean_target_url(url: str) -> str:
     host = parts.hostname or ""
     bad = (not host or len(url) > URL_MAX_LENGTH or parts.fragment or parts.username
            or parts.password or parts.scheme not in ("https", "http")
-           or (parts.scheme == "http" and not (_is_loopback(host) and loopback_allowed()))
-           or (_is_loopback(host) and not loopback_allowed()))
+           or (parts.scheme == "http" and not (is_loopback_host(host) and loopback_allowed()))
+           or (is_loopback_host(host) and not loopback_allowed()))
     if not bad:
         try:
             bad = not _address_allowed(host.strip("[]"))
