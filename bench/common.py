@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import secrets
 import sys
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,13 +18,13 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
-def server_params(url: str, *, measures: str) -> dict[str, str]:
+def server_params(url: str, *, measures: str, example: str = "yiban_bench") -> dict[str, str]:
     """Connection parameters of the PostgreSQL server DATABASE_URL names."""
     import dj_database_url
 
     if not url:
         fail("DATABASE_URL is not set; it must name a PostgreSQL server, e.g. "
-             "postgres://postgres@127.0.0.1:5432/yiban_bench")
+             f"postgres://postgres@127.0.0.1:5432/{example}")
     config = dj_database_url.parse(url)
     if config["ENGINE"] != "django.db.backends.postgresql":
         fail(f"DATABASE_URL must be PostgreSQL (got {config['ENGINE']}); the benchmark "
@@ -40,7 +41,7 @@ def prepare_database(name: str, *, measures: str = "production's database"
     from psycopg import sql
 
     url = os.environ.get("DATABASE_URL", "")
-    params = server_params(url, measures=measures)
+    params = server_params(url, measures=measures, example=name)
     last_error = None
     for maintenance in ("postgres", "template1"):
         try:
@@ -65,6 +66,15 @@ def drop_database(name: str, params: dict[str, str]) -> None:
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
                      .format(sql.Identifier(name)))
+
+
+def production_env() -> dict[str, str]:
+    """DEBUG off, as production runs; plain HTTP on loopback."""
+    from jwcrypto import jwk
+
+    key = jwk.JWK.generate(kty="RSA", size=2048).export_to_pem(private_key=True, password=None)
+    return {"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0", "OIDC_RSA_PRIVATE_KEY": key.decode()}
 
 
 def percentile(values: list[float], p: float) -> float:

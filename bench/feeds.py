@@ -28,29 +28,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import re
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, this file's folder comes first on sys.path, where bench/graphql.py would
+# shadow the `graphql` package: put the repository root there instead.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import drop_database, fail, percentile, prepare_database, say, summary  # noqa: E402
+
 STARTED = time.perf_counter()
-
-
-def say(line: str = "") -> None:
-    print(line, flush=True)
-
-
-def fail(message: str) -> None:
-    print(f"bench/feeds.py: {message}", file=sys.stderr)
-    sys.exit(2)
 
 
 def parse_args() -> argparse.Namespace:
@@ -79,52 +73,6 @@ def parse_args() -> argparse.Namespace:
 # --- environment and database ----------------------------------------------------------
 
 
-def prepare_database(args) -> tuple[str, dict[str, str]]:
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        fail("DATABASE_URL is not set; it must name a PostgreSQL server, e.g. "
-             "postgres://postgres@127.0.0.1:5432/yiban_bench")
-    config = dj_database_url.parse(url)
-    if config["ENGINE"] != "django.db.backends.postgresql":
-        fail(f"DATABASE_URL must be PostgreSQL (got {config['ENGINE']}); the benchmark "
-             "measures production's database")
-    if not os.environ.get("REDIS_URL"):
-        fail("REDIS_URL is not set; the benchmark measures the Redis timelines too, e.g. "
-             "REDIS_URL=redis://127.0.0.1:6379/12 (a Redis database of its own)")
-    params = {"host": config.get("HOST"), "port": config.get("PORT"),
-              "user": config.get("USER"), "password": config.get("PASSWORD")}
-    params = {k: str(v) for k, v in params.items() if v}
-    last_error = None
-    for maintenance in ("postgres", "template1"):
-        try:
-            with psycopg.connect(dbname=maintenance, autocommit=True, **params) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                             .format(sql.Identifier(args.db)))
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(args.db)))
-            break
-        except psycopg.OperationalError as error:
-            last_error = error
-    else:
-        fail(f"cannot create database {args.db}: {last_error}")
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{args.db}")), params
-
-
-def drop_database(name: str, params: dict[str, str]) -> None:
-    import psycopg
-    from django.db import connections
-    from psycopg import sql
-
-    connections.close_all()
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                     .format(sql.Identifier(name)))
-
-
 def clear_redis() -> int:
     """Drop the timelines and the rate-limit/rebuild marks a previous run may have left."""
     import redis
@@ -147,21 +95,12 @@ def clear_redis() -> int:
     return removed
 
 
-# --- figures ---------------------------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def summary(values: list[float]) -> tuple[float, float]:
-    return round(percentile(values, 50), 2), round(percentile(values, 95), 2)
-
-
 def main() -> None:
     args = parse_args()
-    bench_url, server = prepare_database(args)
+    if not os.environ.get("REDIS_URL"):
+        fail("REDIS_URL is not set; the benchmark measures the Redis timelines too, e.g. "
+             "REDIS_URL=redis://127.0.0.1:6379/12 (a Redis database of its own)")
+    bench_url, server = prepare_database(args.db)
     os.environ["DATABASE_URL"] = bench_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     import django

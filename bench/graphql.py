@@ -46,7 +46,14 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import drop_database, fail, prepare_database, say, summary  # noqa: E402
+from bench.common import (  # noqa: E402
+    drop_database,
+    fail,
+    prepare_database,
+    production_env,
+    say,
+    summary,
+)
 
 TIMELINE = """query($first: Int) {
   homeTimeline(first: $first) { edges { node {
@@ -97,15 +104,6 @@ def parse_args() -> argparse.Namespace:
     if args.users < 200 or args.posts < 1000 or args.sample < 10:
         fail("need at least --users 200, --posts 1000 and --sample 10")
     return args
-
-
-def production_env() -> dict[str, str]:
-    """DEBUG off, as production runs; plain HTTP on loopback."""
-    from jwcrypto import jwk
-
-    key = jwk.JWK.generate(kty="RSA", size=2048).export_to_pem(private_key=True, password=None)
-    return {"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "0", "OIDC_RSA_PRIVATE_KEY": key.decode()}
 
 
 class Connection:

@@ -43,11 +43,15 @@ import time
 from collections import Counter, defaultdict
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, this file's folder comes first on sys.path, where bench/graphql.py would
+# shadow the `graphql` package: put the repository root there instead.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.common import drop_database, fail, percentile, prepare_database, say  # noqa: E402
 
 STARTED = time.perf_counter()
 WINDOW_ORDER = ("all", "month", "week", "day")
@@ -67,15 +71,6 @@ REVERSED_SHARE = 0.02  # posts and resources deleted later: their award is rever
 # Local hour of day (Asia/Shanghai): quiet at night, busy in the evening.
 HOURS = (2, 1, 0.5, 0.3, 0.3, 0.5, 2, 5, 7, 7, 7, 7, 8, 6, 6, 6, 6, 6, 7, 8, 9, 9, 8, 5)
 OLD_CONTENT = 2_000_000  # ids of posts/resources from before the window
-
-
-def say(line: str = "") -> None:
-    print(line, flush=True)
-
-
-def fail(message: str) -> None:
-    print(f"bench/leaderboards.py: {message}", file=sys.stderr)
-    sys.exit(2)
 
 
 def parse_args() -> argparse.Namespace:
@@ -107,52 +102,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- environment and database ----------------------------------------------------------
-
-
-def prepare_database(args) -> tuple[str, dict[str, str]]:
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        fail("DATABASE_URL is not set; it must name a PostgreSQL server, e.g. "
-             "postgres://postgres@127.0.0.1:5432/yiban_lb_bench")
-    config = dj_database_url.parse(url)
-    if config["ENGINE"] != "django.db.backends.postgresql":
-        fail(f"DATABASE_URL must be PostgreSQL (got {config['ENGINE']}); the benchmark "
-             "measures production's database")
-    if not os.environ.get("REDIS_URL"):
-        fail("REDIS_URL is not set; the benchmark measures the Redis boards too, e.g. "
-             "REDIS_URL=redis://127.0.0.1:6379/10 (a Redis database of its own)")
-    params = {"host": config.get("HOST"), "port": config.get("PORT"),
-              "user": config.get("USER"), "password": config.get("PASSWORD")}
-    params = {k: str(v) for k, v in params.items() if v}
-    last_error = None
-    for maintenance in ("postgres", "template1"):
-        try:
-            with psycopg.connect(dbname=maintenance, autocommit=True, **params) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                             .format(sql.Identifier(args.db)))
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(args.db)))
-            break
-        except psycopg.OperationalError as error:
-            last_error = error
-    else:
-        fail(f"cannot create database {args.db}: {last_error}")
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{args.db}")), params
-
-
-def drop_database(name: str, params: dict[str, str]) -> None:
-    import psycopg
-    from django.db import connections
-    from psycopg import sql
-
-    connections.close_all()
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                     .format(sql.Identifier(name)))
 
 
 def clear_redis() -> int:
@@ -392,18 +341,17 @@ def load(args, net, builder) -> Ledger:
 # --- figures ---------------------------------------------------------------------------
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
 def summary(values: list[float]) -> tuple[float, float]:
+    """(p50, p95) to thousandths: the Redis reads take a fraction of a millisecond."""
     return round(percentile(values, 50), 3), round(percentile(values, 95), 3)
 
 
 def main() -> None:
     args = parse_args()
-    bench_url, server = prepare_database(args)
+    if not os.environ.get("REDIS_URL"):
+        fail("REDIS_URL is not set; the benchmark measures the Redis boards too, e.g. "
+             "REDIS_URL=redis://127.0.0.1:6379/10 (a Redis database of its own)")
+    bench_url, server = prepare_database(args.db)
     os.environ["DATABASE_URL"] = bench_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     import django

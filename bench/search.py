@@ -33,7 +33,6 @@ import argparse
 import bisect
 import itertools
 import json
-import math
 import multiprocessing
 import os
 import random
@@ -43,23 +42,18 @@ import time
 from collections import Counter, defaultdict
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, this file's folder comes first on sys.path, where bench/graphql.py would
+# shadow the `graphql` package: put the repository root there instead.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import drop_database, fail, prepare_database, say, summary  # noqa: E402
+
 STARTED = time.perf_counter()
 TARGET_P95_MS = 50
-
-
-def say(line: str = "") -> None:
-    print(line, flush=True)
-
-
-def fail(message: str) -> None:
-    print(f"bench/search.py: {message}", file=sys.stderr)
-    sys.exit(2)
 
 
 # --- vocabulary ------------------------------------------------------------------------
@@ -265,61 +259,6 @@ def parse_args() -> argparse.Namespace:
     if args.users < 200 or args.posts < 1000 or args.resources < 100 or args.queries < 10:
         fail("need at least --users 200, --posts 1000, --resources 100 and --queries 10")
     return args
-
-
-def prepare_database(args) -> tuple[str, dict[str, str]]:
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        fail("DATABASE_URL is not set; it must name a PostgreSQL server, e.g. "
-             "postgres://postgres@127.0.0.1:5432/yiban_search_bench")
-    config = dj_database_url.parse(url)
-    if config["ENGINE"] != "django.db.backends.postgresql":
-        fail(f"DATABASE_URL must be PostgreSQL (got {config['ENGINE']}); the benchmark "
-             "measures production's tsvector/GIN search")
-    params = {"host": config.get("HOST"), "port": config.get("PORT"),
-              "user": config.get("USER"), "password": config.get("PASSWORD")}
-    params = {k: str(v) for k, v in params.items() if v}
-    last_error = None
-    for maintenance in ("postgres", "template1"):
-        try:
-            with psycopg.connect(dbname=maintenance, autocommit=True, **params) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                             .format(sql.Identifier(args.db)))
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(args.db)))
-            break
-        except psycopg.OperationalError as error:
-            last_error = error
-    else:
-        fail(f"cannot create database {args.db}: {last_error}")
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{args.db}")), params
-
-
-def drop_database(name: str, params: dict[str, str]) -> None:
-    import psycopg
-    from django.db import connections
-    from psycopg import sql
-
-    connections.close_all()
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                     .format(sql.Identifier(name)))
-
-
-# --- figures ---------------------------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def summary(values: list[float]) -> tuple[float, float]:
-    return round(percentile(values, 50), 2), round(percentile(values, 95), 2)
 
 
 def _tokens(pair: tuple[str, str]) -> str:
@@ -528,7 +467,7 @@ def build_documents(args, content, log) -> dict:
 
 def main() -> None:
     args = parse_args()
-    bench_url, server = prepare_database(args)
+    bench_url, server = prepare_database(args.db, measures="production's tsvector/GIN search")
     os.environ["DATABASE_URL"] = bench_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ.pop("ELASTICSEARCH_URL", None)  # the database backend is what is measured
