@@ -6,6 +6,15 @@ from django.core.management import call_command
 from yiban_core import redis as accelerator
 
 
+def pytest_configure(config):
+    """A fast password hasher for the whole suite: PBKDF2's million rounds cost a
+    fraction of a second per user and per client secret, and no test measures them.
+    Sites started as separate processes (daphne) keep the real hasher."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     """Rate limits and cached reads must not leak from one test into the next."""
@@ -23,8 +32,9 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture
 def redis_timelines(settings):
-    """Timelines in a real Redis (the suite's REDIS_URL, or the local server's db 15)."""
-    settings.ACCELERATOR_REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    """Timelines in a real Redis: the suite's REDIS_URL, or, on the embedded default,
+    the local server's db 14 (bin/test runs the suite on db 15 at the same time)."""
+    settings.ACCELERATOR_REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
     accelerator._client.cache_clear()
     client = accelerator.redis_client()
     client.flushdb()

@@ -22,12 +22,6 @@ CHINESE_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 CLASS_NAME = re.compile(r"^[\u4e00-\u9fff]+20\d\d级\d+班$")
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    # The command hashes the password once per run; the logins below check it a few times.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def seed(users: int = STUDENTS, **options) -> str:
     out = StringIO()
     call_command("seed_demo", users=users, stdout=out, **options)

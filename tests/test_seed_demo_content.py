@@ -20,11 +20,6 @@ from yiban_core.notifications.models import Notification
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def seed() -> str:
     out = StringIO()
     call_command("seed_demo", users=120, stdout=out)

@@ -20,11 +20,6 @@ def gql(client) -> GraphQLClient:
     return GraphQLClient(client)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def give(user, posts: int, tag: str = "") -> None:
     """Two points a post (post_published), up to its daily cap of ten."""
     for i in range(posts):

@@ -33,11 +33,6 @@ def gql(client) -> GraphQLClient:
     return GraphQLClient(client)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def png(name: str = "photo.png") -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "blue").save(buffer, "PNG")

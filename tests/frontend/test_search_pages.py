@@ -18,7 +18,6 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the worker commits
 
 @pytest.fixture(autouse=True)
 def _plain(settings, no_redis):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ELASTICSEARCH_URL = ""
 
 

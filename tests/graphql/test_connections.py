@@ -50,7 +50,6 @@ def test_a_group_created_while_paging_does_not_shift_the_pages(gql, student):
 
 
 def test_followers_page_by_their_own_cursor(gql, student, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     for i in range(7):
         fan = make_user(f"fan{i}")
         account_services.follow(actor=Actor.for_user(fan), username="li_ming")
@@ -109,7 +108,6 @@ def test_a_cursor_from_another_list_is_a_clear_error(gql, student):
 
 
 def test_members_page_owner_first_then_by_joining(gql, student, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     group = make_interest_group(student, name="摄影社")
     for i in range(5):
         group_services.join_group(actor=Actor.for_user(make_user(f"member{i}")), group=group)

@@ -35,7 +35,6 @@ def queries_to_list(gql, first: int) -> int:
 
 
 def test_listing_100_groups_costs_what_listing_10_costs(gql, settings, db):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     viewer = make_user("viewer")
     gql.as_user(viewer)
     make_groups(10, start=0)

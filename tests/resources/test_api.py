@@ -26,11 +26,6 @@ def gql(client) -> GraphQLClient:
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _boards_from_the_database(no_redis):
     """Boards read the database here (Redis and the database rank alike: test_boards)."""
 

@@ -39,7 +39,6 @@ SEARCH = """query($q: String!, $kinds: [SearchKind!], $schoolId: ID, $subject: R
 
 @pytest.fixture(autouse=True)
 def _plain(settings, no_redis):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ELASTICSEARCH_URL = ""
 
 

@@ -34,7 +34,6 @@ CLOSED_PORT = "http://127.0.0.1:1"  # nothing listens there: connection refused 
 
 @pytest.fixture(autouse=True)
 def _fresh_backends(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ELASTICSEARCH_INDEX = "yiban"
     settings.ELASTICSEARCH_ANALYZER = "cjk"
     _backends.cache_clear()
