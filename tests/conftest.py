@@ -15,6 +15,14 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def site_template(tmp_path_factory):
+    """A migrated SQLite file that sites served by daphne start from (a copy each)."""
+    from tests.live_site import migrated_template
+
+    return migrated_template(tmp_path_factory.mktemp("live-template"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     """Rate limits and cached reads must not leak from one test into the next."""

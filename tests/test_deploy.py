@@ -66,11 +66,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_daphne_serves_pages_and_static_files(tmp_path):
+def test_daphne_serves_pages_and_static_files(tmp_path, site_template):
+    from tests.live_site import copy_db
+
     env = {key: value for key, value in os.environ.items()
            if key not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'site.sqlite3'}"
-    assert manage("migrate", "--no-input", env=env).returncode == 0
+    env["DATABASE_URL"] = f"sqlite:///{copy_db(site_template, tmp_path / 'site.sqlite3')}"
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),

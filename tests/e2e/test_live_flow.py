@@ -8,7 +8,7 @@ must reach the daphne process's sockets."""
 import pytest
 from playwright import sync_api
 
-from tests.live_site import LiveSite, copy_db, migrated_template
+from tests.live_site import LiveSite, copy_db
 
 pytestmark = [
     pytest.mark.browser,
@@ -17,8 +17,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def site(tmp_path):
-    live = LiveSite(copy_db(migrated_template(tmp_path), tmp_path / "site.sqlite3"))
+def site(tmp_path, site_template):
+    live = LiveSite(copy_db(site_template, tmp_path / "site.sqlite3"))
     yield live
     live.stop()
 

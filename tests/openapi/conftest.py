@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.live_site import LiveSite, free_port, migrated_template
+from tests.live_site import LiveSite, copy_db, free_port
 
 USER_SCOPES = ["openid", "profile", "feed:read", "groups:read", "notifications:read"]
 SCHOOL_SCOPES = ["school:roster", "groups:read"]
 
 
 @pytest.fixture(scope="session")
-def oauth_site(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("oauth-site")
-    live = LiveSite(migrated_template(directory), actions="tests/openapi/site_actions.py")
+def oauth_site(tmp_path_factory, site_template):
+    db = copy_db(site_template, tmp_path_factory.mktemp("oauth-site") / "site.sqlite3")
+    live = LiveSite(db, actions="tests/openapi/site_actions.py")
     redirect_uri = f"http://127.0.0.1:{free_port()}/callback"
     data = live.act("seed", redirect_uri=redirect_uri, user_scopes=USER_SCOPES,
                     school_scopes=SCHOOL_SCOPES)

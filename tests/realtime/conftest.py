@@ -1,11 +1,6 @@
 import pytest
 
-from tests.live_site import LiveSite, copy_db, migrated_template
-
-
-@pytest.fixture(scope="session")
-def site_template(tmp_path_factory):
-    return migrated_template(tmp_path_factory.mktemp("live-template"))
+from tests.live_site import LiveSite, copy_db
 
 
 @pytest.fixture
