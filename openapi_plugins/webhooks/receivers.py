@@ -93,14 +93,43 @@ def on_rating_saved(sender, instance, raw: bool = False, **kwargs) -> None:
         _emit("resource.rated", instance.pk, _resource_school(instance.resource_id))
 
 
+def _when_subscribed(event: str, receiver):
+    """Run `receiver` only when some subscription names `event`: one cached lookup,
+    no query, for the rows nobody listens to."""
+    from openapi_plugins.webhooks.selectors import subscribed_events
+
+    def gated(sender, **kwargs):
+        if event in subscribed_events():
+            receiver(sender, **kwargs)
+
+    return gated
+
+
+def _subscriptions_changed(sender, **kwargs) -> None:
+    from django.db import transaction
+
+    from openapi_plugins.webhooks.selectors import forget_subscribed_events
+
+    forget_subscribed_events()
+    transaction.on_commit(forget_subscribed_events)  # and once the change is visible
+
+
 def connect() -> None:
     from feeds.models import Comment, Post
+    from openapi_plugins.webhooks.models import Subscription
     from resources.models import Rating, ResourceShare
     from yiban_core.groups.models import Membership
 
-    post_save.connect(on_post_saved, sender=Post, dispatch_uid="webhooks.post")
-    post_save.connect(on_comment_saved, sender=Comment, dispatch_uid="webhooks.comment")
-    post_save.connect(on_membership_saved, sender=Membership, dispatch_uid="webhooks.join")
-    post_delete.connect(on_membership_deleted, sender=Membership, dispatch_uid="webhooks.leave")
-    post_save.connect(on_share_saved, sender=ResourceShare, dispatch_uid="webhooks.share")
-    post_save.connect(on_rating_saved, sender=Rating, dispatch_uid="webhooks.rating")
+    for signal, event, receiver, model, uid in (
+        (post_save, "post.published", on_post_saved, Post, "webhooks.post"),
+        (post_save, "comment.added", on_comment_saved, Comment, "webhooks.comment"),
+        (post_save, "group.member_joined", on_membership_saved, Membership, "webhooks.join"),
+        (post_delete, "group.member_left", on_membership_deleted, Membership, "webhooks.leave"),
+        (post_save, "resource.shared", on_share_saved, ResourceShare, "webhooks.share"),
+        (post_save, "resource.rated", on_rating_saved, Rating, "webhooks.rating"),
+    ):
+        signal.connect(_when_subscribed(event, receiver), sender=model, weak=False,
+                       dispatch_uid=uid)
+    post_save.connect(_subscriptions_changed, sender=Subscription, dispatch_uid="webhooks.subs")
+    post_delete.connect(_subscriptions_changed, sender=Subscription,
+                        dispatch_uid="webhooks.subs-gone")

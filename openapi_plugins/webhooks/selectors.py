@@ -7,6 +7,7 @@ of an event in a school, and the actor an app reads its payloads as.
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -83,3 +84,22 @@ def app_actor(app: AppProfile) -> Actor | None:
         return None
     return Actor(school=install.school, scopes=frozenset(granted_scopes(app.application)),
                  app_id=app.application_id)
+
+
+SUBSCRIBED_EVENTS_KEY = "webhooks:subscribed-events"
+SUBSCRIBED_EVENTS_TTL_S = 60  # bounds how late another process sees a new subscription
+
+
+def subscribed_events() -> frozenset[str]:
+    """Every event some active subscription names: a cached superset that lets the
+    receivers skip every query for rows nobody listens to (most posts, most sites)."""
+    events = cache.get(SUBSCRIBED_EVENTS_KEY)
+    if events is None:
+        events = frozenset(event for names in Subscription.objects.filter(is_active=True)
+                           .values_list("events", flat=True) for event in names)
+        cache.set(SUBSCRIBED_EVENTS_KEY, events, SUBSCRIBED_EVENTS_TTL_S)
+    return events
+
+
+def forget_subscribed_events() -> None:
+    cache.delete(SUBSCRIBED_EVENTS_KEY)
