@@ -7,13 +7,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-
-if not apps.is_installed("openapi_plugins.vocational"):
-    pytest.skip("the vocational plugin is not in OPENAPI_PLUGINS", allow_module_level=True)
-
 from graphql_relay import to_global_id
 
 from openapi_plugins.vocational import selectors, services
