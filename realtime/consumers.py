@@ -25,11 +25,13 @@ Close codes: 4401 not authenticated (sent right after accept, so the client sees
 it), 4403 token without the notifications:read scope, 4009 message too big,
 4429 too many messages or too many connections of the user (see realtime.limits).
 
+Events reach a socket through the process's hub (realtime.hub), not through a
+layer channel of its own: the consumer has no channel layer.
+
 Channels closes stale database connections (a thread hop) before every message
-a consumer handles; for channel-layer events that is most of the cost of a
-broadcast, and they need no database. So dispatch() here skips it: the handlers
-that use the database go through database_sync_to_async, which closes stale
-connections around its own call.
+a consumer handles, and needs no database for most of them. So dispatch() here
+skips it: the handlers that use the database go through database_sync_to_async,
+which closes stale connections around its own call.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from django.utils.translation import gettext as _
 
 from realtime import events, limits
 from realtime.auth import authenticate
+from realtime.hub import get_hub
 from yiban_core.actor import Actor
 
 MAX_POST_IDS = 100
@@ -114,8 +117,10 @@ def _missed_notifications(actor: Actor, after: int) -> list[dict]:
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
+    channel_layer_alias = None  # no layer channel per socket: the hub delivers
     actor: Actor | None = None
     slot: str | None = None
+    streams: set[str] = frozenset()
 
     async def dispatch(self, message):
         # As AsyncConsumer.dispatch, without aclose_old_connections() (see the module doc).
@@ -127,7 +132,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     # --- connection -----------------------------------------------------------------------
 
     async def connect(self):
-        self.streams: set[str] = set()
+        self.streams = set()
         self.group_ids: set[int] = set()
         self.post_ids: set[int] = set()
         self.rate = limits.InboundRate()
@@ -145,20 +150,21 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(await _hello(actor))
 
     async def disconnect(self, code):
-        for stream in list(getattr(self, "streams", ())):
-            await self.channel_layer.group_discard(stream, self.channel_name)
+        hub = get_hub()
+        for stream in list(self.streams):
+            await hub.leave(stream, self)
         await limits.release_connection(self.slot)
         self.slot = None
 
     async def _join(self, stream: str) -> None:
         if stream not in self.streams:
             self.streams.add(stream)
-            await self.channel_layer.group_add(stream, self.channel_name)
+            await get_hub().join(stream, self)
 
     async def _leave(self, stream: str) -> None:
         if stream in self.streams:
             self.streams.discard(stream)
-            await self.channel_layer.group_discard(stream, self.channel_name)
+            await get_hub().leave(stream, self)
 
     # --- inbound --------------------------------------------------------------------------
 
@@ -252,13 +258,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for event in await _missed_notifications(self.actor, after):
             await self.send_json(event)
 
-    # --- from the channel layer (no database here) ----------------------------------------
+    # --- from the hub (no database here) -----------------------------------------------------
 
-    async def live_event(self, message):
-        await self.send(text_data=message["text"])
-
-    async def live_revoke(self, message):
-        """The user left or was removed from a group: stop its stream on this socket."""
-        group_id = message["group_id"]
-        self.group_ids.discard(group_id)
-        await self._leave(events.group_stream(group_id))
+    async def deliver(self, message):
+        if message["type"] == events.EVENT:
+            await self.base_send({"type": "websocket.send", "text": message["text"]})
+        elif message["type"] == events.REVOKE:
+            # The user left or was removed from a group: stop its stream on this socket.
+            group_id = message["group_id"]
+            self.group_ids.discard(group_id)
+            await self._leave(events.group_stream(group_id))

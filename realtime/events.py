@@ -28,8 +28,8 @@ from channels.layers import get_channel_layer
 
 log = logging.getLogger(__name__)
 
-# The consumer's handler for events (forwarded to the client as they are) and for
-# the control message that drops a group stream (see LiveConsumer.live_revoke).
+# Events (forwarded to the client as they are) and the control message that drops
+# a group stream (see LiveConsumer.deliver).
 EVENT = "live.event"
 REVOKE = "live.revoke"
 
@@ -62,7 +62,8 @@ async def asend(messages: Iterable[tuple[str, dict]]) -> None:
     if layer is None:
         return
     for stream, message in messages:
-        await layer.group_send(stream, message)
+        # The stream goes along: each process's hub hands the event to its sockets on it.
+        await layer.group_send(stream, {**message, "stream": stream})
 
 
 def send(messages: Iterable[tuple[str, dict]]) -> None:

@@ -12,7 +12,9 @@ from channels.testing import WebsocketCommunicator
 from django.core.management import call_command
 
 from feeds import services as feeds
+from realtime import events
 from realtime.consumers import LiveConsumer
+from realtime.hub import get_hub
 from tests.factories import actor_for, make_interest_group, make_user
 from yiban_core.accounts import services as accounts
 from yiban_core.groups import services as groups
@@ -118,6 +120,43 @@ def test_private_group_events_reach_members_only():
         assert [f for f in frames if f["type"] == "new_post"] == []
         await inside.disconnect()
         await outside.disconnect()
+
+    run(scenario())
+
+
+def test_sockets_on_one_stream_each_get_an_event_once_and_outlive_each_other():
+    """A process follows a stream once for all its sockets (realtime.hub)."""
+    owner, fan = make_user("zhang_san"), make_user("li_si")
+    club = make_interest_group(owner, name="编程社")
+    stream = events.group_stream(club.pk)
+
+    async def broadcast(post_id):
+        await events.asend([(stream, events.layer_message(
+            events.new_post_event(post_id=post_id, group_id=club.pk)))])
+
+    async def only_new_post(socket, post_id):
+        assert (await frame_of_type(socket, "new_post"))["post_id"] == post_id
+        assert await socket.receive_nothing(timeout=0.2)  # once, not once per socket
+
+    async def scenario():
+        first, second, third = await connect(fan), await connect(fan), await connect(owner)
+        for socket in (first, second, third):
+            await socket.send_json_to({"type": "subscribe", "stream": "group", "id": club.pk})
+            await frame_of_type(socket, "subscribed")
+        await broadcast(1)
+        for socket in (first, second, third):
+            await only_new_post(socket, 1)
+
+        await first.disconnect()  # the others stay on the stream
+        await second.send_json_to({"type": "unsubscribe", "stream": "group", "id": club.pk})
+        await frame_of_type(second, "unsubscribed")
+        await broadcast(2)
+        await only_new_post(third, 2)
+        assert await second.receive_nothing(timeout=0.2)
+
+        await second.disconnect()
+        await third.disconnect()
+        assert stream not in get_hub().streams  # the last one out drops the subscription
 
     run(scenario())
 
