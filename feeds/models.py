@@ -73,6 +73,26 @@ class Post(models.Model):
     def is_announcement(self) -> bool:
         return self.pinned_at is not None
 
+    # What a card shows beside the row. selectors.attach_details reads them for a
+    # whole page in one query each (Django's prefetch builds a queryset per post,
+    # a third of a timeline page's time); a post on its own reads its own.
+
+    def image_list(self) -> list["PostImage"]:
+        if not hasattr(self, "_image_list"):
+            self._image_list = list(self.images.all())
+        return self._image_list
+
+    def topic_list(self) -> list["Topic"]:
+        if not hasattr(self, "_topic_list"):
+            self._topic_list = [link.topic for link in
+                                self.topic_links.select_related("topic").order_by("pk")]
+        return self._topic_list
+
+    def forget_details(self) -> None:
+        """After its images or topics changed."""
+        self.__dict__.pop("_image_list", None)
+        self.__dict__.pop("_topic_list", None)
+
 
 def post_image_path(image: "PostImage", filename: str) -> str:
     return f"posts/{image.post.author_id}/{filename}"

@@ -246,7 +246,7 @@ class PostNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_images(post: Post, info) -> list[str]:
-        return [info.context.build_absolute_uri(image.image.url) for image in post.images.all()]
+        return [info.context.build_absolute_uri(image.image.url) for image in post.image_list()]
 
     @staticmethod
     def resolve_repost_of(post: Post, info) -> Post | None:
@@ -267,7 +267,7 @@ class PostNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_topics(post: Post, info) -> list[Topic]:
-        return [link.topic for link in post.topic_links.all()]
+        return post.topic_list()
 
     @staticmethod
     def resolve_comments(post: Post, info, first=None, after=None):

@@ -104,6 +104,7 @@ def _count_topics(post: Post, step: int) -> None:
 def _unlink_topics(post: Post) -> None:
     _count_topics(post, -1)
     post.topic_links.all().delete()
+    post.forget_details()
 
 
 def publish_post(

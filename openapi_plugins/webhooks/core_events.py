@@ -54,7 +54,7 @@ def _post(post) -> dict:
         "id": global_id("Post", post.pk), "text": post.text, "visibility": post.visibility,
         "author": _user(post.author), "group": _gid("Group", post.group_id),
         "school": _gid("School", post.school_id),
-        "isRepost": post.is_repost, "imageCount": len(post.images.all()),
+        "isRepost": post.is_repost, "imageCount": len(post.image_list()),
         "createdAt": _time(post.created_at),
     }
 
