@@ -85,3 +85,16 @@ def percentile(values: list[float], p: float) -> float:
 def summary(values: list[float]) -> tuple[float, float]:
     """(p50, p95), rounded to hundredths."""
     return round(percentile(values, 50), 2), round(percentile(values, 95), 2)
+
+
+def warm_group_timelines() -> int:
+    """Build the Redis timelines of the groups merged at read time, as the worker does
+    on their first read; returns how many."""
+    from feeds.selectors import merged_at_read_time
+    from feeds.tasks import rebuild_group_timeline
+    from yiban_core.groups.models import Group
+
+    groups = [group for group in Group.objects.all() if merged_at_read_time(group)]
+    for group in groups:
+        rebuild_group_timeline.call(group_id=group.pk)
+    return len(groups)

@@ -42,7 +42,15 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import drop_database, fail, percentile, prepare_database, say, summary  # noqa: E402
+from bench.common import (  # noqa: E402
+    drop_database,
+    fail,
+    percentile,
+    prepare_database,
+    say,
+    summary,
+    warm_group_timelines,
+)
 
 STARTED = time.perf_counter()
 
@@ -80,6 +88,7 @@ def clear_redis() -> int:
 
     removed = 0
     targets = [(settings.ACCELERATOR_REDIS_URL, "yb:tl:*"),
+               (settings.ACCELERATOR_REDIS_URL, "yb:gtl:*"),
                (settings.REDIS_URL.split(",")[0], "*:rl:post:*"),
                (settings.REDIS_URL.split(",")[0], "*:tl-rebuild:*")]
     for url, pattern in targets:
@@ -175,9 +184,12 @@ def main() -> None:
     warm_s = time.perf_counter() - t
     say(f"Redis timelines warmed with rebuild_home_timeline for {len(active):,} active users "
         f"in {warm_s:.1f}s ({warm_s / len(active) * 1000:.1f} ms each)")
+    warmed_groups = warm_group_timelines()
+    say(f"  and with rebuild_group_timeline for the {warmed_groups} groups merged at read time")
 
     users = {u.pk: u for u in User.objects.filter(pk__in=sample)}
-    missing = [u for u in sample if timeline_store.read(u, before=None, count=1) is None]
+    missing = [u for u in sample
+               if timeline_store.read(timeline_store.key(u), before=None, count=1) is None]
     if missing:
         fail(f"{len(missing)} sampled users have no Redis timeline after warming")
 
@@ -380,7 +392,7 @@ def main() -> None:
         "load_average": round(os.getloadavg()[0], 2),
     }
     if args.keep:
-        say(f"kept: database {args.db} and the Redis timelines (yb:tl:*)")
+        say(f"kept: database {args.db} and the Redis timelines (yb:tl:*, yb:gtl:*)")
     else:
         clear_redis()
         drop_database(args.db, server)

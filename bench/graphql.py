@@ -53,6 +53,7 @@ from bench.common import (  # noqa: E402
     production_env,
     say,
     summary,
+    warm_group_timelines,
 )
 
 TIMELINE = """query($first: Int) {
@@ -199,6 +200,7 @@ def main() -> None:
     sample = sorted(rng.sample(range(1, net.users + 1), min(args.sample, net.users)))
     for user_id in sample:  # active users: their Redis timeline is warm, as in production
         rebuild_home_timeline.call(user_id=user_id)
+    warm_group_timelines()
     developer = User.objects.get(pk=sample[0])
     user_app, _secret = platform.register_app(
         actor=Actor.for_user(developer), name="基准测试应用", kind="user",

@@ -18,19 +18,25 @@ from heapq import merge
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
-    BooleanField,
     Count,
-    ExpressionWrapper,
     Prefetch,
     Q,
     QuerySet,
-    prefetch_related_objects,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feeds import timeline_store
-from feeds.models import Comment, CommentLike, Post, PostLike, PostTopic, Topic, Visibility
+from feeds.models import (
+    Comment,
+    CommentLike,
+    Post,
+    PostImage,
+    PostLike,
+    PostTopic,
+    Topic,
+    Visibility,
+)
 from feeds.text import normalize_topic
 from yiban_core.accounts.models import Follow, School, User
 from yiban_core.actor import Actor
@@ -75,13 +81,16 @@ def with_details(qs: QuerySet[Post]) -> QuerySet[Post]:
 
 def attach_details(posts: list[Post]) -> list[Post]:
     """Images and topics of a page of posts and of the originals they repost: two
-    queries, whatever the page holds (a separate prefetch for originals would add a
-    query only on pages that happen to contain a repost)."""
-    everything = posts + [p.repost_of for p in posts if p.repost_of is not None]
-    prefetch_related_objects(
-        everything, "images",
-        Prefetch("topic_links", queryset=PostTopic.objects.select_related("topic").order_by("pk")),
-    )
+    queries, whatever the page holds (see Post.image_list)."""
+    everything = {p.pk: p for p in posts}
+    everything.update((p.repost_of_id, p.repost_of) for p in posts if p.repost_of is not None)
+    for post in everything.values():
+        post._image_list, post._topic_list = [], []
+    for image in PostImage.objects.filter(post_id__in=everything).order_by("position"):
+        everything[image.post_id]._image_list.append(image)
+    links = PostTopic.objects.filter(post_id__in=everything).select_related("topic")
+    for link in links.order_by("pk"):
+        everything[link.post_id]._topic_list.append(link.topic)
     return posts
 
 
@@ -174,15 +183,15 @@ def school_square(*, actor: Actor, school: School, first=None, after=None) -> Pa
     return _page(_newest(qs), first=first, after=after)
 
 
-def _merged_at_read_time_q() -> Q:
+def _merged_at_read_time(kind: str, member_count: int) -> bool:
     """Groups whose posts are not fanned out: big ones (one post must not touch 50,000
     timelines) and a school's official channel, which every user of the school reads,
     members or not."""
-    return Q(member_count__gt=settings.FEED_FANOUT_MAX_GROUP) | Q(kind=Group.Kind.SCHOOL)
+    return member_count > settings.FEED_FANOUT_MAX_GROUP or kind == Group.Kind.SCHOOL
 
 
 def merged_at_read_time(group: Group) -> bool:
-    return Group.objects.filter(_merged_at_read_time_q(), pk=group.pk).exists()
+    return _merged_at_read_time(*Group.objects.values_list("kind", "member_count").get(pk=group.pk))
 
 
 class _HomeSources:
@@ -192,15 +201,15 @@ class _HomeSources:
 
     def __init__(self, user: User):
         self.user = user
-        at_read = ExpressionWrapper(_merged_at_read_time_q(), output_field=BooleanField())
-        groups = Group.objects.annotate(at_read=at_read).values_list("pk", "at_read")
+        groups = Group.objects.values_list("pk", "kind", "member_count")
         # Two index lookups in one round trip (an OR across the join scans memberships).
         rows = groups.filter(memberships__user=user)
         if user.school_id:
             rows = rows.union(groups.filter(kind=Group.Kind.SCHOOL, school_id=user.school_id))
         rows = list(rows)
-        self.group_ids = sorted({pk for pk, _at_read in rows})
-        self.large_ids = sorted({pk for pk, at_read in rows if at_read})
+        self.group_ids = sorted({pk for pk, _kind, _count in rows})
+        self.large_ids = sorted({pk for pk, kind, count in rows
+                                 if _merged_at_read_time(kind, count)})
         self.fanned_ids = sorted(set(self.group_ids) - set(self.large_ids))
 
     @cached_property
@@ -241,26 +250,43 @@ def _home_ids_from_db(sources: _HomeSources, group_ids: list[int], *, before: in
 
 def _home_ids_from_redis(sources: _HomeSources, *, before: int | None,
                          count: int) -> list[int] | None:
-    """Fanned-out ids merged with the groups not fanned out; None: ask the database."""
-    slice_ = timeline_store.read(sources.user.pk, before=before, count=count)
-    if slice_ is None:
+    """The user's fanned-out ids merged with the groups merged at read time, each from
+    its own Redis timeline (all read in one round trip); None: ask the database."""
+    keys = [timeline_store.key(sources.user.pk),
+            *(timeline_store.group_key(group_id) for group_id in sources.large_ids)]
+    own, *groups = timeline_store.read_many(keys, before=before, count=count)
+    if own is None:
         return None
-    ids = slice_.ids
-    if not slice_.reaches_end and len(ids) < count:
-        # Ran off the end of a capped timeline: the database has the older posts.
-        ids = ids + _home_ids_from_db(sources, sources.fanned_ids,
-                                      before=ids[-1] if ids else before, count=count - len(ids))
-    if sources.large_ids:
-        extra = _newest_ids(Post.objects.filter(group_id__in=sources.large_ids), before, count)
+    ids = _continued(own, before, count, lambda older, n: _home_ids_from_db(
+        sources, sources.fanned_ids, before=older, count=n))
+    for group_id, slice_ in zip(sources.large_ids, groups, strict=True):
+        posts = Post.objects.filter(group_id=group_id)
+        if slice_ is None:
+            _schedule_rebuild(timeline_store.group_key(group_id), "rebuild_group_timeline",
+                              group_id=group_id)
+            extra = _newest_ids(posts, before, count)
+        else:
+            extra = _continued(slice_, before, count,
+                               lambda older, n, posts=posts: _newest_ids(posts, older, n))
         ids = list(dict.fromkeys(merge(ids, extra, reverse=True)))[:count]
     return ids
 
 
-def _schedule_rebuild(user_id: int) -> None:
-    from feeds.tasks import rebuild_home_timeline  # tasks read through these selectors
+def _continued(slice_: timeline_store.Slice, before: int | None, count: int,
+               older_from_db) -> list[int]:
+    """A slice's ids; when it ran off the end of a capped timeline, the database has
+    the older posts."""
+    ids = slice_.ids
+    if not slice_.reaches_end and len(ids) < count:
+        ids = ids + older_from_db(ids[-1] if ids else before, count - len(ids))
+    return ids
 
-    if timeline_store.is_missing(user_id) and cache.add(f"tl-rebuild:{user_id}", 1, 300):
-        rebuild_home_timeline.enqueue(user_id=user_id)
+
+def _schedule_rebuild(key: str, task_name: str, **task_args) -> None:
+    from feeds import tasks  # tasks read through these selectors
+
+    if timeline_store.is_missing(key) and cache.add(f"tl-rebuild:{key}", 1, 300):
+        getattr(tasks, task_name).enqueue(**task_args)
 
 
 def home_timeline(*, actor: Actor, first=None, after=None) -> Page:
@@ -285,7 +311,8 @@ def home_timeline(*, actor: Actor, first=None, after=None) -> Page:
         want = size + 1 - len(items)
         ids = _home_ids_from_redis(sources, before=before, count=want)
         if ids is None:
-            _schedule_rebuild(user.pk)
+            _schedule_rebuild(timeline_store.key(user.pk), "rebuild_home_timeline",
+                              user_id=user.pk)
             ids = _home_ids_from_db(sources, sources.group_ids, before=before, count=want)
         found = {post.pk: post for post in allowed.filter(pk__in=ids)} if ids else {}
         items += [found[i] for i in ids if i in found]
@@ -304,6 +331,11 @@ def home_ids_for_rebuild(user: User, *, count: int) -> list[int]:
     """What a rebuilt Redis timeline holds: the newest `count` ids, large groups aside."""
     sources = _HomeSources(user)
     return _home_ids_from_db(sources, sources.fanned_ids, before=None, count=count)
+
+
+def group_ids_for_rebuild(group_id: int, *, count: int) -> list[int]:
+    """What a rebuilt Redis timeline of a group merged at read time holds."""
+    return _newest_ids(Post.objects.filter(group_id=group_id), None, count)
 
 
 # --- comments, likes, topics -----------------------------------------------------------

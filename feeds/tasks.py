@@ -7,7 +7,12 @@ from django_tasks import task
 
 from feeds import timeline_store
 from feeds.models import Comment, Post, Visibility
-from feeds.selectors import can_see_post, home_ids_for_rebuild, merged_at_read_time
+from feeds.selectors import (
+    can_see_post,
+    group_ids_for_rebuild,
+    home_ids_for_rebuild,
+    merged_at_read_time,
+)
 from yiban_core.accounts.models import Follow, User
 from yiban_core.actor import Actor
 from yiban_core.groups.models import Membership
@@ -33,18 +38,35 @@ def fan_out_post(*, post_id: int) -> int:
     post = Post.objects.select_related("group").filter(pk=post_id).first()
     if post is None:  # deleted before the worker got to it
         return 0
-    return timeline_store.fan_out(post.pk, fan_out_recipients(post))
+    keys = [timeline_store.key(user_id) for user_id in fan_out_recipients(post)]
+    if post.group_id is not None and merged_at_read_time(post.group):
+        keys.append(timeline_store.group_key(post.group_id))
+    return timeline_store.fan_out(post.pk, keys)
+
+
+def _rebuild(k: str, newest_ids) -> int:
+    if not timeline_store.start_rebuild(k):
+        return 0
+    cap = settings.FEED_TIMELINE_CAP
+    ids = newest_ids(cap)
+    timeline_store.finish_rebuild(k, ids, complete=len(ids) < cap)
+    return len(ids)
 
 
 @task()
 def rebuild_home_timeline(*, user_id: int) -> int:
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not timeline_store.start_rebuild(user_id):
+    if user is None:
         return 0
-    cap = settings.FEED_TIMELINE_CAP
-    ids = home_ids_for_rebuild(user, count=cap)
-    timeline_store.finish_rebuild(user_id, ids, complete=len(ids) < cap)
-    return len(ids)
+    return _rebuild(timeline_store.key(user_id),
+                    lambda count: home_ids_for_rebuild(user, count=count))
+
+
+@task()
+def rebuild_group_timeline(*, group_id: int) -> int:
+    """The timeline of a group merged at read time (selectors.group_ids_for_rebuild)."""
+    return _rebuild(timeline_store.group_key(group_id),
+                    lambda count: group_ids_for_rebuild(group_id, count=count))
 
 
 @task()

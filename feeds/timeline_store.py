@@ -1,4 +1,6 @@
-"""Home timelines in Redis: one capped sorted set of post ids per active user.
+"""Timelines in Redis: one capped sorted set of post ids per active user (their home
+timeline, fed by fan-out) and per group merged at read time (its posts, read
+beside every member's home timeline instead of fanned out).
 
 Scores are post ids, so the set is in timeline order and a cursor (the last id
 seen) reads the next page with ZREVRANGEBYSCORE. Two marker members sit below
@@ -11,9 +13,9 @@ every id:
   set stops being complete; a reader that runs off the end of an incomplete
   set continues in the database.
 
-Only users whose set exists get fanned out to: sets of users away longer than
-the TTL expire, and are rebuilt on their first read after they return. Any
-Redis error means "use the database".
+Only sets that exist get written to: sets of users away longer than the TTL
+(and of groups nobody read) expire, and are rebuilt on their first read after
+that. Any Redis error means "use the database". Functions take the set's key.
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ def key(user_id: int) -> str:
     return f"yb:tl:{user_id}"
 
 
+def group_key(group_id: int) -> str:
+    return f"yb:gtl:{group_id}"
+
+
 def available() -> bool:
     return redis_client() is not None
 
@@ -62,38 +68,48 @@ class Slice:
         self.reaches_end = reaches_end
 
 
-def read(user_id: int, *, before: int | None, count: int) -> Slice | None:
+def read(k: str, *, before: int | None, count: int) -> Slice | None:
     """Up to `count` ids older than `before`; None when the database must answer."""
+    return read_many([k], before=before, count=count)[0]
+
+
+def read_many(keys: list[str], *, before: int | None, count: int) -> list[Slice | None]:
+    """read() of several sets in one round trip."""
     client = redis_client()
     if client is None:
-        return None
-    k = key(user_id)
+        return [None] * len(keys)
     upper = f"({before}" if before is not None else "+inf"
     try:
         pipe = client.pipeline(transaction=False)
-        pipe.zscore(k, PENDING)
-        pipe.zscore(k, COMPLETE)
-        pipe.zrevrangebyscore(k, upper, "(0", start=0, num=count)
-        pipe.expire(k, settings.FEED_TIMELINE_TTL_S)
-        pending, complete, members, exists = pipe.execute()
+        for k in keys:
+            pipe.zscore(k, PENDING)
+            pipe.zscore(k, COMPLETE)
+            pipe.zrevrangebyscore(k, upper, "(0", start=0, num=count)
+            pipe.expire(k, settings.FEED_TIMELINE_TTL_S)
+        replies = pipe.execute()
     except RedisError:
         log.warning("timeline read failed; using the database", exc_info=True)
-        return None
-    if not exists or pending is not None:
-        return None
-    ids = [int(member) for member in members]
-    return Slice(ids, reaches_end=len(ids) < count and complete is not None)
+        return [None] * len(keys)
+    slices = []
+    for at in range(0, len(replies), 4):
+        pending, complete, members, exists = replies[at:at + 4]
+        if not exists or pending is not None:
+            slices.append(None)
+            continue
+        ids = [int(member) for member in members]
+        slices.append(Slice(ids, reaches_end=len(ids) < count and complete is not None))
+    return slices
 
 
-def start_rebuild(user_id: int) -> bool:
+def start_rebuild(k: str) -> bool:
     """Mark the set as being rebuilt; False when Redis is unavailable."""
     client = redis_client()
     if client is None:
         return False
     try:
         pipe = client.pipeline()
-        pipe.zadd(key(user_id), {PENDING: -1})
-        pipe.expire(key(user_id), settings.FEED_TIMELINE_TTL_S)
+        pipe.zadd(k, {PENDING: -1})
+        pipe.expire(k, settings.FEED_TIMELINE_TTL_S)
         pipe.execute()
     except RedisError:
         log.warning("timeline rebuild could not start", exc_info=True)
@@ -101,9 +117,8 @@ def start_rebuild(user_id: int) -> bool:
     return True
 
 
-def finish_rebuild(user_id: int, ids: list[int], *, complete: bool) -> None:
+def finish_rebuild(k: str, ids: list[int], *, complete: bool) -> None:
     client = redis_client()
-    k = key(user_id)
     pipe = client.pipeline()
     if ids:
         pipe.zadd(k, {str(i): i for i in ids})
@@ -127,24 +142,24 @@ def forget(user_id: int) -> None:
         log.warning("could not drop timeline %s", user_id, exc_info=True)
 
 
-def is_missing(user_id: int) -> bool:
+def is_missing(k: str) -> bool:
     client = redis_client()
     try:
-        return client is not None and not client.exists(key(user_id))
+        return client is not None and not client.exists(k)
     except RedisError:
         return False
 
 
-def fan_out(post_id: int, user_ids) -> int:
-    """Add a post to the timelines of those of `user_ids` that are active; return how many."""
+def fan_out(post_id: int, keys) -> int:
+    """Add a post to those of the timelines that exist; return how many."""
     client = redis_client()
     if client is None:
         return 0
     script = client.register_script(_FAN_OUT)
     added = 0
     batch: list[str] = []
-    for user_id in user_ids:
-        batch.append(key(user_id))
+    for k in keys:
+        batch.append(k)
         if len(batch) == FAN_OUT_BATCH:
             added += script(keys=batch, args=[post_id, settings.FEED_TIMELINE_CAP])
             batch = []

@@ -88,16 +88,16 @@ def test_redis_and_database_return_identical_pages(redis_timelines, run_worker, 
     read = lambda **kw: selectors.home_timeline(actor=actor_for(me), **kw)  # noqa: E731
 
     # First read: no timeline in Redis yet, so the database answers and a rebuild is queued.
-    assert timeline_store.is_missing(me.pk)
+    assert timeline_store.is_missing(timeline_store.key(me.pk))
     from_db = all_pages(read)
     run_worker()
-    assert not timeline_store.is_missing(me.pk)
-    assert timeline_store.read(me.pk, before=None, count=5) is not None
+    assert not timeline_store.is_missing(timeline_store.key(me.pk))
+    assert timeline_store.read(timeline_store.key(me.pk), before=None, count=5) is not None
     # Newer posts arrive by fan-out.
     for i in range(4):
         publish(friend, f"新动态{i}")
     run_worker()
-    slice_ = timeline_store.read(me.pk, before=None, count=3)
+    slice_ = timeline_store.read(timeline_store.key(me.pk), before=None, count=3)
     assert [p.text for p in selectors.visible_posts(actor=actor_for(me))
             .filter(pk__in=slice_.ids).order_by("-pk")] == ["新动态3", "新动态2", "新动态1"]
     from_redis = all_pages(read)
@@ -137,13 +137,37 @@ def test_large_groups_are_merged_at_read_time(redis_timelines, run_worker, setti
     assert selectors.home_timeline(actor=actor_for(me), first=1).items == [lesson]
 
 
+def test_a_group_merged_at_read_time_is_read_from_its_own_redis_timeline(
+    redis_timelines, run_worker, settings
+):
+    settings.FEED_TIMELINE_CAP = 4  # so paging runs off the capped sets into the database
+    me, *_rest = build_network()
+    staff = User.objects.get(username="school_admin")
+    official = Group.objects.get(kind=Group.Kind.SCHOOL)
+    group_key = timeline_store.group_key(official.pk)
+    read = lambda **kw: selectors.home_timeline(actor=actor_for(me), **kw)  # noqa: E731
+
+    from_db = all_pages(read)  # nothing in Redis: the database answers
+    run_worker()
+    assert all_pages(read) == from_db  # the group's posts still from the database ...
+    assert timeline_store.is_missing(group_key)
+    run_worker()  # ... while its timeline is rebuilt
+    assert not timeline_store.is_missing(group_key)
+    fresh = publish(staff, "期末考试安排", group=official)
+    run_worker()
+    assert str(fresh.pk).encode() in redis_timelines.zrange(group_key, 0, -1)
+    assert str(fresh.pk).encode() not in redis_timelines.zrange(timeline_store.key(me.pk), 0, -1)
+    assert all_pages(read) == [fresh.pk, *from_db]
+
+
 def test_only_active_users_are_fanned_out_to(redis_timelines, run_worker):
     me, friend, *_rest = build_network()
     run_worker()
-    assert timeline_store.is_missing(me.pk)  # never read: nothing written for them
+    # Never read: nothing is written for them.
+    assert timeline_store.is_missing(timeline_store.key(me.pk))
     publish(friend, "没人在线")
     run_worker()
-    assert timeline_store.is_missing(me.pk)
+    assert timeline_store.is_missing(timeline_store.key(me.pk))
 
 
 @pytest.mark.parametrize("backend", ["no_redis", "redis_timelines"])
