@@ -1,10 +1,12 @@
+from unittest import mock
+
 import pytest
 
 from tests.factories import make_interest_group, make_user
 from yiban_core.accounts.models import User
 from yiban_core.errors import Invalid
 from yiban_core.groups.models import Group
-from yiban_core.pagination import MAX_PAGE_SIZE, paginate
+from yiban_core.pagination import MAX_PAGE_SIZE, encode_cursor, paginate
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +34,17 @@ def test_rows_added_meanwhile_do_not_shift_the_next_page():
     make_user("newcomer")
     second = paginate(qs, first=2, after=first.end_cursor)
     assert [u.username for u in second.items] == ["user1", "user0"]
+
+
+def test_the_same_position_gets_the_same_cursor_at_any_time():
+    user = make_user()
+    qs = User.objects.order_by("-pk")
+    with mock.patch("time.time", return_value=1_800_000_000):
+        earlier = encode_cursor(qs, user)
+    with mock.patch("time.time", return_value=1_800_000_001):
+        later = encode_cursor(qs, user)
+    assert earlier == later
+    assert paginate(qs, first=5, after=later).items == []
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "W10:1:abc", "eyJ4IjoxfQ"])

@@ -13,14 +13,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.core import signing
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from yiban_core.actor import Actor
 from yiban_core.errors import Invalid
-from yiban_core.pagination import Page, clamp_page_size
+from yiban_core.pagination import Page, clamp_page_size, sign_cursor, unsign_cursor
 from yiban_core.search.backends import database_backend, elastic_backend
 from yiban_core.search.backends.base import Filters, Hit
 from yiban_core.search.models import SearchDocument
@@ -102,9 +101,9 @@ def search(*, actor: Actor, query: str, kinds=None, school_id=None, subject: str
     position = None
     if after:
         try:
-            score, document_id = signing.loads(after, salt=salt)
+            score, document_id = unsign_cursor(after, salt)
             position = (float(score), int(document_id))
-        except (signing.BadSignature, TypeError, ValueError):
+        except (TypeError, ValueError):
             raise Invalid(_("分页游标无效"), field="after") from None
     if not allowed:
         return Page(items=[], end_cursor=None, has_next=False)
@@ -140,7 +139,7 @@ def _visible(actor: Actor, hits: list[Hit]) -> set[tuple[str, int]]:
 
 
 def _cursor(hit: Hit, salt: str) -> str:
-    return signing.dumps([hit.score, hit.document_id], salt=salt)
+    return sign_cursor([hit.score, hit.document_id], salt)
 
 
 def _results(hits: list[Hit], terms: list[str], salt: str) -> list[Result]:
