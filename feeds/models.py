@@ -73,9 +73,10 @@ class Post(models.Model):
     def is_announcement(self) -> bool:
         return self.pinned_at is not None
 
-    # What a card shows beside the row. selectors.attach_details reads them for a
-    # whole page in one query each (Django's prefetch builds a queryset per post,
-    # a third of a timeline page's time); a post on its own reads its own.
+    # What a card shows beside the row. selectors.attach_details (images) and
+    # attach_topics read them for a whole page in one query each (Django's prefetch
+    # builds a queryset per post, a third of a timeline page's time); a post on its
+    # own reads its own.
 
     def image_list(self) -> list["PostImage"]:
         if not hasattr(self, "_image_list"):

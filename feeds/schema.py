@@ -72,11 +72,17 @@ def _liked_comments(info) -> dict[int, bool]:
     return request_memo(info, "liked_comments")
 
 
+def _page_posts(info) -> dict[int, Post]:
+    """Every post primed in this request, so that a page's topics are read at once."""
+    return request_memo(info, "page_posts")
+
+
 def _prime_posts(info, posts: Iterable[Post]) -> None:
     """Two queries for a whole page: which posts the viewer liked, which originals they see."""
     actor = info.context.actor
     posts = list(posts)
     originals = [p.repost_of for p in posts if p.repost_of_id is not None and p.repost_of]
+    _page_posts(info).update((id(p), p) for p in posts)
     visible = _visible_originals(info)
     unknown = {p.pk for p in originals if p.pk not in visible}
     if unknown:
@@ -267,6 +273,7 @@ class PostNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_topics(post: Post, info) -> list[Topic]:
+        selectors.attach_topics([post, *_page_posts(info).values()])  # one query a page
         return post.topic_list()
 
     @staticmethod

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cached_property
 from heapq import merge
+from itertools import chain
 
 from django.conf import settings
 from django.core.cache import cache
@@ -79,19 +80,45 @@ def with_details(qs: QuerySet[Post]) -> QuerySet[Post]:
     )
 
 
+def _by_pk(posts: list[Post]) -> dict[int, list[Post]]:
+    """The posts and the originals they repost, by id: the same post may be on a page
+    twice (as itself and as an original), as two objects."""
+    found: dict[int, list[Post]] = {}
+    for post in posts:
+        for each in (post, post.repost_of if post.repost_of_id is not None else None):
+            if each is None:
+                continue
+            same = found.setdefault(each.pk, [])
+            if not any(each is other for other in same):
+                same.append(each)
+    return found
+
+
 def attach_details(posts: list[Post]) -> list[Post]:
-    """Images and topics of a page of posts and of the originals they repost: two
-    queries, whatever the page holds (see Post.image_list)."""
-    everything = {p.pk: p for p in posts}
-    everything.update((p.repost_of_id, p.repost_of) for p in posts if p.repost_of is not None)
-    for post in everything.values():
-        post._image_list, post._topic_list = [], []
-    for image in PostImage.objects.filter(post_id__in=everything).order_by("position"):
-        everything[image.post_id]._image_list.append(image)
-    links = PostTopic.objects.filter(post_id__in=everything).select_related("topic")
-    for link in links.order_by("pk"):
-        everything[link.post_id]._topic_list.append(link.topic)
+    """Images of a page of posts and of the originals they repost: one query, whatever
+    the page holds (see Post.image_list). Topics, which only the API shows, are read
+    by attach_topics when asked for."""
+    found = _by_pk(posts)
+    for post in chain.from_iterable(found.values()):
+        post._image_list = []
+    for image in PostImage.objects.filter(post_id__in=found).order_by("position"):
+        for post in found[image.post_id]:
+            post._image_list.append(image)
     return posts
+
+
+def attach_topics(posts: list[Post]) -> None:
+    """Topics of those of the posts (and originals) that have none attached: one query."""
+    found = {pk: todo for pk, each in _by_pk(posts).items()
+             if (todo := [p for p in each if not hasattr(p, "_topic_list")])}
+    if not found:
+        return
+    for post in chain.from_iterable(found.values()):
+        post._topic_list = []
+    links = PostTopic.objects.filter(post_id__in=found).select_related("topic")
+    for link in links.order_by("pk"):
+        for post in found[link.post_id]:
+            post._topic_list.append(link.topic)
 
 
 def _page(qs: QuerySet[Post], *, first, after) -> Page:

@@ -221,3 +221,22 @@ def test_posting_is_rate_limited(no_redis, settings):
         publish(author, "刷屏")
     assert getattr(error.value, "code", "") == "RATE_LIMITED"
     assert Post.objects.count() == services.POSTS_PER_HOUR
+
+
+def test_a_post_and_its_repost_on_one_page_both_carry_images_and_topics(
+    no_redis, django_assert_num_queries
+):
+    me, friend = make_user("me_student"), make_user("friend")
+    account_services.follow(actor=actor_for(me), username="friend")
+    original = services.publish_post(actor=actor_for(friend), text="#期末复习# 笔记",
+                                     images=[png()])
+    services.repost(actor=actor_for(friend), post_id=original.pk, text="再发一次")
+    page = selectors.home_timeline(actor=actor_for(me), first=10)
+    # The original twice: as itself and as the repost's original, two objects.
+    shown = page.items + [p.repost_of for p in page.items if p.repost_of is not None]
+    assert [p.pk for p in shown] == [original.pk + 1, original.pk, original.pk]
+    with django_assert_num_queries(1):
+        selectors.attach_topics(page.items)
+    with django_assert_num_queries(0):
+        assert [len(p.image_list()) for p in shown] == [0, 1, 1]
+        assert [[t.name for t in p.topic_list()] for p in shown] == [[], ["期末复习"], ["期末复习"]]
