@@ -218,7 +218,8 @@ def _merged_at_read_time(kind: str, member_count: int) -> bool:
 
 
 def merged_at_read_time(group: Group) -> bool:
-    return _merged_at_read_time(*Group.objects.values_list("kind", "member_count").get(pk=group.pk))
+    """For a group just loaded (its member count is read, not queried again)."""
+    return _merged_at_read_time(group.kind, group.member_count)
 
 
 class _HomeSources:
