@@ -24,7 +24,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from feeds import services
+from feeds import cards, services
 from feeds.models import Post, PostLike, Visibility
 from yiban_core.accounts.models import Follow, School, User
 from yiban_core.actor import Actor
@@ -539,6 +539,7 @@ def _play(planner: _Planner, clock) -> dict[str, int]:
     liked = PostLike.objects.filter(post=OuterRef("pk")).order_by().values("post")
     Post.objects.filter(pk__in=ids).update(
         like_count=Coalesce(Subquery(liked.annotate(n=Count("pk")).values("n")), 0))
+    cards.forget_after_commit(cards.POST, ids)
     return done
 
 

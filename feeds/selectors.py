@@ -27,7 +27,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feeds import timeline_store
+from feeds import cards, timeline_store
 from feeds.models import (
     Comment,
     CommentLike,
@@ -99,6 +99,8 @@ def attach_details(posts: list[Post]) -> list[Post]:
     the page holds (see Post.image_list). Topics, which only the API shows, are read
     by attach_topics when asked for."""
     found = _by_pk(posts)
+    if not found:
+        return posts
     for post in chain.from_iterable(found.values()):
         post._image_list = []
     for image in PostImage.objects.filter(post_id__in=found).order_by("position"):
@@ -225,25 +227,125 @@ def merged_at_read_time(group: Group) -> bool:
 class _HomeSources:
     """Where a user's home timeline comes from, read once per request: their groups
     (and their school's official channel, joined or not), split into those fanned out
-    and those merged at read time; and, when the database must answer, whom they follow."""
+    and those merged at read time; whom they follow. From the database (`from_db`) or
+    from the Redis cards (`from_cards`, which also keeps the groups for the page)."""
 
-    def __init__(self, user: User):
+    def __init__(self, user: User, groups: list[tuple[int, str, int]], *,
+                 followees: frozenset[int] | None = None,
+                 member_ids: frozenset[int] = frozenset(),
+                 group_cards: dict[int, Group] | None = None):
         self.user = user
+        self.group_ids = sorted({pk for pk, _kind, _count in groups})
+        self.large_ids = sorted({pk for pk, kind, count in groups
+                                 if _merged_at_read_time(kind, count)})
+        self.fanned_ids = sorted(set(self.group_ids) - set(self.large_ids))
+        self._followees = followees
+        self.member_ids = member_ids
+        self.group_cards = group_cards
+
+    @classmethod
+    def from_db(cls, user: User) -> _HomeSources:
         groups = Group.objects.values_list("pk", "kind", "member_count")
         # Two index lookups in one round trip (an OR across the join scans memberships).
         rows = groups.filter(memberships__user=user)
         if user.school_id:
             rows = rows.union(groups.filter(kind=Group.Kind.SCHOOL, school_id=user.school_id))
-        rows = list(rows)
-        self.group_ids = sorted({pk for pk, _kind, _count in rows})
-        self.large_ids = sorted({pk for pk, kind, count in rows
-                                 if _merged_at_read_time(kind, count)})
-        self.fanned_ids = sorted(set(self.group_ids) - set(self.large_ids))
+        return cls(user, list(rows))
+
+    @classmethod
+    def from_cards(cls, user: User) -> _HomeSources | None:
+        """None when Redis is unavailable."""
+        found = cards.read({cards.SOURCES: [user.pk],
+                            cards.SCHOOL: [user.school_id] if user.school_id else []})
+        if found is None:
+            return None
+        followees, member_ids = found[cards.SOURCES][user.pk]
+        official = found[cards.SCHOOL].get(user.school_id, ())
+        entries = cards.read({cards.GROUP: [*member_ids, *official]})
+        if entries is None:
+            return None
+        groups = {pk: cards.group(entry) for pk, entry in entries[cards.GROUP].items()}
+        return cls(user, [(g.pk, g.kind, g.member_count) for g in groups.values()],
+                   followees=followees, member_ids=member_ids, group_cards=groups)
 
     @cached_property
+    def followees(self) -> frozenset[int]:
+        if self._followees is not None:
+            return self._followees
+        return frozenset(Follow.objects.filter(follower=self.user)
+                         .values_list("followee_id", flat=True))
+
+    @property
     def people_ids(self) -> list[int]:
-        return [*Follow.objects.filter(follower=self.user).values_list("followee_id", flat=True),
-                self.user.pk]
+        return [*self.followees, self.user.pk]
+
+    def admits(self, post: Post) -> bool:
+        """home_q and visible_q for one post read from the cards, in Python. The test
+        that the Redis and database paths return the same pages holds the two together."""
+        user, author = self.user, post.author_id
+        if post.group_id is None:
+            if author != user.pk and author not in self.followees:
+                return False
+        elif post.group_id not in self.group_cards:
+            return False
+        visibility = post.visibility
+        return (author == user.pk
+                or visibility == Visibility.PUBLIC
+                or (visibility == Visibility.GROUP
+                    and (post.group_id in self.member_ids
+                         or not self.group_cards[post.group_id].is_private))
+                or (visibility == Visibility.FOLLOWERS and author in self.followees)
+                or (visibility == Visibility.SCHOOL and user.school_id is not None
+                    and post.school_id == user.school_id))
+
+    def posts_from_cards(self, ids: list[int]) -> dict[int, Post] | None:
+        """Those of the ids the user may see in their home timeline, with what a card
+        shows, from the Redis cards in two round trips; None when Redis fails."""
+        found = cards.read({cards.POST: ids})
+        if found is None:
+            return None
+        entries = found[cards.POST]
+        posts = {pk: post for pk, entry in entries.items()
+                 if self.admits(post := cards.post(entry))}
+        originals = {p.repost_of_id for p in posts.values() if p.repost_of_id is not None}
+        refs = [cards.original_refs(entries[p.pk]) for p in posts.values()
+                if p.repost_of_id is not None]
+        more = cards.read({
+            cards.USER: [*(p.author_id for p in posts.values()), *(a for a, _g in refs)],
+            cards.POST: originals,
+            cards.GROUP: [g for _a, g in refs if g is not None and g not in self.group_cards],
+        })
+        if more is None:
+            return None
+        people = {pk: cards.user(entry) for pk, entry in more[cards.USER].items()}
+        groups = {**self.group_cards,
+                  **{pk: cards.group(entry) for pk, entry in more[cards.GROUP].items()}}
+        shown = {}
+        for pk, post in posts.items():
+            original = None
+            if post.repost_of_id in more[cards.POST]:
+                original = cards.post(more[cards.POST][post.repost_of_id])
+                if not _attach(original, people, groups, None):
+                    original = None
+            if original is None:
+                post.repost_of_id = None  # deleted since: the database set it to NULL
+            if _attach(post, people, groups, original):
+                shown[pk] = post
+        return shown
+
+
+def _attach(post: Post, people: dict[int, User], groups: dict[int, Group],
+            original: Post | None) -> bool:
+    """Set the rows a card shows; False when one of them is gone (being deleted)."""
+    author = people.get(post.author_id)
+    group = groups.get(post.group_id) if post.group_id is not None else None
+    if author is None or (post.group_id is not None and group is None):
+        return False
+    cache_ = post._state.fields_cache
+    cache_["author"], cache_["group"] = author, group
+    if original is not None or post.repost_of_id is None:
+        cache_["repost_of"] = original
+    return True
 
 
 def home_q(user: User, group_ids: list[int]) -> Q:
@@ -288,14 +390,15 @@ def _home_ids_from_redis(sources: _HomeSources, *, before: int | None,
     ids = _continued(own, before, count, lambda older, n: _home_ids_from_db(
         sources, sources.fanned_ids, before=older, count=n))
     for group_id, slice_ in zip(sources.large_ids, groups, strict=True):
-        posts = Post.objects.filter(group_id=group_id)
+        def from_db(older, n, group_id=group_id):
+            return _newest_ids(Post.objects.filter(group_id=group_id), older, n)
+
         if slice_ is None:
             _schedule_rebuild(timeline_store.group_key(group_id), "rebuild_group_timeline",
                               group_id=group_id)
-            extra = _newest_ids(posts, before, count)
+            extra = from_db(before, count)
         else:
-            extra = _continued(slice_, before, count,
-                               lambda older, n, posts=posts: _newest_ids(posts, older, n))
+            extra = _continued(slice_, before, count, from_db)
         ids = list(dict.fromkeys(merge(ids, extra, reverse=True)))[:count]
     return ids
 
@@ -320,18 +423,18 @@ def _schedule_rebuild(key: str, task_name: str, **task_args) -> None:
 def home_timeline(*, actor: Actor, first=None, after=None) -> Page:
     """Followed people, the user's groups and their school's official group, newest first.
 
-    Read from Redis when the user's timeline is there, else from the database
-    (and the Redis timeline rebuilt in the background). Either way every id is
-    checked against the database, so an unfollow, a left group, a deleted post
-    or a changed visibility takes effect at once.
+    With Redis, the ids come from the user's timeline there (else from the database,
+    and the Redis timeline is rebuilt in the background), and the posts, the people
+    and the groups from the cards (feeds/cards.py), which every change forgets: a warm
+    page runs no SQL. Without Redis, every id is checked in the database. Either way an
+    unfollow, a left group, a deleted post or a changed visibility takes effect at once.
     """
     actor.require_scope("feed:read")
     user = actor.require_user()
     size = clamp_page_size(first)
     order = _newest(Post.objects.all())
     before = int(decode_cursor(order, after)[0]) if after else None
-    sources = _HomeSources(user)
-    allowed = visible_posts(actor=actor).filter(home_q(user, sources.group_ids))
+    sources = _HomeSources.from_cards(user) or _HomeSources.from_db(user)
     items: list[Post] = []
     dry = False
     # Ids can drop out on the final check (unfollowed since the fan-out ...): read on.
@@ -342,22 +445,34 @@ def home_timeline(*, actor: Actor, first=None, after=None) -> Page:
             _schedule_rebuild(timeline_store.key(user.pk), "rebuild_home_timeline",
                               user_id=user.pk)
             ids = _home_ids_from_db(sources, sources.group_ids, before=before, count=want)
-        found = {post.pk: post for post in allowed.filter(pk__in=ids)} if ids else {}
+        found = _home_posts(actor, sources, ids)
         items += [found[i] for i in ids if i in found]
         dry = len(ids) < want
         if dry or len(items) > size:
             break
         before = ids[-1]
     has_next = bool(items) and (len(items) > size or not dry)
-    items = attach_details(items[:size])
+    items = items[:size]
+    attach_details([post for post in items if not hasattr(post, "_image_list")])
     return Page(items=items, has_next=has_next,
                 end_cursor=encode_cursor(order, items[-1]) if items else None,
                 start_cursor=encode_cursor(order, items[0]) if items else None)
 
 
+def _home_posts(actor: Actor, sources: _HomeSources, ids: list[int]) -> dict[int, Post]:
+    if not ids:
+        return {}
+    if sources.group_cards is not None:
+        found = sources.posts_from_cards(ids)
+        if found is not None:
+            return found
+    allowed = visible_posts(actor=actor).filter(home_q(sources.user, sources.group_ids))
+    return {post.pk: post for post in allowed.filter(pk__in=ids)}
+
+
 def home_ids_for_rebuild(user: User, *, count: int) -> list[int]:
     """What a rebuilt Redis timeline holds: the newest `count` ids, large groups aside."""
-    sources = _HomeSources(user)
+    sources = _HomeSources.from_db(user)
     return _home_ids_from_db(sources, sources.fanned_ids, before=None, count=count)
 
 

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feeds import boards, selectors, tasks, timeline_store
+from feeds import boards, cards, selectors, tasks, timeline_store
 from feeds.models import (
     COMMENT_MAX_LENGTH,
     MAX_IMAGES,
@@ -43,6 +43,13 @@ from yiban_core.search.services import index_later
 
 POSTS_PER_HOUR = 60
 COMMENTS_PER_HOUR = 200
+
+
+def _bump(post_id: int, counter: str, step: int) -> None:
+    """Move a post's counter in the caller's transaction. An update sends no signal:
+    the post's card is forgotten here, after the commit."""
+    Post.objects.filter(pk=post_id).update(**{counter: F(counter) + step})
+    cards.forget_after_commit(cards.POST, [post_id])
 
 
 def _clean_text(text: str, *, max_length: int, field: str = "text", required: bool = True) -> str:
@@ -143,7 +150,7 @@ def publish_post(
         index_later("post", post.pk)
         credits.award(user_id=user.pk, rule="post_published", key=str(post.pk), source=post)
         if repost_of is not None:
-            Post.objects.filter(pk=repost_of.pk).update(repost_count=F("repost_count") + 1)
+            _bump(repost_of.pk, "repost_count", 1)
             notify(recipient_ids=[repost_of.author_id], kind=Notification.Kind.REPOSTED,
                    actor_id=user.pk, event_key=f"repost:{post.pk}", target=post,
                    excerpt=text or repost_of.text)
@@ -213,7 +220,7 @@ def delete_post(*, actor: Actor, post_id) -> None:
         _unlink_topics(post)
         credits.reverse_for(post)
         if post.repost_of_id is not None:
-            Post.objects.filter(pk=post.repost_of_id).update(repost_count=F("repost_count") - 1)
+            _bump(post.repost_of_id, "repost_count", -1)
         post_id = post.pk
         post.delete()  # comments, likes, images and mentions go with it
         index_later("post", post_id)
@@ -246,7 +253,7 @@ def like_post(*, actor: Actor, post_id) -> Post:
     try:
         with transaction.atomic():
             PostLike.objects.create(post=post, user=user)
-            Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+            _bump(post.pk, "like_count", 1)
             if post.author_id != user.pk:
                 credits.award(user_id=post.author_id, rule="like_received",
                               key=f"{post.pk}:{user.pk}", source=post)
@@ -267,7 +274,7 @@ def unlike_post(*, actor: Actor, post_id) -> Post:
         deleted, _details = PostLike.objects.filter(post=post, user=user).delete()
         if not deleted:
             raise NotFound(_("你还没有赞过"), field="post")
-        Post.objects.filter(pk=post.pk).update(like_count=F("like_count") - 1)
+        _bump(post.pk, "like_count", -1)
     post.refresh_from_db(fields=["like_count"])
     return post
 
@@ -290,7 +297,7 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None) -> Comment:
             parent=(parent.parent or parent) if parent else None,
             reply_to=parent.author if parent else None,
         )
-        Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+        _bump(post.pk, "comment_count", 1)
         notify(recipient_ids=[post.author_id], kind=Notification.Kind.COMMENTED,
                actor_id=user.pk, event_key=f"comment:{comment.pk}", target=post, excerpt=text)
         if parent is not None:
@@ -315,7 +322,7 @@ def delete_comment(*, actor: Actor, comment_id) -> None:
     with transaction.atomic():
         removed = 1 + comment.replies.count()
         comment.delete()
-        Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") - removed)
+        _bump(post.pk, "comment_count", -removed)
 
 
 def _visible_comment(actor: Actor, comment_id) -> Comment:

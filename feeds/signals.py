@@ -1,32 +1,83 @@
-"""Keeps Redis timelines honest when what feeds them changes.
+"""Keeps what Redis holds for the feeds honest when the rows behind it change.
 
-Following someone or joining a group adds older posts to a home timeline that
-fan-out never delivered; the timeline is dropped after the commit and rebuilt
-from the database on the next read.
+- Following someone or joining a group adds older posts to a home timeline that
+  fan-out never delivered: the timeline is dropped after the commit and rebuilt
+  from the database on the next read.
+- The cards (feeds/cards.py) of a changed post, person, group, follow list or
+  membership list are forgotten after the commit.
+
+Writes that send no signal call these themselves: the counter updates in
+feeds/services.py, and users and memberships written in bulk (`people_changed`,
+`memberships_changed`).
 """
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
-from feeds import timeline_store
-from yiban_core.accounts.models import Follow
-from yiban_core.groups.models import Membership
-
-
-def _forget_after_commit(user_id: int) -> None:
-    transaction.on_commit(lambda: timeline_store.forget(user_id))
+from feeds import cards, timeline_store
+from feeds.models import Post, PostImage
+from yiban_core.accounts.models import Follow, Profile, User
+from yiban_core.groups.models import Group, Membership
 
 
-def on_follow(sender, instance: Follow, created: bool, **kwargs) -> None:
+def _forget_timeline_after_commit(user_ids) -> None:
+    user_ids = list(user_ids)
+    if user_ids and timeline_store.available():
+        transaction.on_commit(lambda: [timeline_store.forget(pk) for pk in user_ids])
+
+
+def memberships_changed(joined: list[Membership], left: list[Membership]) -> None:
+    """For memberships written or deleted in bulk, what the signals would have done."""
+    _forget_timeline_after_commit({m.user_id for m in joined})
+    changed = [*joined, *left]
+    cards.forget_after_commit(cards.SOURCES, {m.user_id for m in changed})
+    cards.forget_after_commit(cards.GROUP, {m.group_id for m in changed})  # member counts
+
+
+def people_changed(user_ids) -> None:
+    """For users updated in bulk (their names, schools)."""
+    cards.forget_after_commit(cards.USER, user_ids)
+
+
+def on_follow(sender, instance: Follow, created: bool = False, **kwargs) -> None:
     if created:
-        _forget_after_commit(instance.follower_id)
+        _forget_timeline_after_commit([instance.follower_id])
+    cards.forget_after_commit(cards.SOURCES, [instance.follower_id])
 
 
-def on_membership(sender, instance: Membership, created: bool, **kwargs) -> None:
+def on_membership(sender, instance: Membership, created: bool = False, **kwargs) -> None:
     if created:
-        _forget_after_commit(instance.user_id)
+        memberships_changed([instance], [])
+    elif kwargs.get("signal") is post_delete:
+        memberships_changed([], [instance])
+
+
+def on_post(sender, instance: Post, created: bool = False, **kwargs) -> None:
+    if not created:  # a new id: nobody has a card of it
+        cards.forget_after_commit(cards.POST, [instance.pk])
+
+
+def on_image(sender, instance: PostImage, **kwargs) -> None:
+    cards.forget_after_commit(cards.POST, [instance.post_id])
+
+
+def on_person(sender, instance, **kwargs) -> None:
+    cards.forget_after_commit(cards.USER, [instance.pk if sender is User else instance.user_id])
+
+
+def on_group(sender, instance: Group, **kwargs) -> None:
+    cards.forget_after_commit(cards.GROUP, [instance.pk])
+    if instance.kind == Group.Kind.SCHOOL:
+        cards.forget_after_commit(cards.SCHOOL, [instance.school_id])
 
 
 def connect() -> None:
-    post_save.connect(on_follow, sender=Follow, dispatch_uid="feeds.follow")
-    post_save.connect(on_membership, sender=Membership, dispatch_uid="feeds.membership")
+    for signal in (post_save, post_delete):
+        name = "save" if signal is post_save else "delete"
+        signal.connect(on_follow, sender=Follow, dispatch_uid=f"feeds.follow.{name}")
+        signal.connect(on_membership, sender=Membership, dispatch_uid=f"feeds.membership.{name}")
+        signal.connect(on_post, sender=Post, dispatch_uid=f"feeds.post.{name}")
+        signal.connect(on_image, sender=PostImage, dispatch_uid=f"feeds.image.{name}")
+        signal.connect(on_person, sender=User, dispatch_uid=f"feeds.user.{name}")
+        signal.connect(on_person, sender=Profile, dispatch_uid=f"feeds.profile.{name}")
+        signal.connect(on_group, sender=Group, dispatch_uid=f"feeds.group.{name}")

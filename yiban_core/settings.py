@@ -186,6 +186,8 @@ ACCELERATOR_REDIS_URL = os.environ.get("ACCELERATOR_REDIS_URL", REDIS_URL.split(
 FEED_TIMELINE_CAP = 800  # post ids kept per home timeline
 FEED_TIMELINE_TTL_S = 7 * 24 * 3600  # timelines of users away longer are dropped, rebuilt on return
 FEED_FANOUT_MAX_GROUP = 10_000  # bigger groups are merged at read time, not fanned out
+FEED_CARD_TTL_S = 6 * 3600  # post, person and group cards of the home timeline (feeds/cards.py)
+FEED_CARD_TOMBSTONE_S = 5  # a forgotten card cannot be refilled for this long
 POST_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 RESOURCE_MAX_BYTES = int(os.environ.get("RESOURCE_MAX_BYTES", 50 * 1024 * 1024))
 

@@ -54,6 +54,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feeds.signals import memberships_changed, people_changed
 from openapi_plugins.academic_affairs.models import (
     CourseRecord,
     Enrolment,
@@ -439,7 +440,8 @@ def _announce(school_id: int, joined: list[Membership], left: list[Membership]) 
     - webhooks (openapi_plugins/webhooks/receivers.py): group.member_joined per new
       membership, group.member_left per ended one, to the school's apps (a class group's
       school, and the official group's, is the syncing school);
-    - feeds (feeds/signals.py): a joiner's Redis timeline is dropped after the commit;
+    - feeds (feeds/signals.py): a joiner's Redis timeline, and the cards of both and of
+      their groups, are dropped after the commit;
     - realtime (realtime/receivers.py): a leaver's sockets leave the group's stream after
       the commit."""
     from openapi_plugins.webhooks.services import has_subscribers
@@ -448,15 +450,7 @@ def _announce(school_id: int, joined: list[Membership], left: list[Membership]) 
         if has_subscribers("group.member_joined", school_id):
             for member in joined:
                 emit("group.member_joined", object_id=member.pk, school_id=school_id)
-        joiner_ids = sorted({member.user_id for member in joined})
-
-        def forget() -> None:
-            from feeds import timeline_store
-
-            for user_id in joiner_ids:
-                timeline_store.forget(user_id)
-
-        transaction.on_commit(forget)
+    memberships_changed(joined, left)
     if left:
         if has_subscribers("group.member_left", school_id):
             names = dict(User.objects.filter(pk__in={m.user_id for m in left})
@@ -650,6 +644,7 @@ def _users_batch(school: School, batch: list[tuple[int, dict]], report: SyncRepo
         fields = sorted(set().union(*(names for _user, names in changed_users.values())))
         User.objects.bulk_update([user for user, _names in changed_users.values()], fields)
         _index_later("user", list(changed_users))
+        people_changed(list(changed_users))  # a bulk update sends no post_save
     if changed_mappings:
         for mapping in changed_mappings.values():
             mapping.updated_at = now

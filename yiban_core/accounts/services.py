@@ -127,7 +127,8 @@ def update_profile(
         if avatar is not None:
             profile.avatar.save(f"avatar-{user.pk}.{avatar.content_type.split('/')[-1]}",
                                 avatar, save=False)
-        user.save()
+        if user_changes:  # only these: the counters on the row move under other requests
+            user.save(update_fields=list(user_changes))
         profile.save()
         index_later("user", user.pk)
     return user
