@@ -22,7 +22,7 @@ from yiban_core.groups.models import Group, Membership
 
 def _forget_timeline_after_commit(user_ids) -> None:
     user_ids = list(user_ids)
-    if user_ids and timeline_store.available():
+    if user_ids:
         transaction.on_commit(lambda: [timeline_store.forget(pk) for pk in user_ids])
 
 

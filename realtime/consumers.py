@@ -83,7 +83,7 @@ def _home_group_ids(actor: Actor) -> list[int]:
     official channel): their posts are announced on group.<id>, not per person."""
     from feeds.selectors import _HomeSources
 
-    return _HomeSources(actor.user).large_ids
+    return _HomeSources.from_db(actor.user).large_ids
 
 
 @database_sync_to_async
