@@ -1,6 +1,6 @@
 """What a home timeline page reads, kept in Redis, so that a warm page runs no SQL.
 
-Entries, each a pickled tuple of plain values (never a model) with a TTL:
+Entries, each a tuple of plain values (never a model; see _Row) with a TTL:
 
 - post:<id>    the post's row, its images, and for a repost its original's author and
                group (so one more read fetches everything the page shows);
@@ -24,12 +24,13 @@ the database path.
 from __future__ import annotations
 
 import logging
-import pickle
+import marshal
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import Value
+from django.db.models import DateTimeField, Value
 from django.db.models.base import ModelState
 from redis.exceptions import RedisError
 
@@ -45,24 +46,51 @@ _TOMBSTONE, _GONE = b"-", b"0"
 POST, USER, GROUP, SOURCES, SCHOOL = "post", "user", "group", "sources", "school"
 
 
-def _fields(model, wanted: Iterable[str] | None = None) -> tuple[str, ...]:
-    """Attribute names in the model's field order (Model.from_db wants that order)."""
-    wanted = None if wanted is None else set(wanted)
-    return tuple(f.attname for f in model._meta.concrete_fields
-                 if wanted is None or f.attname in wanted)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
-POST_FIELDS = _fields(Post)
-IMAGE_FIELDS = _fields(PostImage)
-USER_FIELDS = _fields(User, {"id", "username", "display_name", "role", "school_id",
-                             "verified_at", "is_active", "member_number"})
-PROFILE_FIELDS = _fields(Profile, {"id", "user_id", "avatar"})
-GROUP_FIELDS = _fields(Group, {"id", "name", "kind", "school_id", "is_private",
-                               "join_policy", "member_count"})
+class _Row:
+    """The columns an entry keeps of a model, in field order. Entries are marshalled
+    (three times faster to read than pickles), and marshal knows no datetimes: they are
+    kept as whole microseconds since the epoch, which converts back exactly."""
+
+    def __init__(self, model, wanted: set[str] | None = None):
+        self.model = model
+        self.names = tuple(f.attname for f in model._meta.concrete_fields
+                           if wanted is None or f.attname in wanted)
+        self.times = tuple(i for i, name in enumerate(self.names)
+                           if isinstance(model._meta.get_field(name), DateTimeField))
+
+    def keep(self, row) -> tuple:
+        row = list(row)
+        for i in self.times:
+            if row[i] is not None:
+                row[i] = (row[i] - _EPOCH) // _MICROSECOND
+        return tuple(row)
+
+    def build(self, values):
+        """A model instance, as unpickling one does (Model.__reduce__): without
+        Model.__init__, which costs three times as much. Fields left out are deferred:
+        Django reads them from the database if anything touches them."""
+        obj = self.model.__new__(self.model)
+        fields = obj.__dict__
+        fields.update(zip(self.names, values, strict=True))
+        for i in self.times:
+            if values[i] is not None:
+                fields[self.names[i]] = _EPOCH + values[i] * _MICROSECOND
+        obj._state = ModelState()
+        obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
+        return obj
 
 
-def _key(kind: str, pk: int) -> str:
-    return f"yb:card:{kind}:{pk}"
+_POST = _Row(Post)
+_IMAGE = _Row(PostImage)
+_USER = _Row(User, {"id", "username", "display_name", "role", "school_id", "verified_at",
+                    "is_active", "member_number"})
+_PROFILE = _Row(Profile, {"id", "user_id", "avatar"})
+_GROUP = _Row(Group, {"id", "name", "kind", "school_id", "is_private", "join_policy",
+                      "member_count"})
 
 
 # --- loading from the database ---------------------------------------------------------------
@@ -70,25 +98,28 @@ def _key(kind: str, pk: int) -> str:
 
 def _load_posts(ids: list[int]) -> dict[int, tuple]:
     rows = Post.objects.filter(pk__in=ids).values_list(
-        *POST_FIELDS, "repost_of__author_id", "repost_of__group_id")
+        *_POST.names, "repost_of__author_id", "repost_of__group_id")
     images: dict[int, list[tuple]] = {}
+    post_at = _IMAGE.names.index("post_id")
     for image in PostImage.objects.filter(post_id__in=ids).order_by("position") \
-            .values_list(*IMAGE_FIELDS):
-        images.setdefault(image[IMAGE_FIELDS.index("post_id")], []).append(image)
-    n = len(POST_FIELDS)
-    return {row[0]: (row[:n], tuple(images.get(row[0], ())), row[n], row[n + 1])
+            .values_list(*_IMAGE.names):
+        images.setdefault(image[post_at], []).append(_IMAGE.keep(image))
+    n = len(_POST.names)
+    return {row[0]: (_POST.keep(row[:n]), tuple(images.get(row[0], ())), row[n], row[n + 1])
             for row in rows}
 
 
 def _load_users(ids: list[int]) -> dict[int, tuple]:
-    n = len(USER_FIELDS)
+    n = len(_USER.names)
     rows = User.objects.filter(pk__in=ids).values_list(
-        *USER_FIELDS, *(f"profile__{name.removesuffix('_id')}" for name in PROFILE_FIELDS))
-    return {row[0]: (row[:n], row[n:] if row[n] is not None else None) for row in rows}
+        *_USER.names, *(f"profile__{name.removesuffix('_id')}" for name in _PROFILE.names))
+    return {row[0]: (_USER.keep(row[:n]), _PROFILE.keep(row[n:]) if row[n] is not None else None)
+            for row in rows}
 
 
 def _load_groups(ids: list[int]) -> dict[int, tuple]:
-    return {row[0]: row for row in Group.objects.filter(pk__in=ids).values_list(*GROUP_FIELDS)}
+    return {row[0]: _GROUP.keep(row)
+            for row in Group.objects.filter(pk__in=ids).values_list(*_GROUP.names)}
 
 
 def _load_sources(ids: list[int]) -> dict[int, tuple]:
@@ -118,41 +149,307 @@ _LOADERS: dict[str, Callable[[list[int]], dict[int, tuple]]] = {
 
 # --- reading and forgetting ------------------------------------------------------------------
 
+_PREFIX = "yb:card3:"  # the number moves when the entries change shape
 
-def read(wanted: dict[str, Iterable[int]]) -> dict[str, dict[int, tuple]] | None:
-    """{kind: {id: entry}} for the ids asked, in one round trip, the missing ones read
-    from the database and stored. Ids the database does not have are left out.
-    None when Redis is unavailable."""
-    client = redis_client()
-    if client is None:
-        return None
-    asked = [(kind, pk) for kind, ids in wanted.items() for pk in dict.fromkeys(ids)]
-    found: dict[str, dict[int, tuple]] = {kind: {} for kind in wanted}
-    if not asked:
-        return found
-    try:
-        values = client.mget([_key(kind, pk) for kind, pk in asked])
-    except RedisError:
-        log.warning("card read failed; using the database", exc_info=True)
-        return None
+# Lua: the post cards of some ids, then, in one more MGET, the people, originals and
+# groups named in their headers (see _encode). The keys are built in the script, not
+# passed in KEYS, which a single Redis allows and a cluster would not.
+_JOIN_FUNCTION = """
+local prefix = ARGV[1]
+local function join(ids)
+  if #ids == 0 then return {{}, {}, {}} end
+  local keys = {}
+  for i, id in ipairs(ids) do keys[i] = prefix .. 'post:' .. id end
+  local posts = redis.call('MGET', unpack(keys))
+  local more, seen = {}, {}
+  local function want(kind, id)
+    if id ~= '0' then
+      local k = prefix .. kind .. ':' .. id
+      if not seen[k] then seen[k] = true; more[#more + 1] = k end
+    end
+  end
+  for _, v in ipairs(posts) do
+    if v then
+      local a, o, oa, og = string.match(v, '^(%d+),(%d+),(%d+),(%d+);')
+      if a then want('user', a); want('post', o); want('user', oa); want('group', og) end
+    end
+  end
+  if #more == 0 then return {posts, more, {}} end
+  return {posts, more, redis.call('MGET', unpack(more))}
+end
+"""
+
+# ARGV: prefix, post ids...
+_JOIN = _JOIN_FUNCTION + """
+local ids = {}
+for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end
+return join(ids)
+"""
+
+# What the first round of a home page reads, in one round trip: the user's sources and
+# school channels (or those given), their own timeline's slice (its TTL renewed), the
+# cards and timeline slices of all their groups (only those merged at read time have a
+# timeline; not knowing which yet, it reads all, without renewing TTLs), and the cards of
+# the newest `count` ids of all those slices. Stops after the slice when the sources
+# are not there. ARGV: prefix, user id, school id (0: none), own timeline key, group
+# timeline key prefix, upper score ('+inf' or '(id'), count, timeline TTL, sources and
+# school channels when the caller read them ('' to read them here).
+_HOME = _JOIN_FUNCTION + """
+local uid, school, own_key, gtl = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local upper, count, ttl = ARGV[6], tonumber(ARGV[7]), ARGV[8]
+local function slice(key, touch)  -- as timeline_store.queue_reads reads one
+  local exists
+  if touch then exists = redis.call('EXPIRE', key, ttl) else exists = redis.call('EXISTS', key) end
+  if exists == 0 then return {false, false, {}, 0} end
+  return {redis.call('ZSCORE', key, 'pending'), redis.call('ZSCORE', key, 'complete'),
+          redis.call('ZREVRANGEBYSCORE', key, upper, '(0', 'LIMIT', 0, count), exists}
+end
+local function usable(v) return v and v ~= '-' and v ~= '0' end
+local sources = ARGV[9] ~= '' and ARGV[9] or redis.call('GET', prefix .. 'sources:' .. uid)
+local official = ';'
+if school ~= '0' then
+  official = ARGV[10] ~= '' and ARGV[10] or redis.call('GET', prefix .. 'school:' .. school)
+end
+local own = slice(own_key, true)
+if not usable(sources) or not usable(official) then return {sources, official, own} end
+local group_ids, group_keys, seen = {}, {}, {}
+for id in string.gmatch(string.match(sources, ';(.*)$') .. official, '%d+') do
+  if not seen[id] then
+    seen[id] = true
+    group_ids[#group_ids + 1] = id
+    group_keys[#group_keys + 1] = prefix .. 'group:' .. id
+  end
+end
+local groups = {}
+if #group_keys > 0 then groups = redis.call('MGET', unpack(group_keys)) end
+local slices, candidates = {}, {}
+seen = {}
+local function take(ids)
+  for _, id in ipairs(ids) do
+    if not seen[id] then seen[id] = true; candidates[#candidates + 1] = tonumber(id) end
+  end
+end
+take(own[3])
+for i, id in ipairs(group_ids) do
+  slices[i] = slice(gtl .. id, false)
+  take(slices[i][3])
+end
+table.sort(candidates)
+local top = {}
+for i = #candidates, math.max(1, #candidates - count + 1), -1 do
+  top[#top + 1] = string.format('%d', candidates[i])
+end
+return {sources, official, own, group_ids, groups, slices, top, join(top)}
+"""
+
+
+def _key(kind: str, pk: int) -> str:
+    return f"{_PREFIX}{kind}:{pk}"
+
+
+def _ids_text(ids) -> bytes:
+    return ",".join(map(str, sorted(ids))).encode()
+
+
+def _ids(text: bytes) -> list[int]:
+    return [int(pk) for pk in text.split(b",") if pk]
+
+
+def _encode(kind: str, entry: tuple) -> bytes:
+    """Pickles, except what the scripts read: sources and school channels are plain
+    text ("followees;groups", ";groups"), and a post card starts with a header of the
+    ids of its author, original, original's author and original's group (0: none)."""
+    if kind == SOURCES:
+        return _ids_text(entry[0]) + b";" + _ids_text(entry[1])
+    if kind == SCHOOL:
+        return b";" + _ids_text(entry)
+    data = marshal.dumps(entry)
+    if kind != POST:
+        return data
+    return b"%d,%d,%d,%d;" % _refs(entry) + data
+
+
+def _decode(kind: str, value: bytes) -> tuple:
+    if kind == SOURCES:
+        people, groups = value.split(b";")
+        return frozenset(_ids(people)), frozenset(_ids(groups))
+    if kind == SCHOOL:
+        return tuple(_ids(value[1:]))
+    return marshal.loads(value[value.index(b";") + 1:] if kind == POST else value)
+
+
+def _refs(entry: tuple) -> tuple[int, int, int, int]:
+    row, _images, original_author_id, original_group_id = entry
+    return (row[_AUTHOR_AT], row[_ORIGINAL_AT] or 0, original_author_id or 0,
+            original_group_id or 0)
+
+
+_AUTHOR_AT, _ORIGINAL_AT = _POST.names.index("author_id"), _POST.names.index("repost_of_id")
+
+
+class Found(dict):
+    """{kind: {id: entry}} of what a read found; ids the database does not have are left
+    out, and kept in `gone` as (kind, id)."""
+
+    def __init__(self):
+        super().__init__()
+        self.gone: set[tuple[str, int]] = set()
+
+    def update_from(self, other: Found) -> None:
+        for kind, entries in other.items():
+            self[kind].update(entries)
+        self.gone |= other.gone
+
+    def __missing__(self, kind: str) -> dict[int, tuple]:
+        self[kind] = {}
+        return self[kind]
+
+
+def _take(found: Found, values: Iterable[tuple[str, int, bytes | None]]) -> dict[str, list[int]]:
+    """Decode values into found; return what must be read from the database."""
     missing: dict[str, list[int]] = {}
-    for (kind, pk), value in zip(asked, values, strict=True):
+    for kind, pk, value in values:
         if value is None or value == _TOMBSTONE:
             missing.setdefault(kind, []).append(pk)
-        elif value != _GONE:
-            found[kind][pk] = pickle.loads(value)
-    if missing:
-        _fill(client, missing, found)
+        elif value == _GONE:
+            found.gone.add((kind, pk))
+        else:
+            found[kind][pk] = _decode(kind, value)
+    return missing
+
+
+def queue_read(pipe, wanted: dict[str, Iterable[int]]):
+    """Queue a read of the entries asked for ({kind: ids}) on a pipeline; return a
+    function of the pipeline's replies that returns them as Found, filling the missing
+    ones from the database."""
+    at = len(pipe)
+    asked = [(kind, pk) for kind, ids in wanted.items() for pk in dict.fromkeys(ids)]
+    if asked:
+        pipe.mget([_key(kind, pk) for kind, pk in asked])
+
+    def parse(replies: list) -> Found:
+        found = Found()
+        if asked:
+            missing = _take(found, ((kind, pk, value) for (kind, pk), value
+                                    in zip(asked, replies[at], strict=True)))
+            _fill(pipe, missing, found)
+        return found
+
+    return parse
+
+
+def queue_posts(pipe, ids: list[int]):
+    """Like queue_read, for post cards with the people, originals and groups they show."""
+    at = len(pipe)
+    if ids:
+        pipe.eval(_JOIN, 0, _PREFIX, *ids)
+
+    def parse(replies: list) -> Found:
+        return _joined(pipe, ids, replies[at]) if ids else Found()
+
+    return parse
+
+
+def _joined(pipe, ids: list, reply: list) -> Found:
+    """The Found of a join script's reply, the missing entries read from the database."""
+    found = Found()
+    posts, more_keys, more_values = reply
+    values = [(POST, int(pk), value) for pk, value in zip(ids, posts, strict=True)]
+    for k, value in zip(more_keys, more_values, strict=True):
+        kind, pk = k.decode()[len(_PREFIX):].split(":")
+        values.append((kind, int(pk), value))
+    missing = _take(found, values)
+    _fill(pipe, {POST: missing.pop(POST)} if POST in missing else {}, found)
+    # Cards just read from the database name people and originals the script could
+    # not look up: read those from the database too, with the rest that was missing.
+    for entry in list(found[POST].values()):
+        author, original, original_author, original_group = _refs(entry)
+        for kind, pk in ((USER, author), (POST, original), (USER, original_author),
+                         (GROUP, original_group)):
+            if (pk and pk not in found[kind] and (kind, pk) not in found.gone
+                    and pk not in missing.get(kind, ())):
+                missing.setdefault(kind, []).append(pk)
+    _fill(pipe, missing, found)
     return found
 
 
-def _fill(client, missing: dict[str, list[int]], found: dict[str, dict[int, tuple]]) -> None:
+class Home:
+    """What read_home read (see _HOME)."""
+
+    def __init__(self, followees, member_ids, own: list, group_ids: list[int],
+                 slices: list[list], groups: Found, posts_asked: set[int], posts: Found):
+        self.followees, self.member_ids = followees, member_ids
+        self.own, self.group_ids, self.slices = own, group_ids, slices
+        self.groups, self.posts_asked, self.posts = groups, posts_asked, posts
+
+
+def read_home(user, *, own_key: str, group_key_prefix: str, before: int | None,
+              count: int) -> Home | None:
+    """The first round of a home page (_HOME) in one round trip when warm; slices are
+    returned raw (timeline_store.parse_slice). None when Redis is unavailable; raises
+    RedisError."""
+    client = redis_client()
+    if client is None:
+        return None
     pipe = client.pipeline(transaction=False)
+    school = user.school_id or 0
+    args = [_PREFIX, user.pk, school, own_key, group_key_prefix,
+            f"({before}" if before is not None else "+inf", count,
+            settings.FEED_TIMELINE_TTL_S]
+    home = client.register_script(_HOME)  # EVALSHA, loading the script when Redis lacks it
+    reply = home(args=[*args, "", ""])
+    if len(reply) == 3:  # the sources were not there: read them, and go again
+        wanted = {SOURCES: [user.pk], SCHOOL: [school] if school else []}
+        found = _run(queue_read, wanted)
+        if found is None:
+            raise RedisError("card read failed")
+        given = [_encode(SOURCES, found[SOURCES][user.pk]),
+                 _encode(SCHOOL, found[SCHOOL][school]) if school else b""]
+        reply = home(args=[*args, *given])
+    sources, _official, own, group_ids, group_values, slices, top, joined = reply
+    followees, member_ids = _decode(SOURCES, sources)
+    group_ids = [int(pk) for pk in group_ids]
+    groups = Found()
+    _fill(pipe, _take(groups, ((GROUP, pk, value) for pk, value
+                               in zip(group_ids, group_values, strict=True))), groups)
+    return Home(followees, member_ids, own, group_ids, slices, groups,
+                {int(pk) for pk in top}, _joined(pipe, top, joined))
+
+
+def _run(queue, *args) -> Found | None:
+    client = redis_client()
+    if client is None:
+        return None
+    pipe = client.pipeline(transaction=False)
+    parse = queue(pipe, *args)
+    try:
+        return parse(pipe.execute())
+    except RedisError:
+        log.warning("card read failed; using the database", exc_info=True)
+        return None
+
+
+def read(wanted: dict[str, Iterable[int]]) -> Found | None:
+    """The entries asked for, in one round trip; None when Redis is unavailable."""
+    return _run(queue_read, wanted)
+
+
+def read_posts(ids: list[int]) -> Found | None:
+    """The post cards asked for, with what they show, in one round trip when warm."""
+    return _run(queue_posts, ids)
+
+
+def _fill(pipe, missing: dict[str, list[int]], found: Found) -> None:
+    """Read the missing entries from the database and store them, unless a change
+    forgot them meanwhile (SET NX: a tombstone stays)."""
+    if not missing:
+        return
     for kind, ids in missing.items():
         loaded = _LOADERS[kind](ids)
         found[kind].update(loaded)
+        found.gone.update((kind, pk) for pk in ids if pk not in loaded)
         for pk in ids:
-            value = pickle.dumps(loaded[pk], pickle.HIGHEST_PROTOCOL) if pk in loaded else _GONE
+            value = _encode(kind, loaded[pk]) if pk in loaded else _GONE
             pipe.set(_key(kind, pk), value, ex=settings.FEED_CARD_TTL_S, nx=True)
     try:
         pipe.execute()
@@ -187,40 +484,24 @@ def forget_after_commit(kind: str, ids: Iterable[int]) -> None:
 # --- entries to models -----------------------------------------------------------------------
 
 
-def _build(model, names: tuple[str, ...], values):
-    """A model instance from a row, as unpickling one does (Model.__reduce__): without
-    Model.__init__, which costs three times as much per instance. Fields left out
-    are deferred: Django reads them from the database if anything touches them."""
-    obj = model.__new__(model)
-    obj.__dict__.update(zip(names, values, strict=True))
-    obj._state = ModelState()
-    obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
-    return obj
-
-
 def user(entry: tuple) -> User:
     row, profile_row = entry
-    person = _build(User, USER_FIELDS, row)
+    person = _USER.build(row)
     profile = None
     if profile_row is not None:
-        profile = _build(Profile, PROFILE_FIELDS, profile_row)
+        profile = _PROFILE.build(profile_row)
         profile._state.fields_cache["user"] = person
     person._state.fields_cache["profile"] = profile
     return person
 
 
 def group(entry: tuple) -> Group:
-    return _build(Group, GROUP_FIELDS, entry)
+    return _GROUP.build(entry)
 
 
 def post(entry: tuple) -> Post:
     """The bare post with its images; the caller sets author, group and original."""
     row, images, _original_author_id, _original_group_id = entry
-    one = _build(Post, POST_FIELDS, row)
-    one._image_list = [_build(PostImage, IMAGE_FIELDS, image) for image in images]
+    one = _POST.build(row)
+    one._image_list = [_IMAGE.build(image) for image in images]
     return one
-
-
-def original_refs(entry: tuple) -> tuple[int | None, int | None]:
-    """The author and group ids of a repost's original."""
-    return entry[2], entry[3]

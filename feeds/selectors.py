@@ -11,6 +11,7 @@ Timelines are newest first by id; a cursor is the last id seen, signed.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from functools import cached_property
 from heapq import merge
@@ -26,6 +27,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from feeds import cards, timeline_store
 from feeds.models import (
@@ -45,6 +47,8 @@ from yiban_core.errors import NotFound
 from yiban_core.groups.models import Group, Membership
 from yiban_core.groups.rules import require_content_access
 from yiban_core.pagination import Page, clamp_page_size, decode_cursor, encode_cursor, paginate
+
+log = logging.getLogger(__name__)
 
 # --- who sees what -----------------------------------------------------------------
 
@@ -242,6 +246,8 @@ class _HomeSources:
         self._followees = followees
         self.member_ids = member_ids
         self.group_cards = group_cards
+        self.read_ahead: dict[tuple, timeline_store.Slice | None] = {}
+        self.posts_ahead: tuple[set[int], cards.Found] = (set(), cards.Found())
 
     @classmethod
     def from_db(cls, user: User) -> _HomeSources:
@@ -253,20 +259,28 @@ class _HomeSources:
         return cls(user, list(rows))
 
     @classmethod
-    def from_cards(cls, user: User) -> _HomeSources | None:
-        """None when Redis is unavailable."""
-        found = cards.read({cards.SOURCES: [user.pk],
-                            cards.SCHOOL: [user.school_id] if user.school_id else []})
-        if found is None:
+    def from_cards(cls, user: User, *, before: int | None, count: int) -> _HomeSources | None:
+        """From the Redis cards, with what the first round of home_timeline reads (the
+        timelines' slices before `before`, the cards of their newest ids): one round
+        trip when warm (cards.read_home). None when Redis fails."""
+        own_key = timeline_store.key(user.pk)
+        try:
+            home = cards.read_home(user, own_key=own_key, before=before, count=count,
+                                   group_key_prefix=timeline_store.group_key(""))
+        except RedisError:
+            log.warning("home sources could not be read from Redis", exc_info=True)
             return None
-        followees, member_ids = found[cards.SOURCES][user.pk]
-        official = found[cards.SCHOOL].get(user.school_id, ())
-        entries = cards.read({cards.GROUP: [*member_ids, *official]})
-        if entries is None:
+        if home is None:
             return None
-        groups = {pk: cards.group(entry) for pk, entry in entries[cards.GROUP].items()}
-        return cls(user, [(g.pk, g.kind, g.member_count) for g in groups.values()],
-                   followees=followees, member_ids=member_ids, group_cards=groups)
+        groups = {pk: cards.group(entry) for pk, entry in home.groups[cards.GROUP].items()}
+        sources = cls(user, [(g.pk, g.kind, g.member_count) for g in groups.values()],
+                      followees=home.followees, member_ids=home.member_ids, group_cards=groups)
+        slices = [home.own, *home.slices]
+        keys = [own_key, *(timeline_store.group_key(pk) for pk in home.group_ids)]
+        sources.read_ahead = {(k, before, count): timeline_store.parse_slice(raw, count)
+                              for k, raw in zip(keys, slices, strict=True)}
+        sources.posts_ahead = (home.posts_asked, home.posts)
+        return sources
 
     @cached_property
     def followees(self) -> frozenset[int]:
@@ -300,31 +314,27 @@ class _HomeSources:
 
     def posts_from_cards(self, ids: list[int]) -> dict[int, Post] | None:
         """Those of the ids the user may see in their home timeline, with what a card
-        shows, from the Redis cards in two round trips; None when Redis fails."""
-        found = cards.read({cards.POST: ids})
-        if found is None:
-            return None
-        entries = found[cards.POST]
-        posts = {pk: post for pk, entry in entries.items()
-                 if self.admits(post := cards.post(entry))}
-        originals = {p.repost_of_id for p in posts.values() if p.repost_of_id is not None}
-        refs = [cards.original_refs(entries[p.pk]) for p in posts.values()
-                if p.repost_of_id is not None]
-        more = cards.read({
-            cards.USER: [*(p.author_id for p in posts.values()), *(a for a, _g in refs)],
-            cards.POST: originals,
-            cards.GROUP: [g for _a, g in refs if g is not None and g not in self.group_cards],
-        })
-        if more is None:
-            return None
-        people = {pk: cards.user(entry) for pk, entry in more[cards.USER].items()}
+        shows, from the Redis cards (those read ahead, and the rest in one round trip);
+        None when Redis fails."""
+        asked, found = self.posts_ahead
+        rest = [pk for pk in ids if pk not in asked]
+        if rest:
+            more = cards.read_posts(rest)
+            if more is None:
+                return None
+            found.update_from(more)
+            asked.update(rest)
+        people = {pk: cards.user(entry) for pk, entry in found[cards.USER].items()}
         groups = {**self.group_cards,
-                  **{pk: cards.group(entry) for pk, entry in more[cards.GROUP].items()}}
+                  **{pk: cards.group(entry) for pk, entry in found[cards.GROUP].items()}}
         shown = {}
-        for pk, post in posts.items():
+        for pk in ids:
+            entry = found[cards.POST].get(pk)
+            if entry is None or not self.admits(post := cards.post(entry)):
+                continue
             original = None
-            if post.repost_of_id in more[cards.POST]:
-                original = cards.post(more[cards.POST][post.repost_of_id])
+            if post.repost_of_id in found[cards.POST]:
+                original = cards.post(found[cards.POST][post.repost_of_id])
                 if not _attach(original, people, groups, None):
                     original = None
             if original is None:
@@ -384,7 +394,10 @@ def _home_ids_from_redis(sources: _HomeSources, *, before: int | None,
     its own Redis timeline (all read in one round trip); None: ask the database."""
     keys = [timeline_store.key(sources.user.pk),
             *(timeline_store.group_key(group_id) for group_id in sources.large_ids)]
-    own, *groups = timeline_store.read_many(keys, before=before, count=count)
+    if all((k, before, count) in sources.read_ahead for k in keys):
+        own, *groups = [sources.read_ahead[(k, before, count)] for k in keys]
+    else:
+        own, *groups = timeline_store.read_many(keys, before=before, count=count)
     if own is None:
         return None
     ids = _continued(own, before, count, lambda older, n: _home_ids_from_db(
@@ -434,7 +447,8 @@ def home_timeline(*, actor: Actor, first=None, after=None) -> Page:
     size = clamp_page_size(first)
     order = _newest(Post.objects.all())
     before = int(decode_cursor(order, after)[0]) if after else None
-    sources = _HomeSources.from_cards(user) or _HomeSources.from_db(user)
+    sources = (_HomeSources.from_cards(user, before=before, count=size + 1)
+               or _HomeSources.from_db(user))
     items: list[Post] = []
     dry = False
     # Ids can drop out on the final check (unfollowed since the fan-out ...): read on.

@@ -78,27 +78,44 @@ def read_many(keys: list[str], *, before: int | None, count: int) -> list[Slice 
     client = redis_client()
     if client is None:
         return [None] * len(keys)
-    upper = f"({before}" if before is not None else "+inf"
+    pipe = client.pipeline(transaction=False)
+    parse = queue_reads(pipe, keys, before=before, count=count)
     try:
-        pipe = client.pipeline(transaction=False)
-        for k in keys:
-            pipe.zscore(k, PENDING)
-            pipe.zscore(k, COMPLETE)
-            pipe.zrevrangebyscore(k, upper, "(0", start=0, num=count)
-            pipe.expire(k, settings.FEED_TIMELINE_TTL_S)
-        replies = pipe.execute()
+        return parse(pipe.execute())
     except RedisError:
         log.warning("timeline read failed; using the database", exc_info=True)
         return [None] * len(keys)
-    slices = []
-    for at in range(0, len(replies), 4):
-        pending, complete, members, exists = replies[at:at + 4]
-        if not exists or pending is not None:
-            slices.append(None)
-            continue
-        ids = [int(member) for member in members]
-        slices.append(Slice(ids, reaches_end=len(ids) < count and complete is not None))
-    return slices
+
+
+def queue_reads(pipe, keys: list[str], *, before: int | None, count: int, touch: bool = True):
+    """Queue the reads of read_many on a pipeline that may carry other commands; return
+    a function that turns the pipeline's replies (from the first of these) into slices.
+    touch=False reads without renewing the sets' TTL (a read that may not use them)."""
+    at = len(pipe)
+    upper = f"({before}" if before is not None else "+inf"
+    for k in keys:
+        pipe.zscore(k, PENDING)
+        pipe.zscore(k, COMPLETE)
+        pipe.zrevrangebyscore(k, upper, "(0", start=0, num=count)
+        if touch:
+            pipe.expire(k, settings.FEED_TIMELINE_TTL_S)
+        else:
+            pipe.exists(k)
+
+    def parse(replies: list) -> list[Slice | None]:
+        return [parse_slice(replies[i:i + 4], count) for i in range(at, at + 4 * len(keys), 4)]
+
+    return parse
+
+
+def parse_slice(replies: list, count: int) -> Slice | None:
+    """A slice from the replies of ZSCORE pending, ZSCORE complete, ZREVRANGEBYSCORE and
+    EXPIRE or EXISTS of one set."""
+    pending, complete, members, exists = replies
+    if not exists or pending is not None:
+        return None
+    ids = [int(member) for member in members]
+    return Slice(ids, reaches_end=len(ids) < count and complete is not None)
 
 
 def start_rebuild(k: str) -> bool:
