@@ -318,39 +318,7 @@ def _take(found: Found, values: Iterable[tuple[str, int, bytes | None]]) -> dict
     return missing
 
 
-def queue_read(pipe, wanted: dict[str, Iterable[int]]):
-    """Queue a read of the entries asked for ({kind: ids}) on a pipeline; return a
-    function of the pipeline's replies that returns them as Found, filling the missing
-    ones from the database."""
-    at = len(pipe)
-    asked = [(kind, pk) for kind, ids in wanted.items() for pk in dict.fromkeys(ids)]
-    if asked:
-        pipe.mget([_key(kind, pk) for kind, pk in asked])
-
-    def parse(replies: list) -> Found:
-        found = Found()
-        if asked:
-            missing = _take(found, ((kind, pk, value) for (kind, pk), value
-                                    in zip(asked, replies[at], strict=True)))
-            _fill(pipe, missing, found)
-        return found
-
-    return parse
-
-
-def queue_posts(pipe, ids: list[int]):
-    """Like queue_read, for post cards with the people, originals and groups they show."""
-    at = len(pipe)
-    if ids:
-        pipe.eval(_JOIN, 0, _PREFIX, *ids)
-
-    def parse(replies: list) -> Found:
-        return _joined(pipe, ids, replies[at]) if ids else Found()
-
-    return parse
-
-
-def _joined(pipe, ids: list, reply: list) -> Found:
+def _joined(client, ids: list, reply: list) -> Found:
     """The Found of a join script's reply, the missing entries read from the database."""
     found = Found()
     posts, more_keys, more_values = reply
@@ -359,7 +327,7 @@ def _joined(pipe, ids: list, reply: list) -> Found:
         kind, pk = k.decode()[len(_PREFIX):].split(":")
         values.append((kind, int(pk), value))
     missing = _take(found, values)
-    _fill(pipe, {POST: missing.pop(POST)} if POST in missing else {}, found)
+    _fill(client, {POST: missing.pop(POST)} if POST in missing else {}, found)
     # Cards just read from the database name people and originals the script could
     # not look up: read those from the database too, with the rest that was missing.
     for entry in list(found[POST].values()):
@@ -369,7 +337,7 @@ def _joined(pipe, ids: list, reply: list) -> Found:
             if (pk and pk not in found[kind] and (kind, pk) not in found.gone
                     and pk not in missing.get(kind, ())):
                 missing.setdefault(kind, []).append(pk)
-    _fill(pipe, missing, found)
+    _fill(client, missing, found)
     return found
 
 
@@ -391,7 +359,6 @@ def read_home(user, *, own_key: str, group_key_prefix: str, before: int | None,
     client = redis_client()
     if client is None:
         return None
-    pipe = client.pipeline(transaction=False)
     school = user.school_id or 0
     args = [_PREFIX, user.pk, school, own_key, group_key_prefix,
             f"({before}" if before is not None else "+inf", count,
@@ -399,8 +366,7 @@ def read_home(user, *, own_key: str, group_key_prefix: str, before: int | None,
     home = client.register_script(_HOME)  # EVALSHA, loading the script when Redis lacks it
     reply = home(args=[*args, "", ""])
     if len(reply) == 3:  # the sources were not there: read them, and go again
-        wanted = {SOURCES: [user.pk], SCHOOL: [school] if school else []}
-        found = _run(queue_read, wanted)
+        found = read({SOURCES: [user.pk], SCHOOL: [school] if school else []})
         if found is None:
             raise RedisError("card read failed")
         given = [_encode(SOURCES, found[SOURCES][user.pk]),
@@ -410,40 +376,50 @@ def read_home(user, *, own_key: str, group_key_prefix: str, before: int | None,
     followees, member_ids = _decode(SOURCES, sources)
     group_ids = [int(pk) for pk in group_ids]
     groups = Found()
-    _fill(pipe, _take(groups, ((GROUP, pk, value) for pk, value
+    _fill(client, _take(groups, ((GROUP, pk, value) for pk, value
                                in zip(group_ids, group_values, strict=True))), groups)
     return Home(followees, member_ids, own, group_ids, slices, groups,
-                {int(pk) for pk in top}, _joined(pipe, top, joined))
+                {int(pk) for pk in top}, _joined(client, top, joined))
 
 
-def _run(queue, *args) -> Found | None:
+def read(wanted: dict[str, Iterable[int]]) -> Found | None:
+    """The entries asked for ({kind: ids}), the missing ones read from the database and
+    stored; None when Redis is unavailable or fails."""
     client = redis_client()
     if client is None:
         return None
-    pipe = client.pipeline(transaction=False)
-    parse = queue(pipe, *args)
+    asked = [(kind, pk) for kind, ids in wanted.items() for pk in dict.fromkeys(ids)]
+    found = Found()
     try:
-        return parse(pipe.execute())
+        values = client.mget([_key(kind, pk) for kind, pk in asked]) if asked else []
+        _fill(client, _take(found, (
+            (kind, pk, value) for (kind, pk), value in zip(asked, values, strict=True))), found)
+    except RedisError:
+        log.warning("card read failed; using the database", exc_info=True)
+        return None
+    return found
+
+
+def read_posts(ids: list[int]) -> Found | None:
+    """Post cards with the people, originals and groups they show: one round trip when
+    warm. None when Redis is unavailable or fails."""
+    client = redis_client()
+    if client is None:
+        return None
+    try:
+        reply = client.register_script(_JOIN)(args=[_PREFIX, *ids]) if ids else [[], [], []]
+        return _joined(client, ids, reply)
     except RedisError:
         log.warning("card read failed; using the database", exc_info=True)
         return None
 
 
-def read(wanted: dict[str, Iterable[int]]) -> Found | None:
-    """The entries asked for, in one round trip; None when Redis is unavailable."""
-    return _run(queue_read, wanted)
-
-
-def read_posts(ids: list[int]) -> Found | None:
-    """The post cards asked for, with what they show, in one round trip when warm."""
-    return _run(queue_posts, ids)
-
-
-def _fill(pipe, missing: dict[str, list[int]], found: Found) -> None:
+def _fill(client, missing: dict[str, list[int]], found: Found) -> None:
     """Read the missing entries from the database and store them, unless a change
     forgot them meanwhile (SET NX: a tombstone stays)."""
     if not missing:
         return
+    pipe = client.pipeline(transaction=False)
     for kind, ids in missing.items():
         loaded = _LOADERS[kind](ids)
         found[kind].update(loaded)

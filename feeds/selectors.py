@@ -266,7 +266,7 @@ class _HomeSources:
         own_key = timeline_store.key(user.pk)
         try:
             home = cards.read_home(user, own_key=own_key, before=before, count=count,
-                                   group_key_prefix=timeline_store.group_key(""))
+                                   group_key_prefix=timeline_store.GROUP_PREFIX)
         except RedisError:
             log.warning("home sources could not be read from Redis", exc_info=True)
             return None

@@ -52,8 +52,11 @@ def key(user_id: int) -> str:
     return f"yb:tl:{user_id}"
 
 
+GROUP_PREFIX = "yb:gtl:"
+
+
 def group_key(group_id: int) -> str:
-    return f"yb:gtl:{group_id}"
+    return f"{GROUP_PREFIX}{group_id}"
 
 
 def available() -> bool:
@@ -78,39 +81,24 @@ def read_many(keys: list[str], *, before: int | None, count: int) -> list[Slice 
     client = redis_client()
     if client is None:
         return [None] * len(keys)
-    pipe = client.pipeline(transaction=False)
-    parse = queue_reads(pipe, keys, before=before, count=count)
+    upper = f"({before}" if before is not None else "+inf"
     try:
-        return parse(pipe.execute())
+        pipe = client.pipeline(transaction=False)
+        for k in keys:
+            pipe.zscore(k, PENDING)
+            pipe.zscore(k, COMPLETE)
+            pipe.zrevrangebyscore(k, upper, "(0", start=0, num=count)
+            pipe.expire(k, settings.FEED_TIMELINE_TTL_S)
+        replies = pipe.execute()
     except RedisError:
         log.warning("timeline read failed; using the database", exc_info=True)
         return [None] * len(keys)
-
-
-def queue_reads(pipe, keys: list[str], *, before: int | None, count: int, touch: bool = True):
-    """Queue the reads of read_many on a pipeline that may carry other commands; return
-    a function that turns the pipeline's replies (from the first of these) into slices.
-    touch=False reads without renewing the sets' TTL (a read that may not use them)."""
-    at = len(pipe)
-    upper = f"({before}" if before is not None else "+inf"
-    for k in keys:
-        pipe.zscore(k, PENDING)
-        pipe.zscore(k, COMPLETE)
-        pipe.zrevrangebyscore(k, upper, "(0", start=0, num=count)
-        if touch:
-            pipe.expire(k, settings.FEED_TIMELINE_TTL_S)
-        else:
-            pipe.exists(k)
-
-    def parse(replies: list) -> list[Slice | None]:
-        return [parse_slice(replies[i:i + 4], count) for i in range(at, at + 4 * len(keys), 4)]
-
-    return parse
+    return [parse_slice(replies[at:at + 4], count) for at in range(0, len(replies), 4)]
 
 
 def parse_slice(replies: list, count: int) -> Slice | None:
     """A slice from the replies of ZSCORE pending, ZSCORE complete, ZREVRANGEBYSCORE and
-    EXPIRE or EXISTS of one set."""
+    EXPIRE (or EXISTS) of one set; also read so by feeds/cards.py's home script."""
     pending, complete, members, exists = replies
     if not exists or pending is not None:
         return None

@@ -20,13 +20,16 @@ from yiban_core.groups.services import _remove_members
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def card_view(page) -> list[tuple]:
+def card_view(page) -> list[dict]:
     """Everything a card shows, for every post of a page."""
-    return [(p.pk, p.text, p.visibility, p.created_at, p.author.username, p.author.display_name,
-             bool(p.author.profile.avatar), p.like_count, p.comment_count, p.repost_count,
-             p.group.name if p.group else None, [i.image.name for i in p.image_list()],
-             p.repost_of_id, p.repost_of.text if p.repost_of else None,
-             p.repost_of.author.display_name if p.repost_of else None)
+    return [{"id": p.pk, "text": p.text, "visibility": p.visibility, "at": p.created_at,
+             "author": p.author.username, "name": p.author.display_name,
+             "avatar": bool(p.author.profile.avatar),
+             "counts": (p.like_count, p.comment_count, p.repost_count),
+             "group": p.group.name if p.group else None,
+             "images": [i.image.name for i in p.image_list()],
+             "original": p.repost_of_id and (p.repost_of_id, p.repost_of.text,
+                                             p.repost_of.author.display_name)}
             for p in page.items]
 
 
@@ -66,8 +69,9 @@ def test_a_warm_home_page_runs_no_sql_and_shows_what_the_database_shows(
     with django_assert_num_queries(0):
         warm = card_view(selectors.home_timeline(actor=actor_for(me), first=30))
     assert warm == on_redis == on_db
-    assert any(len(card[11]) == 2 for card in warm)  # the images
-    assert ("被转发的原文", "stranger") in [(card[13], card[14]) for card in warm]
+    assert any(len(card["images"]) == 2 for card in warm)
+    assert any(card["original"] and card["original"][1:] == ("被转发的原文", "stranger")
+               for card in warm)
 
 
 def test_every_change_reaches_a_warm_page_at_once(network, settings):
@@ -81,23 +85,24 @@ def test_every_change_reaches_a_warm_page_at_once(network, settings):
         return on_redis
 
     def card_of(post_id):
-        return next((card for card in agree() if card[0] == post_id), None)
+        return next((card for card in agree() if card["id"] == post_id), None)
 
     services.like_post(actor=actor_for(fan), post_id=pictured.pk)
     services.add_comment(actor=actor_for(fan), post_id=pictured.pk, text="好看")
-    assert card_of(pictured.pk)[7:10] == (1, 1, 0)
+    assert card_of(pictured.pk)["counts"] == (1, 1, 0)
     services.edit_post(actor=actor_for(friend), post_id=pictured.pk, text="改过的")
-    assert card_of(pictured.pk)[1] == "改过的"
+    assert card_of(pictured.pk)["text"] == "改过的"
     account_services.update_profile(actor=actor_for(friend), display_name="新名字",
                                     avatar=png("face.png"))
-    assert card_of(pictured.pk)[5:7] == ("新名字", True)
+    assert (card_of(pictured.pk)["name"], card_of(pictured.pk)["avatar"]) == ("新名字", True)
     group_services.update_group(actor=actor_for(klass.owner), group=klass, name="改名的班级")
-    assert "改名的班级" in {card[10] for card in agree()}
+    assert "改名的班级" in {card["group"] for card in agree()}
 
     # The original of a repost is deleted: the repost stays, without it.
-    repost = next(card for card in agree() if card[13] == "被转发的原文")
+    repost = next(card for card in agree()
+                  if card["original"] and card["original"][1] == "被转发的原文")
     services.delete_post(actor=actor_for(stranger), post_id=original.pk)
-    assert card_of(repost[0])[12:] == (None, None, None)
+    assert card_of(repost["id"])["original"] is None
 
     # Narrowed, then deleted.
     services.edit_post(actor=actor_for(friend), post_id=pictured.pk,
@@ -110,13 +115,13 @@ def test_every_change_reaches_a_warm_page_at_once(network, settings):
     assert card_of(pictured.pk) is None
 
     # Removed from the class in bulk, as a roster sync does (it announces the change).
-    assert any(card[10] == "改名的班级" for card in agree())
+    assert any(card["group"] == "改名的班级" for card in agree())
     gone = list(Membership.objects.filter(group=klass, user=me))
     _remove_members(gone)
     from feeds.signals import memberships_changed
 
     memberships_changed([], gone)
-    assert not any(card[10] == "改名的班级" for card in agree())
+    assert not any(card["group"] == "改名的班级" for card in agree())
 
 
 def test_a_card_filled_before_a_change_committed_is_not_kept(network, settings):
@@ -132,4 +137,4 @@ def test_a_card_filled_before_a_change_committed_is_not_kept(network, settings):
                                    cards._encode(cards.POST, stale[pictured.pk]), nx=True)
     on_redis, on_db = both_paths(me, settings)
     assert on_redis == on_db
-    assert "新的" in [card[1] for card in on_redis]
+    assert "新的" in [card["text"] for card in on_redis]
