@@ -27,6 +27,7 @@ import logging
 import marshal
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -59,12 +60,12 @@ class _Row:
         self.model = model
         self.names = tuple(f.attname for f in model._meta.concrete_fields
                            if wanted is None or f.attname in wanted)
-        self.times = tuple(i for i, name in enumerate(self.names)
+        self.times = tuple((i, name) for i, name in enumerate(self.names)
                            if isinstance(model._meta.get_field(name), DateTimeField))
 
     def keep(self, row) -> tuple:
         row = list(row)
-        for i in self.times:
+        for i, _name in self.times:
             if row[i] is not None:
                 row[i] = (row[i] - _EPOCH) // _MICROSECOND
         return tuple(row)
@@ -76,12 +77,18 @@ class _Row:
         obj = self.model.__new__(self.model)
         fields = obj.__dict__
         fields.update(zip(self.names, values, strict=True))
-        for i in self.times:
+        for i, name in self.times:
             if values[i] is not None:
-                fields[self.names[i]] = _EPOCH + values[i] * _MICROSECOND
-        obj._state = ModelState()
-        obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
+                fields[name] = _EPOCH + values[i] * _MICROSECOND
+        fields["_state"] = _Loaded()
         return obj
+
+
+class _Loaded(ModelState):
+    """The state of an instance read from the default database."""
+
+    adding = False
+    db = DEFAULT_DB_ALIAS
 
 
 _POST = _Row(Post)
@@ -243,6 +250,12 @@ return {sources, official, own, group_ids, groups, slices, top, join(top)}
 """
 
 
+@cache
+def _script(client, text: str):
+    """The script run with EVALSHA (loaded when Redis lacks it), for a client."""
+    return client.register_script(text)
+
+
 def _key(kind: str, pk: int) -> str:
     return f"{_PREFIX}{kind}:{pk}"
 
@@ -363,7 +376,7 @@ def read_home(user, *, own_key: str, group_key_prefix: str, before: int | None,
     args = [_PREFIX, user.pk, school, own_key, group_key_prefix,
             f"({before}" if before is not None else "+inf", count,
             settings.FEED_TIMELINE_TTL_S]
-    home = client.register_script(_HOME)  # EVALSHA, loading the script when Redis lacks it
+    home = _script(client, _HOME)
     reply = home(args=[*args, "", ""])
     if len(reply) == 3:  # the sources were not there: read them, and go again
         found = read({SOURCES: [user.pk], SCHOOL: [school] if school else []})
@@ -407,7 +420,7 @@ def read_posts(ids: list[int]) -> Found | None:
     if client is None:
         return None
     try:
-        reply = client.register_script(_JOIN)(args=[_PREFIX, *ids]) if ids else [[], [], []]
+        reply = _script(client, _JOIN)(args=[_PREFIX, *ids]) if ids else [[], [], []]
         return _joined(client, ids, reply)
     except RedisError:
         log.warning("card read failed; using the database", exc_info=True)

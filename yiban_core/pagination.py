@@ -9,8 +9,10 @@ signed so a forged or mangled cursor is refused with a clear error.
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -53,16 +55,26 @@ def _salt(qs: QuerySet, ordering: list[tuple[str, bool]]) -> str:
     return f"{_SALT}:{qs.model._meta.label}:{key}"
 
 
+@lru_cache(maxsize=64)
+def _signer(salt: str, key: str, fallback_keys: tuple[str, ...]) -> signing.Signer:
+    # A connection's page signs a cursor per edge: one Signer per salt and key.
+    return signing.Signer(key=key, fallback_keys=fallback_keys, salt=salt)
+
+
+def _cursor_signer(salt: str) -> signing.Signer:
+    return _signer(salt, settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+
+
 def sign_cursor(values: list, salt: str) -> str:
     """A signed cursor, without a timestamp: the same position always gets the same
     cursor (an edge's cursor equals the page's endCursor whenever they are made)."""
-    return signing.Signer(salt=salt).sign_object(values, compress=True)
+    return _cursor_signer(salt).sign_object(values, compress=True)
 
 
 def unsign_cursor(cursor: str, salt: str) -> list:
     """The values of a cursor; Invalid (field "after") when it is forged or malformed."""
     try:
-        values = signing.Signer(salt=salt).unsign_object(cursor)
+        values = _cursor_signer(salt).unsign_object(cursor)
     except (signing.BadSignature, ValueError, TypeError):
         raise Invalid(_("分页游标无效"), field="after") from None
     if not isinstance(values, list):
