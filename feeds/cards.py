@@ -28,6 +28,7 @@ import marshal
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from itertools import chain
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -156,7 +157,7 @@ _LOADERS: dict[str, Callable[[list[int]], dict[int, tuple]]] = {
 
 # --- reading and forgetting ------------------------------------------------------------------
 
-_PREFIX = "yb:card3:"  # the number moves when the entries change shape
+_PREFIX = "yb:card1:"  # the number moves when the entries change shape
 
 # Lua: the post cards of some ids, then, in one more MGET, the people, originals and
 # groups named in their headers (see _encode). The keys are built in the script, not
@@ -164,15 +165,18 @@ _PREFIX = "yb:card3:"  # the number moves when the entries change shape
 _JOIN_FUNCTION = """
 local prefix = ARGV[1]
 local function join(ids)
-  if #ids == 0 then return {{}, {}, {}} end
+  if #ids == 0 then return {{}, {}, {}, {}} end
   local keys = {}
   for i, id in ipairs(ids) do keys[i] = prefix .. 'post:' .. id end
   local posts = redis.call('MGET', unpack(keys))
-  local more, seen = {}, {}
+  local kinds, more_ids, more, seen = {}, {}, {}, {}
   local function want(kind, id)
     if id ~= '0' then
       local k = prefix .. kind .. ':' .. id
-      if not seen[k] then seen[k] = true; more[#more + 1] = k end
+      if not seen[k] then
+        seen[k] = true
+        kinds[#kinds + 1] = kind; more_ids[#more_ids + 1] = id; more[#more + 1] = k
+      end
     end
   end
   for _, v in ipairs(posts) do
@@ -181,8 +185,8 @@ local function join(ids)
       if a then want('user', a); want('post', o); want('user', oa); want('group', og) end
     end
   end
-  if #more == 0 then return {posts, more, {}} end
-  return {posts, more, redis.call('MGET', unpack(more))}
+  if #more == 0 then return {posts, kinds, more_ids, {}} end
+  return {posts, kinds, more_ids, redis.call('MGET', unpack(more))}
 end
 """
 
@@ -334,12 +338,11 @@ def _take(found: Found, values: Iterable[tuple[str, int, bytes | None]]) -> dict
 def _joined(client, ids: list, reply: list) -> Found:
     """The Found of a join script's reply, the missing entries read from the database."""
     found = Found()
-    posts, more_keys, more_values = reply
-    values = [(POST, int(pk), value) for pk, value in zip(ids, posts, strict=True)]
-    for k, value in zip(more_keys, more_values, strict=True):
-        kind, pk = k.decode()[len(_PREFIX):].split(":")
-        values.append((kind, int(pk), value))
-    missing = _take(found, values)
+    posts, kinds, more_ids, more = reply
+    missing = _take(found, chain(
+        ((POST, int(pk), value) for pk, value in zip(ids, posts, strict=True)),
+        ((kind.decode(), int(pk), value)
+         for kind, pk, value in zip(kinds, more_ids, more, strict=True))))
     _fill(client, {POST: missing.pop(POST)} if POST in missing else {}, found)
     # Cards just read from the database name people and originals the script could
     # not look up: read those from the database too, with the rest that was missing.
@@ -420,7 +423,7 @@ def read_posts(ids: list[int]) -> Found | None:
     if client is None:
         return None
     try:
-        reply = _script(client, _JOIN)(args=[_PREFIX, *ids]) if ids else [[], [], []]
+        reply = _script(client, _JOIN)(args=[_PREFIX, *ids]) if ids else [[], [], [], []]
         return _joined(client, ids, reply)
     except RedisError:
         log.warning("card read failed; using the database", exc_info=True)

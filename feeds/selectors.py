@@ -4,7 +4,9 @@ A post is seen by its author, and otherwise by its visibility:
 public: everyone; school: members of the author's school (when posted);
 followers: the author's followers; group: the group's members, or anyone when
 the group is not private. Every timeline, GraphQL field and page goes through
-`visible_posts` (or `can_see_post` for one post already in hand).
+`visible_posts` (or `can_see_post` for one post already in hand), except the home
+timeline read from the Redis cards, which applies the same rule in Python
+(`_HomeSources.admits`, next to it here); tests hold the two paths to the same pages.
 
 Timelines are newest first by id; a cursor is the last id seen, signed.
 """
@@ -337,7 +339,7 @@ class _HomeSources:
                 original = cards.post(found[cards.POST][post.repost_of_id])
                 if not _attach(original, people, groups, None):
                     original = None
-            if original is None:
+            if original is None and post.repost_of_id is not None:
                 post.repost_of_id = None  # deleted since: the database set it to NULL
             if _attach(post, people, groups, original):
                 shown[pk] = post

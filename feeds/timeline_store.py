@@ -14,8 +14,10 @@ every id:
   set continues in the database.
 
 Only sets that exist get written to: sets of users away longer than the TTL
-(and of groups nobody read) expire, and are rebuilt on their first read after
-that. Any Redis error means "use the database". Functions take the set's key.
+expire, and so do groups' sets a TTL after they were built (the home page's first
+read, feeds/cards.py, looks at every group of the user without renewing them); each
+is rebuilt on its first read after that. Any Redis error means "use the database".
+Functions take the set's key.
 """
 
 from __future__ import annotations

@@ -138,3 +138,11 @@ def test_a_card_filled_before_a_change_committed_is_not_kept(network, settings):
     on_redis, on_db = both_paths(me, settings)
     assert on_redis == on_db
     assert "新的" in [card["text"] for card in on_redis]
+
+
+def test_with_redis_down_the_page_comes_from_the_database(network, settings):
+    me, *_rest = network
+    _on_redis, on_db = both_paths(me, settings)
+    settings.ACCELERATOR_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    accelerator._client.cache_clear()
+    assert card_view(selectors.home_timeline(actor=actor_for(me), first=30)) == on_db
