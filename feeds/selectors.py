@@ -470,9 +470,7 @@ def home_timeline(*, actor: Actor, first=None, after=None) -> Page:
     has_next = bool(items) and (len(items) > size or not dry)
     items = items[:size]
     attach_details([post for post in items if not hasattr(post, "_image_list")])
-    return Page(items=items, has_next=has_next,
-                end_cursor=encode_cursor(order, items[-1]) if items else None,
-                start_cursor=encode_cursor(order, items[0]) if items else None)
+    return Page(items=items, has_next=has_next, cursor_of=lambda post: encode_cursor(order, post))
 
 
 def _home_posts(actor: Actor, sources: _HomeSources, ids: list[int]) -> dict[int, Post]:

@@ -7,9 +7,8 @@ order_by, ending with the primary key); a cursor holds that row's values,
 signed so a forged or mangled cursor is refused with a clear error.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -23,12 +22,24 @@ MAX_PAGE_SIZE = 100
 _SALT = "yiban.cursor"
 
 
-@dataclass
 class Page:
-    items: list
-    end_cursor: str | None
-    has_next: bool
-    start_cursor: str | None = None
+    """A page of items and whether more follow. Its cursors are given, or made by
+    `cursor_of` from the first and last item when first read: signing costs, and a
+    caller that does not page on does not pay for it."""
+
+    def __init__(self, items: list, end_cursor: str | None = None, has_next: bool = False,
+                 start_cursor: str | None = None, *, cursor_of=None):
+        self.items, self.has_next, self._cursor_of = items, has_next, cursor_of
+        if cursor_of is None:
+            self.end_cursor, self.start_cursor = end_cursor, start_cursor
+
+    @cached_property
+    def end_cursor(self) -> str | None:
+        return self._cursor_of(self.items[-1]) if self.items else None
+
+    @cached_property
+    def start_cursor(self) -> str | None:
+        return self._cursor_of(self.items[0]) if self.items else None
 
 
 def _ordering(qs: QuerySet) -> list[tuple[str, bool]]:
@@ -121,9 +132,5 @@ def paginate(qs: QuerySet, *, first: int | None = None, after: str | None = None
         qs = qs.filter(_after(_ordering(qs), decode_cursor(qs, after)))
     rows = list(qs[: size + 1])
     items = rows[:size]
-    return Page(
-        items=items,
-        has_next=len(rows) > size,
-        end_cursor=encode_cursor(ordered, items[-1]) if items else None,
-        start_cursor=encode_cursor(ordered, items[0]) if items else None,
-    )
+    return Page(items=items, has_next=len(rows) > size,
+                cursor_of=lambda item: encode_cursor(ordered, item))
