@@ -47,7 +47,7 @@ COMMENTS_PER_HOUR = 200
 
 def _bump(post_id: int, counter: str, step: int) -> None:
     """Move a post's counter in the caller's transaction. An update sends no signal:
-    the post's card is forgotten here, after the commit."""
+    the post's card is forgotten here (cards.forget_after_commit)."""
     Post.objects.filter(pk=post_id).update(**{counter: F(counter) + step})
     cards.forget_after_commit(cards.POST, [post_id])
 

@@ -4,7 +4,7 @@
   fan-out never delivered: the timeline is dropped after the commit and rebuilt
   from the database on the next read.
 - The cards (feeds/cards.py) of a changed post, person, group, follow list or
-  membership list are forgotten after the commit.
+  membership list are forgotten, at once and again after the commit.
 
 Writes that send no signal call these themselves: the counter updates in
 feeds/services.py, and users and memberships written in bulk (`people_changed`,
