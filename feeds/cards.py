@@ -12,13 +12,13 @@ Entries, each a tuple of plain values (never a model; see _Row) with a TTL:
 - school:<id>  the ids of a school's official groups.
 
 Whatever changes an entry's rows forgets the entry, at once and again once committed
-(feeds/signals.py, and the counter updates in feeds/services.py). Forgetting writes a tombstone that
-lives a few seconds, and readers fill a missing entry with SET NX: a reader that read
-the database before the change committed cannot put the old row back. A post the
-database no longer has is remembered as gone (ids are never reused).
+(feeds/signals.py, and the counter updates in feeds/services.py). Forgetting writes a
+tombstone that lives a few seconds, and readers fill a missing entry with SET NX: a
+reader that read the database before the change committed cannot put the old row
+back. A post the database no longer has is remembered as gone (ids are never reused).
 
-Any Redis error means "ask the database": `read` returns None and the caller takes
-the database path.
+Any Redis error means "ask the database": the readers return None (read_home raises
+RedisError) and the caller takes the database path.
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ return join(ids)
 _HOME = _JOIN_FUNCTION + """
 local uid, school, own_key, gtl = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local upper, count, ttl = ARGV[6], tonumber(ARGV[7]), ARGV[8]
-local function slice(key, touch)  -- as timeline_store.queue_reads reads one
+local function slice(key, touch)  -- as timeline_store.read_many reads one
   local exists
   if touch then exists = redis.call('EXPIRE', key, ttl) else exists = redis.call('EXISTS', key) end
   if exists == 0 then return {false, false, {}, 0} end
@@ -273,9 +273,9 @@ def _ids(text: bytes) -> list[int]:
 
 
 def _encode(kind: str, entry: tuple) -> bytes:
-    """Pickles, except what the scripts read: sources and school channels are plain
-    text ("followees;groups", ";groups"), and a post card starts with a header of the
-    ids of its author, original, original's author and original's group (0: none)."""
+    """Marshalled tuples, except what the scripts read: sources and school channels are
+    plain text ("followees;groups", ";groups"), and a post card starts with a header of
+    the ids of its author, original, original's author and original's group (0: none)."""
     if kind == SOURCES:
         return _ids_text(entry[0]) + b";" + _ids_text(entry[1])
     if kind == SCHOOL:
@@ -450,7 +450,7 @@ def _fill(client, missing: dict[str, list[int]], found: Found) -> None:
 
 
 def forget(kind: str, ids: Iterable[int]) -> None:
-    """Drop entries whose rows changed (call after the change committed)."""
+    """Drop entries whose rows changed: a tombstone, which SET NX does not replace."""
     client = redis_client()
     ids = [pk for pk in ids if pk is not None]
     if client is None or not ids:
