@@ -45,11 +45,13 @@ def on_follow(sender, instance: Follow, created: bool = False, **kwargs) -> None
     cards.forget_after_commit(cards.SOURCES, [instance.follower_id])
 
 
-def on_membership(sender, instance: Membership, created: bool = False, **kwargs) -> None:
-    if created:
+def on_membership_saved(sender, instance: Membership, created: bool, **kwargs) -> None:
+    if created:  # a changed role changes no timeline
         memberships_changed([instance], [])
-    elif kwargs.get("signal") is post_delete:
-        memberships_changed([], [instance])
+
+
+def on_membership_deleted(sender, instance: Membership, **kwargs) -> None:
+    memberships_changed([], [instance])
 
 
 def on_post(sender, instance: Post, created: bool = False, **kwargs) -> None:
@@ -75,9 +77,11 @@ def connect() -> None:
     for signal in (post_save, post_delete):
         name = "save" if signal is post_save else "delete"
         signal.connect(on_follow, sender=Follow, dispatch_uid=f"feeds.follow.{name}")
-        signal.connect(on_membership, sender=Membership, dispatch_uid=f"feeds.membership.{name}")
         signal.connect(on_post, sender=Post, dispatch_uid=f"feeds.post.{name}")
         signal.connect(on_image, sender=PostImage, dispatch_uid=f"feeds.image.{name}")
         signal.connect(on_person, sender=User, dispatch_uid=f"feeds.user.{name}")
         signal.connect(on_person, sender=Profile, dispatch_uid=f"feeds.profile.{name}")
         signal.connect(on_group, sender=Group, dispatch_uid=f"feeds.group.{name}")
+    post_save.connect(on_membership_saved, sender=Membership, dispatch_uid="feeds.membership.save")
+    post_delete.connect(on_membership_deleted, sender=Membership,
+                        dispatch_uid="feeds.membership.delete")
