@@ -490,6 +490,11 @@ def home_ids_for_rebuild(user: User, *, count: int) -> list[int]:
     return _home_ids_from_db(sources, sources.fanned_ids, before=None, count=count)
 
 
+def home_groups_merged_at_read_time(user: User) -> list[int]:
+    """The groups of the user's home timeline that are merged at read time."""
+    return _HomeSources.from_db(user).large_ids
+
+
 def group_ids_for_rebuild(group_id: int, *, count: int) -> list[int]:
     """What a rebuilt Redis timeline of a group merged at read time holds."""
     return _newest_ids(Post.objects.filter(group_id=group_id), None, count)

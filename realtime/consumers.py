@@ -81,9 +81,9 @@ def _hello(actor: Actor) -> dict:
 def _home_group_ids(actor: Actor) -> list[int]:
     """Groups whose posts the home timeline merges at read time (big groups, the school's
     official channel): their posts are announced on group.<id>, not per person."""
-    from feeds.selectors import _HomeSources
+    from feeds.selectors import home_groups_merged_at_read_time
 
-    return _HomeSources.from_db(actor.user).large_ids
+    return home_groups_merged_at_read_time(actor.user)
 
 
 @database_sync_to_async
