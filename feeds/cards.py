@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import marshal
+import zlib
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -74,13 +75,14 @@ class _Row:
     def build(self, values):
         """A model instance, as unpickling one does (Model.__reduce__): without
         Model.__init__, which costs three times as much. Fields left out are deferred:
-        Django reads them from the database if anything touches them."""
+        Django reads them from the database if anything touches them. (The values are of
+        these names: the keys' prefix is made from them, see _PREFIX.)"""
         obj = self.model.__new__(self.model)
         fields = obj.__dict__
-        fields.update(zip(self.names, values, strict=True))
+        fields.update(zip(self.names, values, strict=False))  # see _PREFIX
         for i, name in self.times:
-            if values[i] is not None:
-                fields[name] = _EPOCH + values[i] * _MICROSECOND
+            if (value := values[i]) is not None:
+                fields[name] = _EPOCH + value * _MICROSECOND
         fields["_state"] = _Loaded()
         return obj
 
@@ -157,7 +159,9 @@ _LOADERS: dict[str, Callable[[list[int]], dict[int, tuple]]] = {
 
 # --- reading and forgetting ------------------------------------------------------------------
 
-_PREFIX = "yb:card1:"  # the number moves when the entries change shape
+# The prefix moves when the entries change shape: a card of other columns is never read.
+_SHAPE = zlib.crc32(repr([row.names for row in (_POST, _IMAGE, _USER, _PROFILE, _GROUP)]).encode())
+_PREFIX = f"yb:card1.{_SHAPE:08x}:"
 
 # Lua: the post cards of some ids, then, in one more MGET, the people, originals and
 # groups named in their headers (see _encode). The keys are built in the script, not
@@ -338,21 +342,27 @@ def _take(found: Found, values: Iterable[tuple[str, int, bytes | None]]) -> dict
 def _joined(client, ids: list, reply: list) -> Found:
     """The Found of a join script's reply, the missing entries read from the database."""
     found = Found()
+    ids = [int(pk) for pk in ids]
     posts, kinds, more_ids, more = reply
     missing = _take(found, chain(
-        ((POST, int(pk), value) for pk, value in zip(ids, posts, strict=True)),
+        ((POST, pk, value) for pk, value in zip(ids, posts, strict=True)),
         ((kind.decode(), int(pk), value)
          for kind, pk, value in zip(kinds, more_ids, more, strict=True))))
-    _fill(client, {POST: missing.pop(POST)} if POST in missing else {}, found)
-    # Cards just read from the database name people and originals the script could
-    # not look up: read those from the database too, with the rest that was missing.
-    for entry in list(found[POST].values()):
+    filled = missing.pop(POST, [])
+    _fill(client, {POST: filled} if filled else {}, found)
+    # The script looked up what the cards it found among `ids` name. The cards just read
+    # from the database, and the originals, name rows still to look up: read those from
+    # the database too, with the rest that was missing.
+    followed = set(ids).difference(filled)
+    for pk, entry in list(found[POST].items()):
+        if pk in followed:
+            continue
         author, original, original_author, original_group = _refs(entry)
-        for kind, pk in ((USER, author), (POST, original), (USER, original_author),
-                         (GROUP, original_group)):
-            if (pk and pk not in found[kind] and (kind, pk) not in found.gone
-                    and pk not in missing.get(kind, ())):
-                missing.setdefault(kind, []).append(pk)
+        for kind, ref in ((USER, author), (POST, original), (USER, original_author),
+                          (GROUP, original_group)):
+            if (ref and ref not in found[kind] and (kind, ref) not in found.gone
+                    and ref not in missing.get(kind, ())):
+                missing.setdefault(kind, []).append(ref)
     _fill(client, missing, found)
     return found
 
