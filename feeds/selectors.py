@@ -298,21 +298,20 @@ class _HomeSources:
     def admits(self, post: Post) -> bool:
         """home_q and visible_q for one post read from the cards, in Python. The test
         that the Redis and database paths return the same pages holds the two together."""
-        user, author = self.user, post.author_id
-        if post.group_id is None:
-            if author != user.pk and author not in self.followees:
+        user_id, author, group_id = self.user.pk, post.author_id, post.group_id
+        if group_id is None:
+            if author != user_id and author not in self.followees:
                 return False
-        elif post.group_id not in self.group_cards:
+        elif group_id not in self.group_cards:
             return False
         visibility = post.visibility
-        return (author == user.pk
+        return (author == user_id
                 or visibility == Visibility.PUBLIC
                 or (visibility == Visibility.GROUP
-                    and (post.group_id in self.member_ids
-                         or not self.group_cards[post.group_id].is_private))
+                    and (group_id in self.member_ids or not self.group_cards[group_id].is_private))
                 or (visibility == Visibility.FOLLOWERS and author in self.followees)
-                or (visibility == Visibility.SCHOOL and user.school_id is not None
-                    and post.school_id == user.school_id))
+                or (visibility == Visibility.SCHOOL and self.user.school_id is not None
+                    and post.school_id == self.user.school_id))
 
     def posts_from_cards(self, ids: list[int]) -> dict[int, Post] | None:
         """Those of the ids the user may see in their home timeline, with what a card
@@ -329,35 +328,38 @@ class _HomeSources:
         people = {pk: cards.user(entry) for pk, entry in found[cards.USER].items()}
         groups = {**self.group_cards,
                   **{pk: cards.group(entry) for pk, entry in found[cards.GROUP].items()}}
+        posts = found[cards.POST]
         shown = {}
         for pk in ids:
-            entry = found[cards.POST].get(pk)
+            entry = posts.get(pk)
             if entry is None or not self.admits(post := cards.post(entry)):
                 continue
             original = None
-            if post.repost_of_id in found[cards.POST]:
-                original = cards.post(found[cards.POST][post.repost_of_id])
-                if not _attach(original, people, groups, None):
-                    original = None
-            if original is None and post.repost_of_id is not None:
-                post.repost_of_id = None  # deleted since: the database set it to NULL
-            if _attach(post, people, groups, original):
+            if (original_id := post.repost_of_id) is not None:
+                if original_id in posts:
+                    original = _attached(cards.post(posts[original_id]), people, groups, None)
+                if original is None:
+                    post.repost_of_id = None  # deleted since: the database set it to NULL
+            if _attached(post, people, groups, original) is not None:
                 shown[pk] = post
         return shown
 
 
-def _attach(post: Post, people: dict[int, User], groups: dict[int, Group],
-            original: Post | None) -> bool:
-    """Set the rows a card shows; False when one of them is gone (being deleted)."""
+def _attached(post: Post, people: dict[int, User], groups: dict[int, Group],
+              original: Post | None) -> Post | None:
+    """The post with the rows a card shows set; None when one of them is gone (being
+    deleted)."""
     author = people.get(post.author_id)
-    group = groups.get(post.group_id) if post.group_id is not None else None
-    if author is None or (post.group_id is not None and group is None):
-        return False
+    group = None
+    if (group_id := post.group_id) is not None and (group := groups.get(group_id)) is None:
+        return None
+    if author is None:
+        return None
     cache_ = post._state.fields_cache
     cache_["author"], cache_["group"] = author, group
     if original is not None or post.repost_of_id is None:
         cache_["repost_of"] = original
-    return True
+    return post
 
 
 def home_q(user: User, group_ids: list[int]) -> Q:
@@ -414,7 +416,7 @@ def _home_ids_from_redis(sources: _HomeSources, *, before: int | None,
             extra = from_db(before, count)
         else:
             extra = _continued(slice_, before, count, from_db)
-        ids = list(dict.fromkeys(merge(ids, extra, reverse=True)))[:count]
+        ids = sorted({*ids, *extra}, reverse=True)[:count]
     return ids
 
 
@@ -435,6 +437,9 @@ def _schedule_rebuild(key: str, task_name: str, **task_args) -> None:
         getattr(tasks, task_name).enqueue(**task_args)
 
 
+_HOME_ORDER = _newest(Post.objects.all())  # the cursors' ordering; never evaluated
+
+
 def home_timeline(*, actor: Actor, first=None, after=None) -> Page:
     """Followed people, the user's groups and their school's official group, newest first.
 
@@ -447,8 +452,7 @@ def home_timeline(*, actor: Actor, first=None, after=None) -> Page:
     actor.require_scope("feed:read")
     user = actor.require_user()
     size = clamp_page_size(first)
-    order = _newest(Post.objects.all())
-    before = int(decode_cursor(order, after)[0]) if after else None
+    before = int(decode_cursor(_HOME_ORDER, after)[0]) if after else None
     sources = (_HomeSources.from_cards(user, before=before, count=size + 1)
                or _HomeSources.from_db(user))
     items: list[Post] = []
@@ -470,7 +474,8 @@ def home_timeline(*, actor: Actor, first=None, after=None) -> Page:
     has_next = bool(items) and (len(items) > size or not dry)
     items = items[:size]
     attach_details([post for post in items if not hasattr(post, "_image_list")])
-    return Page(items=items, has_next=has_next, cursor_of=lambda post: encode_cursor(order, post))
+    return Page(items=items, has_next=has_next,
+                cursor_of=lambda post: encode_cursor(_HOME_ORDER, post))
 
 
 def _home_posts(actor: Actor, sources: _HomeSources, ids: list[int]) -> dict[int, Post]:
