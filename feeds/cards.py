@@ -290,13 +290,16 @@ def _encode(kind: str, entry: tuple) -> bytes:
     return b"%d,%d,%d,%d;" % _refs(entry) + data
 
 
-def _decode(kind: str, value: bytes) -> tuple:
-    if kind == SOURCES:
-        people, groups = value.split(b";")
-        return frozenset(_ids(people)), frozenset(_ids(groups))
-    if kind == SCHOOL:
-        return tuple(_ids(value[1:]))
-    return marshal.loads(value[value.index(b";") + 1:] if kind == POST else value)
+def _decode_sources(value: bytes) -> tuple[frozenset[int], frozenset[int]]:
+    people, groups = value.split(b";")
+    return frozenset(_ids(people)), frozenset(_ids(groups))
+
+
+_DECODE: dict[str, Callable[[bytes], tuple]] = {
+    POST: lambda value: marshal.loads(value[value.index(b";") + 1:]),
+    USER: marshal.loads, GROUP: marshal.loads,
+    SOURCES: _decode_sources, SCHOOL: lambda value: tuple(_ids(value[1:])),
+}
 
 
 def _refs(entry: tuple) -> tuple[int, int, int, int]:
@@ -335,7 +338,7 @@ def _take(found: Found, values: Iterable[tuple[str, int, bytes | None]]) -> dict
         elif value == _GONE:
             found.gone.add((kind, pk))
         else:
-            found[kind][pk] = _decode(kind, value)
+            found[kind][pk] = _DECODE[kind](value)
     return missing
 
 
@@ -399,7 +402,7 @@ def read_home(user, *, own_key: str, group_key_prefix: str, before: int | None,
                  _encode(SCHOOL, found[SCHOOL][school]) if school else b""]
         reply = home(args=[*args, *given])
     sources, _official, own, group_ids, group_values, slices, top, joined = reply
-    followees, member_ids = _decode(SOURCES, sources)
+    followees, member_ids = _decode_sources(sources)
     group_ids = [int(pk) for pk in group_ids]
     groups = Found()
     _fill(client, _take(groups, ((GROUP, pk, value) for pk, value
