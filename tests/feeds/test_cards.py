@@ -98,9 +98,15 @@ def test_every_change_reaches_a_warm_page_at_once(network, settings):
     group_services.update_group(actor=actor_for(klass.owner), group=klass, name="改名的班级")
     assert "改名的班级" in {card["group"] for card in agree()}
 
-    # The original of a repost is deleted: the repost stays, without it.
+    # The repost's card and its original's author's card are forgotten together: the
+    # repost, read from the database, names an original whose author must be read too.
     repost = next(card for card in agree()
                   if card["original"] and card["original"][1] == "被转发的原文")
+    services.like_post(actor=actor_for(fan), post_id=repost["id"])
+    account_services.update_profile(actor=actor_for(stranger), display_name="原作者")
+    assert card_of(repost["id"])["original"][2] == "原作者"
+
+    # The original of a repost is deleted: the repost stays, without it.
     services.delete_post(actor=actor_for(stranger), post_id=original.pk)
     assert card_of(repost["id"])["original"] is None
 
