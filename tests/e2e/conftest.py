@@ -6,6 +6,7 @@ test must never pass for a green run."""
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -32,3 +33,9 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+            # Django keeps a connection per context (asgiref's Local), and once the
+            # sync_playwright block is left the teardown runs in another context than
+            # the test did: the connection the test's ORM calls opened would stay
+            # checked out of the pool, and PostgreSQL would refuse to drop the test
+            # database at the end. Close it while it is still in reach.
+            connections.close_all()
