@@ -28,7 +28,6 @@ import marshal
 import zlib
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from itertools import chain
 
 from django.conf import settings
@@ -37,10 +36,11 @@ from django.db.models import DateTimeField, Value
 from django.db.models.base import ModelState
 from redis.exceptions import RedisError
 
+from feeds import timeline_store
 from feeds.models import Post, PostImage
 from yiban_core.accounts.models import Follow, Profile, User
 from yiban_core.groups.models import Group, Membership
-from yiban_core.redis import redis_client
+from yiban_core.redis import redis_client, script
 
 log = logging.getLogger(__name__)
 
@@ -209,23 +209,16 @@ return join(ids)
 # are not there. ARGV: prefix, user id, school id (0: none), own timeline key, group
 # timeline key prefix, upper score ('+inf' or '(id'), count, timeline TTL, sources and
 # school channels when the caller read them ('' to read them here).
-_HOME = _JOIN_FUNCTION + """
+_HOME = _JOIN_FUNCTION + timeline_store.SLICE_FUNCTION + """
 local uid, school, own_key, gtl = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local upper, count, ttl = ARGV[6], tonumber(ARGV[7]), ARGV[8]
-local function slice(key, touch)  -- as timeline_store.read_many reads one
-  local exists
-  if touch then exists = redis.call('EXPIRE', key, ttl) else exists = redis.call('EXISTS', key) end
-  if exists == 0 then return {false, false, {}, 0} end
-  return {redis.call('ZSCORE', key, 'pending'), redis.call('ZSCORE', key, 'complete'),
-          redis.call('ZREVRANGEBYSCORE', key, upper, '(0', 'LIMIT', 0, count), exists}
-end
-local function usable(v) return v and v ~= '-' and v ~= '0' end
+local function usable(v) return v and v ~= '-' and v ~= '0' end  -- _TOMBSTONE, _GONE
 local sources = ARGV[9] ~= '' and ARGV[9] or redis.call('GET', prefix .. 'sources:' .. uid)
 local official = ';'
 if school ~= '0' then
   official = ARGV[10] ~= '' and ARGV[10] or redis.call('GET', prefix .. 'school:' .. school)
 end
-local own = slice(own_key, true)
+local own = slice(own_key, true, upper, count, ttl)
 if not usable(sources) or not usable(official) then return {sources, official, own} end
 local group_ids, group_keys, seen = {}, {}, {}
 for id in string.gmatch(string.match(sources, ';(.*)$') .. official, '%d+') do
@@ -246,7 +239,7 @@ local function take(ids)
 end
 take(own[3])
 for i, id in ipairs(group_ids) do
-  slices[i] = slice(gtl .. id, false)
+  slices[i] = slice(gtl .. id, false, upper, count, ttl)
   take(slices[i][3])
 end
 table.sort(candidates)
@@ -256,12 +249,6 @@ for i = #candidates, math.max(1, #candidates - count + 1), -1 do
 end
 return {sources, official, own, group_ids, groups, slices, top, join(top)}
 """
-
-
-@cache
-def _script(client, text: str):
-    """The script run with EVALSHA (loaded when Redis lacks it), for a client."""
-    return client.register_script(text)
 
 
 def _key(kind: str, pk: int) -> str:
@@ -380,8 +367,7 @@ class Home:
         self.groups, self.posts_asked, self.posts = groups, posts_asked, posts
 
 
-def read_home(user, *, own_key: str, group_key_prefix: str, before: int | None,
-              count: int) -> Home | None:
+def read_home(user, *, before: int | None, count: int) -> Home | None:
     """The first round of a home page (_HOME) in one round trip when warm; slices are
     returned raw (timeline_store.parse_slice). None when Redis is unavailable; raises
     RedisError."""
@@ -389,13 +375,12 @@ def read_home(user, *, own_key: str, group_key_prefix: str, before: int | None,
     if client is None:
         return None
     school = user.school_id or 0
-    args = [_PREFIX, user.pk, school, own_key, group_key_prefix,
-            f"({before}" if before is not None else "+inf", count,
-            settings.FEED_TIMELINE_TTL_S]
-    home = _script(client, _HOME)
+    args = [_PREFIX, user.pk, school, timeline_store.key(user.pk), timeline_store.GROUP_PREFIX,
+            timeline_store.upper_bound(before), count, settings.FEED_TIMELINE_TTL_S]
+    home = script(client, _HOME)
     reply = home(args=[*args, "", ""])
     if len(reply) == 3:  # the sources were not there: read them, and go again
-        found = read({SOURCES: [user.pk], SCHOOL: [school] if school else []})
+        found = _read({SOURCES: [user.pk], SCHOOL: [school] if school else []})
         if found is None:
             raise RedisError("card read failed")
         given = [_encode(SOURCES, found[SOURCES][user.pk]),
@@ -411,7 +396,7 @@ def read_home(user, *, own_key: str, group_key_prefix: str, before: int | None,
                 {int(pk) for pk in top}, _joined(client, top, joined))
 
 
-def read(wanted: dict[str, Iterable[int]]) -> Found | None:
+def _read(wanted: dict[str, Iterable[int]]) -> Found | None:
     """The entries asked for ({kind: ids}), the missing ones read from the database and
     stored; None when Redis is unavailable or fails."""
     client = redis_client()
@@ -436,7 +421,7 @@ def read_posts(ids: list[int]) -> Found | None:
     if client is None:
         return None
     try:
-        reply = _script(client, _JOIN)(args=[_PREFIX, *ids]) if ids else [[], [], [], []]
+        reply = script(client, _JOIN)(args=[_PREFIX, *ids]) if ids else [[], [], [], []]
         return _joined(client, ids, reply)
     except RedisError:
         log.warning("card read failed; using the database", exc_info=True)

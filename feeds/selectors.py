@@ -265,10 +265,8 @@ class _HomeSources:
         """From the Redis cards, with what the first round of home_timeline reads (the
         timelines' slices before `before`, the cards of their newest ids): one round
         trip when warm (cards.read_home). None when Redis fails."""
-        own_key = timeline_store.key(user.pk)
         try:
-            home = cards.read_home(user, own_key=own_key, before=before, count=count,
-                                   group_key_prefix=timeline_store.GROUP_PREFIX)
+            home = cards.read_home(user, before=before, count=count)
         except RedisError:
             log.warning("home sources could not be read from Redis", exc_info=True)
             return None
@@ -278,7 +276,8 @@ class _HomeSources:
         sources = cls(user, [(g.pk, g.kind, g.member_count) for g in groups.values()],
                       followees=home.followees, member_ids=home.member_ids, group_cards=groups)
         slices = [home.own, *home.slices]
-        keys = [own_key, *(timeline_store.group_key(pk) for pk in home.group_ids)]
+        keys = [timeline_store.key(user.pk),
+                *(timeline_store.group_key(pk) for pk in home.group_ids)]
         sources.read_ahead = {(k, before, count): timeline_store.parse_slice(raw, count)
                               for k, raw in zip(keys, slices, strict=True)}
         sources.posts_ahead = (home.posts_asked, home.posts)

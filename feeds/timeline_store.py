@@ -27,7 +27,7 @@ import logging
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from yiban_core.redis import redis_client
+from yiban_core.redis import redis_client, script
 
 log = logging.getLogger(__name__)
 
@@ -83,25 +83,45 @@ def read_many(keys: list[str], *, before: int | None, count: int) -> list[Slice 
     client = redis_client()
     if client is None:
         return [None] * len(keys)
-    upper = f"({before}" if before is not None else "+inf"
     try:
-        pipe = client.pipeline(transaction=False)
-        for k in keys:
-            pipe.zscore(k, PENDING)
-            pipe.zscore(k, COMPLETE)
-            pipe.zrevrangebyscore(k, upper, "(0", start=0, num=count)
-            pipe.expire(k, settings.FEED_TIMELINE_TTL_S)
-        replies = pipe.execute()
+        replies = script(client, _READ_MANY)(
+            keys=keys, args=[upper_bound(before), count, settings.FEED_TIMELINE_TTL_S])
     except RedisError:
         log.warning("timeline read failed; using the database", exc_info=True)
         return [None] * len(keys)
-    return [parse_slice(replies[at:at + 4], count) for at in range(0, len(replies), 4)]
+    return [parse_slice(reply, count) for reply in replies]
 
 
-def parse_slice(replies: list, count: int) -> Slice | None:
-    """A slice from the replies of ZSCORE pending, ZSCORE complete, ZREVRANGEBYSCORE and
-    EXPIRE (or EXISTS) of one set; also read so by feeds/cards.py's home script."""
-    pending, complete, members, exists = replies
+def upper_bound(before: int | None) -> str:
+    """The score below which a slice is read."""
+    return f"({before}" if before is not None else "+inf"
+
+
+# Lua: how one slice is read, here and by feeds/cards.py's home script; parse_slice
+# reads its reply. EXPIRE renews the set's TTL when `touch`, EXISTS does not.
+SLICE_FUNCTION = f"""
+local function slice(key, touch, upper, count, ttl)
+  local exists
+  if touch then exists = redis.call('EXPIRE', key, ttl) else exists = redis.call('EXISTS', key) end
+  if exists == 0 then return {{false, false, {{}}, 0}} end
+  return {{redis.call('ZSCORE', key, '{PENDING.decode()}'),
+          redis.call('ZSCORE', key, '{COMPLETE.decode()}'),
+          redis.call('ZREVRANGEBYSCORE', key, upper, '(0', 'LIMIT', 0, count), exists}}
+end
+"""
+
+# ARGV: upper bound, count, TTL.
+_READ_MANY = SLICE_FUNCTION + """
+local slices = {}
+for i, key in ipairs(KEYS) do slices[i] = slice(key, true, ARGV[1], ARGV[2], ARGV[3]) end
+return slices
+"""
+
+
+def parse_slice(reply: list, count: int) -> Slice | None:
+    """A slice from SLICE_FUNCTION's reply: pending and complete marks, ids, whether the
+    set exists."""
+    pending, complete, members, exists = reply
     if not exists or pending is not None:
         return None
     ids = [int(member) for member in members]
@@ -162,14 +182,14 @@ def fan_out(post_id: int, keys) -> int:
     client = redis_client()
     if client is None:
         return 0
-    script = client.register_script(_FAN_OUT)
+    add = script(client, _FAN_OUT)
     added = 0
     batch: list[str] = []
     for k in keys:
         batch.append(k)
         if len(batch) == FAN_OUT_BATCH:
-            added += script(keys=batch, args=[post_id, settings.FEED_TIMELINE_CAP])
+            added += add(keys=batch, args=[post_id, settings.FEED_TIMELINE_CAP])
             batch = []
     if batch:
-        added += script(keys=batch, args=[post_id, settings.FEED_TIMELINE_CAP])
+        added += add(keys=batch, args=[post_id, settings.FEED_TIMELINE_CAP])
     return added

@@ -20,3 +20,9 @@ def _client(url: str) -> redis.Redis:
 def redis_client() -> redis.Redis | None:
     url = getattr(settings, "ACCELERATOR_REDIS_URL", "")
     return _client(url) if url else None
+
+
+@cache
+def script(client: redis.Redis, text: str):
+    """A Lua script of the client's, run with EVALSHA (and loaded when Redis lacks it)."""
+    return client.register_script(text)
