@@ -5,9 +5,16 @@
   the scopes its administrator approved (checked again on every request, so an
   uninstall or a narrowed install takes effect at once).
 
-A request with a token is never also a cookie session: it carries no CSRF token,
-so it is exempt from CSRF checks, and a browser's session cookie is ignored. A
-missing, expired or revoked token gets 401 with the RFC 6750 challenge.
+A token is an API credential, honoured on /graphql (TOKEN_PATHS) and the websocket
+handshake (realtime.auth) only; /o/ (userinfo, introspection, revocation) reads
+tokens itself, as the RFCs say. Anywhere else a request carrying one gets 401:
+it never becomes `request.user`, never reaches the admin, never skips CSRF on a form.
+
+On /graphql a token request is never also a cookie session: the token's user acts
+through `request.actor` alone, `request.user` stays anonymous (so nothing
+session-based counts it as logged in) and a browser's session cookie is ignored;
+it carries no CSRF token, so it is exempt from CSRF checks. A missing, expired or
+revoked token gets 401 with the RFC 6750 challenge.
 """
 
 from __future__ import annotations
@@ -21,6 +28,13 @@ from oauth2_provider.models import AccessToken
 
 from openapi_plugins.models import SchoolInstall
 from yiban_core.actor import Actor
+
+# The HTTP paths that take a bearer token (request.path_info, as the URLconf sees it).
+TOKEN_PATHS = frozenset({"/graphql"})
+
+
+def is_bearer(header: str) -> bool:
+    return (header or "").partition(" ")[0].lower() == "bearer"
 
 
 def parse_bearer(header: str) -> str | None:
@@ -46,13 +60,13 @@ def actor_for_access_token(access_token) -> Actor | None:
     return Actor(school=install.school, scopes=scopes & frozenset(install.scopes), **ids)
 
 
-def unauthorized(message: str) -> JsonResponse:
+def unauthorized(message: str, *, error: str = "invalid_token",
+                 description: str = "The access token is invalid, expired or revoked"
+                 ) -> JsonResponse:
     response = JsonResponse(
         {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
         status=401)
-    response["WWW-Authenticate"] = ('Bearer error="invalid_token", '
-                                    'error_description="The access token is invalid, expired '
-                                    'or revoked"')
+    response["WWW-Authenticate"] = f'Bearer error="{error}", error_description="{description}"'
     return response
 
 
@@ -70,17 +84,22 @@ def actor_for_bearer(raw_token: str) -> Actor | None:
 
 
 class BearerTokenMiddleware:
+    """The one place that decides where an HTTP request's bearer token is honoured."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        # /o/ (userinfo, introspection, revocation) answers for itself, as the RFCs say.
-        if bearer_token(request) is None or request.path.startswith("/o/"):
+        path = request.path_info
+        if not is_bearer(request.headers.get("Authorization", "")) or path.startswith("/o/"):
             return self.get_response(request)
-        actor = actor_for_bearer(bearer_token(request))
+        if path not in TOKEN_PATHS:
+            return unauthorized(_("访问令牌只能用于 /graphql 接口"), error="invalid_request",
+                                description="Bearer tokens are accepted at /graphql only")
+        actor = actor_for_bearer(bearer_token(request) or "")
         if actor is None:
             return unauthorized(_("访问令牌无效、已过期或已被撤销"))
         request.actor = actor
-        request.user = actor.user or AnonymousUser()
-        request._dont_enforce_csrf_checks = True
+        request.user = AnonymousUser()  # the token's user acts through request.actor only
+        request._dont_enforce_csrf_checks = True  # no cookie is trusted on this request
         return self.get_response(request)
