@@ -170,6 +170,7 @@ def _named(upload, stem: str):
 
 def repost(*, actor: Actor, post_id, text: str = "",
            visibility: str = Visibility.PUBLIC) -> Post:
+    actor.require_scope("feed:write")  # before the lookup, so a token without it learns nothing
     original = _post_for_write(actor, post_id)
     original = original.repost_of or original  # a repost of a repost points at the original
     return publish_post(actor=actor, text=text, visibility=visibility, repost_of=original)

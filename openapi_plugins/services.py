@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken
 
@@ -15,7 +16,7 @@ from openapi_plugins.models import AppProfile, SchoolInstall
 from openapi_plugins.scopes import scopes_for_kind
 from yiban_core.accounts.models import School
 from yiban_core.accounts.selectors import is_school_admin
-from yiban_core.actor import Actor
+from yiban_core.actor import Actor, web_session_only
 from yiban_core.errors import Invalid, NotFound, PermissionDenied
 from yiban_core.images import check_image
 
@@ -65,6 +66,7 @@ def clean_scopes(kind: str, scopes) -> list[str]:
     return scopes
 
 
+@web_session_only(gettext_lazy("只能在网页上登记应用"))
 def register_app(*, actor: Actor, name: str, kind: str, scopes, redirect_uris: str = "",
                  description: str = "", homepage: str = "", logo=None,
                  school: School | None = None, confidential: bool = True
@@ -73,8 +75,6 @@ def register_app(*, actor: Actor, name: str, kind: str, scopes, redirect_uris: s
     (it is stored hashed). A user app uses the authorization code flow with PKCE;
     a school app uses client credentials for the school it names."""
     user = actor.require_user()
-    if actor.scopes is not None:
-        raise PermissionDenied(_("只能在网页上登记应用"))
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise Invalid(_("应用名称为 1 到 100 个字"), field="name")
@@ -117,6 +117,7 @@ def require_app_owner(actor: Actor, app: AppProfile) -> None:
         raise PermissionDenied(_("这不是你登记的应用"))
 
 
+@web_session_only(gettext_lazy("只能在网页上管理应用"))
 def rotate_secret(*, actor: Actor, app: AppProfile) -> str:
     """A new client secret (shown once); the old one stops working at once."""
     require_app_owner(actor, app)
@@ -136,17 +137,17 @@ def _revoke_tokens(application: Application, user=None) -> None:
     Grant.objects.filter(**filters).delete()
 
 
+@web_session_only(gettext_lazy("只能在网页上管理应用"))
 def delete_app(*, actor: Actor, app: AppProfile) -> None:
     require_app_owner(actor, app)
     with transaction.atomic():
         app.application.delete()  # tokens and grants go with it (cascade)
 
 
+@web_session_only(gettext_lazy("只能在网页上安装应用"))
 def install_app(*, actor: Actor, app: AppProfile, scopes) -> SchoolInstall:
     """A school's administrator installs a school app, approving some of its scopes."""
     user = actor.require_user()
-    if actor.scopes is not None:
-        raise PermissionDenied(_("只能在网页上安装应用"))
     if not app.is_school_app or not is_school_admin(user, app.school):
         raise PermissionDenied(_("只有该校管理员可以安装此应用"))
     approved = [s for s in dict.fromkeys(scopes or []) if s in app.scopes]
@@ -160,6 +161,7 @@ def install_app(*, actor: Actor, app: AppProfile, scopes) -> SchoolInstall:
     return install
 
 
+@web_session_only(gettext_lazy("只能在网页上管理应用"))
 def uninstall_app(*, actor: Actor, app: AppProfile) -> None:
     """Remove a school app from its school; its tokens stop working at once."""
     if not app.is_school_app or not is_school_admin(actor.require_user(), app.school):
@@ -171,11 +173,10 @@ def uninstall_app(*, actor: Actor, app: AppProfile) -> None:
         _revoke_tokens(app.application)
 
 
+@web_session_only(gettext_lazy("只能在网页上撤销授权"))
 def revoke_authorization(*, actor: Actor, application_id: int) -> None:
     """A person withdraws an app's access to their account: every token it holds goes."""
     user = actor.require_user()
-    if actor.scopes is not None:
-        raise PermissionDenied(_("只能在网页上撤销授权"))
     application = Application.objects.filter(pk=application_id).first()
     if application is None:
         raise NotFound(_("没有这个应用"))

@@ -10,8 +10,10 @@ passed to every service and selector, which enforce the same rules for all:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import wraps
+from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -64,6 +66,24 @@ class Actor:
 
 
 ANONYMOUS = Actor()
+
+
+def web_session_only(message: Any) -> Callable[[Callable], Callable]:
+    """For a service that only the person in a web session may call (their password and
+    profile, their apps, a school's installs, authorizations, webhooks): a token, a user's
+    or a school app's, is refused before the service looks at anything it was given.
+    `message` is a lazy translation, read when a token is refused."""
+
+    def decorate(service: Callable) -> Callable:
+        @wraps(service)
+        def guarded(*args, actor: Actor, **kwargs):
+            if actor.scopes is not None:
+                raise PermissionDenied(str(message))
+            return service(*args, actor=actor, **kwargs)
+
+        return guarded
+
+    return decorate
 
 
 class ActorMiddleware:

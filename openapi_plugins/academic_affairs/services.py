@@ -227,6 +227,7 @@ def _sync(kind: str, apply_batch):
 
     def service(*, actor: Actor, rows: list[dict], school: School | None = None,
                 source: str = SyncRun.Source.GRAPHQL, **options: Any) -> SyncReport:
+        roster_school(actor=actor, school=school)  # who asks, before what they sent
         rows = list(rows)
         _check_batch(rows)
         with transaction.atomic():

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openapi_plugins.models import AppProfile
 from openapi_plugins.selectors import granted_scopes
@@ -37,7 +38,7 @@ from openapi_plugins.services import require_app_owner
 from openapi_plugins.webhooks import selectors, signing, transport
 from openapi_plugins.webhooks.events import all_events
 from openapi_plugins.webhooks.models import Delivery, Subscription
-from yiban_core.actor import Actor
+from yiban_core.actor import Actor, web_session_only
 from yiban_core.errors import Conflict, Invalid
 
 MAX_SUBSCRIPTIONS_PER_APP = 10
@@ -83,6 +84,7 @@ def _check_app(actor: Actor, app: AppProfile) -> None:
         raise Invalid(_("Webhook 仅适用于学校应用：用户应用请通过 API 读取数据"), field="app")
 
 
+@web_session_only(gettext_lazy("只能在网页上管理应用"))
 def subscribe(*, actor: Actor, app: AppProfile, url: str, events) -> tuple[Subscription, str]:
     """A new subscription; returns it and its signing secret (show it to the owner now)."""
     _check_app(actor, app)
@@ -101,6 +103,7 @@ def subscribe(*, actor: Actor, app: AppProfile, url: str, events) -> tuple[Subsc
     return subscription, secret
 
 
+@web_session_only(gettext_lazy("只能在网页上管理应用"))
 def update_subscription(*, actor: Actor, subscription: Subscription, url: str | None = None,
                         events=None) -> Subscription:
     _check_app(actor, subscription.app)
@@ -120,6 +123,7 @@ def update_subscription(*, actor: Actor, subscription: Subscription, url: str | 
     return subscription
 
 
+@web_session_only(gettext_lazy("只能在网页上管理应用"))
 def disable_subscription(*, actor: Actor, subscription: Subscription) -> Subscription:
     require_app_owner(actor, subscription.app)
     if subscription.is_active:
@@ -128,6 +132,7 @@ def disable_subscription(*, actor: Actor, subscription: Subscription) -> Subscri
     return subscription
 
 
+@web_session_only(gettext_lazy("只能在网页上管理应用"))
 def enable_subscription(*, actor: Actor, subscription: Subscription) -> Subscription:
     """Back on, with a clean slate of failures (the owner says the receiver is fixed)."""
     _check_app(actor, subscription.app)
@@ -137,11 +142,13 @@ def enable_subscription(*, actor: Actor, subscription: Subscription) -> Subscrip
     return subscription
 
 
+@web_session_only(gettext_lazy("只能在网页上管理应用"))
 def delete_subscription(*, actor: Actor, subscription: Subscription) -> None:
     require_app_owner(actor, subscription.app)
     subscription.delete()  # its deliveries go with it; waiting tasks find nothing
 
 
+@web_session_only(gettext_lazy("只能在网页上管理应用"))
 def rotate_secret(*, actor: Actor, subscription: Subscription) -> str:
     """A new signing secret (shown once); the next attempt of every delivery uses it."""
     require_app_owner(actor, subscription.app)
@@ -151,6 +158,7 @@ def rotate_secret(*, actor: Actor, subscription: Subscription) -> str:
     return secret
 
 
+@web_session_only(gettext_lazy("只能在网页上管理应用"))
 def redeliver(*, actor: Actor, delivery: Delivery) -> Delivery:
     """Send a finished delivery again, with a fresh round of attempts."""
     subscription = delivery.subscription

@@ -9,10 +9,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiban_core.accounts.models import Follow, Profile, School, User
 from yiban_core.accounts.selectors import is_school_admin
-from yiban_core.actor import Actor
+from yiban_core.actor import Actor, web_session_only
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.services import join_school_group
 from yiban_core.images import check_image
@@ -71,10 +72,9 @@ def register_user(
     return user
 
 
+@web_session_only(gettext_lazy("密码只能在网页上修改"))
 def change_password(*, actor: Actor, old_password: str, new_password: str) -> None:
     user = actor.require_user()
-    if actor.scopes is not None:
-        raise PermissionDenied(_("密码只能在网页上修改"))
     if not user.check_password(old_password):
         raise Invalid(_("原密码不正确"), field="old_password")
     try:
@@ -85,6 +85,7 @@ def change_password(*, actor: Actor, old_password: str, new_password: str) -> No
     user.save(update_fields=["password"])
 
 
+@web_session_only(gettext_lazy("个人资料只能由本人在网页上修改"))
 def update_profile(
     *, actor: Actor, display_name: str | None = None, bio: str | None = None,
     major: str | None = None, enrolment_year: int | Unchanged | None = UNCHANGED,
@@ -96,8 +97,6 @@ def update_profile(
     leaves even the caller's in-memory objects as they were.
     """
     user = actor.require_user()
-    if actor.scopes is not None:
-        raise PermissionDenied(_("个人资料只能由本人在网页上修改"))
     user_changes, profile_changes = {}, {}
     if display_name is not None:
         user_changes["display_name"] = _clean_text(display_name, field="display_name",
@@ -168,10 +167,10 @@ def unfollow(*, actor: Actor, username: str) -> None:
 
 def verify_member(*, actor: Actor, school: School, username: str, member_number: str) -> User:
     """A school administrator confirms that a user is a student or staff member of the school."""
+    actor.require_scope("school:roster")  # a school app's; a user's token never carries it
     if actor.school is not None:  # a school app, acting for its school only
         if actor.school.pk != school.pk:
             raise PermissionDenied(_("此应用代表的是另一所学校"))
-        actor.require_scope("school:roster")
     elif not is_school_admin(actor.require_user(), school):
         raise PermissionDenied(_("只有学校管理员可以认证成员"))
     member_number = (member_number or "").strip()

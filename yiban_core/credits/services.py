@@ -7,8 +7,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from yiban_core.actor import Actor
+from yiban_core.actor import Actor, web_session_only
 from yiban_core.credits import boards
 from yiban_core.credits.models import PointBalance, PointEntry, PointPeriodTotal
 from yiban_core.credits.rules import rule as get_rule
@@ -92,6 +93,7 @@ def reverse_for(source: Model) -> int:
     return reversed_count
 
 
+@web_session_only(gettext_lazy("只能在网页上签到"))
 def daily_checkin(*, actor: Actor) -> PointEntry:
     user = actor.require_user()
     today = timezone.localdate().isoformat()

@@ -298,6 +298,8 @@ def _pending_request(request_id) -> JoinRequest:
 
 
 def decide_request(*, actor: Actor, request_id, approve: bool) -> JoinRequest:
+    actor.require_scope("groups:write")
+    actor.require_user()
     request = _pending_request(request_id)
     require_manager(actor, request.group)
     if approve and Ban.objects.filter(group=request.group, user=request.user).exists():
@@ -317,8 +319,10 @@ def decide_request(*, actor: Actor, request_id, approve: bool) -> JoinRequest:
 
 
 def cancel_request(*, actor: Actor, request_id) -> None:
+    actor.require_scope("groups:write")
+    user = actor.require_user()
     request = _pending_request(request_id)
-    if request.user_id != actor.require_user().pk:
+    if request.user_id != user.pk:
         raise NotFound(_("没有这条待审核的申请"), field="request")
     request.status = JoinRequest.Status.CANCELLED
     request.save(update_fields=["status"])
