@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.static import serve
 from oauth2_provider.views import OAuthServerMetadataView
 
+from frontend.views.language import set_language
 from yiban_core.graphql.views import graphql_view
 
 urlpatterns = [
@@ -11,7 +12,7 @@ urlpatterns = [
     path("graphql", graphql_view, name="graphql"),
     path("o/", include("openapi_plugins.oauth_urls", namespace="oauth2_provider")),
     path(".well-known/oauth-authorization-server", OAuthServerMetadataView.as_view()),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("", include("frontend.urls")),
 ]
 

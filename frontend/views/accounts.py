@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from frontend.errors import domain_errors, perform, show_error
 from frontend.forms import PasswordChangeForm, ProfileForm, RegisterForm
 from frontend.views.feeds import user_feed_context
+from yiban_core import redirects
 from yiban_core.accounts import selectors, services
 from yiban_core.errors import DomainError
 from yiban_core.pagination import paginate
@@ -40,12 +41,19 @@ def register(request):
     return render(request, "frontend/accounts/register.html", {"form": form})
 
 
-class LoginView(auth_views.LoginView):
+class SafeNextMixin:
+    """Django's `next` handling of login and logout, checked by yiban_core.redirects."""
+
+    def get_redirect_url(self):
+        return redirects.next_url(self.request, "")
+
+
+class LoginView(SafeNextMixin, auth_views.LoginView):
     template_name = "frontend/accounts/login.html"
     redirect_authenticated_user = True
 
 
-class LogoutView(auth_views.LogoutView):
+class LogoutView(SafeNextMixin, auth_views.LogoutView):
     """POST only (Django 5): a link cannot log anyone out."""
 
 

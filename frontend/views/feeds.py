@@ -21,13 +21,13 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from feeds import selectors, services
 from feeds.models import MAX_IMAGES, POST_MAX_LENGTH, Post, Visibility
 from frontend.errors import STATUS_BY_CODE, domain_errors
+from yiban_core import redirects
 from yiban_core.errors import DomainError, NotAuthenticated
 from yiban_core.groups import selectors as group_selectors
 from yiban_core.groups.models import Group, Membership
@@ -44,12 +44,7 @@ def wants_json(request) -> bool:
 
 
 def _next_url(request, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
+    return redirects.next_url(request, default)
 
 
 def error_json(error: DomainError) -> JsonResponse:

@@ -26,6 +26,7 @@ from frontend.forms import (
     JoinRequestForm,
 )
 from frontend.views.feeds import group_feed_context
+from yiban_core import redirects
 from yiban_core.errors import DomainError
 from yiban_core.groups import rules, selectors, services
 from yiban_core.groups.models import Group, Membership
@@ -200,11 +201,9 @@ def member_action(request, pk, username, action):
     if action not in MEMBER_ACTIONS:
         return redirect("group_members", pk=group.pk)
     run, done = MEMBER_ACTIONS[action]
-    next_url = request.POST.get("next") or reverse("group_members", args=[group.pk])
-    if not next_url.startswith("/") or next_url.startswith("//"):
-        next_url = reverse("group_members", args=[group.pk])
+    back = redirects.next_url(request, reverse("group_members", args=[group.pk]))
     return perform(request, lambda: run(request.actor, group, username, request),
-                   success=str(done), next_url=next_url)
+                   success=str(done), next_url=back)
 
 
 @login_required
