@@ -21,11 +21,13 @@ import inspect
 import pytest
 from django.apps import apps
 
+from openapi_plugins.models import SchoolInstall
 from openapi_plugins.scopes import scopes_for_kind
+from openapi_plugins.services import uninstall_app
 from tests.factories import make_school, make_user
 from tests.openapi.helpers import make_school_app, make_user_app
 from yiban_core.actor import Actor
-from yiban_core.errors import DomainError
+from yiban_core.errors import DomainError, PermissionDenied
 
 # service -> (a user's token may call it, a school app may call it)
 TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
@@ -215,3 +217,16 @@ def test_a_token_calls_only_the_services_the_table_allows(people, path, kind):
 @pytest.mark.parametrize("path", sorted(TOKEN_MAY_CALL))
 def test_a_token_without_scopes_calls_nothing(people, path):
     assert outcome(SERVICES[path], people["token without scopes"]) == "PERMISSION_DENIED"
+
+
+def test_a_school_administrators_token_cannot_uninstall_the_schools_app(db):
+    school = make_school()
+    admin = make_user(school=school, role="staff")
+    school.administrators.add(admin)
+    app, _secret = make_school_app(school, admin=admin)
+    tool, _secret = make_user_app(scopes=("profile",))
+    token_actor = Actor(user=admin, scopes=frozenset({"profile"}),
+                        app_id=tool.application_id, token_id=1)
+    with pytest.raises(PermissionDenied):
+        uninstall_app(actor=token_actor, app=app)
+    assert SchoolInstall.objects.filter(app=app).exists()
