@@ -43,6 +43,7 @@ from yiban_core.search.services import index_later
 
 POSTS_PER_HOUR = 60
 COMMENTS_PER_HOUR = 200
+LIKES_PER_HOUR = 300  # posts and comments together
 
 
 def _bump(post_id: int, counter: str, step: int) -> None:
@@ -251,6 +252,7 @@ def like_post(*, actor: Actor, post_id) -> Post:
     actor.require_scope("feed:write")
     user = actor.require_user()
     post = _post_for_write(actor, post_id)
+    hit(f"like:{user.pk}", limit=LIKES_PER_HOUR, window_s=3600)
     try:
         with transaction.atomic():
             PostLike.objects.create(post=post, user=user)
@@ -337,6 +339,7 @@ def like_comment(*, actor: Actor, comment_id) -> Comment:
     actor.require_scope("feed:write")
     user = actor.require_user()
     comment = _visible_comment(actor, comment_id)
+    hit(f"like:{user.pk}", limit=LIKES_PER_HOUR, window_s=3600)
     try:
         with transaction.atomic():
             CommentLike.objects.create(comment=comment, user=user)

@@ -18,7 +18,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from yiban_core.errors import DomainError, NotAuthenticated
+from yiban_core.errors import DomainError, NotAuthenticated, RateLimited
 
 STATUS_BY_CODE = {
     "PERMISSION_DENIED": 403,
@@ -52,11 +52,21 @@ def error_page(request, error: DomainError):
     titles = {
         403: _("没有权限"), 404: _("找不到页面"), 409: _("操作冲突"), 429: _("操作太频繁"),
     }
-    return render(
+    response = render(
         request, "frontend/error.html",
         {"error": error, "title": titles.get(status, _("出错了"))},
         status=status,
     )
+    return retry_later(response, error)
+
+
+def retry_later(response, error: DomainError | None):
+    """A refusal for going too fast answers 429 with Retry-After, whatever page shows it
+    (the message itself says how long to wait)."""
+    if isinstance(error, RateLimited):
+        response.status_code = 429
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def domain_errors(view: Callable) -> Callable:
@@ -78,6 +88,8 @@ def perform(request, action: Callable[[], object], *, success: str | None, next_
 
     try:
         action()
+    except RateLimited as error:
+        return error_page(request, error)
     except DomainError as error:
         show_error(request, error)
     else:

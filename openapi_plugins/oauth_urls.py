@@ -1,7 +1,8 @@
 """/o/: django-oauth-toolkit's endpoints that the platform uses.
 
 Authorization, token, revocation, introspection and OpenID Connect (discovery,
-JWKS, userinfo). Not mounted: the device flow, dynamic client registration and
+JWKS, userinfo). The token endpoint counts failed client authentications
+(openapi_plugins.token_view). Not mounted: the device flow, dynamic client registration and
 DOT's own app and token pages (the developer console and the user's authorized
 apps page do that, in the site's look).
 """
@@ -9,11 +10,13 @@ apps page do that, in the site's look).
 from django.urls import path, re_path
 from oauth2_provider import views
 
+from openapi_plugins.token_view import TokenView
+
 app_name = "oauth2_provider"
 
 urlpatterns = [
     path("authorize/", views.AuthorizationView.as_view(), name="authorize"),
-    path("token/", views.TokenView.as_view(), name="token"),
+    path("token/", TokenView.as_view(), name="token"),  # limits failed client auth
     path("revoke_token/", views.RevokeTokenView.as_view(), name="revoke-token"),
     path("introspect/", views.IntrospectTokenView.as_view(), name="introspect"),
     re_path(r"^\.well-known/openid-configuration/?$", views.ConnectDiscoveryInfoView.as_view(),

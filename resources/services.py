@@ -36,9 +36,11 @@ from yiban_core.credits import services as credits
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.models import Group
 from yiban_core.groups.rules import is_member, membership
+from yiban_core.ratelimit import hit
 from yiban_core.search.services import index_later
 
 MAX_TAGS = 8
+RATINGS_PER_HOUR = 60  # new ratings and changes to one
 
 
 def _text(value: str, *, field: str, max_length: int, required: bool = False) -> str:
@@ -247,6 +249,7 @@ def rate_resource(*, actor: Actor, resource_id, stars, review: str = "") -> Rati
         raise PermissionDenied(_("不能给自己的资源评分"))
     if resource.group_id is not None and not is_member(user, resource.group):
         raise PermissionDenied(_("只有群成员可以给群内资源评分"))
+    hit(f"rating:{user.pk}", limit=RATINGS_PER_HOUR, window_s=3600)
     with transaction.atomic():
         locked = Resource.objects.select_for_update().get(pk=resource.pk)
         old_points = boards.score_points(locked)

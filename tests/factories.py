@@ -47,3 +47,12 @@ def make_class_group(teacher: User, name: str = "计算机科学与技术2023级
 def make_interest_group(owner: User, name: str = "摄影社", **kwargs) -> Group:
     return group_services.create_group(actor=actor_for(owner), name=name,
                                        kind=Group.Kind.INTEREST, **kwargs)
+
+
+def authenticate(**credentials) -> User | None:
+    """django.contrib.auth.authenticate as the login page calls it, with a request:
+    django-axes counts attempts per username and address, so it needs one."""
+    from django.contrib.auth import authenticate as django_authenticate
+    from django.test import RequestFactory
+
+    return django_authenticate(RequestFactory().post("/login/"), **credentials)

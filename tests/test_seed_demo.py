@@ -4,11 +4,10 @@ import re
 from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import Count, F
 
-from tests.factories import actor_for, make_user
+from tests.factories import actor_for, authenticate, make_user
 from yiban_core.accounts.models import Follow, Profile, School, User
 from yiban_core.demo.data import DEMO_ADMIN, DEMO_PASSWORD, DEMO_STUDENT, DEMO_TEACHER
 from yiban_core.demo.plan import build_plan

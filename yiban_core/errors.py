@@ -33,6 +33,10 @@ class Invalid(DomainError):
 class RateLimited(DomainError):
     code = "RATE_LIMITED"
 
+    def __init__(self, message: str, *, field: str | None = None, retry_after: int = 60):
+        super().__init__(message, field=field)
+        self.retry_after = retry_after  # seconds: pages say it, APIs send it as Retry-After
+
 
 class Conflict(DomainError):
     code = "CONFLICT"

@@ -8,6 +8,7 @@ ALLOWED_HOSTS.
 
 import os
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -216,6 +217,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login lockout (django-axes): five wrong passwords for one username from one address
+# lock that pair out for 15 minutes (a try while locked starts them again); the right
+# password resets the count. Attempts are kept in the cache with Redis (shared by every
+# process), else in the database (the local-memory cache is one process's).
+INSTALLED_APPS.append("axes")
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
+                           "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_HANDLER = ("axes.handlers.cache.AxesCacheHandler" if REDIS_URL
+                else "axes.handlers.database.AxesDatabaseHandler")
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "yiban_core.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "frontend.views.accounts.login_locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # no record of who logged in from where: not needed
 
 # --- i18n: Simplified Chinese first, English selectable --------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -1,5 +1,6 @@
 """Register, log in and out, password, profiles, follows and follower lists."""
 
+from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -9,13 +10,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from frontend.errors import domain_errors, perform, show_error
+from frontend.errors import domain_errors, error_page, perform, retry_later, show_error
 from frontend.forms import PasswordChangeForm, ProfileForm, RegisterForm
 from frontend.views.feeds import user_feed_context
 from yiban_core import redirects
 from yiban_core.accounts import selectors, services
-from yiban_core.errors import DomainError
+from yiban_core.errors import DomainError, RateLimited
 from yiban_core.pagination import paginate
+from yiban_core.ratelimit import client_ip, wait_text
 
 PAGE_SIZE = 20
 
@@ -25,20 +27,24 @@ def register(request):
         return redirect("home")
     schools = selectors.schools(actor=request.actor)
     form = RegisterForm(request.POST or None, schools=schools)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             user = services.register_user(
                 username=data["username"], password=data["password1"],
                 display_name=data["display_name"], school=data["school"], role=data["role"],
+                client_ip=client_ip(request),
             )
         except DomainError as error:
             show_error(request, error, form, field_map={"password": "password1"})
+            refusal = error
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("注册成功，欢迎加入！"))
             return redirect("home")
-    return render(request, "frontend/accounts/register.html", {"form": form})
+    return retry_later(render(request, "frontend/accounts/register.html", {"form": form}),
+                       refusal)
 
 
 class SafeNextMixin:
@@ -53,6 +59,14 @@ class LoginView(SafeNextMixin, auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def login_locked_out(request, response=None, credentials=None):
+    """django-axes' answer once a username has failed too often from this address
+    (settings.AXES_*): 429, and when to try again, since every try restarts the wait."""
+    wait = int(get_cool_off(request).total_seconds())
+    return error_page(request, RateLimited(
+        _("登录失败次数过多，请 %(wait)s后再试") % {"wait": wait_text(wait)}, retry_after=wait))
+
+
 class LogoutView(SafeNextMixin, auth_views.LogoutView):
     """POST only (Django 5): a link cannot log anyone out."""
 
@@ -60,6 +74,7 @@ class LogoutView(SafeNextMixin, auth_views.LogoutView):
 @login_required
 def change_password(request):
     form = PasswordChangeForm(request.POST or None)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             services.change_password(
@@ -68,11 +83,13 @@ def change_password(request):
             )
         except DomainError as error:
             show_error(request, error, form, field_map={"new_password": "new_password1"})
+            refusal = error
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, _("密码已修改"))
             return redirect("profile", username=request.user.username)
-    return render(request, "frontend/accounts/password.html", {"form": form})
+    return retry_later(render(request, "frontend/accounts/password.html", {"form": form}),
+                       refusal)
 
 
 @domain_errors

@@ -26,9 +26,9 @@ from django.views.decorators.http import require_POST
 
 from feeds import selectors, services
 from feeds.models import MAX_IMAGES, POST_MAX_LENGTH, Post, Visibility
-from frontend.errors import STATUS_BY_CODE, domain_errors
+from frontend.errors import STATUS_BY_CODE, domain_errors, error_page, retry_later
 from yiban_core import redirects
-from yiban_core.errors import DomainError, NotAuthenticated
+from yiban_core.errors import DomainError, NotAuthenticated, RateLimited
 from yiban_core.groups import selectors as group_selectors
 from yiban_core.groups.models import Group, Membership
 
@@ -122,9 +122,11 @@ def _run_action(request, action: Callable[[], dict], *, success: str | None, def
         result = action()
     except DomainError as error:
         if wants_json(request):
-            return error_json(error)
+            return retry_later(error_json(error), error)
         if isinstance(error, NotAuthenticated):
             return redirect_to_login(_next_url(request, default_next))
+        if isinstance(error, RateLimited):
+            return error_page(request, error)
         messages.error(request, error.message)
         return redirect(_next_url(request, default_next))
     if wants_json(request):

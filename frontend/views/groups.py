@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from frontend.errors import domain_errors, perform, show_error
+from frontend.errors import domain_errors, perform, retry_later, show_error
 from frontend.forms import (
     BanForm,
     GroupCreateForm,
@@ -31,6 +31,7 @@ from yiban_core.errors import DomainError
 from yiban_core.groups import rules, selectors, services
 from yiban_core.groups.models import Group, Membership
 from yiban_core.pagination import paginate
+from yiban_core.ratelimit import client_ip
 
 PAGE_SIZE = 20
 
@@ -160,18 +161,21 @@ def join_by_code(request):
 
         return redirect_to_login(request.get_full_path())
     form = JoinCodeForm(request.POST or request.GET or None)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.join_by_code(actor=request.actor,
-                                               code=form.cleaned_data["code"])
+                                               code=form.cleaned_data["code"],
+                                               client_ip=client_ip(request))
         except DomainError as error:
             show_error(request, error, form)
+            refusal = error
         else:
             messages.success(request, _("已加入 %(name)s") % {"name": membership.group.name})
             return redirect("group_detail", pk=membership.group_id)
     elif request.method == "GET":
         form = JoinCodeForm(initial={"code": request.GET.get("code", "")})
-    return render(request, "frontend/groups/join_code.html", {"form": form})
+    return retry_later(render(request, "frontend/groups/join_code.html", {"form": form}), refusal)
 
 
 MEMBER_ACTIONS = {

@@ -409,7 +409,7 @@ def resource_rate(request, pk):
                                         stars=form.cleaned_data["stars"],
                                         review=form.cleaned_data["review"])
     except DomainError as error:
-        if error.code == "NOT_FOUND":
+        if error.code in ("NOT_FOUND", "RATE_LIMITED"):
             return error_page(request, error)
         messages.error(request, error.message)
         return redirect(detail + "#rate")

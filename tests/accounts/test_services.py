@@ -1,7 +1,6 @@
 import pytest
-from django.contrib.auth import authenticate
 
-from tests.factories import PASSWORD, actor_for, make_school, make_user
+from tests.factories import PASSWORD, actor_for, authenticate, make_school, make_user
 from yiban_core.accounts import selectors, services
 from yiban_core.accounts.models import Follow, User
 from yiban_core.actor import ANONYMOUS, Actor

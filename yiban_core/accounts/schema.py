@@ -17,6 +17,7 @@ from yiban_core.graphql.connections import Connection, connection_field, resolve
 from yiban_core.graphql.enums import choices_enum, enum_value
 from yiban_core.graphql.errors import DomainMutation
 from yiban_core.graphql.relay import Node, decode_global_id
+from yiban_core.ratelimit import client_ip
 
 UserRole = choices_enum("UserRole", User.Role, "身份：学生、教师、学校职员、站点管理员")
 SchoolKind = choices_enum("SchoolKind", School.Kind, "学校类型：大学、职业院校、其他")
@@ -190,7 +191,7 @@ class Register(DomainMutation):
         user = services.register_user(
             username=username, password=password, display_name=display_name or "",
             email=email or "", school=school_from_input(info, school_id),
-            role=enum_value(role) or User.Role.STUDENT,
+            role=enum_value(role) or User.Role.STUDENT, client_ip=client_ip(info.context),
         )
         return {"user": user}
 

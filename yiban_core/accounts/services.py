@@ -19,12 +19,16 @@ from yiban_core.groups.services import join_school_group
 from yiban_core.images import check_image
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
+from yiban_core.ratelimit import check, failed, hit
 from yiban_core.search.services import index_later
 from yiban_core.unchanged import UNCHANGED, Unchanged
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,30}$")
 MEMBER_NUMBER_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
 SELF_SERVICE_ROLES = {User.Role.STUDENT, User.Role.TEACHER}
+REGISTRATIONS_PER_IP_PER_HOUR = 20  # a campus NAT puts a class behind one address
+WRONG_PASSWORDS_PER_15_MIN = 5  # wrong old passwords when changing it
+FOLLOWS_PER_HOUR = 100
 
 
 def _clean_text(value: str, *, field: str, max_length: int, required: bool = False) -> str:
@@ -45,8 +49,11 @@ def _check_password(password: str, user: User) -> None:
 
 def register_user(
     *, username: str, password: str, display_name: str = "", email: str = "",
-    school: School | None = None, role: str = User.Role.STUDENT,
+    school: School | None = None, role: str = User.Role.STUDENT, client_ip: str = "",
 ) -> User:
+    """A new account. `client_ip` (the web page and the API give it) limits sign-ups per address."""
+    if client_ip:
+        hit(f"register:{client_ip}", limit=REGISTRATIONS_PER_IP_PER_HOUR, window_s=3600)
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
         raise Invalid(_("用户名为 3 到 30 个字母、数字或 _ . -"), field="username")
@@ -75,7 +82,10 @@ def register_user(
 @web_session_only(gettext_lazy("密码只能在网页上修改"))
 def change_password(*, actor: Actor, old_password: str, new_password: str) -> None:
     user = actor.require_user()
+    # A stolen session must not become a way to guess the password itself.
+    check(f"password:{user.pk}", limit=WRONG_PASSWORDS_PER_15_MIN, window_s=900)
     if not user.check_password(old_password):
+        failed(f"password:{user.pk}", window_s=900)
         raise Invalid(_("原密码不正确"), field="old_password")
     try:
         password_validation.validate_password(new_password, user)
@@ -141,6 +151,7 @@ def follow(*, actor: Actor, username: str) -> Follow:
         raise NotFound(_("没有这个用户"), field="username")
     if target.pk == user.pk:
         raise Invalid(_("不能关注自己"), field="username")
+    hit(f"follow:{user.pk}", limit=FOLLOWS_PER_HOUR, window_s=3600)
     try:
         with transaction.atomic():
             relation = Follow.objects.create(follower=user, followee=target)

@@ -4,6 +4,8 @@
   DomainError raised while it runs becomes one such error in
   `DomainMutation.mutate_and_get_payload`, and the mutation's transaction is
   rolled back, so nothing is half-written. An empty list means success.
+  A RATE_LIMITED one also puts Retry-After on the HTTP response (still 200:
+  the rest of the operation may have run).
 - A query field that raises a DomainError (not allowed, bad cursor, ...) is null
   and the response's `errors` entry carries `extensions: {code, field}`
   (`format_error`, used by the view).
@@ -27,7 +29,7 @@ from django.db import transaction
 from graphene.utils.str_converters import to_camel_case
 from graphql import GraphQLError
 
-from yiban_core.errors import DomainError
+from yiban_core.errors import DomainError, RateLimited
 from yiban_core.graphql.cache import clear_request_memo
 
 logger = logging.getLogger("yiban_core.graphql")
@@ -100,6 +102,9 @@ class DomainMutation(graphene.relay.ClientIDMutation):
             with transaction.atomic(), input_fields(cls.error_fields):
                 result = cls.perform(info, info.context.actor, **data)
         except DomainError as error:
+            if isinstance(error, RateLimited):  # the view sends it as Retry-After
+                info.context.retry_after = max(getattr(info.context, "retry_after", 0),
+                                               error.retry_after)
             return cls(errors=[UserError.from_domain(error)])
         finally:
             clear_request_memo(info)

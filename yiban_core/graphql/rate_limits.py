@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from yiban_core.actor import Actor
+from yiban_core.ratelimit import client_ip
 
 
 @dataclass(frozen=True)
@@ -71,15 +72,6 @@ def now() -> float:
 
 def rate_limits() -> dict[str, int]:
     return settings.GRAPHQL_RATE_LIMITS
-
-
-def client_ip(request) -> str:
-    # Behind the TLS proxy (SECURE_PROXY_SSL_HEADER set), the proxy appends the
-    # client's address as the last X-Forwarded-For entry; earlier ones are the client's word.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def buckets_for(request) -> list[Bucket]:

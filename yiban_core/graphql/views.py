@@ -76,6 +76,8 @@ class YibanGraphQLView(GraphQLView):
         if self.budget.status is not None:
             for name, value in self.budget.status.headers().items():
                 response[name] = value
+        if getattr(request, "retry_after", 0) and "Retry-After" not in response:
+            response["Retry-After"] = str(request.retry_after)  # a mutation was RATE_LIMITED
         return response
 
     def json_encode(self, request, d: dict[str, Any], pretty: bool = False) -> str:

@@ -24,6 +24,7 @@ from yiban_core.graphql.errors import DomainMutation
 from yiban_core.graphql.relay import Node, decode_global_id, global_id
 from yiban_core.groups import rules, selectors, services
 from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Membership
+from yiban_core.ratelimit import client_ip
 
 GroupKind = choices_enum("GroupKind", Group.Kind, "群类型：班级群、兴趣群、学校官方群")
 JoinPolicy = choices_enum(
@@ -360,7 +361,7 @@ class JoinByCode(DomainMutation):
 
     @classmethod
     def perform(cls, info, actor, code):
-        member = services.join_by_code(actor=actor, code=code)
+        member = services.join_by_code(actor=actor, code=code, client_ip=client_ip(info.context))
         return {"membership": member, "group": member.group}
 
 

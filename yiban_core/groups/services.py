@@ -21,6 +21,7 @@ from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Member
 from yiban_core.groups.rules import membership, require_manager, require_owner
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
+from yiban_core.ratelimit import check, failed, hit
 from yiban_core.search.services import index_later
 from yiban_core.unchanged import UNCHANGED, Unchanged
 
@@ -35,6 +36,10 @@ POLICIES_BY_KIND = {
     Group.Kind.SCHOOL: {Group.JoinPolicy.OPEN},
 }
 STAFF_ROLES = {User.Role.TEACHER, User.Role.STAFF, User.Role.ADMIN}
+# Wrong class codes tolerated per 15 minutes: per person, and per address (many accounts).
+WRONG_CODES_PER_USER = 10
+WRONG_CODES_PER_IP = 30
+JOIN_REQUESTS_PER_HOUR = 20
 
 
 def new_join_code() -> str:
@@ -243,15 +248,27 @@ def join_group(*, actor: Actor, group: Group) -> Membership:
         return _add_member(group, user)
 
 
-def join_by_code(*, actor: Actor, code: str) -> Membership:
+def join_by_code(*, actor: Actor, code: str, client_ip: str = "") -> Membership:
+    """Join a class by its code. Wrong codes are counted (per user, and per `client_ip`
+    when the caller knows it), so codes cannot be found by guessing."""
     actor.require_scope("groups:write")
     user = actor.require_user()
+    keys = [(f"join-code:user:{user.pk}", WRONG_CODES_PER_USER)]
+    if client_ip:
+        keys.append((f"join-code:ip:{client_ip}", WRONG_CODES_PER_IP))
+    for key, limit in keys:
+        check(key, limit=limit, window_s=900)
     code = normalize_join_code(code)
     group = Group.objects.filter(join_code=code).first() if code else None
+    refusal = None
     if group is None or group.join_policy != Group.JoinPolicy.CODE:
-        raise Invalid(_("班级码不正确"), field="code")
-    if user.school_id is not None and user.school_id != group.school_id:
-        raise PermissionDenied(_("这是另一所学校的班级"))
+        refusal = Invalid(_("班级码不正确"), field="code")
+    elif user.school_id is not None and user.school_id != group.school_id:
+        refusal = PermissionDenied(_("这是另一所学校的班级"))
+    if refusal is not None:
+        for key, _limit in keys:
+            failed(key, window_s=900)
+        raise refusal
     with transaction.atomic():
         return _add_member(group, user)
 
@@ -277,6 +294,7 @@ def request_to_join(*, actor: Actor, group: Group, message: str = "") -> JoinReq
         raise PermissionDenied(_("你已被禁止加入这个群"))
     if Membership.objects.filter(group=group, user=user).exists():
         raise Conflict(_("已经是群成员了"))
+    hit(f"join-request:{user.pk}", limit=JOIN_REQUESTS_PER_HOUR, window_s=3600)
     try:
         with transaction.atomic():
             request = JoinRequest.objects.create(group=group, user=user, message=message)
