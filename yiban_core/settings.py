@@ -9,8 +9,10 @@ ALLOWED_HOSTS.
 import os
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +67,7 @@ INSTALLED_APPS = [
     "openapi_plugins.webhooks",
     "frontend",
     "oauth2_provider",
+    "csp",
 ]
 
 # The open platform's plugins (openapi_plugins/): removing one here removes its
@@ -84,6 +87,7 @@ WEBHOOK_DISABLE_AFTER_FAILURES = 10
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "yiban_core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -354,6 +358,37 @@ if not DEBUG:
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Content-Security-Policy (django-csp; yiban_core/csp.py adds the websocket origin) ------
+# Every script and stylesheet is a file the site serves (frontend/static/): no inline
+# script, no inline style, no eval, so injected markup cannot run. GraphiQL's stylesheet
+# embeds its fonts and a few icons as data: URIs; the 2FA page draws its QR code inline.
+def _media_origins() -> list[str]:
+    """Where uploaded images (avatars, post images) come from when they live in a bucket."""
+    if not AWS_STORAGE_BUCKET_NAME:
+        return []
+    if AWS_S3_ENDPOINT_URL:
+        endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+        return [f"{endpoint.scheme}://{endpoint.netloc}", f"{endpoint.scheme}://*.{endpoint.netloc}"]
+    return ["https://*.amazonaws.com"]
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:", *_media_origins()],
+        "font-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+        # Forms post to the site only; the consent page and the login page also let their
+        # form end at the OAuth app's registered redirect URI (openapi_plugins/form_action.py).
+        "form-action": [csp.SELF],
+    },
+}
 
 LOGGING = {
     "version": 1,

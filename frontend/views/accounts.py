@@ -6,12 +6,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from frontend.errors import domain_errors, perform, show_error
 from frontend.forms import PasswordChangeForm, ProfileForm, RegisterForm
 from frontend.views.feeds import user_feed_context
+from openapi_plugins.form_action import allow_oauth_redirect
 from yiban_core.accounts import selectors, services
 from yiban_core.errors import DomainError
 from yiban_core.pagination import paginate
@@ -40,6 +42,8 @@ def register(request):
     return render(request, "frontend/accounts/register.html", {"form": form})
 
 
+# Logging in to finish an authorization the user already granted ends at the app.
+@method_decorator(allow_oauth_redirect, name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "frontend/accounts/login.html"
     redirect_authenticated_user = True
