@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "frontend",
     "oauth2_provider",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 # The open platform's plugins (openapi_plugins/): removing one here removes its
@@ -94,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yiban_core.accounts.two_factor.TwoFactorMiddleware",
     "yiban_core.actor.ActorMiddleware",
     "openapi_plugins.auth.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -214,6 +218,10 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Two-factor (yiban_core/accounts/two_factor.py): the admin site and the school-admin pages
+# want a TOTP code as well as the password. On by default in production.
+ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "易班学习网"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
