@@ -369,8 +369,9 @@ if not DEBUG:
 
 # --- Content-Security-Policy (django-csp; yiban_core/csp.py adds the websocket origin) ------
 # Every script and stylesheet is a file the site serves (frontend/static/): no inline
-# script, no inline style, no eval, so injected markup cannot run. GraphiQL's stylesheet
-# embeds its fonts and a few icons as data: URIs; the 2FA page draws its QR code inline.
+# script, no inline style, no eval, so injected markup cannot run (the GraphQL explorer alone
+# allows <style> elements, for GraphiQL's dialogs: frontend/views/explorer.py). GraphiQL's
+# stylesheet embeds its fonts and icons as data: URIs; the 2FA page draws its QR code inline.
 def _media_origins() -> list[str]:
     """Where uploaded images (avatars, post images) come from when they live in a bucket."""
     if not AWS_STORAGE_BUCKET_NAME:
