@@ -15,6 +15,7 @@ from frontend.views import (
     resources,
     roster,
     search,
+    two_factor,
     webhooks,
 )
 
@@ -27,6 +28,9 @@ urlpatterns = [
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
     path("settings/password/", accounts.change_password, name="change_password"),
     path("settings/profile/", accounts.edit_profile, name="edit_profile"),
+    path("settings/2fa/", two_factor.settings_page, name="two_factor"),
+    path("settings/2fa/verify/", two_factor.verify_page, name="two_factor_verify"),
+    path("settings/2fa/remove/", two_factor.remove, name="two_factor_remove"),
     path("u/<str:username>/", accounts.profile, name="profile"),
     path("u/<str:username>/follow/", accounts.follow, name="follow"),
     path("u/<str:username>/unfollow/", accounts.unfollow, name="unfollow"),

@@ -10,8 +10,10 @@ import os
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +68,11 @@ INSTALLED_APPS = [
     "openapi_plugins.webhooks",
     "frontend",
     "oauth2_provider",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",  # login lockout, configured with the password settings below
 ]
 
 # The open platform's plugins (openapi_plugins/): removing one here removes its
@@ -85,16 +92,19 @@ WEBHOOK_DISABLE_AFTER_FAILURES = 10
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "yiban_core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yiban_core.accounts.two_factor.TwoFactorMiddleware",
     "yiban_core.actor.ActorMiddleware",
     "openapi_plugins.auth.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "yiban_core.urls"
@@ -211,6 +221,10 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Two-factor (yiban_core/accounts/two_factor.py): the admin site and the school-admin pages
+# want a TOTP code as well as the password. On by default in production.
+ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "易班学习网"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -222,10 +236,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # lock that pair out for 15 minutes (a try while locked starts them again); the right
 # password resets the count. Attempts are kept in the cache with Redis (shared by every
 # process), else in the database (the local-memory cache is one process's).
-INSTALLED_APPS.append("axes")
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
                            "django.contrib.auth.backends.ModelBackend"]
-MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 AXES_HANDLER = ("axes.handlers.cache.AxesCacheHandler" if REDIS_URL
                 else "axes.handlers.database.AxesDatabaseHandler")
 AXES_FAILURE_LIMIT = 5
@@ -373,6 +385,38 @@ if not DEBUG:
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Content-Security-Policy (django-csp; yiban_core/csp.py adds the websocket origin) ------
+# Every script and stylesheet is a file the site serves (frontend/static/): no inline
+# script, no inline style, no eval, so injected markup cannot run (the GraphQL explorer alone
+# allows <style> elements, for GraphiQL's dialogs: frontend/views/explorer.py). GraphiQL's
+# stylesheet embeds its fonts and icons as data: URIs; the 2FA page draws its QR code inline.
+def _media_origins() -> list[str]:
+    """Where uploaded images (avatars, post images) come from when they live in a bucket."""
+    if not AWS_STORAGE_BUCKET_NAME:
+        return []
+    if AWS_S3_ENDPOINT_URL:
+        endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+        return [f"{endpoint.scheme}://{endpoint.netloc}", f"{endpoint.scheme}://*.{endpoint.netloc}"]
+    return ["https://*.amazonaws.com"]
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:", *_media_origins()],
+        "font-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+        # Forms post to the site only; the consent page and the login page also let their
+        # form end at the OAuth app's registered redirect URI (openapi_plugins/form_action.py).
+        "form-action": [csp.SELF],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -10,8 +10,11 @@ from yiban_core.notifications.selectors import unread_count
 
 register = template.Library()
 
-# Soft colours for the letter avatars, picked by user id so a person keeps theirs.
-AVATAR_COLOURS = ["#2f7de1", "#13a36f", "#e0803a", "#8a5cd1", "#d94c6a", "#1c9bb0"]
+# Letter avatars come in six soft colours (.avatar-colour-0 .. -5 in site.css), picked by
+# user id so a person keeps theirs, and in the sizes the pages use (.avatar-size-N): classes,
+# not a style attribute, which the Content-Security-Policy does not allow.
+AVATAR_COLOURS = 6
+AVATAR_SIZES = (22, 28, 32, 36, 40, 42, 48, 64, 88)
 
 
 @register.simple_tag(takes_context=True)
@@ -32,9 +35,10 @@ def avatar(user, size: int = 40):
             '<img class="avatar" src="{}" alt="{}" width="{}" height="{}" loading="lazy">',
             profile.avatar.url, name, size, size,
         )
-    colour = AVATAR_COLOURS[(user.pk or 0) % len(AVATAR_COLOURS)]
+    colour = (user.pk or 0) % AVATAR_COLOURS
+    size = min(AVATAR_SIZES, key=lambda known: abs(known - int(size)))
     return format_html(
-        '<span class="avatar avatar-letter" style="--size:{}px;background:{}" '
+        '<span class="avatar avatar-letter avatar-size-{} avatar-colour-{}" '
         'aria-hidden="true">{}</span>',
         size, colour, name[:1].upper(),
     )

@@ -7,12 +7,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from frontend.errors import domain_errors, error_page, perform, retry_later, show_error
 from frontend.forms import PasswordChangeForm, ProfileForm, RegisterForm
 from frontend.views.feeds import user_feed_context
+from openapi_plugins.form_action import allow_oauth_redirect
 from yiban_core import redirects
 from yiban_core.accounts import selectors, services
 from yiban_core.errors import DomainError, RateLimited
@@ -54,6 +56,8 @@ class SafeNextMixin:
         return redirects.next_url(self.request, "")
 
 
+# Logging in to finish an authorization the user already granted ends at the app.
+@method_decorator(allow_oauth_redirect, name="dispatch")
 class LoginView(SafeNextMixin, auth_views.LoginView):
     template_name = "frontend/accounts/login.html"
     redirect_authenticated_user = True

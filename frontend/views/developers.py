@@ -27,6 +27,7 @@ from openapi_plugins.models import AppProfile
 from openapi_plugins.scopes import describe, scopes_for_kind
 from yiban_core.accounts import selectors as account_selectors
 from yiban_core.accounts.selectors import is_school_admin
+from yiban_core.accounts.two_factor import two_factor_required
 from yiban_core.errors import DomainError, NotFound
 
 CLIENT_CONFIDENTIAL = "confidential"
@@ -210,6 +211,7 @@ def _school_app(request, school, app_id) -> AppProfile:
     return app
 
 
+@two_factor_required
 @login_required
 @domain_errors
 def school_apps(request, school_id):
@@ -227,6 +229,7 @@ def school_apps(request, school_id):
                   {"school": school, "rows": rows})
 
 
+@two_factor_required
 @require_POST
 @login_required
 @domain_errors
@@ -244,6 +247,7 @@ def school_app_install(request, school_id, app_id):
     )
 
 
+@two_factor_required
 @require_POST
 @login_required
 @domain_errors

@@ -17,6 +17,7 @@ from frontend.errors import domain_errors, show_error
 from openapi_plugins.academic_affairs import oneroster, services
 from yiban_core.accounts import selectors as account_selectors
 from yiban_core.accounts.selectors import is_school_admin
+from yiban_core.accounts.two_factor import two_factor_required
 from yiban_core.errors import DomainError, Invalid, NotFound
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -52,6 +53,7 @@ def _org_for(roster: oneroster.Roster, org: str) -> str:
                   % {"choices": choices}, field="org")
 
 
+@two_factor_required
 @login_required
 @domain_errors
 def roster_import(request, school_id):
