@@ -279,3 +279,54 @@ def test_on_s3_the_file_is_a_short_lived_signed_url(client, class_world, setting
     client.force_login(class_world["stranger"])
     refused = client.get(f"/files/{image.image.name}")
     assert refused.status_code == 404 and "Location" not in refused
+
+
+# ---- moving files stored before protection -----------------------------------------------
+
+
+def test_protect_files_moves_legacy_names_and_keeps_them_readable(client, class_world):
+    from django.core.management import call_command
+
+    image = group_post_image(class_world)
+    legacy_image = f"posts/{class_world['teacher'].pk}/{image.post_id}-1.png"
+    default_storage.save(legacy_image, png())
+    PostImage.objects.create(post=image.post, position=1, image=legacy_image)
+    resource = group_resource(class_world)
+    blob = Blob.objects.get()
+    legacy_blob = f"blobs/{blob.sha256[:2]}/{blob.sha256[2:4]}/{blob.sha256}"
+    default_storage.save(legacy_blob, io.BytesIO(PDF))
+    Blob.objects.filter(pk=blob.pk).update(file=legacy_blob)
+    untouched = image.image.name
+
+    out = io.StringIO()
+    call_command("protect_files", "--dry-run", stdout=out)
+    assert "2 file(s) to move" in out.getvalue()
+    assert default_storage.exists(legacy_image) and default_storage.exists(legacy_blob)
+
+    out = io.StringIO()
+    call_command("protect_files", stdout=out)
+    assert "2 file(s) moved" in out.getvalue()
+    moved = PostImage.objects.get(position=1).image.name
+    assert re.fullmatch(r"private/posts/[A-Za-z0-9_-]{24}\.png", moved)
+    assert re.fullmatch(r"private/blobs/[A-Za-z0-9_-]{24}", Blob.objects.get().file.name)
+    assert PostImage.objects.get(position=0).image.name == untouched
+    assert not default_storage.exists(legacy_image) and not default_storage.exists(legacy_blob)
+
+    client.force_login(class_world["member"])
+    assert body(client.get(PostImage.objects.get(position=1).image.url)).startswith(b"\x89PNG")
+    assert body(client.get(reverse("resource_download", args=[resource.pk]))) == PDF
+
+    out = io.StringIO()
+    call_command("protect_files", stdout=out)  # again: nothing left to do
+    assert "0 file(s) moved, 0 left" in out.getvalue()
+
+
+def test_protect_files_leaves_a_row_whose_file_is_missing(class_world):
+    from django.core.management import call_command
+
+    image = group_post_image(class_world)
+    PostImage.objects.create(post=image.post, position=1, image="posts/1/gone-1.png")
+    out = io.StringIO()
+    call_command("protect_files", stdout=out)
+    assert "0 file(s) moved, 1 left as they were" in out.getvalue()
+    assert PostImage.objects.get(position=1).image.name == "posts/1/gone-1.png"
