@@ -94,6 +94,18 @@ def test_a_private_group_posts_image_is_served_to_members_only(client, class_wor
     assert client.get(url).status_code == 200
 
 
+def test_the_home_page_read_from_redis_links_the_protected_url(client, class_world,
+                                                               redis_timelines, run_worker):
+    image = group_post_image(class_world)
+    run_worker()
+    client.force_login(class_world["member"])
+    for _read in range(2):  # cold, then warm from the cards
+        page = client.get(reverse("home")).content.decode()
+        assert image.image.url in page
+        assert "/media/" + image.image.name not in page
+    assert client.get(image.image.url).status_code == 200
+
+
 def test_a_refusal_looks_like_a_missing_file(client, class_world):
     image = group_post_image(class_world)
     client.force_login(class_world["stranger"])
