@@ -104,8 +104,9 @@ def post_image_path(image: "PostImage", filename: str) -> str:
 class PostImage(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
     # Served by /files/ once feeds.files says the viewer may see the post.
+    # Indexed: /files/ finds the image (and so the post) by its name.
     image = models.ImageField(upload_to=post_image_path, storage=protected_storage,
-                              max_length=200)
+                              max_length=200, db_index=True)
     position = models.PositiveSmallIntegerField()
 
     class Meta:

@@ -113,7 +113,7 @@ class TrainingAttachment(models.Model):
                                related_name="attachments")
     # Served by /files/ only to those who may read the record (rules.can_read).
     file = models.FileField(upload_to=attachment_path, storage=protected_storage,
-                            max_length=200)
+                            max_length=200, db_index=True)
     filename = models.CharField(_("文件名"), max_length=120)  # the safe name shown
     content_type = models.CharField(max_length=120)  # detected from the bytes
     size = models.PositiveIntegerField()

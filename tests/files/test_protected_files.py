@@ -94,6 +94,7 @@ def test_a_private_group_posts_image_is_served_to_members_only(client, class_wor
     assert client.get(url).status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)  # the task worker commits
 def test_the_home_page_read_from_redis_links_the_protected_url(client, class_world,
                                                                redis_timelines, run_worker):
     image = group_post_image(class_world)
