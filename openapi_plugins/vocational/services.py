@@ -37,6 +37,7 @@ from resources.files import detect_type, safe_filename
 from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from yiban_core.files.storage import protected_storage_instance
 from yiban_core.unchanged import UNCHANGED
 
 Status = TrainingRecord.Status
@@ -251,8 +252,6 @@ def delete_record(*, actor: Actor, record: TrainingRecord) -> None:
 
 
 def _delete_files_on_commit(names: list[str]) -> None:
-    from yiban_core.files.storage import protected_storage_instance
-
     def delete():
         for name in names:
             protected_storage_instance.delete(name)

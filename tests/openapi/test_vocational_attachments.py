@@ -149,3 +149,16 @@ def test_removing_an_attachment_removes_its_file(client, student,
     assert not TrainingAttachment.objects.exists()
     assert not default_storage.exists(name)
     assert client.get(reverse("protected_file", kwargs={"name": name})).status_code == 404
+
+
+def test_deleting_a_draft_removes_its_attachments_files(student,
+                                                       django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    record = log(student)
+    name = services.add_attachment(actor=actor_for(student), record=record,
+                                   upload=pdf()).file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_record(actor=actor_for(student), record=record)
+    assert not TrainingAttachment.objects.exists()
+    assert not default_storage.exists(name)
