@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yiban_core.files.storage import protected_storage, random_name
+
 POST_MAX_LENGTH = 2000
 COMMENT_MAX_LENGTH = 500
 MAX_IMAGES = 9
@@ -96,12 +98,15 @@ class Post(models.Model):
 
 
 def post_image_path(image: "PostImage", filename: str) -> str:
-    return f"posts/{image.post.author_id}/{filename}"
+    return random_name("posts", filename)
 
 
 class PostImage(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(upload_to=post_image_path)
+    # Served by /files/ once feeds.files says the viewer may see the post.
+    # Indexed: /files/ finds the image (and so the post) by its name.
+    image = models.ImageField(upload_to=post_image_path, storage=protected_storage,
+                              max_length=200, db_index=True)
     position = models.PositiveSmallIntegerField()
 
     class Meta:

@@ -132,5 +132,9 @@ if apps.is_installed("openapi_plugins.vocational"):
         path("training/<int:pk>/submit/", vocational.training_submit, name="training_submit"),
         path("training/<int:pk>/decide/", vocational.training_decide, name="training_decide"),
         path("training/<int:pk>/delete/", vocational.training_delete, name="training_delete"),
+        path("training/<int:pk>/attachments/", vocational.training_attach,
+             name="training_attach"),
+        path("training/<int:pk>/attachments/<int:attachment_id>/delete/",
+             vocational.training_detach, name="training_detach"),
         path("u/<str:username>/growth/", vocational.growth_record, name="growth_record"),
     ]

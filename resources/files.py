@@ -9,7 +9,6 @@ import unicodedata
 
 import filetype
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
@@ -105,14 +104,12 @@ def store_blob(upload) -> Blob:
         return existing
     upload.seek(0)
     blob = Blob(sha256=sha256, size=upload.size, content_type=mime)
-    path = blob.file.field.generate_filename(blob, "")
-    if not default_storage.exists(path):
-        default_storage.save(path, upload)
-    blob.file.name = path
+    blob.file.save("", upload, save=False)  # a random name in the protected storage
     try:
         with transaction.atomic():
             blob.save()
     except IntegrityError:  # the same bytes, stored concurrently
+        blob.file.delete(save=False)
         return Blob.objects.get(sha256=sha256)
     return blob
 

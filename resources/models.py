@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yiban_core.files.storage import protected_storage, random_name
+
 
 class Subject(models.TextChoices):
     COMPUTING = "computing", _("计算机")
@@ -75,14 +77,16 @@ class Tag(models.Model):
 
 
 def blob_path(blob: "Blob", filename: str) -> str:
-    return f"blobs/{blob.sha256[:2]}/{blob.sha256[2:4]}/{blob.sha256}"
+    # Not the SHA-256: a name derived from the bytes lets anyone holding a file probe for it.
+    return random_name("blobs")
 
 
 class Blob(models.Model):
     sha256 = models.CharField(max_length=64, unique=True)
     size = models.PositiveBigIntegerField()
     content_type = models.CharField(max_length=120)  # detected from the bytes
-    file = models.FileField(upload_to=blob_path, max_length=200)
+    # Sent only by the resource download view, after the resource's selector said yes.
+    file = models.FileField(upload_to=blob_path, storage=protected_storage, max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -270,12 +270,20 @@ AWS_DEFAULT_ACL = None  # private objects, served through signed URLs
 STORAGES = {
     "default": {"BACKEND": "storages.backends.s3.S3Storage"} if AWS_STORAGE_BUCKET_NAME
     else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Post images, resource files, attachments: read only through /files/ (yiban_core.files).
+    "protected": {"BACKEND": "yiban_core.files.s3.ProtectedS3Storage"} if AWS_STORAGE_BUCKET_NAME
+    else {"BACKEND": "yiban_core.files.storage.ProtectedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Protected files behind nginx: the `internal` location that maps to MEDIA_ROOT, e.g.
+# "/_protected/"; unset, Django streams them itself.
+PROTECTED_MEDIA_ACCEL_PREFIX = os.environ.get("PROTECTED_MEDIA_ACCEL_PREFIX", "")
+# How long a signed S3 URL of a protected file works, in seconds.
+PROTECTED_MEDIA_URL_EXPIRY = int(os.environ.get("PROTECTED_MEDIA_URL_EXPIRY", "300"))
 WHITENOISE_USE_FINDERS = DEBUG
 if DEBUG:
     # Static files come straight from the apps while developing; no collectstatic needed.

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -36,6 +36,8 @@ from resources.files import ALLOWED_TYPES, SizeLimitedUploadHandler, too_large
 from resources.models import Licence, Rating, Resource, Subject, Visibility
 from yiban_core.accounts import selectors as account_selectors
 from yiban_core.errors import DomainError, Invalid, NotAuthenticated
+from yiban_core.files.owners import Audience
+from yiban_core.files.serve import send
 from yiban_core.groups import selectors as group_selectors
 from yiban_core.pagination import paginate
 
@@ -340,8 +342,9 @@ def resource_download(request, pk):
         return HttpResponseRedirect(resource.url)
     version = services.record_download(actor=request.actor, resource_id=resource.pk)
     blob = version.blob
-    return FileResponse(blob.file.open("rb"), as_attachment=True, filename=version.filename,
-                        content_type=blob.content_type)
+    return send(request, storage=blob.file.storage, name=blob.file.name,
+                audience=Audience.RESTRICTED, filename=version.filename, as_attachment=True,
+                content_type=blob.content_type)
 
 
 def _version_context(request, resource, form, error=None) -> dict:

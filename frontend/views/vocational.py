@@ -69,6 +69,11 @@ class CreateForm(RecordForm, SubmitForm):
     pass
 
 
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("附件"), required=False, help_text=gettext_lazy(
+        "实习证明、实训报告或照片：PDF、Word、Excel、PPT 或图片，不超过 10 MB"))
+
+
 class DecisionForm(forms.Form):
     comment = forms.CharField(label=gettext_lazy("评语"), required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 3}),
@@ -135,7 +140,36 @@ def training_detail(request, pk):
             supervisors=selectors.supervisor_choices(actor=request.actor))
     if context["can_decide"]:
         context["decision_form"] = DecisionForm()
+    context["attachments"] = list(record.attachments.all())
+    if context["can_edit"]:
+        context["attachment_form"] = AttachmentForm()
     return render(request, "frontend/vocational/detail.html", context)
+
+
+@login_required
+@require_POST
+@domain_errors
+def training_attach(request, pk):
+    record = selectors.get_record(actor=request.actor, pk=pk)
+    return perform(
+        request,
+        lambda: services.add_attachment(actor=request.actor, record=record,
+                                        upload=request.FILES.get("file")),
+        success=_("附件已上传"), next_url=reverse("training_detail", args=[record.pk]),
+    )
+
+
+@login_required
+@require_POST
+@domain_errors
+def training_detach(request, pk, attachment_id):
+    record = selectors.get_record(actor=request.actor, pk=pk)
+    return perform(
+        request,
+        lambda: services.remove_attachment(actor=request.actor, record=record,
+                                           attachment_id=attachment_id),
+        success=_("附件已删除"), next_url=reverse("training_detail", args=[record.pk]),
+    )
 
 
 @login_required

@@ -20,3 +20,8 @@ class VocationalConfig(AppConfig):
         },
         schema_module="openapi_plugins.vocational.schema",
     )
+
+    def ready(self):
+        from openapi_plugins.vocational import files
+
+        files.register_owner()

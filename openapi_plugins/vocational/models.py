@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from yiban_core.files.storage import protected_storage, random_name
+
 # One record is one placement or workshop block; a full year of 顶岗实习 is ~2000 hours.
 MAX_HOURS = Decimal("2000")
 
@@ -95,3 +97,36 @@ class TrainingRecord(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
+
+
+# Evidence a student adds to a record: a placement certificate, photos, a report.
+MAX_ATTACHMENTS = 5
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def attachment_path(attachment: "TrainingAttachment", filename: str) -> str:
+    return random_name("training", filename)
+
+
+class TrainingAttachment(models.Model):
+    record = models.ForeignKey(TrainingRecord, on_delete=models.CASCADE,
+                               related_name="attachments")
+    # Served by /files/ only to those who may read the record (rules.can_read).
+    file = models.FileField(upload_to=attachment_path, storage=protected_storage,
+                            max_length=200, db_index=True)
+    filename = models.CharField(_("文件名"), max_length=120)  # the safe name shown
+    content_type = models.CharField(max_length=120)  # detected from the bytes
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("记录附件")
+        verbose_name_plural = _("记录附件")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__lte=ATTACHMENT_MAX_BYTES),
+                                   name="training_attachment_size_capped"),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -43,6 +43,23 @@ def supervisor_from_input(value) -> User | None:
     return User.objects.filter(pk=pk).first()
 
 
+class TrainingAttachmentType(graphene.ObjectType):
+    """A file the student added to a record (a certificate, a report, photos)."""
+
+    class Meta:
+        name = "TrainingAttachment"
+
+    filename = graphene.String(required=True)
+    content_type = graphene.String(required=True, description="从文件内容识别的类型")
+    size = graphene.Int(required=True, description="字节数")
+    url = graphene.String(required=True, description=(
+        "下载地址：网站登录后可读这条记录的人才能打开，其他人得到 404"))
+
+    @staticmethod
+    def resolve_url(attachment, info) -> str:
+        return info.context.build_absolute_uri(attachment.file.url)
+
+
 class TrainingRecordNode(graphene.ObjectType):
     """A practical-training or internship block, signed off by a supervising teacher."""
 
@@ -66,6 +83,8 @@ class TrainingRecordNode(graphene.ObjectType):
     signed_by = graphene.Field(UserNode, description="签字的教师；未签字为 null")
     signed_at = graphene.DateTime()
     teacher_comment = graphene.String(required=True, description="教师评语或退回原因")
+    attachments = graphene.List(graphene.NonNull(TrainingAttachmentType), required=True,
+                                description="学生添加的附件")
     created_at = graphene.DateTime(required=True)
     updated_at = graphene.DateTime(required=True)
 
@@ -76,6 +95,10 @@ class TrainingRecordNode(graphene.ObjectType):
     @staticmethod
     def resolve_hours(record: TrainingRecord, info) -> float:
         return float(record.hours)
+
+    @staticmethod
+    def resolve_attachments(record: TrainingRecord, info):
+        return record.attachments.all()
 
 
 class TrainingRecordConnection(Connection):

@@ -60,7 +60,8 @@ def _require_read(actor: Actor) -> None:
 
 def _records() -> QuerySet[TrainingRecord]:
     return TrainingRecord.objects.select_related(
-        "student__school", "student__profile", "school", "supervisor", "signed_by")
+        "student__school", "student__profile", "school", "supervisor", "signed_by",
+    ).prefetch_related("attachments")
 
 
 def my_records(*, actor: Actor, status: str | None = None) -> QuerySet[TrainingRecord]:

@@ -6,6 +6,9 @@
   to a supervisor who passes rules.can_supervise.
 - sign_off_record / return_record: only the supervisor it was submitted to, and
   only while it is submitted. A signed record is final.
+- add_attachment / remove_attachment: the student, while the record can be edited;
+  files are checked by their content and stored under random names in the
+  protected storage (yiban_core.files), read only by those who may read the record.
 
 Users through a token need `training:write`. Each write locks the record's row,
 so a sign-off and a return (or an edit) racing each other cannot both win.
@@ -18,20 +21,38 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openapi_plugins.vocational import rules
-from openapi_plugins.vocational.models import MAX_HOURS, TrainingRecord
+from openapi_plugins.vocational.models import (
+    ATTACHMENT_MAX_BYTES,
+    MAX_ATTACHMENTS,
+    MAX_HOURS,
+    TrainingAttachment,
+    TrainingRecord,
+)
+from resources.files import detect_type, safe_filename
 from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
-from yiban_core.errors import Conflict, Invalid, PermissionDenied
+from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from yiban_core.files.storage import protected_storage_instance
 from yiban_core.unchanged import UNCHANGED
 
 Status = TrainingRecord.Status
 TEXT_LIMITS = {"title": 100, "workplace": 100, "tasks": 5000, "reflection": 5000}
 COMMENT_LIMIT = 2000
 HOURS_STEP = Decimal("0.1")
+# Certificates, reports and photos; not archives or media.
+ATTACHMENT_TYPES = frozenset({
+    "application/pdf", "image/jpeg", "image/png", "image/webp", "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+})
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -226,4 +247,58 @@ def delete_record(*, actor: Actor, record: TrainingRecord) -> None:
     record = _own_editable(_writer(actor), record)
     if record.status != Status.DRAFT:
         raise Conflict(_("只能删除草稿"))
+    _delete_files_on_commit([a.file.name for a in record.attachments.all()])
     record.delete()
+
+
+def _delete_files_on_commit(names: list[str]) -> None:
+    def delete():
+        for name in names:
+            protected_storage_instance.delete(name)
+
+    transaction.on_commit(delete)
+
+
+def _check_attachment(upload) -> str:
+    if upload is None or not getattr(upload, "size", 0):
+        raise Invalid(_("请选择要上传的文件"), field="file")
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise Invalid(_("附件不能超过 %(size)s") % {"size": filesizeformat(ATTACHMENT_MAX_BYTES)},
+                      field="file")
+    mime = detect_type(upload)
+    if mime not in ATTACHMENT_TYPES:
+        raise Invalid(_("附件只能是 PDF、Word、Excel、PPT 或图片"), field="file")
+    return mime
+
+
+def add_attachment(*, actor: Actor, record: TrainingRecord, upload) -> TrainingAttachment:
+    """The student adds evidence (a certificate, a report, photos) to an editable record."""
+    user = _writer(actor)
+    mime = _check_attachment(upload)
+    stem = str(getattr(upload, "name", "") or "").rsplit(".", 1)[0] or record.title
+    attachment = TrainingAttachment(filename=safe_filename(stem, mime), content_type=mime,
+                                    size=upload.size)
+    try:
+        with transaction.atomic():
+            record = _own_editable(user, record)
+            if record.attachments.count() >= MAX_ATTACHMENTS:
+                raise Conflict(_("每条记录最多 %(n)d 个附件") % {"n": MAX_ATTACHMENTS})
+            attachment.record = record
+            attachment.file.save(attachment.filename, upload, save=False)
+            attachment.save()
+    except Exception:
+        if attachment.file.name:  # stored, but the row was not: no orphan file
+            attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def remove_attachment(*, actor: Actor, record: TrainingRecord, attachment_id) -> None:
+    record = _own_editable(_writer(actor), record)
+    try:
+        attachment = record.attachments.get(pk=int(attachment_id))
+    except (TypeError, ValueError, TrainingAttachment.DoesNotExist):
+        raise NotFound(_("没有这个附件"), field="attachment") from None
+    _delete_files_on_commit([attachment.file.name])
+    attachment.delete()

@@ -65,7 +65,7 @@ def test_a_file_over_the_limit_is_refused_and_nothing_is_stored(settings):
 def test_path_in_a_file_name_never_reaches_storage_or_downloads():
     resource = publish(make_user(), title="../../etc/passwd", upload=upload("../../x.pdf"))
     assert resource.current.filename == "etc_passwd.pdf"
-    assert resource.current.blob.file.name.startswith("blobs/")
+    assert resource.current.blob.file.name.startswith("private/blobs/")
     assert ".." not in resource.current.blob.file.name
 
 
