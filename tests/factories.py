@@ -47,3 +47,13 @@ def make_class_group(teacher: User, name: str = "计算机科学与技术2023级
 def make_interest_group(owner: User, name: str = "摄影社", **kwargs) -> Group:
     return group_services.create_group(actor=actor_for(owner), name=name,
                                        kind=Group.Kind.INTEREST, **kwargs)
+
+
+def verify(user: User, member_number: str | None = None) -> User:
+    """The user's school confirms them (学号/工号), as its roster or administrator does."""
+    school = user.school
+    account_services.verify_member(actor=Actor(school=school), school=school,
+                                   username=user.username,
+                                   member_number=member_number or f"2026{next(_seq):05d}")
+    user.refresh_from_db()
+    return user
