@@ -47,7 +47,7 @@ from yiban_core.accounts.models import Follow, School, User
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
 from yiban_core.groups.models import Group, Membership
-from yiban_core.groups.rules import require_content_access
+from yiban_core.groups.rules import require_content_access, school_app_reads_q
 from yiban_core.pagination import Page, clamp_page_size, decode_cursor, encode_cursor, paginate
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def visible_q(actor: Actor) -> Q:
             q |= Q(visibility=Visibility.SCHOOL, school_id=user.verified_school_id)
     elif actor.school is not None:  # a school app sees its own school's content
         q |= Q(visibility=Visibility.SCHOOL, school_id=actor.school.pk)
-        q |= Q(visibility=Visibility.GROUP, group__school_id=actor.school.pk)
+        q |= Q(visibility=Visibility.GROUP) & school_app_reads_q(actor.school.pk, "group__")
     return q
 
 

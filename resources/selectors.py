@@ -23,6 +23,7 @@ from resources.models import (
 from yiban_core.actor import Actor
 from yiban_core.errors import Invalid, NotFound
 from yiban_core.groups.models import Membership
+from yiban_core.groups.rules import school_app_reads_q
 
 SORTS = {
     "newest": ("-pk",),
@@ -42,7 +43,7 @@ def visible_q(actor: Actor) -> Q:
             q |= Q(visibility=Visibility.SCHOOL, school_id=user.verified_school_id)
     elif actor.school is not None:
         q |= Q(visibility=Visibility.SCHOOL, school_id=actor.school.pk)
-        q |= Q(visibility=Visibility.GROUP, group__school_id=actor.school.pk)
+        q |= Q(visibility=Visibility.GROUP) & school_app_reads_q(actor.school.pk, "group__")
     return q
 
 
