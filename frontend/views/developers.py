@@ -214,7 +214,7 @@ def _school_app(request, school, app_id) -> AppProfile:
 # What each read scope opens to a school app, in the school: the groups it reads are
 # those of groups.rules.school_app_reads_q (listed on the page by name where private).
 SCHOOL_APP_READS = {
-    "groups:read": gettext_lazy("本校群组的资料、成员和群内内容（见下方“可读取的群组”）"),
+    "groups:read": gettext_lazy("本校群组的资料、成员和群内内容（见“学校应用可读取的群组”）"),
     "feed:read": gettext_lazy("所有公开动态、本校可见的动态，以及可读取的群组里的动态"),
     "resources:read": gettext_lazy("所有公开资源、本校可见的资源，以及可读取的群组里的资源"),
 }
