@@ -261,6 +261,27 @@ def test_school_posts_reach_verified_members_only(backend, request, run_worker):
         actor=actor_for(newcomer), user=friend, first=100)))
 
 
+def test_a_member_verified_later_gets_the_school_posts_from_redis_too(redis_timelines,
+                                                                     run_worker):
+    """Fan-out skipped the school-only post while the reader was unverified (and this
+    school has no official group to join): verification rebuilds the timeline."""
+    school = make_school()
+    author = verify(make_user("author", school=school))
+    reader = make_user("reader", school=school)
+    account_services.follow(actor=actor_for(reader), username="author")
+    rebuild_home_timeline.call(user_id=reader.pk)
+    publish(author, "早先的本校通知", visibility=Visibility.SCHOOL)
+    publish(author, "公开的")
+    run_worker()
+
+    def home():
+        return texts(selectors.home_timeline(actor=actor_for(reader), first=10))
+
+    assert home() == ["公开的"]
+    verify(reader)
+    assert home() == ["公开的", "早先的本校通知"]
+
+
 def test_a_forged_cursor_is_refused(no_redis):
     me, *_rest = build_network()
     with pytest.raises(Invalid):
