@@ -377,7 +377,7 @@ class _Planner:
             if rng.random() < 0.12 and self.followees[author.pk]:
                 mentioned = self.users[rng.choice(self.followees[author.pk])]
                 text += f" @{mentioned.username}"
-            visibility = (Visibility.SCHOOL if roll < 0.3 and author.school_id
+            visibility = (Visibility.SCHOOL if roll < 0.3 and author.verified_school_id
                           else Visibility.PUBLIC)
             self._post(at=at, author=author, text=text, theme=theme, visibility=visibility)
 

@@ -1,7 +1,7 @@
 """Every read of posts, comments and topics: the one place that decides who sees a post.
 
 A post is seen by its author, and otherwise by its visibility:
-public: everyone; school: members of the author's school (when posted);
+public: everyone; school: verified members of the author's school (when posted);
 followers: the author's followers; group: the group's members, or anyone when
 the group is not private. Every timeline, GraphQL field and page goes through
 `visible_posts` (or `can_see_post` for one post already in hand), except the home
@@ -47,7 +47,7 @@ from yiban_core.accounts.models import Follow, School, User
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
 from yiban_core.groups.models import Group, Membership
-from yiban_core.groups.rules import require_content_access
+from yiban_core.groups.rules import require_content_access, school_app_reads_q
 from yiban_core.pagination import Page, clamp_page_size, decode_cursor, encode_cursor, paginate
 
 log = logging.getLogger(__name__)
@@ -70,11 +70,11 @@ def visible_q(actor: Actor) -> Q:
         q |= Q(author_id=user.pk)
         q |= Q(visibility=Visibility.FOLLOWERS, author_id__in=_followee_ids(user))
         q |= Q(visibility=Visibility.GROUP, group_id__in=_member_group_ids(user))
-        if user.school_id:
-            q |= Q(visibility=Visibility.SCHOOL, school_id=user.school_id)
+        if user.verified_school_id is not None:
+            q |= Q(visibility=Visibility.SCHOOL, school_id=user.verified_school_id)
     elif actor.school is not None:  # a school app sees its own school's content
         q |= Q(visibility=Visibility.SCHOOL, school_id=actor.school.pk)
-        q |= Q(visibility=Visibility.GROUP, group__school_id=actor.school.pk)
+        q |= Q(visibility=Visibility.GROUP) & school_app_reads_q(actor.school.pk, "group__")
     return q
 
 
@@ -309,8 +309,8 @@ class _HomeSources:
                 or (visibility == Visibility.GROUP
                     and (group_id in self.member_ids or not self.group_cards[group_id].is_private))
                 or (visibility == Visibility.FOLLOWERS and author in self.followees)
-                or (visibility == Visibility.SCHOOL and self.user.school_id is not None
-                    and post.school_id == self.user.school_id))
+                or (visibility == Visibility.SCHOOL and self.user.verified_school_id is not None
+                    and post.school_id == self.user.verified_school_id))
 
     def posts_from_cards(self, ids: list[int]) -> dict[int, Post] | None:
         """Those of the ids the user may see in their home timeline, with what a card
@@ -382,8 +382,11 @@ def _home_ids_from_db(sources: _HomeSources, group_ids: list[int], *, before: in
     Visibility is checked again on the final rows; these only narrow the candidates.
     """
     user = sources.user
+    school_posts = Q(author_id=user.pk)
+    if user.verified_school_id is not None:
+        school_posts |= Q(school_id=user.verified_school_id)
     people = Post.objects.filter(author_id__in=sources.people_ids, group__isnull=True).filter(
-        ~Q(visibility=Visibility.SCHOOL) | Q(school_id=user.school_id) | Q(author_id=user.pk)
+        ~Q(visibility=Visibility.SCHOOL) | school_posts
     )
     streams = [_newest_ids(people, before, count)]
     if group_ids:

@@ -30,6 +30,7 @@ from feeds.models import (
 )
 from feeds.text import mentioned_usernames, normalize_topic, topic_names
 from yiban_core.accounts.models import User
+from yiban_core.accounts.rules import require_school_publisher
 from yiban_core.actor import Actor
 from yiban_core.credits import services as credits
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -135,8 +136,8 @@ def publish_post(
         raise Invalid(_("群内动态要选一个群"), field="group")
     elif visibility not in Visibility.values:
         raise Invalid(_("可见范围不正确"), field="visibility")
-    if visibility == Visibility.SCHOOL and user.school_id is None:
-        raise Invalid(_("设置学校后才能发本校可见的动态"), field="visibility")
+    if visibility == Visibility.SCHOOL:
+        require_school_publisher(user)
     if repost_of is not None and repost_of.visibility != Visibility.PUBLIC:
         raise Invalid(_("只能转发公开的动态"), field="repost_of")
     hit(f"post:{user.pk}", limit=POSTS_PER_HOUR, window_s=3600)
@@ -192,8 +193,10 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
             raise Invalid(_("群内动态不能改可见范围"), field="visibility")
         if visibility not in Visibility.values:
             raise Invalid(_("可见范围不正确"), field="visibility")
-        if visibility == Visibility.SCHOOL and post.school_id is None:
-            raise Invalid(_("设置学校后才能发本校可见的动态"), field="visibility")
+        if visibility == Visibility.SCHOOL and post.visibility != Visibility.SCHOOL:
+            require_school_publisher(user)
+            if post.school_id != user.verified_school_id:  # posted before the verification
+                raise Invalid(_("这条动态发布时不属于你现在认证的学校"), field="visibility")
         if post.reposts.exists() and visibility != Visibility.PUBLIC:
             raise Invalid(_("已被转发的动态只能保持公开"), field="visibility")
     with transaction.atomic():

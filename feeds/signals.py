@@ -1,8 +1,8 @@
 """Keeps what Redis holds for the feeds honest when the rows behind it change.
 
-- Following someone or joining a group adds older posts to a home timeline that
-  fan-out never delivered: the timeline is dropped after the commit and rebuilt
-  from the database on the next read.
+- Following someone, joining a group or being verified by one's school adds older
+  posts to a home timeline that fan-out never delivered: the timeline is dropped
+  after the commit and rebuilt from the database on the next read.
 - The cards (feeds/cards.py) of a changed post, person, group, follow list or
   membership list are forgotten, at once and again after the commit.
 
@@ -35,8 +35,18 @@ def memberships_changed(joined: list[Membership], left: list[Membership]) -> Non
 
 
 def people_changed(user_ids) -> None:
-    """For users updated in bulk (their names, schools)."""
+    """For users updated in bulk (their names, schools, verification)."""
+    user_ids = list(user_ids)
     cards.forget_after_commit(cards.USER, user_ids)
+    _forget_timeline_after_commit(user_ids)  # see on_user
+
+
+def on_user(sender, instance: User, update_fields=None, **kwargs) -> None:
+    """A school verifying a user (or withdrawing it) opens its school-only posts to
+    them, which fan-out never delivered: the timeline is rebuilt, as after a follow."""
+    on_person(sender, instance)
+    if update_fields is None or {"school", "verified_at"} & set(update_fields):
+        _forget_timeline_after_commit([instance.pk])
 
 
 def on_follow(sender, instance: Follow, created: bool = False, **kwargs) -> None:
@@ -79,7 +89,8 @@ def connect() -> None:
         signal.connect(on_follow, sender=Follow, dispatch_uid=f"feeds.follow.{name}")
         signal.connect(on_post, sender=Post, dispatch_uid=f"feeds.post.{name}")
         signal.connect(on_image, sender=PostImage, dispatch_uid=f"feeds.image.{name}")
-        signal.connect(on_person, sender=User, dispatch_uid=f"feeds.user.{name}")
+        signal.connect(on_user if signal is post_save else on_person, sender=User,
+                       dispatch_uid=f"feeds.user.{name}")
         signal.connect(on_person, sender=Profile, dispatch_uid=f"feeds.profile.{name}")
         signal.connect(on_group, sender=Group, dispatch_uid=f"feeds.group.{name}")
     post_save.connect(on_membership_saved, sender=Membership, dispatch_uid="feeds.membership.save")

@@ -29,7 +29,8 @@ def fan_out_recipients(post: Post) -> list[int]:
                     .values_list("user_id", flat=True))
     followers = Follow.objects.filter(followee_id=post.author_id)
     if post.visibility == Visibility.SCHOOL:
-        followers = followers.filter(follower__school_id=post.school_id)
+        followers = followers.filter(follower__school_id=post.school_id,
+                                     follower__verified_at__isnull=False)
     return [post.author_id, *followers.values_list("follower_id", flat=True)]
 
 

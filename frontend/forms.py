@@ -138,9 +138,15 @@ class GroupSettingsForm(forms.Form):
     join_policy = forms.ChoiceField(label=_("加入方式"), choices=Group.JoinPolicy.choices)
     member_cap = forms.IntegerField(label=_("人数上限"), required=False,
                                     help_text=_("不填则不限"))
+    school_apps_may_read = forms.BooleanField(
+        label=_("允许学校应用读取"), required=False,
+        help_text=_("私密兴趣群的成员、动态和资源默认不对本校安装的学校应用（如教务系统）开放；"
+                    "勾选后它们可以读取"))
 
-    def __init__(self, *args, policies=None, **kwargs):
+    def __init__(self, *args, policies=None, kind=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if kind != Group.Kind.INTEREST:  # other kinds are open to the school's apps anyway
+            del self.fields["school_apps_may_read"]
         if policies is not None:
             self.fields["join_policy"].choices = [
                 (value, label) for value, label in Group.JoinPolicy.choices if value in policies

@@ -3,8 +3,9 @@
 - client credentials only for a school app its school has installed;
 - scopes cut to what the app registered for (and the school approved), through
   openapi_plugins.scopes.PlatformScopes;
-- OpenID claims: the public profile under `profile`, the real name and member
-  number under `profile:verified`, and only for a verified user.
+- OpenID claims: the public profile under `profile` (its `school` only once the
+  school verified the user), the real name and member number under
+  `profile:verified`, and only for a verified user.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ class PlatformValidator(OAuth2Validator):
         claims = {
             "preferred_username": user.username,
             "nickname": user.display_name,
-            "school": user.school.name if user.school_id else None,
+            # Only a school's word counts: an unverified account picks its school freely,
+            # and a relying party must not take that for membership.
+            "school": user.school.name if user.verified_school_id is not None else None,
         }
         if user.is_verified:
             claims["name"] = f"{user.last_name}{user.first_name}" or user.display_name

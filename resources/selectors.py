@@ -1,7 +1,7 @@
 """Every read of resources: the one place that decides who sees a resource.
 
 A resource is seen by its owner, and otherwise by its visibility: public:
-everyone; school: members of the owner's school (when published); group: the
+everyone; school: verified members of the owner's school (when published); group: the
 group's members, or anyone when the group is not private. Boards rank public
 resources only, so a ranking never reveals a school-only or group resource.
 """
@@ -23,6 +23,7 @@ from resources.models import (
 from yiban_core.actor import Actor
 from yiban_core.errors import Invalid, NotFound
 from yiban_core.groups.models import Membership
+from yiban_core.groups.rules import school_app_reads_q
 
 SORTS = {
     "newest": ("-pk",),
@@ -38,11 +39,11 @@ def visible_q(actor: Actor) -> Q:
         q |= Q(owner_id=user.pk)
         q |= Q(visibility=Visibility.GROUP,
                group_id__in=Membership.objects.filter(user=user).values("group_id"))
-        if user.school_id:
-            q |= Q(visibility=Visibility.SCHOOL, school_id=user.school_id)
+        if user.verified_school_id is not None:
+            q |= Q(visibility=Visibility.SCHOOL, school_id=user.verified_school_id)
     elif actor.school is not None:
         q |= Q(visibility=Visibility.SCHOOL, school_id=actor.school.pk)
-        q |= Q(visibility=Visibility.GROUP, group__school_id=actor.school.pk)
+        q |= Q(visibility=Visibility.GROUP) & school_app_reads_q(actor.school.pk, "group__")
     return q
 
 

@@ -31,6 +31,7 @@ from resources.models import (
 )
 from resources.selectors import can_see_resource, get_resource
 from yiban_core.accounts.models import School
+from yiban_core.accounts.rules import require_school_publisher
 from yiban_core.actor import Actor
 from yiban_core.credits import services as credits
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -133,8 +134,8 @@ def publish_resource(
         raise Invalid(_("群内资源要选一个群"), field="group")
     elif visibility not in Visibility.values:
         raise Invalid(_("可见范围不正确"), field="visibility")
-    if visibility == Visibility.SCHOOL and user.school_id is None:
-        raise Invalid(_("设置学校后才能发布本校可见的资源"), field="visibility")
+    if visibility == Visibility.SCHOOL:
+        require_school_publisher(user)
     with transaction.atomic():
         resource = Resource.objects.create(
             owner=user, kind=Resource.Kind.LINK if url else Resource.Kind.FILE, title=title,
@@ -305,7 +306,7 @@ def share_resource(*, actor: Actor, resource_id, text: str = "",
         if group is None or group.pk != resource.group_id:
             raise Invalid(_("群内资源只能分享到它所在的群"), field="group")
     elif resource.visibility == Visibility.SCHOOL:
-        if group is not None or user.school_id != resource.school_id:
+        if group is not None or user.verified_school_id != resource.school_id:
             raise Invalid(_("本校资源只能以本校可见的动态分享"), field="group")
         visibility = PostVisibility.SCHOOL
     with transaction.atomic():

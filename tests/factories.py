@@ -56,3 +56,13 @@ def authenticate(**credentials) -> User | None:
     from django.test import RequestFactory
 
     return django_authenticate(RequestFactory().post("/login/"), **credentials)
+
+
+def verify(user: User, member_number: str | None = None) -> User:
+    """The user's school confirms them (学号/工号), as its roster or administrator does."""
+    school = user.school
+    account_services.verify_member(actor=Actor(school=school), school=school,
+                                   username=user.username,
+                                   member_number=member_number or f"2026{next(_seq):05d}")
+    user.refresh_from_db()
+    return user

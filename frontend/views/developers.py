@@ -29,6 +29,7 @@ from yiban_core.accounts import selectors as account_selectors
 from yiban_core.accounts.selectors import is_school_admin
 from yiban_core.accounts.two_factor import two_factor_required
 from yiban_core.errors import DomainError, NotFound
+from yiban_core.groups import selectors as group_selectors
 
 CLIENT_CONFIDENTIAL = "confidential"
 CLIENT_PUBLIC = "public"
@@ -212,6 +213,15 @@ def _school_app(request, school, app_id) -> AppProfile:
 
 
 @two_factor_required
+# What each read scope opens to a school app, in the school: the groups it reads are
+# those of groups.rules.school_app_reads_q (listed on the page by name where private).
+SCHOOL_APP_READS = {
+    "groups:read": gettext_lazy("本校群组的资料、成员和群内内容（见“学校应用可读取的群组”）"),
+    "feed:read": gettext_lazy("所有公开动态、本校可见的动态，以及可读取的群组里的动态"),
+    "resources:read": gettext_lazy("所有公开资源、本校可见的资源，以及可读取的群组里的资源"),
+}
+
+
 @login_required
 @domain_errors
 def school_apps(request, school_id):
@@ -224,9 +234,13 @@ def school_apps(request, school_id):
             "app": app, "install": install,
             "scopes": [{**row, "checked": row["name"] in approved}
                        for row in _scope_rows(app.scopes)],
+            "reads": [words for scope, words in SCHOOL_APP_READS.items() if scope in approved],
         })
-    return render(request, "frontend/developers/school_apps.html",
-                  {"school": school, "rows": rows})
+    return render(request, "frontend/developers/school_apps.html", {
+        "school": school, "rows": rows,
+        "open_private_groups": list(
+            group_selectors.private_groups_open_to_school_apps(school=school)),
+    })
 
 
 @two_factor_required

@@ -28,6 +28,7 @@ from feeds import selectors, services
 from feeds.models import MAX_IMAGES, POST_MAX_LENGTH, Post, Visibility
 from frontend.errors import STATUS_BY_CODE, domain_errors, error_page, retry_later
 from yiban_core import redirects
+from yiban_core.accounts.rules import may_publish_to_school
 from yiban_core.errors import DomainError, NotAuthenticated, RateLimited
 from yiban_core.groups import selectors as group_selectors
 from yiban_core.groups.models import Group, Membership
@@ -101,7 +102,9 @@ def composer_context(request, *, groups: list[Group], group: Group | None = None
         "composer_visibility": visibility,
         "composer_next": next_url or request.get_full_path(),
         "visibility_choices": [(v, label) for v, label in Visibility.choices
-                               if v != Visibility.GROUP],
+                               if v != Visibility.GROUP and (
+                                   v != Visibility.SCHOOL
+                                   or may_publish_to_school(request.user))],
         "post_max_length": POST_MAX_LENGTH,
         "max_images": MAX_IMAGES,
     }

@@ -220,8 +220,9 @@ def group_manage(request, pk):
     policies = services.POLICIES_BY_KIND[group.kind]
     initial = {"name": group.name, "description": group.description,
                "is_private": group.is_private, "join_policy": group.join_policy,
-               "member_cap": group.member_cap}
-    form = GroupSettingsForm(request.POST or None, initial=initial, policies=policies)
+               "member_cap": group.member_cap, "school_apps_may_read": group.school_apps_may_read}
+    form = GroupSettingsForm(request.POST or None, initial=initial, policies=policies,
+                             kind=group.kind)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -229,6 +230,7 @@ def group_manage(request, pk):
                 actor=request.actor, group=group, name=data["name"],
                 description=data["description"], is_private=data["is_private"],
                 join_policy=data["join_policy"], member_cap=data["member_cap"],
+                school_apps_may_read=data.get("school_apps_may_read"),
             )
         except DomainError as error:
             # The service may have changed the in-memory group before refusing.

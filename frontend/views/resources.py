@@ -35,6 +35,7 @@ from resources import selectors, services
 from resources.files import ALLOWED_TYPES, SizeLimitedUploadHandler, too_large
 from resources.models import Licence, Rating, Resource, Subject, Visibility
 from yiban_core.accounts import selectors as account_selectors
+from yiban_core.accounts.rules import may_publish_to_school
 from yiban_core.errors import DomainError, Invalid, NotAuthenticated
 from yiban_core.files.owners import Audience
 from yiban_core.files.serve import send
@@ -101,9 +102,12 @@ class ResourceForm(forms.Form):
     group = forms.TypedChoiceField(label=gettext_lazy("群"), required=False, coerce=int,
                                    empty_value=None)
 
-    def __init__(self, *args, groups=(), **kwargs):
+    def __init__(self, *args, groups=(), school_choice=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].choices = [("", _("选择一个群")), *[(g.pk, g.name) for g in groups]]
+        if not school_choice:  # only a verified member addresses the school
+            self.fields["visibility"].choices = [
+                (v, label) for v, label in Visibility.choices if v != Visibility.SCHOOL]
 
 
 class VersionForm(forms.Form):
@@ -244,7 +248,8 @@ def _my_groups(request):
 
 def _refuse_new(request):
     # The body was not read: an unbound form, the error shown by the file field.
-    form = ResourceForm(groups=_my_groups(request))
+    form = ResourceForm(groups=_my_groups(request),
+                        school_choice=may_publish_to_school(request.user))
     error = too_large_error()
     return render(request, "frontend/resources/upload.html",
                   _upload_context(request, form, error), status=413)
@@ -252,12 +257,14 @@ def _refuse_new(request):
 
 def _resource_create(request):
     groups = _my_groups(request)
+    school_choice = may_publish_to_school(request.user)
     if request.method != "POST":
-        return render(request, "frontend/resources/upload.html",
-                      _upload_context(request, ResourceForm(groups=groups)))
-    form = ResourceForm(request.POST, request.FILES, groups=groups)
+        form = ResourceForm(groups=groups, school_choice=school_choice)
+        return render(request, "frontend/resources/upload.html", _upload_context(request, form))
+    form = ResourceForm(request.POST, request.FILES, groups=groups,
+                        school_choice=school_choice)
     if getattr(request, "upload_refused", None):
-        form = ResourceForm(request.POST, groups=groups)
+        form = ResourceForm(request.POST, groups=groups, school_choice=school_choice)
         form.is_valid()
         show_error(request, too_large_error(), form)
         return render(request, "frontend/resources/upload.html",

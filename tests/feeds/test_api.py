@@ -19,6 +19,7 @@ from tests.factories import (
     make_school,
     make_teacher,
     make_user,
+    verify,
 )
 from tests.graphql.conftest import GraphQLClient, error_codes, gid
 from yiban_core.accounts import services as account_services
@@ -428,8 +429,8 @@ def test_outsider_never_gets_a_private_group_post(gql):
 
 def test_school_square_keeps_school_posts_in_the_school(gql):
     home_school, other_school = make_school("浙江大学"), make_school("复旦大学")
-    author = make_user("author", school=home_school)
-    classmate = make_user("classmate", school=home_school)
+    author = verify(make_user("author", school=home_school))
+    classmate = verify(make_user("classmate", school=home_school))
     stranger = make_user("stranger", school=other_school)
     school_post = publish(author, "本校通知：图书馆延长开放", visibility=Visibility.SCHOOL)
     public = publish(author, "大家好")
@@ -439,6 +440,30 @@ def test_school_square_keeps_school_posts_in_the_school(gql):
     gql.as_user(stranger)
     square = gql.data(SQUARE, schoolId=gid(home_school))["schoolSquare"]
     assert [e["node"]["id"] for e in square["edges"]] == [gid(public)]
+    # Picking the school is not being verified by it: no school-only post, by any field.
+    newcomer = make_user("newcomer", school=home_school)
+    account_services.follow(actor=actor_for(newcomer), username="author")
+    gql.as_user(newcomer)
+    square = gql.data(SQUARE, schoolId=gid(home_school))["schoolSquare"]
+    assert [e["node"]["id"] for e in square["edges"]] == [gid(public)]
+    assert gql.data(NODE, id=gid(school_post))["node"] is None
+    assert [e["node"]["id"] for e in gql.data(HOME)["homeTimeline"]["edges"]] == [gid(public)]
+
+
+def test_only_a_verified_member_posts_to_the_school(gql):
+    school = make_school()
+    newcomer = make_user("newcomer", school=school)
+    gql.as_user(newcomer)
+    refused = gql.mutate("publishPost", PUBLISH, text="冒充本校同学", visibility="SCHOOL")
+    assert refused["post"] is None
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID", "visibility")]
+    public = gql.mutate("publishPost", PUBLISH, text="大家好")["post"]
+    edited = gql.mutate("editPost", EDIT, id=public["id"], visibility="SCHOOL")
+    assert [(e["code"], e["field"]) for e in edited["errors"]] == [("INVALID", "visibility")]
+    assert list(Post.objects.values_list("text", "visibility")) == [("大家好", "public")]
+    verify(newcomer)
+    posted = gql.mutate("publishPost", PUBLISH, text="本校同学好", visibility="SCHOOL")
+    assert posted["errors"] == [] and posted["post"]["visibility"] == "SCHOOL"
 
 
 def mentions(data: dict) -> list[dict]:

@@ -13,6 +13,7 @@ from tests.feeds.test_api import png
 from tests.feeds.test_timelines import build_network, publish
 from yiban_core import redis as accelerator
 from yiban_core.accounts import services as account_services
+from yiban_core.accounts.models import User
 from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Membership
 from yiban_core.groups.services import _remove_members
@@ -72,6 +73,23 @@ def test_a_warm_home_page_runs_no_sql_and_shows_what_the_database_shows(
     assert any(len(card["images"]) == 2 for card in warm)
     assert any(card["original"] and card["original"][1:] == ("被转发的原文", "stranger")
                for card in warm)
+
+
+def test_an_unverified_account_of_the_school_sees_no_school_posts_on_either_path(
+    network, settings
+):
+    """`newcomer` picked the school and follows `friend`, unverified: the cards' rule in
+    Python and the database's rule both keep the school-only post from it."""
+    me = network[0]
+    newcomer = User.objects.get(username="newcomer")
+    rebuild_home_timeline.call(user_id=newcomer.pk)
+    both_paths(newcomer, settings)  # the first read fills the cards
+    on_redis, on_db = both_paths(newcomer, settings)
+    assert on_redis == on_db
+    assert "朋友的动态0" in {card["text"] for card in on_redis}
+    assert "本校可见" not in {card["text"] for card in on_redis}
+    mine, mine_db = both_paths(me, settings)
+    assert mine == mine_db and "本校可见" in {card["text"] for card in mine}
 
 
 def test_every_change_reaches_a_warm_page_at_once(network, settings):

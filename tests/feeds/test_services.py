@@ -6,7 +6,7 @@ from PIL import Image
 
 from feeds import selectors, services
 from feeds.models import Comment, Post, Topic, Visibility
-from tests.factories import actor_for, make_interest_group, make_school, make_user
+from tests.factories import actor_for, make_interest_group, make_school, make_user, verify
 from yiban_core.accounts import services as account_services
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups import services as group_services
@@ -72,11 +72,11 @@ def test_posting_to_a_group_you_are_not_in_is_refused(no_redis):
 
 def test_school_visibility_needs_a_school_and_stays_in_it(no_redis):
     school, other = make_school(), make_school()
-    author = make_user(school=school)
+    author = verify(make_user(school=school))
     with pytest.raises(Invalid):
         publish(make_user(), "本校通知", visibility=Visibility.SCHOOL)
     post = publish(author, "本校通知", visibility=Visibility.SCHOOL)
-    assert selectors.can_see_post(actor_for(make_user(school=school)), post)
+    assert selectors.can_see_post(actor_for(verify(make_user(school=school))), post)
     assert not selectors.can_see_post(actor_for(make_user(school=other)), post)
 
 

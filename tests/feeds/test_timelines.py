@@ -12,6 +12,7 @@ from tests.factories import (
     make_school,
     make_teacher,
     make_user,
+    verify,
 )
 from yiban_core.accounts import services as account_services
 from yiban_core.accounts.models import User
@@ -49,9 +50,12 @@ def build_network():
                                            kind=Group.Kind.SCHOOL, school=school)
     teacher = make_teacher("teacher_li", school=school)
     klass = make_class_group(teacher, name="软件工程2024级2班")
-    me = make_user("me_student", school=school)
+    me = verify(make_user("me_student", school=school))
     group_services.join_by_code(actor=actor_for(me), code=klass.join_code)
-    friend, stranger = make_user("friend", school=school), make_user("stranger")
+    friend, stranger = verify(make_user("friend", school=school)), make_user("stranger")
+    # Picked the school but is not verified by it: reads none of its school-only posts.
+    newcomer = make_user("newcomer", school=school)
+    account_services.follow(actor=actor_for(newcomer), username="friend")
     club = make_interest_group(friend, name="吉他社", is_private=True, join_policy="approval")
     secret = make_interest_group(stranger, name="秘密小组", is_private=True,
                                  join_policy="approval")
@@ -195,8 +199,10 @@ def test_leaving_unfollowing_deleting_and_narrowing_take_effect_at_once(
     assert "公开的" in home()
     services.edit_post(actor=actor_for(friend), post_id=open_post.pk,
                        visibility=Visibility.SCHOOL)
-    me.school = None
-    me.save(update_fields=["school"])
+    assert "公开的" in home()
+    # The school withdraws the verification: the school-only post goes at once.
+    User.objects.filter(pk=me.pk).update(verified_at=None, member_number=None)
+    me.refresh_from_db()
     assert "公开的" not in home()
     services.delete_post(actor=actor_for(friend), post_id=open_post.pk)
     assert "公开的" not in home()
@@ -226,6 +232,54 @@ def test_school_square_shows_public_and_own_school_posts(no_redis):
                                                first=100)))
     assert "本校可见" not in theirs and "朋友的动态0" in theirs
     assert "只给粉丝" not in theirs
+
+
+@pytest.mark.parametrize("backend", ["no_redis", "redis_timelines"])
+def test_school_posts_reach_verified_members_only(backend, request, run_worker):
+    """An account that picked the school, unverified, follows the author: it gets the
+    author's public posts and none of the school-only ones, in any timeline."""
+    request.getfixturevalue(backend)
+    me, friend, *_rest = build_network()
+    newcomer = User.objects.get(username="newcomer")
+    if backend == "redis_timelines":
+        for user in (me, newcomer):
+            rebuild_home_timeline.call(user_id=user.pk)
+    publish(friend, "本校新通知", visibility=Visibility.SCHOOL)
+    run_worker()
+
+    def home(user):
+        return set(texts(selectors.home_timeline(actor=actor_for(user), first=100)))
+
+    def square(user):
+        return set(texts(selectors.school_square(actor=actor_for(user), school=friend.school,
+                                                 first=100)))
+
+    assert {"本校可见", "本校新通知", "朋友的动态0"} <= home(me) & square(me)
+    assert "朋友的动态0" in home(newcomer) & square(newcomer)
+    assert not {"本校可见", "本校新通知"} & (home(newcomer) | square(newcomer))
+    assert not {"本校可见", "本校新通知"} & set(texts(selectors.user_timeline(
+        actor=actor_for(newcomer), user=friend, first=100)))
+
+
+def test_a_member_verified_later_gets_the_school_posts_from_redis_too(redis_timelines,
+                                                                     run_worker):
+    """Fan-out skipped the school-only post while the reader was unverified (and this
+    school has no official group to join): verification rebuilds the timeline."""
+    school = make_school()
+    author = verify(make_user("author", school=school))
+    reader = make_user("reader", school=school)
+    account_services.follow(actor=actor_for(reader), username="author")
+    rebuild_home_timeline.call(user_id=reader.pk)
+    publish(author, "早先的本校通知", visibility=Visibility.SCHOOL)
+    publish(author, "公开的")
+    run_worker()
+
+    def home():
+        return texts(selectors.home_timeline(actor=actor_for(reader), first=10))
+
+    assert home() == ["公开的"]
+    verify(reader)
+    assert home() == ["公开的", "早先的本校通知"]
 
 
 def test_a_forged_cursor_is_refused(no_redis):

@@ -13,7 +13,14 @@ from PIL import Image
 
 from feeds import services as feed_services
 from feeds.models import Comment, Post, PostImage, PostLike
-from tests.factories import actor_for, make_interest_group, make_teacher, make_user
+from tests.factories import (
+    actor_for,
+    make_interest_group,
+    make_school,
+    make_teacher,
+    make_user,
+    verify,
+)
 from yiban_core.accounts import services as account_services
 from yiban_core.groups import services as group_services
 
@@ -103,6 +110,26 @@ def test_a_file_that_is_not_an_image_is_refused(client):
     assert response.status_code == 400
     assert "只能上传图片文件" in text_of(response)
     assert not Post.objects.exists() and not PostImage.objects.exists()
+
+
+def test_school_only_posts_and_the_school_choice_are_for_verified_members(client):
+    school = make_school()
+    post = publish(verify(make_user("author", school=school)), "本校选课通知",
+                   visibility="school")
+    newcomer = make_user("newcomer", school=school)  # picked the school, not verified
+    client.force_login(newcomer)
+    assert client.get(reverse("post_detail", args=[post.pk])).status_code == 404
+    assert '<option value="school"' not in text_of(client.get(reverse("home")))
+    response = client.post(reverse("post_create"), {
+        "text": "冒充本校同学", "visibility": "school", "next": "/"})
+    assert response.status_code == 400
+    assert "通过学校认证后才能发布仅本校可见的内容" in text_of(response)
+    assert list(Post.objects.values_list("text", flat=True)) == ["本校选课通知"]
+
+    client.force_login(verify(newcomer))
+    shown = client.get(reverse("post_detail", args=[post.pk]))
+    assert shown.status_code == 200 and "本校选课通知" in text_of(shown)
+    assert '<option value="school"' in text_of(client.get(reverse("home")))
 
 
 def test_posting_to_a_group_i_am_not_in_is_refused(client):

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from resources import services
 from resources.models import Blob, Course, Download, Rating, Resource
-from tests.factories import actor_for, make_interest_group, make_school, make_user
+from tests.factories import actor_for, make_interest_group, make_school, make_user, verify
 from yiban_core.credits import services as credits
 from yiban_core.credits.models import PointEntry
 from yiban_core.groups.models import Group
@@ -138,6 +138,27 @@ def test_an_outsider_gets_404_for_a_private_group_resource(client):
         assert response.status_code == 404
         assert "资源不存在或你无权查看" in text_of(response)
     assert not Download.objects.exists()
+
+
+def test_school_only_resources_and_the_school_choice_are_for_verified_members(client):
+    school = make_school()
+    resource = publish(verify(make_user(school=school)), title="本校期末真题",
+                       visibility="school")
+    newcomer = make_user(school=school)  # picked the school, not verified
+    client.force_login(newcomer)
+    response = client.get(reverse("resource_detail", args=[resource.pk]))
+    assert response.status_code == 404 and "资源不存在或你无权查看" in text_of(response)
+    assert "本校期末真题" not in text_of(client.get(reverse("resource_library")))
+    assert 'value="school"' not in text_of(client.get(reverse("resource_create")))
+    refused = client.post(reverse("resource_create"),
+                          form_data(visibility="school", url="https://pan.example.edu.cn/a"))
+    assert refused.status_code == 400
+    assert Resource.objects.count() == 1
+
+    client.force_login(verify(newcomer))
+    assert client.get(reverse("resource_detail", args=[resource.pk])).status_code == 200
+    assert "本校期末真题" in text_of(client.get(reverse("resource_library")))
+    assert 'value="school"' in text_of(client.get(reverse("resource_create")))
 
 
 # ---- ratings and reviews ----------------------------------------------------------------

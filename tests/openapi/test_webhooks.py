@@ -24,6 +24,7 @@ from tests.factories import (
     make_school,
     make_teacher,
     make_user,
+    verify,
 )
 from tests.openapi.helpers import make_school_app, make_user_app
 from yiban_core.errors import Invalid
@@ -181,7 +182,8 @@ def test_comments_shares_and_ratings_are_delivered(campus, receiver, run_worker)
     school, app, owner = campus
     subscribe(app, owner, receiver,
               events=("comment.added", "resource.shared", "resource.rated"))
-    author, reader = make_user("wang_fang", school=school), make_user("chen_jie", school=school)
+    author = verify(make_user("wang_fang", school=school))
+    reader = verify(make_user("chen_jie", school=school))
     resource = resource_services.publish_resource(
         actor=actor_for(author), title="数据结构期末真题", subject="computing",
         url="https://pan.example.edu.cn/ds.pdf", visibility="school")

@@ -15,7 +15,7 @@ from feeds import services as feeds
 from realtime import events
 from realtime.consumers import LiveConsumer
 from realtime.hub import get_hub
-from tests.factories import actor_for, make_interest_group, make_user
+from tests.factories import actor_for, make_interest_group, make_school, make_user, verify
 from yiban_core.accounts import services as accounts
 from yiban_core.groups import services as groups
 from yiban_core.groups.models import Invitation
@@ -117,6 +117,34 @@ def test_private_group_events_reach_members_only():
         frames = []
         while not await inside.receive_nothing(timeout=0.3):
             frames.append(await inside.receive_json_from())
+        assert [f for f in frames if f["type"] == "new_post"] == []
+        await inside.disconnect()
+        await outside.disconnect()
+
+    run(scenario())
+
+
+def test_a_school_only_post_is_announced_to_verified_followers_only():
+    school = make_school()
+    author = verify(make_user("zhang_san", school=school))
+    member = verify(make_user("li_si", school=school))
+    newcomer = make_user("wang_wu", school=school)  # picked the school, not verified
+    for fan in (member, newcomer):
+        accounts.follow(actor=actor_for(fan), username="zhang_san")
+    worker()
+
+    async def scenario():
+        inside, outside = await connect(member), await connect(newcomer)
+        for communicator in (inside, outside):
+            await communicator.send_json_to({"type": "subscribe", "stream": "home"})
+            assert (await frame_of_type(communicator, "subscribed"))["stream"] == "home"
+        post = await database_sync_to_async(feeds.publish_post)(
+            actor=actor_for(author), text="本校选课通知", visibility="school")
+        await run_worker()
+        assert (await frame_of_type(inside, "new_post"))["post_id"] == post.pk
+        frames = []
+        while not await outside.receive_nothing(timeout=0.3):
+            frames.append(await outside.receive_json_from())
         assert [f for f in frames if f["type"] == "new_post"] == []
         await inside.disconnect()
         await outside.disconnect()

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from feeds import services as feed_services
 from resources import services
 from resources.models import Rating, Resource
-from tests.factories import actor_for, make_interest_group, make_school, make_user
+from tests.factories import actor_for, make_interest_group, make_school, make_user, verify
 from tests.graphql.conftest import GraphQLClient, error_codes, gid
 from yiban_core.credits.selectors import balance
 from yiban_core.groups import services as group_services
@@ -215,11 +215,15 @@ def test_an_outsider_cannot_read_a_private_group_resource(gql):
 
 def test_a_school_resource_is_for_the_school_only(gql):
     school = make_school()
-    author, classmate, stranger = (make_user(school=school), make_user(school=school),
+    author, classmate, stranger = (verify(make_user(school=school)),
+                                   verify(make_user(school=school)),
                                    make_user(school=make_school()))
     resource = link(author, visibility="school")
     assert gql.as_user(classmate).data(RESOURCE, id=gid(resource))["resource"]
     assert gql.as_user(stranger)(RESOURCE, id=gid(resource))["data"]["resource"] is None
+    # An account that picked the school without being verified by it reads nothing of it.
+    newcomer = make_user(school=school)
+    assert gql.as_user(newcomer)(RESOURCE, id=gid(resource))["data"]["resource"] is None
 
 
 def test_bad_ids_are_invalid(gql):
@@ -470,8 +474,8 @@ BOARD = """query($kind: LeaderboardKind!, $window: LeaderboardWindow, $schoolId:
 
 def test_resources_by_score_and_by_downloads(gql):
     school = make_school()
-    author = make_user(school=school)
-    raters = [make_user(school=school) for _ in range(3)]
+    author = verify(make_user(school=school))
+    raters = [verify(make_user(school=school)) for _ in range(3)]
     course = services.course_for(school=school, code="PH101", name="大学物理")
     best = link(author, title="最好", subject="physics", course=course)
     good = link(author, title="不错")

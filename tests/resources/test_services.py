@@ -6,7 +6,7 @@ from PIL import Image
 
 from resources import boards, files, selectors, services
 from resources.models import Blob, Download, Rating, Resource, ResourceVersion, Visibility
-from tests.factories import actor_for, make_interest_group, make_school, make_user
+from tests.factories import actor_for, make_interest_group, make_school, make_user, verify
 from yiban_core.credits.selectors import balance
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups import services as group_services
@@ -130,7 +130,7 @@ def test_download_of_a_resource_you_may_not_see_is_not_found():
     assert resource.visibility == Visibility.GROUP
     with pytest.raises(NotFound):
         services.record_download(actor=actor_for(outsider), resource_id=resource.pk)
-    school_only = publish(make_user(school=make_school()), visibility=Visibility.SCHOOL)
+    school_only = publish(verify(make_user(school=make_school())), visibility=Visibility.SCHOOL)
     with pytest.raises(NotFound):
         services.record_download(actor=actor_for(outsider), resource_id=school_only.pk)
     assert not Download.objects.exists()
@@ -201,7 +201,7 @@ def test_helpful_marks_once_and_not_on_your_own_review():
 
 def test_sharing_never_widens_the_audience():
     school = make_school()
-    owner = make_user(school=school)
+    owner = verify(make_user(school=school))
     group = make_interest_group(owner, is_private=True, join_policy="approval")
     in_group = publish(owner, group=group)
     with pytest.raises(Invalid):
@@ -245,10 +245,10 @@ def test_safe_filename_keeps_chinese_and_drops_the_rest():
 
 
 def test_boards_rank_public_resources_only(no_redis):
-    owner = make_user(school=make_school())
+    owner = verify(make_user(school=make_school()))
     public = publish(owner)
     hidden = publish(owner, visibility=Visibility.SCHOOL, upload=upload(content=PDF + b"h"))
     for resource in (public, hidden):
-        rater = make_user(school=owner.school)
+        rater = verify(make_user(school=owner.school))
         services.rate_resource(actor=actor_for(rater), resource_id=resource.pk, stars=5)
     assert [pk for pk, _ in boards.top(metric="score")] == [public.pk]

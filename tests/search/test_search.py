@@ -12,7 +12,7 @@ from feeds import services as feed_services
 from feeds.models import Post
 from resources import services as resource_services
 from resources.models import Resource
-from tests.factories import actor_for, make_interest_group, make_school, make_user
+from tests.factories import actor_for, make_interest_group, make_school, make_user, verify
 from yiban_core.accounts import services as account_services
 from yiban_core.actor import ANONYMOUS, Actor
 from yiban_core.errors import DomainError, Invalid
@@ -138,12 +138,14 @@ def test_a_private_groups_posts_are_found_by_members_only(index):
 
 def test_a_school_only_resource_is_found_in_that_school_only(index):
     pku, thu = make_school("北京大学"), make_school("清华大学")
-    author = make_user(school=pku)
-    classmate, other = make_user(school=pku), make_user(school=thu)
+    author = verify(make_user(school=pku))
+    classmate, other = verify(make_user(school=pku)), make_user(school=thu)
     r = resource(author, "概率论讲义", visibility="school")
     index()
     assert found(actor_for(classmate), "概率论") == [("resource", r.pk)]
     assert found(actor_for(other), "概率论") == []
+    # Picking the school is not being verified by it.
+    assert found(actor_for(make_user(school=pku)), "概率论") == []
     assert found(actor_for(make_user()), "概率论") == []
     assert found(ANONYMOUS, "概率论") == []
 
@@ -171,11 +173,13 @@ def test_a_followers_only_post_is_found_by_followers_only(index):
 
 def test_a_school_only_post_is_found_in_that_school_only(index):
     school = make_school()
-    author, classmate, other = make_user(school=school), make_user(school=school), make_user()
+    author, classmate = verify(make_user(school=school)), verify(make_user(school=school))
+    other, newcomer = make_user(), make_user(school=school)
     p = post(author, "本校的选课攻略", visibility="school")
     index()
     assert found(actor_for(classmate), "选课攻略") == [("post", p.pk)]
     assert found(actor_for(other), "选课攻略") == []
+    assert found(actor_for(newcomer), "选课攻略") == []  # picked the school, not verified
 
 
 def test_a_token_without_feed_read_gets_no_posts_or_topics(index):

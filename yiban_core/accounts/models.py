@@ -90,6 +90,13 @@ class User(AbstractUser):
         return self.verified_at is not None
 
     @property
+    def verified_school_id(self) -> int | None:
+        """The school whose members-only posts and resources the user reads (and may
+        write for): theirs once the school verified them. An unverified account picks
+        its school freely, so that choice alone opens nothing."""
+        return self.school_id if self.verified_at is not None else None
+
+    @property
     def is_site_admin(self) -> bool:
         return self.is_superuser or self.role == self.Role.ADMIN
 

@@ -35,6 +35,12 @@ class Group(models.Model):
     join_policy = models.CharField(
         _("加入方式"), max_length=20, choices=JoinPolicy.choices, default=JoinPolicy.OPEN
     )
+    # A private interest group is closed to the school's apps unless its managers open it
+    # (groups.rules.school_app_reads_q); other kinds are read by them regardless.
+    school_apps_may_read = models.BooleanField(
+        _("允许学校应用读取"), default=False,
+        help_text=_("私密兴趣群的成员、动态和资源默认不对本校安装的学校应用开放"),
+    )
     join_code = models.CharField(_("班级码"), max_length=12, null=True, blank=True, unique=True)
     member_cap = models.PositiveIntegerField(_("人数上限"), null=True, blank=True)
     owner = models.ForeignKey(

@@ -3,6 +3,7 @@
 Services and selectors both ask here, so the web UI, GraphQL and plugins agree.
 """
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from yiban_core.accounts.models import User
@@ -26,12 +27,30 @@ def sees_join_code(group: Group, role: str | None) -> bool:
     return group.join_code is not None and role in Membership.MANAGER_ROLES
 
 
+def school_app_reads_q(school_id: int, prefix: str = "") -> Q:
+    """The groups a school app of `school_id` reads (`prefix` reaches a group from
+    another model, e.g. "group__"): its school's groups, except a private interest group
+    (a counselling group, a club) whose managers have not opted in. Class groups (the
+    roster's too) and the official group are the school's own business.
+    `school_app_reads` is the same rule for one group in hand."""
+    return Q(**{f"{prefix}school_id": school_id}) & (
+        ~Q(**{f"{prefix}kind": Group.Kind.INTEREST})
+        | Q(**{f"{prefix}is_private": False})
+        | Q(**{f"{prefix}school_apps_may_read": True}))
+
+
+def school_app_reads(school_id: int, group: Group) -> bool:
+    return group.school_id == school_id and (
+        group.kind != Group.Kind.INTEREST or not group.is_private or group.school_apps_may_read)
+
+
 def can_see_content(actor: Actor, group: Group) -> bool:
-    """Posts, members and resources of a private group are for its members only."""
+    """Posts, members and resources of a private group are for its members only (and
+    for the school's apps, as school_app_reads_q says)."""
     if not actor.has_scope("groups:read"):
         return False
     if actor.school is not None and actor.user is None:  # a school app
-        return group.school_id == actor.school.pk
+        return school_app_reads(actor.school.pk, group)
     return not group.is_private or is_member(actor.user, group)
 
 

@@ -182,6 +182,10 @@ class GroupNode(graphene.ObjectType):
     school = graphene.Field(SchoolNode)
     is_private = graphene.Boolean(required=True, description="私密群的成员和内容只有成员能看到")
     join_policy = graphene.Field(JoinPolicy, required=True)
+    school_apps_may_read = graphene.Boolean(
+        required=True,
+        description="私密兴趣群是否允许本校安装的学校应用读取成员、动态和资源（由群主和管理员开启）",
+    )
     member_cap = graphene.Int(description="人数上限；null 表示不限")
     member_count = graphene.Int(required=True)
     owner = graphene.Field(UserNode, required=True)
@@ -321,6 +325,8 @@ class UpdateGroup(DomainMutation):
         is_private = graphene.Boolean()
         join_policy = graphene.Field(JoinPolicy)
         member_cap = graphene.Int()
+        school_apps_may_read = graphene.Boolean(
+            description="只对兴趣群：允许本校的学校应用读取这个私密群")
 
     group = graphene.Field(GroupNode)
 

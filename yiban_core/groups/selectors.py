@@ -11,6 +11,7 @@ from yiban_core.groups.rules import (
     membership,
     require_content_access,
     require_manager,
+    school_app_reads_q,
     sees_join_code,
 )
 
@@ -47,6 +48,14 @@ def get_group(*, actor: Actor, pk) -> Group:
     if group is None:
         raise NotFound(_("没有这个群"), field="group")
     return group
+
+
+def private_groups_open_to_school_apps(*, school) -> QuerySet[Group]:
+    """The school's private interest groups whose managers let its school apps read them
+    (for the install page, which names them)."""
+    return (Group.objects.filter(school_app_reads_q(school.pk), kind=Group.Kind.INTEREST,
+                                 is_private=True)
+            .order_by("name", "pk"))
 
 
 def groups_of(*, actor: Actor) -> QuerySet[Group]:

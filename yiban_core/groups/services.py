@@ -117,7 +117,7 @@ def create_group(
 def update_group(
     *, actor: Actor, group: Group, name: str | None = None, description: str | None = None,
     is_private: bool | None = None, join_policy: str | None = None,
-    member_cap: int | Unchanged | None = UNCHANGED,
+    member_cap: int | Unchanged | None = UNCHANGED, school_apps_may_read: bool | None = None,
 ) -> Group:
     """Change a group's settings; everything is validated before anything is assigned."""
     require_manager(actor, group)
@@ -140,6 +140,13 @@ def update_group(
             raise Invalid(_("人数上限不能小于现有成员数 %(n)d") % {"n": group.member_count},
                           field="member_cap")
         changes["member_cap"] = member_cap
+    if school_apps_may_read is not None:
+        # Only an interest group's managers choose: the school's apps read class groups
+        # and the official group anyway (groups.rules.school_app_reads_q).
+        if group.kind != Group.Kind.INTEREST:
+            raise Invalid(_("只有兴趣群可以设置是否允许学校应用读取"),
+                          field="school_apps_may_read")
+        changes["school_apps_may_read"] = bool(school_apps_may_read)
     for field, value in changes.items():
         setattr(group, field, value)
     if changes:
