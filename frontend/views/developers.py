@@ -212,7 +212,6 @@ def _school_app(request, school, app_id) -> AppProfile:
     return app
 
 
-@two_factor_required
 # What each read scope opens to a school app, in the school: the groups it reads are
 # those of groups.rules.school_app_reads_q (listed on the page by name where private).
 SCHOOL_APP_READS = {
@@ -222,6 +221,7 @@ SCHOOL_APP_READS = {
 }
 
 
+@two_factor_required
 @login_required
 @domain_errors
 def school_apps(request, school_id):
