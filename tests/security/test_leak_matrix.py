@@ -28,6 +28,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from feeds import timeline_store
 from feeds.models import PostImage
 from feeds.tasks import rebuild_home_timeline
 from openapi_plugins.webhooks import services as webhooks
@@ -38,6 +39,7 @@ from tests.openapi.helpers import mint_token
 from tests.security import leak_world
 from tests.security.leak_world import USER_SCOPES, Thing, World
 from yiban_core import redis as accelerator
+from yiban_core.credits.boards import rebuild_all
 from yiban_core.graphql.relay import global_id
 from yiban_core.groups.models import Group, Membership
 
@@ -150,7 +152,10 @@ def home_redis_door(world, thing, viewer, request) -> bool:
     if viewer.user is not None:
         rebuild_home_timeline.call(user_id=viewer.user.pk)
     first = viewer.graphql(HOME)
-    return shows(first + viewer.graphql(HOME), thing)
+    second = viewer.graphql(HOME)
+    if viewer.user is not None:  # the timeline was read from Redis, not the database
+        assert not timeline_store.is_missing(timeline_store.key(viewer.user.pk))
+    return shows(first + second, thing)
 
 
 def websocket_door(world, thing, viewer, request) -> bool:
@@ -228,7 +233,19 @@ def file_door(world, thing, viewer, request) -> bool:
 
 
 def leaderboard_door(world, thing, viewer, request) -> bool:
-    request.getfixturevalue("no_redis")  # the boards from the database, where the world is
+    request.getfixturevalue("no_redis")  # the boards from the database
+    return _on_boards(thing, viewer)
+
+
+def leaderboard_redis_door(world, thing, viewer, request) -> bool:
+    """The boards in Redis, rebuilt from the database as `manage.py rebuild_leaderboards`
+    does (the world was built without Redis)."""
+    request.getfixturevalue("redis_timelines")
+    rebuild_all()
+    return _on_boards(thing, viewer)
+
+
+def _on_boards(thing, viewer) -> bool:
     texts = [viewer.graphql(query, **variables) for query, variables in thing.boards]
     texts += [viewer.get(path).content.decode() for path in thing.board_pages]
     return any(marker in text for text in texts for marker in thing.board_markers)
@@ -273,6 +290,7 @@ DOORS = {
     "webhook": Door(webhook_door, apps_only=True),
     "file": Door(file_door),
     "leaderboard": Door(leaderboard_door),
+    "leaderboard_redis": Door(leaderboard_redis_door),
     "oidc": Door(oidc_door),
 }
 
@@ -492,8 +510,9 @@ def _identity(w: World) -> Thing:
 KINDS = [
     Kind("group_post", "feed:read", _group_post,
          ("page", "graphql", "node", "search", "home_redis", "home_db", "websocket", "webhook",
-          "leaderboard"),
-         nobody_sees=("leaderboard",),  # private groups are left off the activity board
+          "leaderboard", "leaderboard_redis"),
+         # private groups are left off the activity board
+         nobody_sees=("leaderboard", "leaderboard_redis"),
          closed_to_own_school_apps=True, app_insider_opt_in=True),
     Kind("group_comment", "feed:read", _group_comment,
          ("page", "graphql", "node", "websocket", "webhook"),
@@ -512,16 +531,16 @@ KINDS = [
     Kind("announcement", "feed:read", _announcement, ("page", "graphql", "node", "webhook"),
          closed_to_own_school_apps=True, app_insider_opt_in=True),
     Kind("group_resource", "resources:read", _group_resource,
-         ("page", "graphql", "node", "search", "webhook", "leaderboard"),
-         nobody_sees=("leaderboard",),  # boards rank public resources only
+         ("page", "graphql", "node", "search", "webhook", "leaderboard", "leaderboard_redis"),
+         nobody_sees=("leaderboard", "leaderboard_redis"),  # boards rank public resources only
          closed_to_own_school_apps=True, app_insider_opt_in=True),
     Kind("school_resource", "resources:read", _school_resource,
-         ("page", "graphql", "node", "search", "webhook", "leaderboard"),
-         nobody_sees=("leaderboard",)),  # boards rank public resources only
+         ("page", "graphql", "node", "search", "webhook", "leaderboard", "leaderboard_redis"),
+         nobody_sees=("leaderboard", "leaderboard_redis")),  # boards rank public resources only
     Kind("resource_file", "resources:read", _resource_file, ("file",),
          closed_to_own_school_apps=True),
     Kind("member_list", "groups:read", _member_list,
-         ("page", "graphql", "node", "webhook", "leaderboard"),
+         ("page", "graphql", "node", "webhook", "leaderboard", "leaderboard_redis"),
          closed_to_own_school_apps=True, app_insider_opt_in=True),
     Kind("notification", "notifications:read", _notification,
          ("page", "graphql", "node", "websocket"), closed_to_own_school_apps=True),
