@@ -14,6 +14,7 @@ end; every cell runs in a savepoint of its own.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -27,10 +28,13 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
+from oauth2_provider.models import AccessToken
+from oauthlib.common import Request as OAuthRequest
 
 from feeds import timeline_store
 from feeds.models import PostImage
 from feeds.tasks import rebuild_home_timeline
+from openapi_plugins.oauth import PlatformValidator
 from openapi_plugins.webhooks import services as webhooks
 from openapi_plugins.webhooks.models import Delivery
 from realtime.consumers import LiveConsumer
@@ -265,6 +269,25 @@ def oidc_door(world, thing, viewer, request) -> bool:
         json.dumps(_json_or_empty(response), ensure_ascii=False), thing)
 
 
+def id_token_door(world, thing, viewer, request) -> bool:
+    """The claims the validator puts into an ID token for the viewer's token (its user and
+    scopes; a person without a token: every scope). Apps get no ID token."""
+    if viewer.token is not None:
+        checksum = hashlib.sha256(viewer.token.encode()).hexdigest()
+        token = AccessToken.objects.select_related("user").get(token_checksum=checksum)
+        user, scopes = token.user, token.scope.split()
+    elif viewer.user is not None:
+        user, scopes = type(viewer.user).objects.get(pk=viewer.user.pk), list(USER_SCOPES)
+    else:
+        return False
+    if user is None:  # a school app's token
+        return False
+    oauth_request = OAuthRequest("https://yiban.example.edu.cn/o/token/")
+    oauth_request.user, oauth_request.scopes = user, scopes
+    claims = PlatformValidator().get_oidc_claims(None, None, oauth_request)
+    return shows(json.dumps(claims, ensure_ascii=False), thing)
+
+
 def _json_or_empty(response):
     try:
         return response.json()
@@ -292,6 +315,7 @@ DOORS = {
     "leaderboard": Door(leaderboard_door),
     "leaderboard_redis": Door(leaderboard_redis_door),
     "oidc": Door(oidc_door),
+    "oidc_id_token": Door(id_token_door),
 }
 
 
@@ -507,6 +531,12 @@ def _identity(w: World) -> Thing:
                         {"u": w.member.username}))
 
 
+def _unverified_name(w: World) -> Thing:
+    type(w.unverified).objects.filter(pk=w.unverified.pk).update(last_name="孙",
+                                                                 first_name="未认证")
+    return Thing(markers=("孙未认证",))
+
+
 KINDS = [
     Kind("group_post", "feed:read", _group_post,
          ("page", "graphql", "node", "search", "home_redis", "home_db", "websocket", "webhook",
@@ -549,8 +579,13 @@ KINDS = [
     # A school app of the school (school:training) reads signed records by design.
     Kind("training_record", "training:read", _training, ("page", "graphql", "node"),
          insider=lambda w: w.trainee),
-    Kind("verified_identity", "profile:verified", _identity, ("page", "graphql", "oidc"),
+    Kind("verified_identity", "profile:verified", _identity,
+         ("page", "graphql", "oidc", "oidc_id_token"),
          closed_to_own_school_apps=True),
+    # The real name goes into claims only once the school has verified it: not even its
+    # owner's token (profile:verified) carries an unverified one.
+    Kind("unverified_real_name", "profile:verified", _unverified_name, ("oidc", "oidc_id_token"),
+         insider=lambda w: w.unverified, nobody_sees=("oidc", "oidc_id_token")),
 ]
 
 
