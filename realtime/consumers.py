@@ -4,7 +4,7 @@ Protocol (JSON text frames). Client to server:
 
 - {"type": "subscribe", "stream": "home"}: new posts for the home timeline;
 - {"type": "subscribe", "stream": "group", "id": <group pk>}: new posts of a group
-  (a private group only for its members);
+  (a private group only for its members); home and group need `feed:read` of a token;
 - {"type": "subscribe", "stream": "posts", "ids": [...]}: counters of the posts on
   screen (at most 100; replaces the previous list; posts the user cannot see are
   left out of the answer);
@@ -210,8 +210,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def _ping(self, content) -> None:
         await self.send_json({"type": "pong"})
 
+    def _require_feed(self) -> None:
+        # The home and group streams announce new posts: feed content, so a token needs
+        # feed:read for them as for the posts themselves.
+        if not self.actor.has_scope("feed:read"):
+            raise Refused("PERMISSION_DENIED",
+                          _("此令牌缺少权限范围 %(scope)s") % {"scope": "feed:read"})
+
     async def _subscribe(self, content) -> None:
         stream = content.get("stream")
+        if stream in ("home", "group"):
+            self._require_feed()
         if stream == "home":
             await self._join(events.home_stream(self.actor.user_id))
             for group_id in await _home_group_ids(self.actor):

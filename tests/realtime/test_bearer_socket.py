@@ -7,9 +7,10 @@ import pytest
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 
-from tests.factories import make_school, make_user
+from tests.factories import actor_for, make_interest_group, make_school, make_user
 from tests.openapi.helpers import make_school_app, make_user_app, mint_token
 from yiban_core.asgi import application
+from yiban_core.groups import services as groups
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,3 +73,27 @@ def test_a_foreign_origin_is_refused_even_with_a_token():
     token = mint_token(app, user=make_user())
     assert frame_for(token, origin=b"https://evil.example") == "refused"
     assert frame_for(None) == "refused"  # no token, no origin: not a browser of ours
+
+
+def test_a_token_without_feed_read_hears_of_no_new_posts():
+    """The home and group streams announce new posts: feed content, so feed:read."""
+    owner, member = make_user("zhang_san"), make_user("li_hua")
+    club = make_interest_group(owner, name="摄影社")
+    groups.join_group(actor=actor_for(member), group=club)
+    app, _ = make_user_app(scopes=("groups:read", "notifications:read"))
+    token = mint_token(app, user=member)
+
+    async def answers():
+        communicator = WebsocketCommunicator(application, "/ws/live/", headers=[
+            (b"host", b"127.0.0.1"), (b"authorization", f"Bearer {token}".encode())])
+        await communicator.connect()
+        assert (await communicator.receive_json_from(timeout=3))["type"] == "hello"
+        frames = []
+        for stream in ({"stream": "home"}, {"stream": "group", "id": club.pk}):
+            await communicator.send_json_to({"type": "subscribe", **stream})
+            frames.append(await communicator.receive_json_from(timeout=3))
+        await communicator.disconnect()
+        return frames
+
+    assert [(f["type"], f.get("code")) for f in asyncio.run(answers())] == [
+        ("error", "PERMISSION_DENIED"), ("error", "PERMISSION_DENIED")]
