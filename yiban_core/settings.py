@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "openapi_plugins.auth.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "frontend.middleware.RefuseNulMiddleware",  # last: its view hook runs after CSRF's
 ]
 
 ROOT_URLCONF = "yiban_core.urls"
