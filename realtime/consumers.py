@@ -64,7 +64,7 @@ def _int(value, field: str) -> int:
     """An id in a frame: a JSON integer that fits the database's bigint (yiban_core.ids)."""
     number = parse_id(value) if isinstance(value, int) else None
     if number is None:
-        raise Refused("INVALID", _("%(field)s 必须是正整数编号") % {"field": field})
+        raise Refused("INVALID", _("%(field)s 必须是正整数") % {"field": field})
     return number
 
 

@@ -14,8 +14,7 @@
   JSON (or nested too deep to read), `query` or `operationName` not a string,
   `variables` not an object, a NUL character anywhere in them or in a string
   literal of the query, or a number literal of over 100 digits is a 400 with
-  code INVALID. NUL is refused, never
-  stripped, as everywhere (yiban_core/nul.py).
+  code INVALID. NUL is refused, never stripped, as everywhere (yiban_core/nul.py).
 - Limits, in this order, all before anything executes:
   1. one point of the rate budget (yiban_core.graphql.rate_limits) for any request;
   2. the query is parsed and validated with graphql-core's rules plus depth,
