@@ -149,3 +149,15 @@ def test_mutations_given_a_huge_id_answer_with_a_user_error(client, student):
         assert response.status_code == 200, name
         errors = response.json()["data"][name]["errors"]
         assert errors and errors[0]["code"] in ("INVALID", "NOT_FOUND"), name
+
+
+@pytest.mark.parametrize("argument", ["schoolId", "courseId"])
+def test_a_search_filter_past_the_bigint_range_is_invalid(client, student, argument):
+    client.force_login(student)
+    type_name = "School" if argument == "schoolId" else "Course"
+    query = ("query($id: ID) { search(query: \"高等数学\", %s: $id) { edges { cursor } } }"
+             .replace("%s", argument))
+    response = post_body(client, json.dumps({"query": query,
+                                             "variables": {"id": huge_gid(type_name)}}))
+    assert response.status_code == 200
+    assert error_codes(response.json()) == [("INVALID", argument)]
