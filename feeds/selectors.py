@@ -48,6 +48,7 @@ from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
 from yiban_core.groups.models import Group, Membership
 from yiban_core.groups.rules import require_content_access, school_app_reads_q
+from yiban_core.ids import parse_id
 from yiban_core.pagination import Page, clamp_page_size, decode_cursor, encode_cursor, paginate
 
 log = logging.getLogger(__name__)
@@ -147,10 +148,8 @@ def can_see_post(actor: Actor, post: Post) -> bool:
 
 
 def get_post(*, actor: Actor, pk) -> Post:
-    try:
-        post = visible_posts(actor=actor).filter(pk=int(pk)).first()
-    except (TypeError, ValueError):
-        post = None
+    pk = parse_id(pk)
+    post = visible_posts(actor=actor).filter(pk=pk).first() if pk else None
     if post is None:
         raise NotFound(_("动态不存在或你无权查看"), field="post")
     attach_details([post])

@@ -36,6 +36,7 @@ from yiban_core.credits import services as credits
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.models import Group
 from yiban_core.groups.rules import membership
+from yiban_core.ids import parse_id
 from yiban_core.images import check_image
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
@@ -292,7 +293,8 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None) -> Comment:
     text = _clean_text(text, max_length=COMMENT_MAX_LENGTH)
     parent = None
     if parent_id is not None:
-        parent = Comment.objects.filter(pk=parent_id, post=post).first()
+        parent_pk = parse_id(parent_id)
+        parent = Comment.objects.filter(pk=parent_pk, post=post).first() if parent_pk else None
         if parent is None:
             raise NotFound(_("要回复的评论不存在"), field="parent")
     hit(f"comment:{user.pk}", limit=COMMENTS_PER_HOUR, window_s=3600)

@@ -14,11 +14,17 @@ MAX_TOPICS = 5
 MAX_MENTIONS = 20
 
 
+def mention_name(matched: str) -> str:
+    """The username an @mention names: trailing dots and dashes are punctuation, not
+    part of it. Empty for `@...` or `@---`, which name no one and stay plain text."""
+    return matched.rstrip(".-")
+
+
 def mentioned_usernames(text: str) -> list[str]:
     names = []
-    for name in MENTION_RE.findall(text or ""):
-        name = name.rstrip(".-")
-        if name not in names:
+    for matched in MENTION_RE.findall(text or ""):
+        name = mention_name(matched)
+        if name and name not in names:
             names.append(name)
     return names[:MAX_MENTIONS]
 

@@ -10,6 +10,20 @@ from django.utils.translation import gettext_lazy as _
 
 from yiban_core.accounts.models import School, User
 from yiban_core.groups.models import Group
+from yiban_core.ids import parse_id
+
+
+class IdField(forms.IntegerField):
+    """An id in a query string or a form, read by the one id parser (yiban_core.ids):
+    a number past the database's bigint is a form error, never a 500."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        number = parse_id(value)
+        if number is None:
+            raise forms.ValidationError(_("编号不正确"), code="invalid")
+        return number
 
 
 class SchoolChoiceField(forms.ModelChoiceField):

@@ -1,4 +1,8 @@
-"""Post and comment text as HTML: escaped, with links, @mentions and #话题# linked."""
+"""Post and comment text as HTML: escaped, with links, @mentions and #话题# linked.
+
+Rendering never raises, whatever the text: a page shows what others wrote, so one
+odd post must not break it for everyone (tests/frontend/test_rich_text.py tries
+arbitrary Unicode)."""
 
 import re
 
@@ -6,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from feeds.text import MENTION_RE, TOPIC_RE, URL_RE
+from feeds.text import MENTION_RE, TOPIC_RE, URL_RE, mention_name
 
 _TOKEN_RE = re.compile(f"{URL_RE.pattern}|{MENTION_RE.pattern}|{TOPIC_RE.pattern}",
                        re.IGNORECASE)
@@ -19,8 +23,10 @@ def render_text(text: str) -> SafeString:
     for match in _TOKEN_RE.finditer(text or ""):
         pieces.append(escape(text[position:match.start()]))
         token = match.group(0)
-        if match.group(1):  # a mention
-            name = match.group(1).rstrip(".-")
+        if match.group(1) and not mention_name(match.group(1)):
+            pieces.append(escape(token))  # `@...` names no one: plain text, never a link
+        elif match.group(1):  # a mention
+            name = mention_name(match.group(1))
             href = reverse("profile", args=[name])
             pieces.append(f'<a class="mention" href="{escape(href)}">@{escape(name)}</a>')
             pieces.append(escape(match.group(1)[len(name):]))

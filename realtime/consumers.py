@@ -47,6 +47,7 @@ from realtime import events, limits
 from realtime.auth import authenticate
 from realtime.hub import get_hub
 from yiban_core.actor import Actor
+from yiban_core.ids import parse_id
 
 MAX_POST_IDS = 100
 MAX_RESUME = 100
@@ -60,9 +61,11 @@ class Refused(Exception):
 
 
 def _int(value, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    """An id in a frame: a JSON integer that fits the database's bigint (yiban_core.ids)."""
+    number = parse_id(value) if isinstance(value, int) else None
+    if number is None:
         raise Refused("INVALID", _("%(field)s 必须是正整数") % {"field": field})
-    return value
+    return number
 
 
 # --- database work, each in one database_sync_to_async call --------------------------------

@@ -24,6 +24,7 @@ from yiban_core.actor import Actor
 from yiban_core.errors import Invalid, NotFound
 from yiban_core.groups.models import Membership
 from yiban_core.groups.rules import school_app_reads_q
+from yiban_core.ids import parse_id, require_id
 
 SORTS = {
     "newest": ("-pk",),
@@ -74,10 +75,8 @@ def can_see_resource(actor: Actor, resource: Resource) -> bool:
 
 
 def get_resource(*, actor: Actor, pk) -> Resource:
-    try:
-        resource = visible_resources(actor=actor).filter(pk=int(pk)).first()
-    except (TypeError, ValueError):
-        resource = None
+    pk = parse_id(pk)
+    resource = visible_resources(actor=actor).filter(pk=pk).first() if pk else None
     if resource is None:
         raise NotFound(_("资源不存在或你无权查看"), field="resource")
     return resource
@@ -137,10 +136,7 @@ def school_q(school_id, prefix: str = "") -> Q:
 def _as_id(value, field: str) -> int | None:
     if value in (None, ""):
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Invalid(_("编号不正确"), field=field) from None
+    return require_id(value, field=field, error=Invalid)
 
 
 def my_rating(*, actor: Actor, resource: Resource) -> Rating | None:
@@ -151,10 +147,8 @@ def my_rating(*, actor: Actor, resource: Resource) -> Rating | None:
 
 def get_course(*, actor: Actor, pk) -> Course:
     actor.require_scope("resources:read")
-    try:
-        course = Course.objects.select_related("school").filter(pk=int(pk)).first()
-    except (TypeError, ValueError):
-        course = None
+    pk = parse_id(pk)
+    course = Course.objects.select_related("school").filter(pk=pk).first() if pk else None
     if course is None:
         raise NotFound(_("没有这门课程"), field="course")
     return course

@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "openapi_plugins.auth.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "frontend.middleware.RefuseNulMiddleware",  # its view hook runs after CSRF's
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 

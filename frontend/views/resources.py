@@ -30,6 +30,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from frontend.errors import domain_errors, error_page, show_error
+from frontend.forms import IdField
 from frontend.views.feeds import _run_action, more_url
 from resources import selectors, services
 from resources.files import ALLOWED_TYPES, SizeLimitedUploadHandler, too_large
@@ -71,8 +72,8 @@ ICON_LABELS = {
 
 class LibraryFilterForm(forms.Form):
     q = forms.CharField(label=gettext_lazy("搜索"), required=False, max_length=60)
-    school = forms.IntegerField(label=gettext_lazy("学校"), required=False, min_value=1)
-    course = forms.IntegerField(label=gettext_lazy("课程"), required=False, min_value=1)
+    school = IdField(label=gettext_lazy("学校"), required=False)
+    course = IdField(label=gettext_lazy("课程"), required=False)
     subject = forms.ChoiceField(label=gettext_lazy("学科"), required=False,
                                 choices=[("", gettext_lazy("全部学科")), *Subject.choices])
     tag = forms.CharField(label=gettext_lazy("标签"), required=False, max_length=30)
@@ -176,6 +177,7 @@ def guarded_upload(inner, refuse):
 
     view.__name__ = inner.__name__
     view.__doc__ = inner.__doc__
+    view.reads_own_body = True  # frontend.middleware must not read the body first
     return view
 
 

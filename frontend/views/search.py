@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from frontend.forms import IdField
 from frontend.views.feeds import more_url
 from resources import selectors as resource_selectors
 from resources.models import Subject
@@ -42,10 +43,10 @@ class SearchForm(forms.Form):
     # No max_length: the selector says what is too long, in its own words.
     q = forms.CharField(label=gettext_lazy("搜索"), required=False, strip=True)
     type = forms.ChoiceField(label=gettext_lazy("类型"), required=False, choices=TYPE_CHOICES)
-    school = forms.IntegerField(label=gettext_lazy("学校"), required=False, min_value=1)
+    school = IdField(label=gettext_lazy("学校"), required=False)
     subject = forms.ChoiceField(label=gettext_lazy("学科"), required=False,
                                 choices=[("", gettext_lazy("全部学科")), *Subject.choices])
-    course = forms.IntegerField(label=gettext_lazy("课程"), required=False, min_value=1)
+    course = IdField(label=gettext_lazy("课程"), required=False)
     since = forms.ChoiceField(label=gettext_lazy("时间"), required=False, choices=SINCE_CHOICES)
     sort = forms.ChoiceField(label=gettext_lazy("排序"), required=False, choices=SORT_CHOICES)
 

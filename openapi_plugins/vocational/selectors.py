@@ -18,6 +18,7 @@ from openapi_plugins.vocational.models import TrainingRecord
 from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
+from yiban_core.ids import parse_id
 
 Status = TrainingRecord.Status
 
@@ -84,10 +85,8 @@ def records_to_sign_off(*, actor: Actor) -> QuerySet[TrainingRecord]:
 
 def get_record(*, actor: Actor, pk) -> TrainingRecord:
     _require_read(actor)
-    try:
-        record = _records().filter(pk=int(pk)).first()
-    except (TypeError, ValueError):
-        record = None
+    pk = parse_id(pk)
+    record = _records().filter(pk=pk).first() if pk else None
     if record is None or not rules.can_read(actor, record):
         raise NotFound(_("没有这条实训/实习记录"), field="record")
     return record

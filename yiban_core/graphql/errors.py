@@ -127,7 +127,8 @@ def format_error(error: Exception) -> dict[str, Any]:
         # Raised outside execution (e.g. a broken request): graphene-django's HttpError
         # carries a message meant for the client; anything else is a bug.
         if hasattr(error, "response"):
-            return {"message": str(getattr(error, "message", error))}
+            return {"message": str(getattr(error, "message", error)),
+                    "extensions": {"code": "INVALID"}}
         logger.error("GraphQL request failed", exc_info=error)
         return {"message": str(error) if settings.DEBUG else INTERNAL_MESSAGE,
                 "extensions": {"code": "INTERNAL"}}

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from graphql_relay import from_global_id, to_global_id
 
 from yiban_core.errors import DomainError, Invalid
+from yiban_core.ids import parse_id
 
 
 def global_id(type_name: str, pk: int) -> str:
@@ -32,9 +33,10 @@ def decode_global_id(value: Any, *, expected: str | tuple[str, ...], field: str)
         raise Invalid(_("不是有效的 %(type)s ID") % {"type": label}, field=field) from None
     if type_name not in expected_types:
         raise Invalid(_("这个 ID 不是 %(type)s 的 ID") % {"type": label}, field=field)
-    if not raw_pk.isascii() or not raw_pk.isdigit() or int(raw_pk) < 1:
+    pk = parse_id(raw_pk) if raw_pk == raw_pk.strip() else None
+    if pk is None:
         raise Invalid(_("不是有效的 %(type)s ID") % {"type": label}, field=field)
-    return int(raw_pk)
+    return pk
 
 
 class Node(graphene.relay.Node):

@@ -10,6 +10,11 @@
 - Errors go through yiban_core.graphql.errors.format_error: DomainErrors carry
   their code, other exceptions are logged and, with DEBUG off, reported as a
   generic "Internal server error".
+- A malformed request is the client's error, never INTERNAL: a body that is not
+  JSON (or nested too deep to read), `query` or `operationName` not a string,
+  `variables` not an object, a NUL character anywhere in them or in a string
+  literal of the query, or a number literal of over 100 digits is a 400 with
+  code INVALID. NUL is refused, never stripped, as everywhere (yiban_core/nul.py).
 - Limits, in this order, all before anything executes:
   1. one point of the rate budget (yiban_core.graphql.rate_limits) for any request;
   2. the query is parsed and validated with graphql-core's rules plus depth,
@@ -32,18 +37,61 @@ from graphene_django.constants import MUTATION_ERRORS_FLAG
 from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView, HttpError
 from graphql import (
+    BREAK,
     ExecutionResult,
+    GraphQLError,
+    IntValueNode,
     OperationType,
+    StringValueNode,
+    Visitor,
     execute,
     get_operation_ast,
     parse,
     validate_schema,
+    visit,
 )
 from graphql.validation import specified_rules, validate
 
 from yiban_core.graphql.errors import format_error
 from yiban_core.graphql.limits import QueryReport, max_cost, query_limits
 from yiban_core.graphql.rate_limits import Budget, BudgetExceeded
+from yiban_core.nul import contains_nul, nul_message
+
+
+def bad_request(message: str) -> HttpError:
+    return HttpError(HttpResponseBadRequest(message), message)
+
+
+# Far past any Int (32 bits) or ID; Python's int() refuses literals of over 4,300 digits.
+MAX_NUMBER_LITERAL = 100
+
+
+class _LiteralCheck(Visitor):
+    """Finds what no literal of a query may hold: a NUL in a string (written as
+    \\u0000), or a number too long to read."""
+
+    def __init__(self):
+        super().__init__()
+        self.refusal: str | None = None
+
+    def enter_string_value(self, node: StringValueNode, *_args):
+        if "\x00" in node.value:
+            self.refusal = nul_message()
+            return BREAK
+        return None
+
+    def enter_int_value(self, node: IntValueNode, *_args):
+        if len(node.value) > MAX_NUMBER_LITERAL:
+            self.refusal = _("数字太长")
+            return BREAK
+        return None
+
+
+def literal_refusal(document) -> str | None:
+    """Why the literals of this query are refused, or None."""
+    check = _LiteralCheck()
+    visit(document, check)
+    return check.refusal
 
 
 class RateLimitedError(HttpError):
@@ -91,6 +139,28 @@ class YibanGraphQLView(GraphQLView):
             d = {**d, "extensions": extensions}
         return super().json_encode(request, d, pretty)
 
+    def parse_body(self, request):
+        try:
+            return super().parse_body(request)
+        except RecursionError:  # JSON nested deeper than Python's parser goes
+            raise bad_request(_("请求体的 JSON 嵌套太深")) from None
+
+    def get_graphql_params(self, request, data):
+        """graphene-django's, with each parameter's type checked: a wrong one is the
+        client's error (400, INVALID), not a TypeError deep in graphql-core."""
+        query, variables, operation_name, id_ = super().get_graphql_params(request, data)
+        if query is not None and not isinstance(query, str):
+            raise bad_request(_("query 必须是字符串"))
+        if variables in ("", [], 0, False):  # "no variables", as some clients send it
+            variables = None
+        if variables is not None and not isinstance(variables, dict):
+            raise bad_request(_("variables 必须是 JSON 对象"))
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise bad_request(_("operationName 必须是字符串"))
+        if contains_nul([query, variables, operation_name]):
+            raise bad_request(nul_message())
+        return query, variables, operation_name, id_
+
     @staticmethod
     def format_error(error):
         if isinstance(error, RateLimitedError):
@@ -112,6 +182,10 @@ class YibanGraphQLView(GraphQLView):
             document = parse(query)
         except Exception as e:  # a GraphQLSyntaxError, reported as graphene does
             return ExecutionResult(errors=[e])
+        refusal = literal_refusal(document)
+        if refusal:
+            return ExecutionResult(errors=[GraphQLError(
+                refusal, extensions={"code": "INVALID", "field": None})])
 
         operation_ast = get_operation_ast(document, operation_name)
         if (request.method.lower() == "get" and operation_ast is not None

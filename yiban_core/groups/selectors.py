@@ -14,6 +14,7 @@ from yiban_core.groups.rules import (
     school_app_reads_q,
     sees_join_code,
 )
+from yiban_core.ids import parse_id
 
 # Owner first, then admins, then members.
 ROLE_RANK = Case(
@@ -41,10 +42,8 @@ def groups(
 
 def get_group(*, actor: Actor, pk) -> Group:
     actor.require_scope("groups:read")
-    try:
-        group = Group.objects.select_related("owner", "school").filter(pk=int(pk)).first()
-    except (TypeError, ValueError):
-        group = None
+    pk = parse_id(pk)
+    group = Group.objects.select_related("owner", "school").filter(pk=pk).first() if pk else None
     if group is None:
         raise NotFound(_("没有这个群"), field="group")
     return group
