@@ -250,3 +250,26 @@ def test_with_the_setting_off_an_admin_reaches_everything_with_the_password(
     client.force_login(school_admin)
     assert client.get(reverse("school_apps", args=[school.pk])).status_code == 200
     assert client.get(reverse("roster_import", args=[school.pk])).status_code == 200
+
+
+def test_graphql_asks_an_unverified_admin_session_for_the_code_as_the_pages_do(
+        client, required, school_admin):
+    """/graphql with the session cookie (the explorer) holds the same powers as the school
+    pages, so it wants the same second factor; a student's session is not asked."""
+    device = enrolled(school_admin)
+    client.force_login(school_admin)
+    query = {"query": "{ viewer { username } }"}
+    refused = client.post("/graphql", query, content_type="application/json")
+    assert refused.status_code == 403
+    assert refused.json()["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    assert reverse("two_factor_verify") in refused.json()["errors"][0]["message"]
+
+    client.post(reverse("two_factor_verify"), {"token": code(device), "next": "/"})
+    answered = client.post("/graphql", query, content_type="application/json")
+    assert answered.status_code == 200
+    assert answered.json()["data"]["viewer"]["username"] == "jiaowu_li"
+
+    client.logout()
+    client.force_login(make_user("li_hua", school=school_admin.school))
+    student = client.post("/graphql", query, content_type="application/json")
+    assert student.json()["data"]["viewer"]["username"] == "li_hua"

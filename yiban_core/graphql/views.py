@@ -30,8 +30,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection, transaction
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.http.response import HttpResponseBadRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from graphene_django.constants import MUTATION_ERRORS_FLAG
 from graphene_django.settings import graphene_settings
@@ -52,6 +53,7 @@ from graphql import (
 )
 from graphql.validation import specified_rules, validate
 
+from yiban_core.accounts.two_factor import must_verify
 from yiban_core.graphql.errors import format_error
 from yiban_core.graphql.limits import QueryReport, max_cost, query_limits
 from yiban_core.graphql.rate_limits import Budget, BudgetExceeded
@@ -110,6 +112,12 @@ class YibanGraphQLView(GraphQLView):
     graphiql = False
 
     def dispatch(self, request, *args, **kwargs):
+        if must_verify(request):
+            # An administrator's session that has not passed its second factor holds the
+            # same powers here as on the pages the factor guards (ADMIN_REQUIRE_2FA).
+            return JsonResponse({"errors": [{
+                "message": _("请先完成两步验证：%(url)s") % {"url": reverse("two_factor_verify")},
+                "extensions": {"code": "PERMISSION_DENIED"}}]}, status=403)
         self.budget = Budget.for_request(request)
         self.cost: dict[str, int] | None = None
         try:
