@@ -75,8 +75,9 @@ def can_see_resource(actor: Actor, resource: Resource) -> bool:
 
 
 def get_resource(*, actor: Actor, pk) -> Resource:
+    resources = visible_resources(actor=actor)  # the scope first: a token without it learns nothing
     pk = parse_id(pk)
-    resource = visible_resources(actor=actor).filter(pk=pk).first() if pk else None
+    resource = resources.filter(pk=pk).first() if pk else None
     if resource is None:
         raise NotFound(_("资源不存在或你无权查看"), field="resource")
     return resource

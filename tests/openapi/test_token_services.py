@@ -109,6 +109,8 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     "openapi_plugins.vocational.services.sign_off_record": (True, False),
     "openapi_plugins.vocational.services.return_record": (True, False),
     "openapi_plugins.vocational.services.delete_record": (True, False),
+    "openapi_plugins.vocational.services.add_attachment": (True, False),
+    "openapi_plugins.vocational.services.remove_attachment": (True, False),
 }
 
 
