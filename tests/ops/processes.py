@@ -36,6 +36,11 @@ class Watched:
         pytest.fail(f"no line matching {pattern!r} in {timeout}s:\n{self.output}")
 
     def stop(self) -> None:
+        """SIGTERM first, so a supervisor stops its children too; SIGKILL if it hangs."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
