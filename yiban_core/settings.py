@@ -216,6 +216,10 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A claimed task not finished within the lease is taken to belong to a dead worker and run
+# again (yiban_core/worker.py): longer than the slowest task, short enough to lose little.
+TASK_LEASE_S = int(os.environ.get("TASK_LEASE_S", "300"))
+TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "5"))
 
 # --- accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

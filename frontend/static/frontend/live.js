@@ -5,7 +5,9 @@
  * list from the page's own URL), where visibility is checked. On a dropped connection
  * the socket reconnects with back-off and asks for the notifications it missed
  * ({"type": "resume", "after_notification": <last id seen>}).
- * Close codes 4401 (logged out) and 4403 stop reconnecting; 4429 waits longer.
+ * Close codes 4401 (logged out) and 4403 stop reconnecting; 4429 waits longer; 1012
+ * (the server is restarting) reconnects from the first, short step, with jitter so a
+ * restart does not bring every page back in the same instant.
  */
 (function () {
   "use strict";
@@ -134,6 +136,7 @@
     socket.addEventListener("close", function (event) {
       socket = null;
       if (event.code === 4401 || event.code === 4403) { return; }
+      if (event.code === 1012) { attempt = 0; }
       attempt += 1;
       var base = event.code === 4429 ? 30000 : 1000;
       var delay = Math.min(base * Math.pow(2, attempt - 1), 60000) * (0.5 + Math.random());
