@@ -58,3 +58,24 @@ def test_unmatched_paths_share_one_series(client):
     text = client.get("/metrics").content.decode()
     assert 'status="4xx",view="unmatched"' in text
     assert "no/such" not in text
+
+
+def fallbacks() -> float:
+    text = metrics.exposition().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("yiban_redis_fallbacks_total{"))
+
+
+def test_a_dead_redis_is_counted_as_fallbacks(client, settings):
+    from tests.operations.test_probes import closed_port
+    from yiban_core import redis as accelerator
+
+    settings.ACCELERATOR_REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    accelerator._client.cache_clear()
+    try:
+        client.force_login(make_user())
+        before = fallbacks()
+        assert client.get(reverse("home")).status_code == 200  # from the database
+        assert fallbacks() > before
+    finally:
+        accelerator._client.cache_clear()
