@@ -38,6 +38,7 @@ from redis.exceptions import RedisError
 
 from feeds import timeline_store
 from feeds.models import Post, PostImage
+from yiban_core import metrics
 from yiban_core.accounts.models import Follow, Profile, User
 from yiban_core.groups.models import Group, Membership
 from yiban_core.redis import redis_client, script
@@ -409,6 +410,7 @@ def _read(wanted: dict[str, Iterable[int]]) -> Found | None:
         _fill(client, _take(found, (
             (kind, pk, value) for (kind, pk), value in zip(asked, values, strict=True))), found)
     except RedisError:
+        metrics.redis_fallback("card_read")
         log.warning("card read failed; using the database", exc_info=True)
         return None
     return found
@@ -424,6 +426,7 @@ def read_posts(ids: list[int]) -> Found | None:
         reply = script(client, _JOIN)(args=[_PREFIX, *ids]) if ids else [[], [], [], []]
         return _joined(client, ids, reply)
     except RedisError:
+        metrics.redis_fallback("card_read")
         log.warning("card read failed; using the database", exc_info=True)
         return None
 
@@ -444,6 +447,7 @@ def _fill(client, missing: dict[str, list[int]], found: Found) -> None:
     try:
         pipe.execute()
     except RedisError:
+        metrics.redis_fallback("card_fill")
         log.warning("card fill failed", exc_info=True)
 
 
@@ -459,6 +463,7 @@ def forget(kind: str, ids: Iterable[int]) -> None:
             pipe.set(_key(kind, pk), _TOMBSTONE, ex=settings.FEED_CARD_TOMBSTONE_S)
         pipe.execute()
     except RedisError:
+        metrics.redis_fallback("card_forget")
         log.warning("could not forget %s cards %s", kind, ids[:10], exc_info=True)
 
 

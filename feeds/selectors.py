@@ -43,6 +43,7 @@ from feeds.models import (
     Visibility,
 )
 from feeds.text import normalize_topic
+from yiban_core import metrics
 from yiban_core.accounts.models import Follow, School, User
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
@@ -267,6 +268,7 @@ class _HomeSources:
         try:
             home = cards.read_home(user, before=before, count=count)
         except RedisError:
+            metrics.redis_fallback("home_sources")
             log.warning("home sources could not be read from Redis", exc_info=True)
             return None
         if home is None:

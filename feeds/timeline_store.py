@@ -27,6 +27,7 @@ import logging
 from django.conf import settings
 from redis.exceptions import RedisError
 
+from yiban_core import metrics
 from yiban_core.redis import redis_client, script
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def read_many(keys: list[str], *, before: int | None, count: int) -> list[Slice 
         replies = script(client, _READ_MANY)(
             keys=keys, args=[upper_bound(before), count, settings.FEED_TIMELINE_TTL_S])
     except RedisError:
+        metrics.redis_fallback("timeline_read")
         log.warning("timeline read failed; using the database", exc_info=True)
         return [None] * len(keys)
     return [parse_slice(reply, count) for reply in replies]
@@ -139,6 +141,7 @@ def start_rebuild(k: str) -> bool:
         pipe.expire(k, settings.FEED_TIMELINE_TTL_S)
         pipe.execute()
     except RedisError:
+        metrics.redis_fallback("timeline_rebuild")
         log.warning("timeline rebuild could not start", exc_info=True)
         return False
     return True
@@ -166,6 +169,7 @@ def forget(user_id: int) -> None:
     try:
         client.delete(key(user_id))
     except RedisError:
+        metrics.redis_fallback("timeline_drop")
         log.warning("could not drop timeline %s", user_id, exc_info=True)
 
 
@@ -174,6 +178,7 @@ def is_missing(k: str) -> bool:
     try:
         return client is not None and not client.exists(k)
     except RedisError:
+        metrics.redis_fallback("timeline_read")
         return False
 
 

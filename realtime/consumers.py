@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 from realtime import events, limits
 from realtime.auth import authenticate
 from realtime.hub import get_hub
+from yiban_core import metrics
 from yiban_core.actor import Actor
 from yiban_core.ids import parse_id
 
@@ -124,6 +125,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     actor: Actor | None = None
     slot: str | None = None
     streams: set[str] = frozenset()
+    counted = False  # in the open-connections gauge
 
     async def dispatch(self, message):
         # As AsyncConsumer.dispatch, without aclose_old_connections() (see the module doc).
@@ -140,6 +142,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.post_ids: set[int] = set()
         self.rate = limits.InboundRate()
         await self.accept()
+        metrics.WEBSOCKETS.inc()
+        self.counted = True
         actor, close_code = await authenticate(self.scope)
         if actor is None:
             await self.close(code=close_code)
@@ -153,6 +157,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(await _hello(actor))
 
     async def disconnect(self, code):
+        if self.counted:
+            metrics.WEBSOCKETS.dec()
+            self.counted = False
         hub = get_hub()
         for stream in list(self.streams):
             await hub.leave(stream, self)

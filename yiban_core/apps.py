@@ -6,3 +6,10 @@ class YibanCoreConfig(AppConfig):
 
     name = "yiban_core"
     verbose_name = "Yiban core"
+
+    def ready(self):
+        # Tasks carry the request id of the request that enqueued them, in the web
+        # processes and the workers alike (signal receivers).
+        from yiban_core import request_id
+
+        request_id.connect_task_signals()

@@ -91,6 +91,9 @@ WEBHOOK_RETRY_DELAYS_S = [10, 30, 90, 270, 810]
 WEBHOOK_DISABLE_AFTER_FAILURES = 10
 
 MIDDLEWARE = [
+    "yiban_core.health.ProbeMiddleware",  # /healthz, /readyz, /metrics: before everything
+    "yiban_core.request_id.RequestIdMiddleware",
+    "yiban_core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "yiban_core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -399,6 +402,16 @@ if not DEBUG:
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+    # Load balancers probe over plain http (the probes answer before the redirect anyway).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# --- operations: probes and metrics (yiban_core/health.py, yiban_core/metrics.py) ----------
+READINESS_DATABASE = "default"  # the database alias /readyz checks
+# Who may read /metrics: these addresses or networks, connecting directly (no proxy header)...
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+# ...or anyone sending `Authorization: Bearer <METRICS_TOKEN>` (unset: no token works).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
 # --- Content-Security-Policy (django-csp; yiban_core/csp.py adds the websocket origin) ------
 # Every script and stylesheet is a file the site serves (frontend/static/): no inline
 # script, no inline style, no eval, so injected markup cannot run (the GraphQL explorer alone
@@ -431,9 +444,20 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Logs: one JSON object a line in production, text while developing (yiban_core/logs.py);
+# every line carries the request id of the request, or of the task's enqueuing request.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "yiban_core.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "yiban_core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

@@ -12,6 +12,7 @@ import logging
 
 from redis.exceptions import RedisError
 
+from yiban_core import metrics
 from yiban_core.redis import redis_client
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def increment(changes: list[tuple[str, int, float, bool]]) -> bool:
                 pipe.expire(key, WINDOW_TTL_S)
         pipe.execute()
     except RedisError:
+        metrics.redis_fallback("leaderboard_update")
         log.warning("leaderboard update failed; rebuild_leaderboards will repair it",
                     exc_info=True)
         return False
@@ -52,6 +54,7 @@ def top(key: str, count: int) -> list[tuple[int, float]] | None:
         # Only positive totals rank (stored negated: below zero).
         rows = client.zrangebyscore(key, "-inf", "(0", start=0, num=count, withscores=True)
     except RedisError:
+        metrics.redis_fallback("leaderboard_read")
         return None
     return [(int(m), -score) for m, score in rows]
 
@@ -68,6 +71,7 @@ def rank(key: str, object_id: int) -> tuple[int | None, float] | None:
         pipe.zscore(key, member(object_id))
         exists, position, score = pipe.execute()
     except RedisError:
+        metrics.redis_fallback("leaderboard_read")
         return None
     if not exists:
         return None
@@ -85,6 +89,7 @@ def scores(key: str, object_ids: list[int]) -> dict[int, float] | None:
             return None
         values = client.zmscore(key, [member(i) for i in object_ids]) if object_ids else []
     except RedisError:
+        metrics.redis_fallback("leaderboard_read")
         return None
     return {i: -v for i, v in zip(object_ids, values, strict=True) if v is not None}
 
