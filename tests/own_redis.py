@@ -1,14 +1,14 @@
 """A Redis server of the test's own on a free port, with the settings production derives
-from REDIS_URL (the cache, login lockout, timelines and cards), to kill or hang mid-test."""
+from REDIS_URL (the cache, login lockout, timelines and cards), to kill and restart mid-test."""
 
 from __future__ import annotations
 
 import runpy
-import signal
 import subprocess
 from pathlib import Path
 
 import pytest
+import redis
 
 from realtime import limits
 from tests.live_site import free_port, wait_for_port
@@ -17,32 +17,34 @@ from yiban_core import settings as settings_module
 
 
 class OwnRedis:
-    def __init__(self):
+    def __init__(self, data_dir: Path):
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.data_dir = data_dir
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        """Start, with the keys of the last snapshot (restart()) if there is one."""
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--daemonize", "no"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             "--dir", str(self.data_dir), "--daemonize", "no"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         wait_for_port(self.port, self.process)
 
-    def kill(self) -> None:
+    def kill(self, *, keep_keys: bool = False) -> None:
+        """Kill the server; with keep_keys, after a snapshot that start() loads again
+        (a restart that keeps its data, but misses every write made while it was down)."""
+        if keep_keys:
+            redis.Redis.from_url(self.url).save()
+        else:
+            (self.data_dir / "dump.rdb").unlink(missing_ok=True)
         self.process.kill()
         self.process.wait()
 
-    def hang(self) -> None:
-        """Stop answering, keeping every key (a hung server, a network cut)."""
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
 
 @pytest.fixture(name="own_redis")
-def own_redis_fixture(settings, monkeypatch):
-    server = OwnRedis()
+def own_redis_fixture(settings, monkeypatch, tmp_path):
+    server = OwnRedis(tmp_path)
     server.start()
     # What the settings module makes of REDIS_URL, as a deployment would have it.
     monkeypatch.setenv("REDIS_URL", server.url)
@@ -56,6 +58,5 @@ def own_redis_fixture(settings, monkeypatch):
     monkeypatch.setattr(limits, "_slot_cache", None)
     yield server
     if server.process.poll() is None:
-        server.resume()
         server.kill()
     accelerator._client.cache_clear()
