@@ -68,3 +68,21 @@ def test_a_retry_stops_once_the_entry_would_have_expired(own_redis, settings, ru
     retries_are_due()
     run_worker()  # fails again, past the card's lifetime: no further retry
     assert DBTaskResult.objects.filter(task_path="feeds.tasks.forget_cards").count() == 1
+
+
+def test_a_follow_that_redis_missed_reaches_the_home_page_when_it_is_back(
+        own_redis, client, run_worker):
+    li, wang = make_user("li_hua"), make_user("wang_fang")
+    feed_services.publish_post(actor=actor_for(wang), text="旧的帖子")
+    client.force_login(li)
+    home_text(client)
+    run_worker()
+    assert "旧的帖子" not in home_text(client)  # li's timeline, complete, in Redis
+
+    own_redis.kill(keep_keys=True)
+    assert client.post(reverse("follow", args=["wang_fang"])).status_code == 302
+    own_redis.start()  # back with the timeline from before the follow
+
+    retries_are_due()
+    run_worker()
+    assert "旧的帖子" in home_text(client)
