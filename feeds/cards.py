@@ -451,28 +451,40 @@ def _fill(client, missing: dict[str, list[int]], found: Found) -> None:
         log.warning("card fill failed", exc_info=True)
 
 
-def forget(kind: str, ids: Iterable[int]) -> None:
-    """Drop entries whose rows changed: a tombstone, which SET NX does not replace."""
-    client = redis_client()
+def forget(kind: str, ids: Iterable[int], *, retry: bool = True) -> None:
+    """Drop entries whose rows changed: a tombstone, which SET NX does not replace.
+    When Redis fails, the task queue tries again (feeds/retry.py) unless not `retry`."""
     ids = [pk for pk in ids if pk is not None]
-    if client is None or not ids:
-        return
     try:
-        pipe = client.pipeline(transaction=False)
-        for pk in ids:
-            pipe.set(_key(kind, pk), _TOMBSTONE, ex=settings.FEED_CARD_TOMBSTONE_S)
-        pipe.execute()
+        forget_or_raise(kind, ids)
     except RedisError:
         metrics.redis_fallback("card_forget")
         log.warning("could not forget %s cards %s", kind, ids[:10], exc_info=True)
+        if retry:
+            from feeds import retry as retries
+            from feeds import tasks
+
+            retries.later(tasks.forget_cards, give_up_after_s=settings.FEED_CARD_TTL_S,
+                          kind=kind, ids=ids)
+
+
+def forget_or_raise(kind: str, ids: list[int]) -> None:
+    client = redis_client()
+    if client is None or not ids:
+        return
+    pipe = client.pipeline(transaction=False)
+    for pk in ids:
+        pipe.set(_key(kind, pk), _TOMBSTONE, ex=settings.FEED_CARD_TOMBSTONE_S)
+    pipe.execute()
 
 
 def forget_after_commit(kind: str, ids: Iterable[int]) -> None:
     """Forget now, for reads later in the same transaction, and again once committed,
-    for the reads that refilled the entry from the rows as they were before."""
+    for the reads that refilled the entry from the rows as they were before (that
+    one is retried if Redis fails: the change is committed then)."""
     ids = list(ids)
     if ids and redis_client() is not None:
-        forget(kind, ids)
+        forget(kind, ids, retry=False)
         transaction.on_commit(lambda: forget(kind, ids))
 
 

@@ -436,6 +436,8 @@ def _continued(slice_: timeline_store.Slice, before: int | None, count: int,
 def _schedule_rebuild(key: str, task_name: str, **task_args) -> None:
     from feeds import tasks  # tasks read through these selectors
 
+    # The claim keeps one rebuild per timeline at a time; with Redis down it is per
+    # process (yiban_core/cache.py), and is_missing() says False anyway.
     if timeline_store.is_missing(key) and cache.add(f"tl-rebuild:{key}", 1, 300):
         getattr(tasks, task_name).enqueue(**task_args)
 

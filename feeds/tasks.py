@@ -2,10 +2,13 @@
 notifications. Each task is idempotent: ZADD of the same id and notifications
 keyed by their event do no harm when run twice."""
 
+import logging
+
 from django.conf import settings
 from django_tasks import task
+from redis.exceptions import RedisError
 
-from feeds import timeline_store
+from feeds import cards, retry, timeline_store
 from feeds.models import Comment, Post, Visibility
 from feeds.selectors import (
     can_see_post,
@@ -18,6 +21,8 @@ from yiban_core.actor import Actor
 from yiban_core.groups.models import Membership
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
+
+log = logging.getLogger(__name__)
 
 
 def fan_out_recipients(post: Post) -> list[int]:
@@ -35,14 +40,42 @@ def fan_out_recipients(post: Post) -> list[int]:
 
 
 @task()
-def fan_out_post(*, post_id: int) -> int:
+def fan_out_post(*, post_id: int, attempt: int = 0, since: float | None = None) -> int:
+    """Into the timelines that exist; tried again later when Redis fails (feeds/retry.py)."""
     post = Post.objects.select_related("group").filter(pk=post_id).first()
     if post is None:  # deleted before the worker got to it
         return 0
     keys = [timeline_store.key(user_id) for user_id in fan_out_recipients(post)]
     if post.group_id is not None and merged_at_read_time(post.group):
         keys.append(timeline_store.group_key(post.group_id))
-    return timeline_store.fan_out(post.pk, keys)
+    try:
+        return timeline_store.fan_out(post.pk, keys)
+    except RedisError:
+        log.warning("fan-out of post %s failed; trying again later", post_id, exc_info=True)
+        retry.later(fan_out_post, give_up_after_s=settings.FEED_TIMELINE_TTL_S,
+                    attempt=attempt, since=since, post_id=post_id)
+        return 0
+
+
+@task()
+def forget_cards(*, kind: str, ids: list[int], attempt: int = 0,
+                 since: float | None = None) -> None:
+    """cards.forget() again, after Redis failed it."""
+    try:
+        cards.forget_or_raise(kind, ids)
+    except RedisError:
+        retry.later(forget_cards, give_up_after_s=settings.FEED_CARD_TTL_S,
+                    attempt=attempt, since=since, kind=kind, ids=ids)
+
+
+@task()
+def forget_timeline(*, user_id: int, attempt: int = 0, since: float | None = None) -> None:
+    """timeline_store.forget() again, after Redis failed it."""
+    try:
+        timeline_store.forget_or_raise(user_id)
+    except RedisError:
+        retry.later(forget_timeline, give_up_after_s=settings.FEED_TIMELINE_TTL_S,
+                    attempt=attempt, since=since, user_id=user_id)
 
 
 def _rebuild(k: str, newest_ids) -> int:

@@ -16,7 +16,8 @@ every id:
 Only sets that exist get written to: sets of users away longer than the TTL
 expire, and so do groups' sets a TTL after they were built (the home page's first
 read, feeds/cards.py, looks at every group of the user without renewing them); each
-is rebuilt on its first read after that. Any Redis error means "use the database".
+is rebuilt on its first read after that. Any Redis error means "use the database";
+a fan-out or a drop that fails is tried again later (feeds/retry.py).
 Functions take the set's key.
 """
 
@@ -163,14 +164,21 @@ def finish_rebuild(k: str, ids: list[int], *, complete: bool) -> None:
 def forget(user_id: int) -> None:
     """Drop a timeline whose sources changed (a new follow, a joined group): the next
     read rebuilds it, so it never lacks posts the database path would show."""
-    client = redis_client()
-    if client is None:
-        return
     try:
-        client.delete(key(user_id))
+        forget_or_raise(user_id)
     except RedisError:
         metrics.redis_fallback("timeline_drop")
         log.warning("could not drop timeline %s", user_id, exc_info=True)
+        from feeds import retry, tasks
+
+        retry.later(tasks.forget_timeline, give_up_after_s=settings.FEED_TIMELINE_TTL_S,
+                    user_id=user_id)
+
+
+def forget_or_raise(user_id: int) -> None:
+    client = redis_client()
+    if client is not None:
+        client.delete(key(user_id))
 
 
 def is_missing(k: str) -> bool:

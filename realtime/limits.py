@@ -16,6 +16,9 @@ Connections are counted in the cache (Redis in production, so across all
 daphne processes) as slots ``rt:conn:<user>:<n>``, n < the maximum, each taken
 with an atomic add() and an expiry. A live process renews the slots it holds
 (one set_many per process, every TTL/3); the slots of a crashed process expire.
+Redis down: fail open to slots counted per process (yiban_core/cache.py), so a
+user can open up to the maximum on each process, but no socket is refused for
+an outage of the cache.
 """
 
 from __future__ import annotations

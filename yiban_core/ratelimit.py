@@ -4,6 +4,9 @@ A window opens with the first action counted under a key and lasts window_s;
 past the limit, RateLimited says how many seconds are left (`retry_after`),
 which pages show in words and APIs send as Retry-After. With Redis every
 process shares the counters (cache.add + cache.incr are atomic there).
+Redis down: fail open to a per-process count (yiban_core/cache.py), so writes go
+on and a burst is still slowed by each process; failing closed would refuse
+every post, like and follow for as long as the outage lasts.
 
 Two ways to count:
 - hit(): every action counts (posts, likes, follows, registrations);

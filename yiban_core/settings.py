@@ -164,7 +164,8 @@ if REDIS_URL:
     CACHES = {
         # The first server only: Django reads a comma list as primary + replicas,
         # but the other URLs are channel-layer shards, not replicas.
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis down: each process carries on with its own memory (yiban_core/cache.py).
+        "default": {"BACKEND": "yiban_core.cache.FallbackRedisCache",
                     "LOCATION": REDIS_URL.split(",")[0],
                     # Sites sharing one Redis keep their cache keys apart.
                     "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "")}
@@ -243,7 +244,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login lockout (django-axes): five wrong passwords for one username from one address
 # lock that pair out for 15 minutes (a try while locked starts them again); the right
 # password resets the count. Attempts are kept in the cache with Redis (shared by every
-# process), else in the database (the local-memory cache is one process's).
+# process), else in the database (the local-memory cache is one process's). Redis down:
+# logins still work, and attempts are counted per process until it is back
+# (yiban_core/cache.py); sessions are in the database, so a login never needs Redis.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
                            "django.contrib.auth.backends.ModelBackend"]
 AXES_HANDLER = ("axes.handlers.cache.AxesCacheHandler" if REDIS_URL

@@ -87,7 +87,9 @@ def app_actor(app: AppProfile) -> Actor | None:
 
 
 SUBSCRIBED_EVENTS_KEY = "webhooks:subscribed-events"
-SUBSCRIBED_EVENTS_TTL_S = 60  # bounds how late another process sees a new subscription
+# Bounds how late another process sees a new subscription, also when Redis is down and
+# the set is cached per process (yiban_core/cache.py): a cache of the database fails open.
+SUBSCRIBED_EVENTS_TTL_S = 60
 
 
 def subscribed_events() -> frozenset[str]:

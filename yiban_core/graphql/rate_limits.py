@@ -16,7 +16,9 @@ Retry-After and the code RATE_LIMITED, and its points are given back, so a
 cheaper query can still pass. Counters are cache entries named after their
 window (cache.add + cache.incr: atomic on Redis and in local memory), so all
 processes sharing the Redis cache share the budget. The numbers are
-settings.GRAPHQL_RATE_LIMITS.
+settings.GRAPHQL_RATE_LIMITS. Redis down: fail open to a per-process budget
+(yiban_core/cache.py): an app keeps working and is still limited per process,
+where failing closed would take the whole API down with the cache.
 """
 
 from __future__ import annotations
