@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "yiban_core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "yiban_core.unavailable.DatabaseUnavailableMiddleware",  # 503 when the database is out of reach
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -138,10 +139,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request may run on another thread: a psycopg 3 pool
     # shares a few connections instead of opening one per thread.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    # A pooled connection the server dropped (restart, outage) is checked and
+    # replaced before use, so the site recovers on its own.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    # An unreachable server fails a connection attempt within this many seconds.
+    options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "2")))
+    options["pool"] = {
         "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
+        # Each request holds a connection from start to end; a burst (a class of
+        # 80 logging in at once) queues for one, up to `timeout`, then gets a 503
+        # with Retry-After (yiban_core/unavailable.py). bench/logins.py measures it.
         "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
-        "timeout": 10,
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "2")),
+        # The pool retries a failed connection with a doubling delay; after this
+        # long it starts over at 1 s, so the site is back within seconds of the
+        # database, even after a long outage.
+        "reconnect_timeout": 5,
     }
 else:
     DATABASES["default"].setdefault("OPTIONS", {}).update(
