@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "yiban_core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "yiban_core.unavailable.DatabaseUnavailableMiddleware",  # 503 when the database is out of reach
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -141,10 +142,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request may run on another thread: a psycopg 3 pool
     # shares a few connections instead of opening one per thread.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
-        "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
-        "timeout": 10,
+    # A pooled connection the server dropped (restart, outage) is checked and
+    # replaced before use, so the site recovers on its own.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    # An unreachable server fails a connection attempt within this many seconds.
+    options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "2")))
+    pool_max = int(os.environ.get("DB_POOL_MAX", "20"))
+    options["pool"] = {
+        # Kept open: the pool opens one connection at a time, too slowly for a
+        # burst (80 logins at once: 34 served within the timeout growing from 2,
+        # 45 from a full pool; README "Scaling out").
+        "min_size": int(os.environ.get("DB_POOL_MIN", str(pool_max))),
+        # Each request holds a connection from start to end; a burst queues for
+        # one, up to `timeout`, then gets a 503 with Retry-After
+        # (yiban_core/unavailable.py). bench/logins.py measures it.
+        "max_size": pool_max,
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "2")),
+        # The pool retries a failed connection with a doubling delay; after this
+        # long it starts over at 1 s, so the site is back within seconds of the
+        # database, even after a long outage.
+        "reconnect_timeout": 5,
     }
 else:
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -234,6 +252,10 @@ LOGOUT_REDIRECT_URL = "home"
 # want a TOTP code as well as the password. On by default in production.
 ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = "易班学习网"
+PASSWORD_HASHERS = [
+    "yiban_core.accounts.hashers.ClassroomArgon2PasswordHasher",  # why: in that module
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # hashes made before; verified, upgraded
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

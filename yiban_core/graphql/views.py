@@ -58,6 +58,7 @@ from yiban_core.graphql.errors import format_error
 from yiban_core.graphql.limits import QueryReport, max_cost, query_limits
 from yiban_core.graphql.rate_limits import Budget, BudgetExceeded
 from yiban_core.nul import contains_nul, nul_message
+from yiban_core.unavailable import is_unavailable
 
 
 def bad_request(message: str) -> HttpError:
@@ -215,6 +216,17 @@ class YibanGraphQLView(GraphQLView):
             return ExecutionResult(data=None, errors=errors)
         self.cost = {"requested": cost or 1, "limit": max_cost()}
 
+        result = self._execute(request, schema, document, operation_ast, variables,
+                               operation_name)
+        for error in result.errors or ():
+            cause = getattr(error, "original_error", None) or error
+            if is_unavailable(cause):
+                # Not a field's error: the database is out of reach for a moment, and
+                # the handler of uncaught errors answers 503 (yiban_core/unavailable.py).
+                raise cause
+        return result
+
+    def _execute(self, request, schema, document, operation_ast, variables, operation_name):
         try:
             options = {
                 "root_value": self.get_root_value(request),
