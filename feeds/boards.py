@@ -48,11 +48,14 @@ def top(*, window: str = "week", count: int = 20, school_id=None,
     return [(row["pk"], row["points"]) for row in _db_rows(window, school_id)[:count]]
 
 
-def rebuild() -> int:
+def rebuild(*, missing_only: bool = False) -> int:
     scopes = [("site", None)] + [(f"school{pk}", pk)
                                  for pk in School.objects.values_list("pk", flat=True)]
+    count = 0
     for scope, school_id in scopes:
         for window in WINDOWS:
-            rows = [(r["pk"], r["points"]) for r in _db_rows(window, school_id)]
-            board_store.replace(_key(scope, window), rows, expires=window != "all")
-    return len(scopes) * len(WINDOWS)
+            def rows(window=window, school_id=school_id):
+                return [(r["pk"], r["points"]) for r in _db_rows(window, school_id)]
+            count += board_store.replace(_key(scope, window), rows, expires=window != "all",
+                                         missing_only=missing_only)
+    return count

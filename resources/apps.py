@@ -11,9 +11,10 @@ class ResourcesConfig(AppConfig):
 
         search.register_sources()
 
-        def rebuild_resource_boards() -> int:
-            services.recompute_scores()  # the site mean has moved since the last rebuild
-            return boards.rebuild()
+        def rebuild_resource_boards(*, missing_only: bool = False) -> int:
+            if not missing_only:  # a full rebuild: the site mean has moved since the last
+                services.recompute_scores()
+            return boards.rebuild(missing_only=missing_only)
 
         REBUILDERS.append(("resources", rebuild_resource_boards))
         from resources import demo

@@ -103,8 +103,8 @@ def top(*, metric: str, window: str = "all", count: int = 100, use_redis: bool =
     return [(row["pk"], round(row["points"])) for row in _db_rows(metric, window, scope)[:count]]
 
 
-def rebuild() -> int:
-    """Recompute every Redis resource board from the database."""
+def rebuild(*, missing_only: bool = False) -> int:
+    """Recompute the Redis resource boards from the database; how many were rebuilt."""
     scopes = [{}] + [{"subject": s} for s in Subject.values]
     scopes += [{"course_id": pk} for pk in Course.objects.values_list("pk", flat=True)]
     scopes += [{"school_id": pk} for pk in School.objects.values_list("pk", flat=True)]
@@ -112,9 +112,9 @@ def rebuild() -> int:
     for scope in scopes:
         for metric in METRICS:
             for window in (("all",) if metric == "score" else WINDOWS):
-                rows = [(row["pk"], round(row["points"]))
-                        for row in _db_rows(metric, window, scope)]
-                board_store.replace(_key(metric, _scope_name(**scope), window), rows,
-                                    expires=window != "all")
-                count += 1
+                def rows(metric=metric, window=window, scope=scope):
+                    return [(row["pk"], round(row["points"]))
+                            for row in _db_rows(metric, window, scope)]
+                count += board_store.replace(_key(metric, _scope_name(**scope), window), rows,
+                                             expires=window != "all", missing_only=missing_only)
     return count

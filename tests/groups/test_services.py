@@ -93,7 +93,7 @@ def test_approval_group_needs_a_request_and_a_decision():
     request.refresh_from_db()
     assert request.status == JoinRequest.Status.APPROVED
     assert applicant.username in member_names(group, owner)
-    with pytest.raises(NotFound):
+    with pytest.raises(Conflict):  # decided already
         services.decide_request(actor=actor_for(owner), request_id=request.pk, approve=True)
 
 

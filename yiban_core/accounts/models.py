@@ -143,3 +143,23 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follower} → {self.followee}"
+
+
+class IdempotentResponse(models.Model):
+    """The first answer to a mutation sent with an Idempotency-Key, stored in the
+    mutation's own transaction, so a retry gets it instead of doing the work twice
+    (yiban_core/graphql/idempotency.py). Kept 24 hours."""
+
+    actor = models.CharField(max_length=80)  # who sent it: a user, or an app for one
+    key = models.CharField(max_length=200)
+    operation = models.CharField(max_length=100, blank=True)
+    request_hash = models.CharField(max_length=64)
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["actor", "key"],
+                                               name="one_response_per_idempotency_key")]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.key}"

@@ -3,6 +3,14 @@
 Scores are stored negated and members are zero-padded ids, so ZRANGE (ascending)
 lists the highest first and breaks ties by the lower id first: exactly the
 order the database path uses (ORDER BY total DESC, id ASC).
+
+A board is complete only while it holds the marker member "complete" (score 0,
+below every ranked entry), as timelines do (feeds/timeline_store.py). Readers
+treat a board without it as unknown: they read the database and ask for a
+rebuild (request_rebuild). Increments apply only to complete boards, so a Redis
+that restarted empty never grows boards that look complete but hold only the
+points booked since; an increment that finds no marker flags the board "missed",
+and a rebuild running at that moment does not install its (older) result.
 Every call returns None on a Redis error: the caller then reads the database.
 """
 
@@ -13,11 +21,45 @@ import logging
 from redis.exceptions import RedisError
 
 from yiban_core import metrics
-from yiban_core.redis import redis_client
+from yiban_core.redis import redis_client, script
 
 log = logging.getLogger(__name__)
 WIDTH = 12
 WINDOW_TTL_S = 40 * 24 * 3600  # day/week/month keys outlive their window, then expire
+COMPLETE = "complete"
+MISSED_TTL_S = 3600
+REBUILD_REQUEST_TTL_S = 30  # at most one rebuild asked for per this many seconds
+REBUILD_ATTEMPTS = 3
+
+# KEYS: boards. ARGV: ttl, then (member, delta, expires) per board. Returns how many
+# boards were complete (and so incremented).
+_INCREMENT = f"""
+local ttl = tonumber(ARGV[1])
+local done = 0
+for i, key in ipairs(KEYS) do
+  local at = 2 + (i - 1) * 3
+  if redis.call('ZSCORE', key, '{COMPLETE}') then
+    redis.call('ZINCRBY', key, ARGV[at + 1], ARGV[at])
+    if ARGV[at + 2] == '1' then redis.call('EXPIRE', key, ttl) end
+    done = done + 1
+  else
+    redis.call('SET', key .. ':missed', '1', 'EX', {MISSED_TTL_S})
+  end
+end
+return done
+"""
+
+# KEYS: board, its staging set, its missed flag. ARGV: ttl (0: none). Installs the
+# staging set unless an increment was missed since the rebuild began.
+_SWAP = """
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('DEL', KEYS[2])
+  return 0
+end
+redis.call('RENAME', KEYS[2], KEYS[1])
+if tonumber(ARGV[1]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return 1
+"""
 
 
 def member(object_id: int) -> str:
@@ -25,23 +67,66 @@ def member(object_id: int) -> str:
 
 
 def increment(changes: list[tuple[str, int, float, bool]]) -> bool:
-    """Apply (key, id, delta, expires) changes in one round trip."""
+    """Apply (key, id, delta, expires) changes in one round trip, to complete boards
+    only. When Redis fails, a task marks the boards for rebuild (retried until Redis
+    answers), so the update is not lost. False then."""
     client = redis_client()
     if client is None:
-        return False
+        return True
+    args: list = [WINDOW_TTL_S]
+    for _key, object_id, delta, expires in changes:
+        args += [member(object_id), -delta, "1" if expires else "0"]
     try:
-        pipe = client.pipeline(transaction=False)
-        for key, object_id, delta, expires in changes:
-            pipe.zincrby(key, -delta, member(object_id))
-            if expires:
-                pipe.expire(key, WINDOW_TTL_S)
-        pipe.execute()
+        script(client, _INCREMENT)(keys=[c[0] for c in changes], args=args)
     except RedisError:
         metrics.redis_fallback("leaderboard_update")
-        log.warning("leaderboard update failed; rebuild_leaderboards will repair it",
-                    exc_info=True)
+        log.warning("leaderboard update failed; the boards will be rebuilt", exc_info=True)
+        from yiban_core.credits.tasks import repair_boards
+
+        repair_boards.enqueue(keys=[c[0] for c in changes])
         return False
     return True
+
+
+def mark_incomplete(keys: list[str]) -> None:
+    """Boards that missed an update: no longer complete, so the next read rebuilds them.
+    Raises RedisError (the caller retries)."""
+    client = redis_client()
+    if client is None:
+        return
+    pipe = client.pipeline()
+    for key in keys:
+        pipe.zrem(key, COMPLETE)
+        pipe.set(f"{key}:missed", "1", ex=MISSED_TTL_S)
+    pipe.execute()
+
+
+def request_rebuild() -> None:
+    """A reader found a board incomplete: have the missing boards rebuilt in the
+    background (once per REBUILD_REQUEST_TTL_S however many readers notice)."""
+    client = redis_client()
+    try:
+        if client is None or not client.set("yb:lb:rebuild-requested", "1", nx=True,
+                                             ex=REBUILD_REQUEST_TTL_S):
+            return
+    except RedisError:
+        return
+    from yiban_core.credits.tasks import rebuild_missing_boards
+
+    rebuild_missing_boards.enqueue()
+
+
+def rebuild_requested_done() -> None:
+    client = redis_client()
+    if client is not None:
+        client.delete("yb:lb:rebuild-requested")
+
+
+def _complete(client, key: str) -> bool:
+    if client.zscore(key, COMPLETE) is not None:
+        return True
+    request_rebuild()
+    return False
 
 
 def top(key: str, count: int) -> list[tuple[int, float]] | None:
@@ -49,7 +134,7 @@ def top(key: str, count: int) -> list[tuple[int, float]] | None:
     if client is None:
         return None
     try:
-        if not client.exists(key):
+        if not _complete(client, key):
             return None
         # Only positive totals rank (stored negated: below zero).
         rows = client.zrangebyscore(key, "-inf", "(0", start=0, num=count, withscores=True)
@@ -66,14 +151,15 @@ def rank(key: str, object_id: int) -> tuple[int | None, float] | None:
         return None
     try:
         pipe = client.pipeline(transaction=False)
-        pipe.exists(key)
+        pipe.zscore(key, COMPLETE)
         pipe.zrank(key, member(object_id))
         pipe.zscore(key, member(object_id))
-        exists, position, score = pipe.execute()
+        complete, position, score = pipe.execute()
     except RedisError:
         metrics.redis_fallback("leaderboard_read")
         return None
-    if not exists:
+    if complete is None:
+        request_rebuild()
         return None
     if position is None or score >= 0:  # no positive points: unranked, as in the database
         return (None, 0)
@@ -85,7 +171,7 @@ def scores(key: str, object_ids: list[int]) -> dict[int, float] | None:
     if client is None:
         return None
     try:
-        if not client.exists(key):
+        if not _complete(client, key):
             return None
         values = client.zmscore(key, [member(i) for i in object_ids]) if object_ids else []
     except RedisError:
@@ -94,22 +180,35 @@ def scores(key: str, object_ids: list[int]) -> dict[int, float] | None:
     return {i: -v for i, v in zip(object_ids, values, strict=True) if v is not None}
 
 
-def replace(key: str, rows: list[tuple[int, float]], *, expires: bool) -> None:
-    """Swap in a freshly computed board atomically (readers never see half of it)."""
+def replace(key: str, compute_rows, *, expires: bool, missing_only: bool = False) -> bool:
+    """Rebuild a board from `compute_rows()` ([(id, score)], read from the database)
+    and swap it in atomically with its marker (readers never see half of it). With
+    `missing_only`, a complete board is left alone. False: not rebuilt (yet)."""
     client = redis_client()
     if client is None:
-        return
-    staging = f"{key}:rebuild"
-    pipe = client.pipeline()
-    pipe.delete(staging)
-    for start in range(0, len(rows), 5000):
-        chunk = rows[start:start + 5000]
-        pipe.zadd(staging, {member(i): -score for i, score in chunk if score})
-    if rows:
-        pipe.rename(staging, key)
-    else:
-        pipe.delete(key)
-        pipe.zadd(key, {"": 0})  # an existing, empty board: "nobody yet", not "unknown"
-    if expires:
-        pipe.expire(key, WINDOW_TTL_S)
-    pipe.execute()
+        return False
+    staging, missed = f"{key}:rebuild", f"{key}:missed"
+    for _attempt in range(REBUILD_ATTEMPTS):
+        if missing_only and client.zscore(key, COMPLETE) is not None:
+            return False
+        # From here on every increment of this board is flagged as missed: one that
+        # lands before the swap makes the swap give way and the rebuild start again.
+        pipe = client.pipeline()
+        pipe.delete(missed)
+        pipe.zrem(key, COMPLETE)
+        pipe.execute()
+        rows = compute_rows()
+        pipe = client.pipeline()
+        pipe.delete(staging)
+        pipe.zadd(staging, {COMPLETE: 0})
+        for start in range(0, len(rows), 5000):
+            chunk = {member(i): -score for i, score in rows[start:start + 5000] if score}
+            if chunk:
+                pipe.zadd(staging, chunk)
+        pipe.execute()
+        swapped = script(client, _SWAP)(keys=[key, staging, missed],
+                                        args=[WINDOW_TTL_S if expires else 0])
+        if swapped:
+            return True
+    log.warning("leaderboard %s kept changing during its rebuild; the next read retries", key)
+    return False

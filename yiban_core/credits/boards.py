@@ -130,23 +130,25 @@ def rank_of(*, user_id: int, window: str, school_id=None, group_id=None,
 REBUILDERS: list = []
 
 
-def rebuild_all() -> dict[str, int]:
-    """Every board, people and those the apps registered: `manage.py rebuild_leaderboards`."""
-    done = {"people": rebuild()}
+def rebuild_all(*, missing_only: bool = False) -> dict[str, int]:
+    """Every board, people and those the apps registered: `manage.py rebuild_leaderboards`;
+    with `missing_only`, those that are not complete (credits/tasks.py)."""
+    done = {"people": rebuild(missing_only=missing_only)}
     for name, rebuild_board in REBUILDERS:
-        done[name] = rebuild_board()
+        done[name] = rebuild_board(missing_only=missing_only)
     return done
 
 
-def rebuild() -> int:
-    """Recompute every Redis people board from the ledger (after Redis lost its data)."""
+def rebuild(*, missing_only: bool = False) -> int:
+    """Recompute the Redis people boards from the ledger; how many were rebuilt."""
     boards = 0
     for window in WINDOWS:
         scopes = [("site", None)] + [(f"school{pk}", pk)
                                      for pk in School.objects.values_list("pk", flat=True)]
         for scope, school_id in scopes:
-            rows = [(r["user_id"], r["points"])
-                    for r in _totals(window, school_id=school_id, positive=False)]
-            board_store.replace(_key(scope, window), rows, expires=window != "all")
-            boards += 1
+            def rows(window=window, school_id=school_id):
+                return [(r["user_id"], r["points"])
+                        for r in _totals(window, school_id=school_id, positive=False)]
+            boards += board_store.replace(_key(scope, window), rows, expires=window != "all",
+                                          missing_only=missing_only)
     return boards

@@ -54,6 +54,7 @@ from graphql import (
 from graphql.validation import specified_rules, validate
 
 from yiban_core.accounts.two_factor import must_verify
+from yiban_core.graphql import idempotency
 from yiban_core.graphql.errors import format_error
 from yiban_core.graphql.limits import QueryReport, max_cost, query_limits
 from yiban_core.graphql.rate_limits import Budget, BudgetExceeded
@@ -216,7 +217,7 @@ class YibanGraphQLView(GraphQLView):
             return ExecutionResult(data=None, errors=errors)
         self.cost = {"requested": cost or 1, "limit": max_cost()}
 
-        result = self._execute(request, schema, document, operation_ast, variables,
+        result = self._execute(request, schema, query, document, operation_ast, variables,
                                operation_name)
         for error in result.errors or ():
             cause = getattr(error, "original_error", None) or error
@@ -226,7 +227,8 @@ class YibanGraphQLView(GraphQLView):
                 raise cause
         return result
 
-    def _execute(self, request, schema, document, operation_ast, variables, operation_name):
+    def _execute(self, request, schema, query, document, operation_ast, variables,
+                 operation_name):
         try:
             options = {
                 "root_value": self.get_root_value(request),
@@ -237,7 +239,24 @@ class YibanGraphQLView(GraphQLView):
             }
             if self.execution_context_class:
                 options["execution_context_class"] = self.execution_context_class
-            if (operation_ast is not None and operation_ast.operation == OperationType.MUTATION
+            is_mutation = (operation_ast is not None
+                           and operation_ast.operation == OperationType.MUTATION)
+            key = request.headers.get(idempotency.HEADER)
+            actor_id = idempotency.identity(request.actor) if is_mutation else None
+            if key is not None and actor_id is not None:
+                refusal = idempotency.check_key(key)
+                if refusal is not None:
+                    return refusal
+
+                def run():
+                    result = execute(schema, document, **options)
+                    return result, getattr(request, MUTATION_ERRORS_FLAG, False) is True
+
+                return idempotency.run_once(
+                    actor_id=actor_id, key=key, operation_name=operation_name,
+                    request_hash=idempotency.fingerprint(query, variables, operation_name),
+                    execute=run)
+            if (is_mutation
                     and (graphene_settings.ATOMIC_MUTATIONS is True
                          or connection.settings_dict.get("ATOMIC_MUTATIONS", False) is True)):
                 with transaction.atomic():

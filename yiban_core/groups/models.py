@@ -8,6 +8,7 @@ transaction as the membership change, so listings need no COUNT per group.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -139,6 +140,18 @@ class JoinRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.group} ({self.status})"
+
+    def move_to(self, status: str) -> None:
+        """The state machine: only a pending request moves, and only once (approved,
+        rejected or cancelled). Call it on a row locked with select_for_update, so of two
+        decisions at once the second sees the first and is refused."""
+        from yiban_core.errors import Conflict
+
+        if self.status != self.Status.PENDING:
+            raise Conflict(gettext("这条申请已处理"))
+        if status not in (self.Status.APPROVED, self.Status.REJECTED, self.Status.CANCELLED):
+            raise ValueError(status)
+        self.status = status
 
 
 class Invitation(models.Model):

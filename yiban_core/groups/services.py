@@ -312,27 +312,33 @@ def request_to_join(*, actor: Actor, group: Group, message: str = "") -> JoinReq
     return request
 
 
-def _pending_request(request_id) -> JoinRequest:
-    request = (
-        JoinRequest.objects.select_related("group", "user")
-        .filter(pk=request_id, status=JoinRequest.Status.PENDING).first()
-    )
+def _request(request_id) -> JoinRequest:
+    request = JoinRequest.objects.select_related("group", "user").filter(pk=request_id).first()
     if request is None:
         raise NotFound(_("没有这条待审核的申请"), field="request")
+    return request
+
+
+def _locked(request: JoinRequest, status: str) -> JoinRequest:
+    """Inside a transaction: lock the request's row, re-read it and move it to `status`;
+    a request already decided (by a decision that just committed, too) is refused."""
+    locked = JoinRequest.objects.select_for_update().get(pk=request.pk)
+    locked.move_to(status)
+    request.status = locked.status
     return request
 
 
 def decide_request(*, actor: Actor, request_id, approve: bool) -> JoinRequest:
     actor.require_scope("groups:write")
     actor.require_user()
-    request = _pending_request(request_id)
+    request = _request(request_id)
     require_manager(actor, request.group)
     if approve and Ban.objects.filter(group=request.group, user=request.user).exists():
         raise Conflict(_("申请人已被本群封禁，请先解封"))
     with transaction.atomic():
+        _locked(request, JoinRequest.Status.APPROVED if approve else JoinRequest.Status.REJECTED)
         if approve:
             _add_member(request.group, request.user)
-        request.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.REJECTED
         request.decided_by = actor.user
         request.decided_at = timezone.now()
         request.save(update_fields=["status", "decided_by", "decided_at"])
@@ -346,11 +352,12 @@ def decide_request(*, actor: Actor, request_id, approve: bool) -> JoinRequest:
 def cancel_request(*, actor: Actor, request_id) -> None:
     actor.require_scope("groups:write")
     user = actor.require_user()
-    request = _pending_request(request_id)
+    request = _request(request_id)
     if request.user_id != user.pk:
         raise NotFound(_("没有这条待审核的申请"), field="request")
-    request.status = JoinRequest.Status.CANCELLED
-    request.save(update_fields=["status"])
+    with transaction.atomic():
+        _locked(request, JoinRequest.Status.CANCELLED)
+        request.save(update_fields=["status"])
 
 
 def invite(*, actor: Actor, group: Group, username: str) -> Invitation:
