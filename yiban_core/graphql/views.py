@@ -79,7 +79,7 @@ class _LiteralCheck(Visitor):
         self.refusal: str | None = None
 
     def enter_string_value(self, node: StringValueNode, *_args):
-        if "\x00" in node.value:
+        if contains_nul(node.value):
             self.refusal = nul_message()
             return BREAK
         return None
