@@ -342,6 +342,8 @@ def main() -> None:
         else:
             kwargs["visibility"] = rng.choices(
                 [Visibility.PUBLIC, Visibility.SCHOOL, Visibility.FOLLOWERS], [55, 30, 15])[0]
+            if kwargs["visibility"] == Visibility.SCHOOL and authors[user_id].verified_at is None:
+                kwargs["visibility"] = Visibility.PUBLIC  # only verified members post school-only
         ms, _post = timed(lambda u=authors[user_id], k=kwargs, x=text: publish_post(
             actor=Actor.for_user(u), text=x, **k))
         ms_publish.append(ms)
