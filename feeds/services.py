@@ -3,6 +3,8 @@
 Each service checks permission and input, changes rows and counters in one
 transaction, and enqueues what follows (fan-out, notifications) in that same
 transaction, so nothing is lost and nothing is sent for a change that rolled back.
+What other apps do about it (webhooks, live pushes) hangs on the domain events sent
+here (PostPublished, CommentAdded, PostCountersChanged: yiban_core/events.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from feeds.models import (
     Visibility,
 )
 from feeds.text import mentioned_usernames, normalize_topic, topic_names
+from yiban_core import events
 from yiban_core.accounts.models import User
 from yiban_core.accounts.rules import require_school_publisher
 from yiban_core.actor import Actor
@@ -159,6 +162,8 @@ def publish_post(
                    excerpt=text or repost_of.text)
         if timeline_store.available():
             tasks.fan_out_post.enqueue(post_id=post.pk)
+        events.send(events.PostPublished(post_id=post.pk, author_id=user.pk, group_id=post.group_id,
+                                         school_id=post.school_id))
         if group is not None:
             transaction.on_commit(lambda: boards.record_post(group, post.created_at))
     return post
@@ -261,6 +266,7 @@ def like_post(*, actor: Actor, post_id) -> Post:
         with transaction.atomic():
             PostLike.objects.create(post=post, user=user)
             _bump(post.pk, "like_count", 1)
+            events.send(events.PostCountersChanged(post_id=post.pk))
             if post.author_id != user.pk:
                 credits.award(user_id=post.author_id, rule="like_received",
                               key=f"{post.pk}:{user.pk}", source=post)
@@ -282,6 +288,7 @@ def unlike_post(*, actor: Actor, post_id) -> Post:
         if not deleted:
             raise NotFound(_("你还没有赞过"), field="post")
         _bump(post.pk, "like_count", -1)
+        events.send(events.PostCountersChanged(post_id=post.pk))
     post.refresh_from_db(fields=["like_count"])
     return post
 
@@ -306,6 +313,8 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None) -> Comment:
             reply_to=parent.author if parent else None,
         )
         _bump(post.pk, "comment_count", 1)
+        events.send(events.CommentAdded(comment_id=comment.pk, post_id=post.pk))
+        events.send(events.PostCountersChanged(post_id=post.pk))
         notify(recipient_ids=[post.author_id], kind=Notification.Kind.COMMENTED,
                actor_id=user.pk, event_key=f"comment:{comment.pk}", target=post, excerpt=text)
         if parent is not None:
@@ -331,6 +340,7 @@ def delete_comment(*, actor: Actor, comment_id) -> None:
         removed = 1 + comment.replies.count()
         comment.delete()
         _bump(post.pk, "comment_count", -removed)
+        events.send(events.PostCountersChanged(post_id=post.pk))
 
 
 def _visible_comment(actor: Actor, comment_id) -> Comment:

@@ -6,9 +6,17 @@
 - The cards (feeds/cards.py) of a changed post, person, group, follow list or
   membership list are forgotten, at once and again after the commit.
 
-Writes that send no signal call these themselves: the counter updates in
-feeds/services.py, and users and memberships written in bulk (`people_changed`,
-`memberships_changed`).
+Follows, memberships and users written in bulk are the core apps' writes: they are
+heard as domain events (yiban_core/events.py: FollowChanged, MembershipsChanged,
+PeopleChanged), sent by the services that make them, bulk or single alike. These
+subscribers run inside the sender's transaction (durable=True) because they forget
+at once, for reads later in the same transaction; what they do after the commit
+they queue themselves, and a rollback drops it.
+
+Model-save receivers remain for the rows a card shows (a post, its images, a person,
+a profile, a group), which anybody may save, the admin site included: each only
+forgets a card of this app's cache. The counter updates in feeds/services.py send no
+signal and forget their post's card themselves.
 """
 
 from django.db import transaction
@@ -16,8 +24,9 @@ from django.db.models.signals import post_delete, post_save
 
 from feeds import cards, timeline_store
 from feeds.models import Post, PostImage
-from yiban_core.accounts.models import Follow, Profile, User
-from yiban_core.groups.models import Group, Membership
+from yiban_core import events
+from yiban_core.accounts.models import Profile, User
+from yiban_core.groups.models import Group
 
 
 def _forget_timeline_after_commit(user_ids) -> None:
@@ -26,19 +35,23 @@ def _forget_timeline_after_commit(user_ids) -> None:
         transaction.on_commit(lambda: [timeline_store.forget(pk) for pk in user_ids])
 
 
-def memberships_changed(joined: list[Membership], left: list[Membership]) -> None:
-    """For memberships written or deleted in bulk, what the signals would have done."""
-    _forget_timeline_after_commit({m.user_id for m in joined})
-    changed = [*joined, *left]
+def on_memberships_changed(event: events.MembershipsChanged) -> None:
+    _forget_timeline_after_commit({m.user_id for m in event.joined})
+    changed = [*event.joined, *event.left]
     cards.forget_after_commit(cards.SOURCES, {m.user_id for m in changed})
     cards.forget_after_commit(cards.GROUP, {m.group_id for m in changed})  # member counts
 
 
-def people_changed(user_ids) -> None:
-    """For users updated in bulk (their names, schools, verification)."""
-    user_ids = list(user_ids)
-    cards.forget_after_commit(cards.USER, user_ids)
-    _forget_timeline_after_commit(user_ids)  # see on_user
+def on_people_changed(event: events.PeopleChanged) -> None:
+    cards.forget_after_commit(cards.USER, event.user_ids)
+    if event.school_changed:
+        _forget_timeline_after_commit(event.user_ids)  # see on_user
+
+
+def on_follow_changed(event: events.FollowChanged) -> None:
+    if event.following:
+        _forget_timeline_after_commit([event.follower_id])
+    cards.forget_after_commit(cards.SOURCES, [event.follower_id])
 
 
 def on_user(sender, instance: User, update_fields=None, **kwargs) -> None:
@@ -47,21 +60,6 @@ def on_user(sender, instance: User, update_fields=None, **kwargs) -> None:
     on_person(sender, instance)
     if update_fields is None or {"school", "verified_at"} & set(update_fields):
         _forget_timeline_after_commit([instance.pk])
-
-
-def on_follow(sender, instance: Follow, created: bool = False, **kwargs) -> None:
-    if created:
-        _forget_timeline_after_commit([instance.follower_id])
-    cards.forget_after_commit(cards.SOURCES, [instance.follower_id])
-
-
-def on_membership_saved(sender, instance: Membership, created: bool, **kwargs) -> None:
-    if created:  # a changed role changes no timeline
-        memberships_changed([instance], [])
-
-
-def on_membership_deleted(sender, instance: Membership, **kwargs) -> None:
-    memberships_changed([], [instance])
 
 
 def on_post(sender, instance: Post, created: bool = False, **kwargs) -> None:
@@ -86,13 +84,12 @@ def on_group(sender, instance: Group, **kwargs) -> None:
 def connect() -> None:
     for signal in (post_save, post_delete):
         name = "save" if signal is post_save else "delete"
-        signal.connect(on_follow, sender=Follow, dispatch_uid=f"feeds.follow.{name}")
         signal.connect(on_post, sender=Post, dispatch_uid=f"feeds.post.{name}")
         signal.connect(on_image, sender=PostImage, dispatch_uid=f"feeds.image.{name}")
         signal.connect(on_user if signal is post_save else on_person, sender=User,
                        dispatch_uid=f"feeds.user.{name}")
         signal.connect(on_person, sender=Profile, dispatch_uid=f"feeds.profile.{name}")
         signal.connect(on_group, sender=Group, dispatch_uid=f"feeds.group.{name}")
-    post_save.connect(on_membership_saved, sender=Membership, dispatch_uid="feeds.membership.save")
-    post_delete.connect(on_membership_deleted, sender=Membership,
-                        dispatch_uid="feeds.membership.delete")
+    events.subscribe(events.MembershipsChanged, on_memberships_changed, durable=True)
+    events.subscribe(events.FollowChanged, on_follow_changed, durable=True)
+    events.subscribe(events.PeopleChanged, on_people_changed, durable=True)

@@ -1,37 +1,26 @@
-"""Where live events are caused: signals of the apps below, sent after commit.
+"""What the live streams do about domain events (yiban_core/events.py).
 
-- a notification stored (yiban_core.notifications.signals.notifications_stored,
-  sent by the delivery task after the rows exist): pushed to user.<recipient>;
-- a post created (post_save): the push is a task enqueued in the same
-  transaction (outbox), because the recipients are a query over followers or
-  members (realtime.tasks.push_new_post);
-- a like or comment added or removed (post_save / post_delete of PostLike and
-  Comment): the post's counts are read after commit and sent to post.<id>, once
-  per post per transaction;
-- a membership ended (post_delete of Membership: left, removed, banned, group
-  deleted): the user's sockets leave group.<id> (events.revoke_group).
+- PostPublished (durable): the push is a task enqueued in the sender's transaction
+  (outbox), because the recipients are a query over followers or members
+  (realtime.tasks.push_new_post);
+- PostCountersChanged (after commit): the post's counts are read and sent to
+  post.<id>, once per post per transaction (events.send collapses equal events);
+- MembershipsChanged, for those who left (left, removed, banned, group deleted, a
+  roster sync): their sockets leave group.<id> (events.revoke_group). Durable: a
+  task in the sender's transaction, so a crash right after the commit cannot leave
+  a former member listening; and at once after the commit too, in this process,
+  which is the only way on the embedded in-memory channel layer (a worker's
+  messages do not reach daphne's sockets there). Revoking twice is harmless;
+- NotificationsStored (after commit, sent by the delivery task): pushed to
+  user.<recipient> with the unread count.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Count, Q
-from django.db.models.signals import post_delete, post_save
 
-from realtime import events
-
-
-def _on_commit_once(key: str, callback) -> None:
-    """Register callback after commit unless one for the same key is waiting already:
-    deleting a post with 500 comments must not send its counters 500 times. The
-    pending list is the connection's own, so a rollback forgets it too."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        for _sids, func, _robust in connection.run_on_commit:
-            if getattr(func, "realtime_key", None) == key:
-                return
-    callback.realtime_key = key
-    transaction.on_commit(callback, robust=True)
+from realtime import events as live
+from yiban_core import events
 
 
 def push_counters(post_id: int) -> None:
@@ -39,60 +28,52 @@ def push_counters(post_id: int) -> None:
 
     row = Post.objects.filter(pk=post_id).values_list("like_count", "comment_count").first()
     if row is not None:
-        events.send_counters(post_id=post_id, like_count=row[0], comment_count=row[1])
+        live.send_counters(post_id=post_id, like_count=row[0], comment_count=row[1])
 
 
-def on_counter_change(sender, instance, **kwargs) -> None:
-    if kwargs.get("created") is False:  # an edit, not a new row
-        return
-    post_id = instance.post_id
-
-    def push() -> None:
-        push_counters(post_id)
-
-    _on_commit_once(f"counters:{post_id}", push)
+def on_counters_changed(event: events.PostCountersChanged) -> None:
+    push_counters(event.post_id)
 
 
-def on_post_created(sender, instance, created: bool, **kwargs) -> None:
-    if created and not kwargs.get("raw"):
-        from realtime.tasks import push_new_post
+def on_post_published(event: events.PostPublished) -> None:
+    from realtime.tasks import push_new_post
 
-        push_new_post.enqueue(post_id=instance.pk)
-
-
-def on_membership_ended(sender, instance, **kwargs) -> None:
-    user_id, group_id = instance.user_id, instance.group_id
-    transaction.on_commit(lambda: events.revoke_group(user_id=user_id, group_id=group_id),
-                          robust=True)
+    push_new_post.enqueue(post_id=event.post_id)
 
 
-def on_notifications_stored(sender, *, recipient_ids, event_key: str, **kwargs) -> None:
-    recipient_ids = list(recipient_ids)
+def _left_pairs(event: events.MembershipsChanged) -> list[list[int]]:
+    return [[m.user_id, m.group_id] for m in event.left]
 
-    def push() -> None:
-        from yiban_core.notifications.models import Notification
 
-        rows = list(Notification.objects.filter(recipient_id__in=recipient_ids,
-                                                event_key=event_key)
-                    .values_list("recipient_id", "pk", "kind"))
-        unread = dict(Notification.objects.filter(recipient_id__in=recipient_ids)
-                      .values("recipient_id")
-                      .annotate(n=Count("pk", filter=Q(read_at__isnull=True)))
-                      .values_list("recipient_id", "n"))
-        events.send_notifications((rid, pk, kind, unread.get(rid, 0)) for rid, pk, kind in rows)
+def revoke_later(event: events.MembershipsChanged) -> None:
+    if event.left:
+        from realtime.tasks import revoke_group_streams
 
-    transaction.on_commit(push, robust=True)
+        revoke_group_streams.enqueue(pairs=_left_pairs(event))
+
+
+def revoke_now(event: events.MembershipsChanged) -> None:
+    for user_id, group_id in _left_pairs(event):
+        live.revoke_group(user_id=user_id, group_id=group_id)
+
+
+def on_notifications_stored(event: events.NotificationsStored) -> None:
+    from yiban_core.notifications.models import Notification
+
+    recipient_ids = list(event.recipient_ids)
+    rows = list(Notification.objects.filter(recipient_id__in=recipient_ids,
+                                            event_key=event.event_key)
+                .values_list("recipient_id", "pk", "kind"))
+    unread = dict(Notification.objects.filter(recipient_id__in=recipient_ids)
+                  .values("recipient_id")
+                  .annotate(n=Count("pk", filter=Q(read_at__isnull=True)))
+                  .values_list("recipient_id", "n"))
+    live.send_notifications((rid, pk, kind, unread.get(rid, 0)) for rid, pk, kind in rows)
 
 
 def connect() -> None:
-    from feeds.models import Comment, Post, PostLike
-    from yiban_core.groups.models import Membership
-    from yiban_core.notifications.signals import notifications_stored
-
-    for model in (PostLike, Comment):
-        post_save.connect(on_counter_change, sender=model, dispatch_uid=f"realtime.{model}.save")
-        post_delete.connect(on_counter_change, sender=model,
-                            dispatch_uid=f"realtime.{model}.delete")
-    post_save.connect(on_post_created, sender=Post, dispatch_uid="realtime.post")
-    post_delete.connect(on_membership_ended, sender=Membership, dispatch_uid="realtime.member")
-    notifications_stored.connect(on_notifications_stored, dispatch_uid="realtime.notifications")
+    events.subscribe(events.PostPublished, on_post_published, durable=True)
+    events.subscribe(events.PostCountersChanged, on_counters_changed, durable=False)
+    events.subscribe(events.MembershipsChanged, revoke_later, durable=True)
+    events.subscribe(events.MembershipsChanged, revoke_now, durable=False)
+    events.subscribe(events.NotificationsStored, on_notifications_stored, durable=False)

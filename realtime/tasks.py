@@ -22,3 +22,12 @@ def push_new_post(*, post_id: int) -> int:
     recipients = fan_out_recipients(post)
     events.send_new_post(post_id=post.pk, group_id=post.group_id, home_user_ids=recipients)
     return len(recipients)
+
+
+@task()
+def revoke_group_streams(*, pairs: list[list[int]]) -> int:
+    """The sockets of each (user id, group id) leave group.<gid>: the durable half of a
+    departure (realtime/receivers.py). Idempotent: leaving twice is leaving."""
+    for user_id, group_id in pairs:
+        events.revoke_group(user_id=user_id, group_id=group_id)
+    return len(pairs)

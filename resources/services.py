@@ -30,6 +30,7 @@ from resources.models import (
     Visibility,
 )
 from resources.selectors import can_see_resource, get_resource
+from yiban_core import events
 from yiban_core.accounts.models import School
 from yiban_core.accounts.rules import require_school_publisher
 from yiban_core.actor import Actor
@@ -272,6 +273,7 @@ def rate_resource(*, actor: Actor, resource_id, stars, review: str = "") -> Rati
                                                  scoring.site_mean())
         locked.save(update_fields=["rating_count", "rating_sum", "bayesian_score"])
         index_later("resource", locked.pk)  # "best rated" sorts by the score
+        events.send(events.ResourceRated(rating_id=rating.pk, resource_id=locked.pk))
         transaction.on_commit(lambda: boards.record_score(locked, old_points))
     return rating
 
@@ -314,7 +316,9 @@ def share_resource(*, actor: Actor, resource_id, text: str = "",
             actor=actor, text=text or _("分享了学习资源《%(title)s》") % {"title": resource.title},
             group=group, visibility=visibility,
         )
-        return ResourceShare.objects.create(resource=resource, post=post, shared_by=user)
+        share = ResourceShare.objects.create(resource=resource, post=post, shared_by=user)
+        events.send(events.ResourceShared(share_id=share.pk, resource_id=resource.pk))
+        return share
 
 
 def recompute_scores() -> int:

@@ -20,16 +20,14 @@ Rosters become class groups:
   group needs an owner: the primary teacher (else the first teacher) owns it,
   the other teachers are admins, students are members. Students enrolled before
   any teacher are kept as enrolments and become members when the group is made.
-- Memberships go through the groups app's own batch helpers (`_add_members`,
-  `_remove_members`): the group rows are locked, bans and the member cap hold,
-  member_count moves in the same transaction, and each section's memberships are
-  reconciled once per batch (_reconcile). Bulk writes send no Membership signals,
-  so the batch announces them itself (_announce: webhooks, timelines, sockets).
-  The groups services take a user actor (a teacher creates a class group, a
-  manager removes a member); a school app has no user, so this module is the
-  school-actor path to the same helpers, and the school's authority replaces the
-  manager check. A user banned from the
-  group, or a full group, rejects that enrolment row.
+- Memberships go through the groups app's bulk services (`add_members_in_bulk`,
+  `remove_members_in_bulk`, which check the school's authority themselves): the
+  group rows are locked, bans and the member cap hold, member_count moves in the
+  same transaction, and each section's memberships are reconciled once per batch
+  (_reconcile). Those services send MembershipsChanged, as a single join does, so
+  webhooks, timelines and sockets hear of a sync exactly as of a join; users
+  updated in bulk are announced with PeopleChanged (yiban_core/events.py). A user
+  banned from the group, or a full group, rejects that enrolment row.
 - The sync manages only the memberships of the people it enrolled: someone
   who joined with the class code is never removed by a sync. The owner is never
   left without a successor: when the owner's teacher enrolment ends, ownership
@@ -54,7 +52,6 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feeds.signals import memberships_changed, people_changed
 from openapi_plugins.academic_affairs.models import (
     CourseRecord,
     Enrolment,
@@ -64,13 +61,18 @@ from openapi_plugins.academic_affairs.models import (
     Term,
 )
 from openapi_plugins.webhooks.events import emit
+from yiban_core import events
 from yiban_core.accounts.models import Profile, School, User
 from yiban_core.accounts.selectors import is_school_admin
 from yiban_core.accounts.services import MEMBER_NUMBER_RE
 from yiban_core.actor import Actor
 from yiban_core.errors import Conflict, DomainError, Invalid, PermissionDenied
 from yiban_core.groups.models import Group, Membership
-from yiban_core.groups.services import _add_members, _remove_members, new_join_code
+from yiban_core.groups.services import (
+    add_members_in_bulk,
+    new_join_code,
+    remove_members_in_bulk,
+)
 from yiban_core.search.services import index_later
 
 MAX_BATCH = 500
@@ -435,44 +437,6 @@ def _ids(batch: list[tuple[int, dict]], key: str) -> set[str]:
     return {str(row.get(key) or "").strip() for _index, row in batch} - {""}
 
 
-def _announce(school_id: int, joined: list[Membership], left: list[Membership]) -> None:
-    """What the Membership signals would have caused, for memberships written in bulk
-    (a bulk insert or delete sends no post_save / post_delete), once per batch:
-    - webhooks (openapi_plugins/webhooks/receivers.py): group.member_joined per new
-      membership, group.member_left per ended one, to the school's apps (a class group's
-      school, and the official group's, is the syncing school);
-    - feeds (feeds/signals.py): a joiner's Redis timeline, and the cards of both and of
-      their groups, are dropped after the commit;
-    - realtime (realtime/receivers.py): a leaver's sockets leave the group's stream after
-      the commit."""
-    from openapi_plugins.webhooks.services import has_subscribers
-
-    if joined:
-        if has_subscribers("group.member_joined", school_id):
-            for member in joined:
-                emit("group.member_joined", object_id=member.pk, school_id=school_id)
-    memberships_changed(joined, left)
-    if left:
-        if has_subscribers("group.member_left", school_id):
-            names = dict(User.objects.filter(pk__in={m.user_id for m in left})
-                         .values_list("pk", "username"))
-            left_at = timezone.now().isoformat()
-            for member in left:
-                emit("group.member_left",
-                     object_id={"group_id": member.group_id, "user_id": member.user_id,
-                                "username": names.get(member.user_id), "left_at": left_at},
-                     school_id=school_id)
-        pairs = [(member.group_id, member.user_id) for member in left]
-
-        def revoke() -> None:
-            from realtime import events
-
-            for group_id, user_id in pairs:
-                events.revoke_group(user_id=user_id, group_id=group_id)
-
-        transaction.on_commit(revoke, robust=True)
-
-
 def _index_later(kind: str, object_ids: list[int]) -> None:
     """index_later for the objects of a batch: one task (one outbox row) for them all."""
     if object_ids:
@@ -519,10 +483,11 @@ def _user_key(user: User) -> int:
 def _apply_users(sync: _Sync, rows: list[dict], report: SyncReport) -> None:
     """Upsert people: sourcedId, role (student/teacher), givenName, familyName,
     identifier (学号/工号; the sourcedId when empty), status."""
-    _apply_in_bulk(rows, report, lambda batch, part: _users_batch(sync.school, batch, part))
+    _apply_in_bulk(rows, report, lambda batch, part: _users_batch(sync, batch, part))
 
 
-def _users_batch(school: School, batch: list[tuple[int, dict]], report: SyncReport) -> None:
+def _users_batch(sync: _Sync, batch: list[tuple[int, dict]], report: SyncReport) -> None:
+    school = sync.school
     numbers = {str(row.get("identifier") or "").strip() or str(row.get("sourced_id") or "")
                .strip() for _index, row in batch}
     mappings = {m.sourced_id: m for m in SourcedUser.objects.select_related("user").filter(
@@ -611,8 +576,6 @@ def _users_batch(school: School, batch: list[tuple[int, dict]], report: SyncRepo
 
     _decide(batch, report, decide)
 
-    joined: list[Membership] = []
-    left: list[Membership] = []
     if removed:
         index_of = {mapping.pk: index for index, mapping in removed}
         touched: dict[int, dict[int, list[int]]] = {}
@@ -622,7 +585,7 @@ def _users_batch(school: School, batch: list[tuple[int, dict]], report: SyncRepo
             touched.setdefault(section_id, {}).setdefault(user_id, []).append(
                 index_of[mapping_id])
         SourcedUser.objects.filter(pk__in=list(index_of)).delete()  # and their enrolments
-        joined, left = _reconcile(school, touched)
+        _reconcile(sync, touched)
     if new_users:
         users = [user for _index, user in new_users]
         _assign_usernames(school, users)
@@ -632,12 +595,12 @@ def _users_batch(school: School, batch: list[tuple[int, dict]], report: SyncRepo
         official = (Group.objects.filter(kind=Group.Kind.SCHOOL, school=school)
                     .values_list("pk", flat=True).first())
         if official is not None:
-            made, refused = _add_members([(official, user.pk, Membership.Role.MEMBER)
-                                          for user in users])
+            _made, refused = add_members_in_bulk(
+                actor=sync.actor, school=school,
+                additions=[(official, user.pk, Membership.Role.MEMBER) for user in users])
             if refused:
                 raise _Refused({index: refused[(official, user.pk)]
                                 for index, user in new_users if (official, user.pk) in refused})
-            joined += made
         _index_later("user", [user.pk for user in users])
     if new_mappings:
         SourcedUser.objects.bulk_create(new_mappings)
@@ -645,12 +608,11 @@ def _users_batch(school: School, batch: list[tuple[int, dict]], report: SyncRepo
         fields = sorted(set().union(*(names for _user, names in changed_users.values())))
         User.objects.bulk_update([user for user, _names in changed_users.values()], fields)
         _index_later("user", list(changed_users))
-        people_changed(list(changed_users))  # a bulk update sends no post_save
+        events.send(events.PeopleChanged(user_ids=tuple(changed_users)))  # no post_save
     if changed_mappings:
         for mapping in changed_mappings.values():
             mapping.updated_at = now
         SourcedUser.objects.bulk_update(list(changed_mappings.values()), ["role", "updated_at"])
-    _announce(school.pk, joined, left)
 
 
 # --- enrolments and class groups ----------------------------------------------------
@@ -702,15 +664,15 @@ def _create_class_groups(new: list[tuple[Section, int]]) -> None:
     _index_later("group", [group.pk for group in groups])
 
 
-def _reconcile(school: School, touched: dict[int, dict[int, list[int]]],
-               ) -> tuple[list[Membership], list[Membership]]:
+def _reconcile(sync: _Sync, touched: dict[int, dict[int, list[int]]]) -> None:
     """Make the class groups' memberships of the touched users match their sections'
     enrolments, for all sections at once: touched is {section id: {user id: [indexes of
     the rows that touched them]}}. A section's class group is made with its first teacher
     (then everyone enrolled is reconciled). A ban or a full group refuses the rows that
-    needed the membership (_Refused). Returns the memberships (joined, left)."""
+    needed the membership (_Refused)."""
     if not touched:
-        return [], []
+        return
+    school = sync.school
     sections = {s.pk: s for s in Section.objects.filter(pk__in=list(touched))}
     enrolled: dict[int, list[tuple[int, str, bool, int]]] = {}
     for section_id, *enrolment in (Enrolment.objects.filter(section_id__in=list(sections))
@@ -798,14 +760,14 @@ def _reconcile(school: School, touched: dict[int, dict[int, list[int]]],
     if demoted:
         Membership.objects.filter(pk__in=[m.pk for m in demoted]).update(
             role=Membership.Role.ADMIN)
-    _remove_members(removals)
+    remove_members_in_bulk(actor=sync.actor, school=school, members=removals)
     gone = {m.pk for m in removals}
     changed = [m for m in current.values() if m.pk is not None and m.pk not in gone
                and m.role != roles_before[m.pk]]
     if changed:
         Membership.objects.bulk_update(changed, ["role"])
     additions.sort(key=lambda a: min(blame.get((a[0], a[1]), [-1])))
-    joined, refused = _add_members(additions)
+    _joined, refused = add_members_in_bulk(actor=sync.actor, school=school, additions=additions)
     if refused:
         reasons: dict[int, str] = {}
         for key, reason in refused.items():
@@ -816,7 +778,6 @@ def _reconcile(school: School, touched: dict[int, dict[int, list[int]]],
         raise _Refused(reasons)
     if transferred:
         Group.objects.bulk_update(transferred, ["owner"])
-    return joined, removals
 
 
 def _apply_enrolments(sync: _Sync, rows: list[dict], report: SyncReport,
@@ -824,12 +785,13 @@ def _apply_enrolments(sync: _Sync, rows: list[dict], report: SyncReport,
     """Upsert enrolments: sourcedId, classSourcedId, userSourcedId, role (student/teacher),
     primary, status. With replace, each section named in the batch keeps only the
     enrolments the batch lists: the others are removed (a full roster of those sections)."""
-    _apply_in_bulk(rows, report, lambda batch, part: _enrolments_batch(sync.school, batch,
-                                                                       part, replace))
+    _apply_in_bulk(rows, report, lambda batch, part: _enrolments_batch(sync, batch, part,
+                                                                       replace))
 
 
-def _enrolments_batch(school: School, batch: list[tuple[int, dict]], report: SyncReport,
+def _enrolments_batch(sync: _Sync, batch: list[tuple[int, dict]], report: SyncReport,
                       replace: bool) -> None:
+    school = sync.school
     state: dict[str, Enrolment | None] = {
         e.sourced_id: e for e in Enrolment.objects.select_related("sourced_user").filter(
             school=school, sourced_id__in=_ids(batch, "sourced_id"))}
@@ -928,8 +890,7 @@ def _enrolments_batch(school: School, batch: list[tuple[int, dict]], report: Syn
             "section", "sourced_user", "role", "primary", "updated_at"])
     if created:
         Enrolment.objects.bulk_create(list(created.values()))
-    joined, left = _reconcile(school, touched)
-    _announce(school.pk, joined, left)
+    _reconcile(sync, touched)
 
 
 upsert_terms = _sync("terms", _apply_terms)

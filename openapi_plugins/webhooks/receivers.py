@@ -1,22 +1,23 @@
-"""Where the core's webhook events are caused: model signals of the apps below.
+"""Where the core's webhook events are caused: domain events (yiban_core/events.py).
 
-The core never imports the open platform; it saves rows, and these receivers
-(connected in WebhooksConfig.ready) call emit() inside the same transaction,
-which writes a fan-out task only when some active subscription could hear of
-the event: a post nobody subscribed to writes no extra row.
+The core never imports the open platform; its services send domain events, and
+these durable subscribers (registered in WebhooksConfig.ready) call emit() inside
+the sender's transaction, which writes a fan-out task only when some active
+subscription could hear of the event: a post nobody subscribed to writes no extra
+row, and a rolled-back change announces nothing.
 
 The school an event belongs to (whose installed apps hear of it): a group's
 school for what happens in a group that has one, otherwise the school of the
 author (post, comment) or owner (resource) when it was made. Something that
 belongs to no school (a school-less user's post) is announced to nobody.
 
-- post.published: a Post created (reposts included);
-- comment.added: a Comment created;
-- group.member_joined / group.member_left: a Membership created / deleted on its
-  own (left, removed, banned); not when its group or user is deleted, when there
-  is no group left to tell about;
-- resource.shared: a ResourceShare created;
-- resource.rated: a Rating created or changed.
+- post.published: PostPublished (reposts and shared resources' posts included);
+- comment.added: CommentAdded;
+- group.member_joined / group.member_left: MembershipsChanged, one delivery per
+  membership, a single join and a roster sync alike; not when the group was
+  deleted, when there is no group left to tell about;
+- resource.shared: ResourceShared;
+- resource.rated: ResourceRated (made or changed).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from openapi_plugins.webhooks.events import emit
+from yiban_core import events
 
 
 def _school_of(group_id: int | None, fallback_school_id: int | None) -> int | None:
@@ -42,38 +44,47 @@ def _emit(event: str, object_ref, school_id: int | None) -> None:
         emit(event, object_id=object_ref, school_id=school_id)
 
 
-def on_post_saved(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    if created and not raw:
-        _emit("post.published", instance.pk, _school_of(instance.group_id, instance.school_id))
+def on_post_published(event: events.PostPublished) -> None:
+    _emit("post.published", event.post_id, _school_of(event.group_id, event.school_id))
 
 
-def on_comment_saved(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    if created and not raw:
-        from feeds.models import Post
+def on_comment_added(event: events.CommentAdded) -> None:
+    from feeds.models import Post
 
-        post = Post.objects.filter(pk=instance.post_id).values("group_id", "school_id").first()
-        if post is not None:
-            _emit("comment.added", instance.pk, _school_of(post["group_id"], post["school_id"]))
-
-
-def on_membership_saved(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    if created and not raw:
-        _emit("group.member_joined", instance.pk, _school_of(instance.group_id, None))
+    post = Post.objects.filter(pk=event.post_id).values("group_id", "school_id").first()
+    if post is not None:
+        _emit("comment.added", event.comment_id,
+              _school_of(post["group_id"], post["school_id"]))
 
 
-def on_membership_deleted(sender, instance, origin=None, **kwargs) -> None:
-    from django.db.models import QuerySet
+def _group_schools(members) -> dict[int, int | None]:
+    from yiban_core.groups.models import Group
 
-    own = isinstance(origin, sender) or (isinstance(origin, QuerySet) and origin.model is sender)
-    if not own:  # the group or the user is being deleted
+    return dict(Group.objects.filter(pk__in={m.group_id for m in members})
+                .values_list("pk", "school_id"))
+
+
+def on_members_joined(event: events.MembershipsChanged) -> None:
+    if event.joined:
+        schools = _group_schools(event.joined)
+        for member in event.joined:
+            _emit("group.member_joined", member.membership_id, schools.get(member.group_id))
+
+
+def on_members_left(event: events.MembershipsChanged) -> None:
+    if not event.left or event.group_deleted:
         return
     from yiban_core.accounts.models import User
 
-    username = User.objects.filter(pk=instance.user_id).values_list("username", flat=True).first()
-    _emit("group.member_left",
-          {"group_id": instance.group_id, "user_id": instance.user_id, "username": username,
-           "left_at": timezone.now().isoformat()},
-          _school_of(instance.group_id, None))
+    schools = _group_schools(event.left)
+    names = dict(User.objects.filter(pk__in={m.user_id for m in event.left})
+                 .values_list("pk", "username"))
+    left_at = timezone.now().isoformat()
+    for member in event.left:
+        _emit("group.member_left",
+              {"group_id": member.group_id, "user_id": member.user_id,
+               "username": names.get(member.user_id), "left_at": left_at},
+              schools.get(member.group_id))
 
 
 def _resource_school(resource_id: int) -> int | None:
@@ -83,25 +94,24 @@ def _resource_school(resource_id: int) -> int | None:
     return _school_of(row["group_id"], row["school_id"]) if row else None
 
 
-def on_share_saved(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    if created and not raw:
-        _emit("resource.shared", instance.pk, _resource_school(instance.resource_id))
+def on_resource_shared(event: events.ResourceShared) -> None:
+    _emit("resource.shared", event.share_id, _resource_school(event.resource_id))
 
 
-def on_rating_saved(sender, instance, raw: bool = False, **kwargs) -> None:
-    if not raw:
-        _emit("resource.rated", instance.pk, _resource_school(instance.resource_id))
+def on_resource_rated(event: events.ResourceRated) -> None:
+    _emit("resource.rated", event.rating_id, _resource_school(event.resource_id))
 
 
-def _when_subscribed(event: str, receiver):
-    """Run `receiver` only when some subscription names `event`: one cached lookup,
-    no query, for the rows nobody listens to."""
+def _when_subscribed(event: str, subscriber):
+    """Run `subscriber` only when some subscription names `event`: one cached lookup,
+    no query, for the changes nobody listens to."""
     from openapi_plugins.webhooks.selectors import subscribed_events
 
-    def gated(sender, **kwargs):
+    def gated(domain_event) -> None:
         if event in subscribed_events():
-            receiver(sender, **kwargs)
+            subscriber(domain_event)
 
+    gated.__name__ = subscriber.__name__
     return gated
 
 
@@ -115,21 +125,18 @@ def _subscriptions_changed(sender, **kwargs) -> None:
 
 
 def connect() -> None:
-    from feeds.models import Comment, Post
     from openapi_plugins.webhooks.models import Subscription
-    from resources.models import Rating, ResourceShare
-    from yiban_core.groups.models import Membership
 
-    for signal, event, receiver, model, uid in (
-        (post_save, "post.published", on_post_saved, Post, "webhooks.post"),
-        (post_save, "comment.added", on_comment_saved, Comment, "webhooks.comment"),
-        (post_save, "group.member_joined", on_membership_saved, Membership, "webhooks.join"),
-        (post_delete, "group.member_left", on_membership_deleted, Membership, "webhooks.leave"),
-        (post_save, "resource.shared", on_share_saved, ResourceShare, "webhooks.share"),
-        (post_save, "resource.rated", on_rating_saved, Rating, "webhooks.rating"),
+    for domain_event, event, subscriber in (
+        (events.PostPublished, "post.published", on_post_published),
+        (events.CommentAdded, "comment.added", on_comment_added),
+        (events.MembershipsChanged, "group.member_joined", on_members_joined),
+        (events.MembershipsChanged, "group.member_left", on_members_left),
+        (events.ResourceShared, "resource.shared", on_resource_shared),
+        (events.ResourceRated, "resource.rated", on_resource_rated),
     ):
-        signal.connect(_when_subscribed(event, receiver), sender=model, weak=False,
-                       dispatch_uid=uid)
+        events.subscribe(domain_event, _when_subscribed(event, subscriber), durable=True)
+    # The webhooks app's own cache: which events anybody subscribes to.
     post_save.connect(_subscriptions_changed, sender=Subscription, dispatch_uid="webhooks.subs")
     post_delete.connect(_subscriptions_changed, sender=Subscription,
                         dispatch_uid="webhooks.subs-gone")

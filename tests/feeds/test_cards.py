@@ -14,9 +14,9 @@ from tests.feeds.test_timelines import build_network, publish
 from yiban_core import redis as accelerator
 from yiban_core.accounts import services as account_services
 from yiban_core.accounts.models import User
+from yiban_core.actor import Actor
 from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Membership
-from yiban_core.groups.services import _remove_members
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -138,13 +138,11 @@ def test_every_change_reaches_a_warm_page_at_once(network, settings):
     services.delete_post(actor=actor_for(friend), post_id=pictured.pk)
     assert card_of(pictured.pk) is None
 
-    # Removed from the class in bulk, as a roster sync does (it announces the change).
+    # Removed from the class in bulk, as a roster sync does.
     assert any(card["group"] == "改名的班级" for card in agree())
     gone = list(Membership.objects.filter(group=klass, user=me))
-    _remove_members(gone)
-    from feeds.signals import memberships_changed
-
-    memberships_changed([], gone)
+    group_services.remove_members_in_bulk(actor=Actor(school=klass.school), school=klass.school,
+                                          members=gone)
     assert not any(card["group"] == "改名的班级" for card in agree())
 
 

@@ -349,29 +349,62 @@ def test_the_queries_of_a_users_or_enrolments_batch_do_not_grow_with_its_rows(sc
         assert group.memberships.get(role=Membership.Role.OWNER).user_id == group.owner_id
 
 
-def test_a_bulk_sync_announces_the_joins_and_departures_the_signals_would(
+def _queued(task_name: str) -> list[dict]:
+    from django_tasks_db.models import DBTaskResult
+
+    return [row.args_kwargs["kwargs"] for row in DBTaskResult.objects.filter(
+        task_path__endswith=task_name).order_by("enqueued_at")]
+
+
+def test_a_bulk_sync_and_a_single_join_have_the_same_effects(
         school, monkeypatch, django_capture_on_commit_callbacks):
+    """Webhooks, the Redis timeline and the live streams hear of a roster sync's bulk
+    writes exactly as of a student joining by code and leaving on their own."""
     from feeds import timeline_store
     from openapi_plugins.webhooks import services as webhook_services
-    from realtime import events
+    from realtime import events as live
+    from yiban_core.groups import services as group_services
 
     actor = _roster(school)
-    services.upsert_users(actor=actor, rows=_people(0, 3))
-    emitted, forgotten, revoked = [], [], []
-    monkeypatch.setattr(webhook_services, "has_subscribers", lambda event, school_id: True)
-    monkeypatch.setattr(services, "emit", lambda event, object_id, school_id: (
-        event.startswith("group.") and emitted.append((event, school_id))))
-    monkeypatch.setattr(timeline_store, "forget", forgotten.append)
-    monkeypatch.setattr(events, "revoke_group",
-                        lambda *, user_id, group_id: revoked.append((user_id, group_id)))
-    with django_capture_on_commit_callbacks(execute=True):
-        services.upsert_enrolments(actor=actor, rows=_enrolments(0, 3))
-    student = User.objects.get(member_number="2026000000")
-    assert emitted == [("group.member_joined", school.pk)] * 3
-    assert student.pk in forgotten and len(forgotten) == 3
-    with django_capture_on_commit_callbacks(execute=True):
-        services.upsert_enrolments(actor=actor, rows=[{**_enrolments(0, 1)[0],
-                                                       "status": "tobedeleted"}])
+    app, _secret = make_school_app(school, scopes=("school:roster", "groups:read"))
+    webhook_services.subscribe(actor=actor_for(app.application.user), app=app,
+                               url="http://127.0.0.1:9/hooks",
+                               events=["group.member_joined", "group.member_left"])
+    services.upsert_users(actor=actor, rows=_people(0, 1))
+    synced = User.objects.get(member_number="2026000000")
+    walker = make_user(school=school)
     group = Section.objects.get(sourced_id="k-0").class_group
-    assert emitted[-1] == ("group.member_left", school.pk)
-    assert revoked == [(student.pk, group.pk)]
+    forgotten, revoked = [], []
+    monkeypatch.setattr(timeline_store, "forget", forgotten.append)
+    monkeypatch.setattr(live, "revoke_group",
+                        lambda *, user_id, group_id: revoked.append((user_id, group_id)))
+
+    def effects(user: User, change) -> dict:
+        hooks, revokes = len(_queued("fan_out_event")), len(_queued("revoke_group_streams"))
+        forgotten.clear()
+        revoked.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            change()
+        return {"webhooks": [(k["event"], k["school_id"])
+                             for k in _queued("fan_out_event")[hooks:]],
+                "revoke tasks": [k["pairs"] for k in _queued("revoke_group_streams")[revokes:]],
+                "timelines forgotten": forgotten == [user.pk], "revoked": revoked,
+                "member": group.memberships.filter(user=user).exists()}
+
+    def expected(user: User, joined: bool) -> dict:
+        event = "group.member_joined" if joined else "group.member_left"
+        return {"webhooks": [(event, school.pk)],
+                "revoke tasks": [] if joined else [[[user.pk, group.pk]]],
+                "timelines forgotten": joined,
+                "revoked": [] if joined else [(user.pk, group.pk)], "member": joined}
+
+    enrolment = _enrolments(0, 1)
+    assert effects(walker, lambda: group_services.join_by_code(
+        actor=actor_for(walker), code=group.join_code)) == expected(walker, joined=True)
+    assert effects(synced, lambda: services.upsert_enrolments(
+        actor=actor, rows=enrolment)) == expected(synced, joined=True)
+    assert effects(walker, lambda: group_services.leave_group(
+        actor=actor_for(walker), group=group)) == expected(walker, joined=False)
+    assert effects(synced, lambda: services.upsert_enrolments(
+        actor=actor, rows=[{**enrolment[0], "status": "tobedeleted"}])) == expected(
+        synced, joined=False)

@@ -56,6 +56,8 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     "yiban_core.groups.services.transfer_ownership": (True, False),
     "yiban_core.groups.services.regenerate_join_code": (True, False),
     "yiban_core.groups.services.delete_group": (True, False),
+    "yiban_core.groups.services.add_members_in_bulk": (False, True),
+    "yiban_core.groups.services.remove_members_in_bulk": (False, True),
     # notifications and points
     "yiban_core.notifications.services.mark_all_read": (True, False),
     "yiban_core.credits.services.daily_checkin": (False, False),

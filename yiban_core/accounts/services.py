@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yiban_core import events
 from yiban_core.accounts.models import Follow, Profile, School, User
 from yiban_core.accounts.selectors import is_school_admin
 from yiban_core.actor import Actor, web_session_only
@@ -159,6 +160,8 @@ def follow(*, actor: Actor, username: str) -> Follow:
             User.objects.filter(pk=target.pk).update(follower_count=F("follower_count") + 1)
             notify(recipient_ids=[target.pk], kind=Notification.Kind.FOLLOWED, actor_id=user.pk,
                    event_key=f"follow:{relation.pk}")
+            events.send(events.FollowChanged(follower_id=user.pk, followee_id=target.pk,
+                                             following=True))
     except IntegrityError:
         raise Conflict(_("你已经关注了 TA"), field="username") from None
     return relation
@@ -167,13 +170,15 @@ def follow(*, actor: Actor, username: str) -> Follow:
 def unfollow(*, actor: Actor, username: str) -> None:
     actor.require_scope("feed:write")
     user = actor.require_user()
+    target_id = User.objects.filter(username=username).values_list("pk", flat=True).first()
     with transaction.atomic():
-        relation = Follow.objects.filter(follower=user, followee__username=username)
-        deleted, _details = relation.delete()
+        deleted, _details = Follow.objects.filter(follower=user, followee_id=target_id).delete()
         if not deleted:
             raise NotFound(_("你没有关注 TA"), field="username")
         User.objects.filter(pk=user.pk).update(following_count=F("following_count") - 1)
-        User.objects.filter(username=username).update(follower_count=F("follower_count") - 1)
+        User.objects.filter(pk=target_id).update(follower_count=F("follower_count") - 1)
+        events.send(events.FollowChanged(follower_id=user.pk, followee_id=target_id,
+                                         following=False))
 
 
 def verify_member(*, actor: Actor, school: School, username: str, member_number: str) -> User:

@@ -4,6 +4,11 @@ Each service checks permission, validates, and changes state in one
 transaction; member_count moves in the same transaction as the membership row.
 The group row is locked while members are added so a member cap holds under
 concurrent joins.
+
+Every membership written or deleted, one at a time or in bulk, is announced with
+events.MembershipsChanged from here (_add_member, _remove_member, _add_members,
+_remove_members, delete_group), so a join by code and a roster sync have the same
+effects (webhooks, timelines, live streams): see yiban_core/events.py.
 """
 
 import secrets
@@ -13,7 +18,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiban_core import events
 from yiban_core.accounts.models import School, User
+from yiban_core.accounts.rules import require_roster_authority
 from yiban_core.accounts.selectors import is_school_admin
 from yiban_core.actor import Actor
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -168,29 +175,56 @@ def _add_member(group: Group, user: User, role: str = Membership.Role.MEMBER) ->
     member = Membership.objects.create(group=group, user=user, role=role)
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
     group.member_count = locked.member_count + 1
+    events.send(events.MembershipsChanged.of(joined=[member]))
     return member
 
 
 def _remove_member(group: Group, member: Membership) -> None:
+    events.send(events.MembershipsChanged.of(left=[member]))  # while it has its pk
     member.delete()
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
     group.member_count -= 1
 
 
-def _add_members(
-    additions: list[tuple[int, int, str]],
+def add_members_in_bulk(
+    *, actor: Actor, school: School, additions: list[tuple[int, int, str]],
 ) -> tuple[list[Membership], dict[tuple[int, int], str]]:
-    """_add_member for many (group id, user id, role) at once, for batch jobs (roster
-    syncs). Inside a transaction: the groups are locked (in id order), bans, existing
-    rows and caps are checked in the order given, then one bulk insert and one counter
-    update per group. A bulk insert sends no post_save: the caller announces the new
-    memberships. Returns (memberships made, refused {(group id, user id): reason})."""
+    """Add many (group id, user id, role) at once for a school's batch job (a roster
+    sync): `actor` speaks for `school`'s roster (accounts.rules.require_roster_authority)
+    and every group is one of the school's. Bans, existing memberships and caps refuse
+    single additions, the others are made; the caller decides whether a refusal undoes
+    its batch. Inside the caller's transaction. Returns (memberships made, refused
+    {(group id, user id): reason})."""
+    require_roster_authority(actor, school)
+    return _add_members(additions, school_id=school.pk)
+
+
+def remove_members_in_bulk(*, actor: Actor, school: School,
+                           members: list[Membership]) -> None:
+    """End many memberships of `school`'s groups at once, for a school's batch job
+    (`actor` as for add_members_in_bulk). Owners are the caller's to keep (a group
+    is never left without one: the roster sync hands ownership over first)."""
+    require_roster_authority(actor, school)
+    group_ids = {m.group_id for m in members}
+    if group_ids and Group.objects.filter(pk__in=group_ids).exclude(school=school).exists():
+        raise PermissionDenied(_("只能管理本校的群"))
+    _remove_members(members)
+
+
+def _add_members(
+    additions: list[tuple[int, int, str]], *, school_id: int,
+) -> tuple[list[Membership], dict[tuple[int, int], str]]:
+    """_add_member for many at once, for add_members_in_bulk: inside a transaction,
+    the groups are locked (in id order), bans, existing rows and caps are checked in
+    the order given, then one bulk insert and one counter update per group."""
     if not additions:
         return [], {}
     group_ids = sorted({group_id for group_id, _user_id, _role in additions})
     user_ids = {user_id for _group_id, user_id, _role in additions}
     groups = {g.pk: g for g in Group.objects.select_for_update().filter(pk__in=group_ids)
-              .order_by("pk").only("pk", "member_count", "member_cap")}
+              .order_by("pk").only("pk", "member_count", "member_cap", "school_id")}
+    if set(groups) != set(group_ids) or any(g.school_id != school_id for g in groups.values()):
+        raise PermissionDenied(_("只能管理本校的群"))
     banned = set(Ban.objects.filter(group_id__in=group_ids, user_id__in=user_ids)
                  .values_list("group_id", "user_id"))
     present = set(Membership.objects.filter(group_id__in=group_ids, user_id__in=user_ids)
@@ -215,14 +249,17 @@ def _add_members(
         if count != groups[group_id].member_count:
             Group.objects.filter(pk=group_id).update(
                 member_count=F("member_count") + (count - groups[group_id].member_count))
+    if created:
+        events.send(events.MembershipsChanged.of(joined=created))
     return created, refused
 
 
 def _remove_members(members: list[Membership]) -> None:
     """_remove_member for many memberships at once: one delete, one counter update per
-    group. A bulk delete sends no post_delete: the caller announces the departures."""
+    group."""
     if not members:
         return
+    events.send(events.MembershipsChanged.of(left=members))
     Membership.objects.filter(pk__in=[m.pk for m in members])._raw_delete(Membership.objects.db)
     per_group: dict[int, int] = {}
     for member in members:
@@ -523,5 +560,7 @@ def delete_group(*, actor: Actor, group: Group) -> None:
         raise PermissionDenied(_("学校官方群只能由站点管理员删除"))
     with transaction.atomic():
         group_id = group.pk
+        events.send(events.MembershipsChanged.of(left=list(group.memberships.all().only(
+            "pk", "group_id", "user_id")), group_deleted=True))
         group.delete()
         index_later("group", group_id)

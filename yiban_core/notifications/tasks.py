@@ -1,7 +1,7 @@
 from django_tasks import task
 
+from yiban_core import events
 from yiban_core.notifications.models import Notification
-from yiban_core.notifications.signals import notifications_stored
 
 BATCH = 1000
 
@@ -23,6 +23,6 @@ def deliver_notifications(
         if recipient_id != actor_id
     ]
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
-    notifications_stored.send(sender=Notification, recipient_ids=[r.recipient_id for r in rows],
-                              event_key=event_key)
+    events.send(events.NotificationsStored(recipient_ids=tuple(r.recipient_id for r in rows),
+                                           event_key=event_key))
     return len(created)
