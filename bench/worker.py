@@ -44,14 +44,14 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
     from django_tasks_db.models import DBTaskResult
 
     from feeds import services as feeds
     from feeds.tasks import fan_out_post
     from realtime.tasks import push_new_post
     from tests.factories import actor_for, make_class_group, make_teacher, make_user
-    from yiban_core.groups.services import _add_member
+    from yiban_core.groups.services import join_by_code
     from yiban_core.search.tasks import index_object
 
     rounds = []
@@ -62,8 +62,7 @@ def main() -> None:
         posts = []
         for i in range(args.members):
             student = make_user(f"bench_s{i:03d}", school=teacher.school)
-            with transaction.atomic():
-                _add_member(group, student)
+            join_by_code(actor=actor_for(student), code=group.join_code)
             posts.append(feeds.publish_post(actor=actor_for(student), text=f"第 {i} 条作业讨论",
                                             group=group))
         say(f"worker benchmark · {args.tasks} tasks · class of {args.members} · "

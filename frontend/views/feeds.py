@@ -118,7 +118,7 @@ def more_url(request, page) -> str | None:
     return "?" + query.urlencode()
 
 
-def _run_action(request, action: Callable[[], dict], *, success: str | None, default_next: str,
+def run_action(request, action: Callable[[], dict], *, success: str | None, default_next: str,
                 success_next: str | None = None):
     """Run a service call; answer JSON to fetch() and redirect-with-message to a form."""
     try:
@@ -222,7 +222,7 @@ def comment_create(request, pk):
             result["html"] = _comment_html(request, comment, post)
         return result
 
-    return _run_action(request, action, success=_("评论已发布"),
+    return run_action(request, action, success=_("评论已发布"),
                        default_next=f"{detail}#comments")
 
 
@@ -234,7 +234,7 @@ def comment_delete(request, pk):
         count = Post.objects.filter(pk=post_id).values_list("comment_count", flat=True).first()
         return {"deleted": True, "comment_count": count or 0}
 
-    return _run_action(request, action, success=_("评论已删除"), default_next=reverse("home"))
+    return run_action(request, action, success=_("评论已删除"), default_next=reverse("home"))
 
 
 def _comment_post_id(comment_id) -> int | None:
@@ -249,7 +249,7 @@ def comment_like(request, pk):
         comment = services.like_comment(actor=request.actor, comment_id=pk)
         return {"liked": True, "like_count": comment.like_count}
 
-    return _run_action(request, action, success=None, default_next=reverse("home"))
+    return run_action(request, action, success=None, default_next=reverse("home"))
 
 
 @require_POST
@@ -258,7 +258,7 @@ def comment_unlike(request, pk):
         comment = services.unlike_comment(actor=request.actor, comment_id=pk)
         return {"liked": False, "like_count": comment.like_count}
 
-    return _run_action(request, action, success=None, default_next=reverse("home"))
+    return run_action(request, action, success=None, default_next=reverse("home"))
 
 
 # --- post actions ---------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def post_like(request, pk):
         post = services.like_post(actor=request.actor, post_id=pk)
         return {"liked": True, "like_count": post.like_count}
 
-    return _run_action(request, action, success=None,
+    return run_action(request, action, success=None,
                        default_next=reverse("post_detail", args=[pk]))
 
 
@@ -280,7 +280,7 @@ def post_unlike(request, pk):
         post = services.unlike_post(actor=request.actor, post_id=pk)
         return {"liked": False, "like_count": post.like_count}
 
-    return _run_action(request, action, success=None,
+    return run_action(request, action, success=None,
                        default_next=reverse("post_detail", args=[pk]))
 
 
@@ -294,7 +294,7 @@ def post_repost(request, pk):
                 "original_id": original[0] if original else None,
                 "repost_count": original[1] if original else 0, "message": _("已转发")}
 
-    return _run_action(request, action, success=_("已转发"),
+    return run_action(request, action, success=_("已转发"),
                        default_next=reverse("post_detail", args=[pk]))
 
 
@@ -308,7 +308,7 @@ def post_delete(request, pk):
     next_url = _next_url(request, reverse("home"))
     if next_url.split("?")[0].split("#")[0] == reverse("post_detail", args=[pk]):
         next_url = reverse("home")
-    return _run_action(request, action, success=_("动态已删除"), default_next=reverse("home"),
+    return run_action(request, action, success=_("动态已删除"), default_next=reverse("home"),
                        success_next=next_url)
 
 
@@ -320,7 +320,7 @@ def post_pin(request, pk):
         post = services.set_pinned(actor=request.actor, post_id=pk, pinned=pinned)
         return {"pinned": post.is_announcement}
 
-    return _run_action(request, action,
+    return run_action(request, action,
                        success=_("已设为群公告") if pinned else _("已取消群公告"),
                        default_next=reverse("post_detail", args=[pk]))
 

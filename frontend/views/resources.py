@@ -31,7 +31,7 @@ from django.views.decorators.http import require_POST
 
 from frontend.errors import domain_errors, error_page, show_error
 from frontend.forms import IdField
-from frontend.views.feeds import _run_action, more_url
+from frontend.views.feeds import more_url, run_action
 from resources import selectors, services
 from resources.files import ALLOWED_TYPES, SizeLimitedUploadHandler, too_large
 from resources.models import Licence, Rating, Resource, Subject, Visibility
@@ -439,7 +439,7 @@ def review_helpful(request, pk):
         rating = services.mark_helpful(actor=request.actor, rating_id=pk)
         return {"marked": True, "helpful_count": rating.helpful_count}
 
-    return _run_action(request, action, success=_("已标记为有用"), default_next=default)
+    return run_action(request, action, success=_("已标记为有用"), default_next=default)
 
 
 @require_POST
@@ -455,7 +455,7 @@ def resource_share(request, pk):
                                         text=request.POST.get("text", ""), group=group)
         return {"post": share.post_id, "url": reverse("post_detail", args=[share.post_id])}
 
-    return _run_action(request, action, success=_("已分享"), default_next=detail + "#share")
+    return run_action(request, action, success=_("已分享"), default_next=detail + "#share")
 
 
 @require_POST
@@ -464,7 +464,7 @@ def resource_delete(request, pk):
         services.delete_resource(actor=request.actor, resource_id=pk)
         return {"deleted": True}
 
-    return _run_action(request, action, success=_("资源已删除"),
+    return run_action(request, action, success=_("资源已删除"),
                        default_next=reverse("resource_detail", args=[pk]),
                        success_next=reverse("resource_library"))
 
