@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from yiban_core import events
 from yiban_core.accounts.models import Follow, Profile, School, User
-from yiban_core.accounts.selectors import is_school_admin
+from yiban_core.accounts.rules import require_roster_authority
 from yiban_core.actor import Actor, web_session_only
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.services import join_school_group
@@ -183,12 +183,7 @@ def unfollow(*, actor: Actor, username: str) -> None:
 
 def verify_member(*, actor: Actor, school: School, username: str, member_number: str) -> User:
     """A school administrator confirms that a user is a student or staff member of the school."""
-    actor.require_scope("school:roster")  # a school app's; a user's token never carries it
-    if actor.school is not None:  # a school app, acting for its school only
-        if actor.school.pk != school.pk:
-            raise PermissionDenied(_("此应用代表的是另一所学校"))
-    elif not is_school_admin(actor.require_user(), school):
-        raise PermissionDenied(_("只有学校管理员可以认证成员"))
+    require_roster_authority(actor, school, denied=_("只有学校管理员可以认证成员"))
     member_number = (member_number or "").strip()
     if not MEMBER_NUMBER_RE.match(member_number):
         raise Invalid(_("学号/工号为 4 到 32 位字母、数字或 -"), field="member_number")
