@@ -180,10 +180,11 @@ def _add_member(group: Group, user: User, role: str = Membership.Role.MEMBER) ->
 
 
 def _remove_member(group: Group, member: Membership) -> None:
-    events.send(events.MembershipsChanged.of(left=[member]))  # while it has its pk
+    left = events.MembershipsChanged.of(left=[member])  # while it has its pk
     member.delete()
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
     group.member_count -= 1
+    events.send(left)
 
 
 def add_members_in_bulk(
@@ -259,13 +260,13 @@ def _remove_members(members: list[Membership]) -> None:
     group."""
     if not members:
         return
-    events.send(events.MembershipsChanged.of(left=members))
     Membership.objects.filter(pk__in=[m.pk for m in members])._raw_delete(Membership.objects.db)
     per_group: dict[int, int] = {}
     for member in members:
         per_group[member.group_id] = per_group.get(member.group_id, 0) + 1
     for group_id, n in per_group.items():
         Group.objects.filter(pk=group_id).update(member_count=F("member_count") - n)
+    events.send(events.MembershipsChanged.of(left=members))
 
 
 def _manager_ids(group: Group) -> list[int]:
@@ -560,7 +561,9 @@ def delete_group(*, actor: Actor, group: Group) -> None:
         raise PermissionDenied(_("学校官方群只能由站点管理员删除"))
     with transaction.atomic():
         group_id = group.pk
-        events.send(events.MembershipsChanged.of(left=list(group.memberships.all().only(
-            "pk", "group_id", "user_id")), group_deleted=True))
+        gone = events.MembershipsChanged.of(left=group.memberships.only("pk", "group_id",
+                                                                         "user_id"),
+                                            group_deleted=True)
         group.delete()
         index_later("group", group_id)
+        events.send(gone)
