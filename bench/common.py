@@ -90,8 +90,7 @@ def summary(values: list[float]) -> tuple[float, float]:
 def warm_group_timelines() -> int:
     """Build the Redis timelines of the groups merged at read time, as the worker does
     on their first read; returns how many."""
-    from feeds.selectors import merged_at_read_time
-    from feeds.tasks import rebuild_group_timeline
+    from feeds.timeline_rebuild import merged_at_read_time, rebuild_group_timeline
     from yiban_core.groups.models import Group
 
     groups = [group for group in Group.objects.all() if merged_at_read_time(group)]

@@ -130,7 +130,8 @@ def main() -> None:
     from feeds.models import Post, Visibility
     from feeds.selectors import home_timeline
     from feeds.services import publish_post
-    from feeds.tasks import fan_out_post, rebuild_home_timeline
+    from feeds.tasks import fan_out_post
+    from feeds.timeline_rebuild import rebuild_home_timeline
     from yiban_core.accounts.models import User
     from yiban_core.actor import Actor
     from yiban_core.groups.models import Group
@@ -354,10 +355,11 @@ def main() -> None:
     # --- fan-out to a 5,000+ member group ---------------------------------------------------------
     # The largest group that is fanned out on write (official school groups, and groups above
     # FEED_FANOUT_MAX_GROUP, are merged at read time and need no fan-out).
-    from feeds import selectors
+    from feeds import selectors, timeline_rebuild
 
     def fanned_out(group) -> bool:
-        rule = getattr(selectors, "merged_at_read_time", None)
+        rule = (getattr(timeline_rebuild, "merged_at_read_time", None)
+                or getattr(selectors, "merged_at_read_time", None))
         if rule is not None:
             return not rule(group)
         return group.member_count <= settings.FEED_FANOUT_MAX_GROUP

@@ -178,7 +178,7 @@ def main() -> None:
     from django.test import Client
 
     from bench import network
-    from feeds.tasks import rebuild_home_timeline
+    from feeds.timeline_rebuild import rebuild_home_timeline
     from openapi_plugins import services as platform
     from yiban_core.accounts.models import School, User
     from yiban_core.actor import Actor

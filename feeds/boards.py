@@ -11,8 +11,10 @@ from django.db.models import Count, F
 
 from feeds.models import Post
 from yiban_core.accounts.models import School
+from yiban_core.actor import Actor
 from yiban_core.credits import board_store
 from yiban_core.credits.windows import WINDOWS, bucket, window_start
+from yiban_core.groups import selectors as group_selectors
 from yiban_core.groups.models import Group
 
 
@@ -59,3 +61,15 @@ def rebuild(*, missing_only: bool = False) -> int:
             count += board_store.replace(_key(scope, window), rows, expires=window != "all",
                                          missing_only=missing_only)
     return count
+
+
+def leaderboard(*, actor: Actor, window: str = "week", count: int = 20,
+                school_id=None) -> list[tuple[int, Group, int]]:
+    """[(rank, group, points)]: the board as the viewer may see it, for the page and the
+    API alike. Private groups are left off, also one made private since its posts were
+    counted (Redis keeps it until the board is rebuilt); ranks count the rows shown."""
+    ranked = top(window=window, count=count, school_id=school_id)
+    found = (group_selectors.groups(actor=actor).filter(is_private=False)
+             .in_bulk([pk for pk, _points in ranked]))
+    shown = [(pk, points) for pk, points in ranked if pk in found]
+    return [(rank, found[pk], points) for rank, (pk, points) in enumerate(shown, start=1)]

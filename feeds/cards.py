@@ -34,8 +34,10 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import DateTimeField, Value
 from django.db.models.base import ModelState
+from django_tasks import task
 from redis.exceptions import RedisError
 
+from feeds import retry as retries
 from feeds import timeline_store
 from feeds.models import Post, PostImage
 from yiban_core import metrics
@@ -461,11 +463,19 @@ def forget(kind: str, ids: Iterable[int], *, retry: bool = True) -> None:
         metrics.redis_fallback("card_forget")
         log.warning("could not forget %s cards %s", kind, ids[:10], exc_info=True)
         if retry:
-            from feeds import retry as retries
-            from feeds import tasks
-
-            retries.later(tasks.forget_cards, give_up_after_s=settings.FEED_CARD_TTL_S,
+            retries.later(forget_cards, give_up_after_s=settings.FEED_CARD_TTL_S,
                           kind=kind, ids=ids)
+
+
+@task()
+def forget_cards(*, kind: str, ids: list[int], attempt: int = 0,
+                 since: float | None = None) -> None:
+    """forget() again, after Redis failed it (a task of this module: no circle)."""
+    try:
+        forget_or_raise(kind, ids)
+    except RedisError:
+        retries.later(forget_cards, give_up_after_s=settings.FEED_CARD_TTL_S,
+                      attempt=attempt, since=since, kind=kind, ids=ids)
 
 
 def forget_or_raise(kind: str, ids: list[int]) -> None:

@@ -16,11 +16,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from functools import cached_property
-from heapq import merge
 from itertools import chain
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     Count,
     Prefetch,
@@ -31,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
-from feeds import cards, timeline_store
+from feeds import cards, timeline_rebuild, timeline_store
 from feeds.models import (
     Comment,
     CommentLike,
@@ -43,6 +40,12 @@ from feeds.models import (
     Visibility,
 )
 from feeds.text import normalize_topic
+from feeds.timeline_rebuild import (
+    home_groups,
+    home_ids,
+    merged_at_read_time_kind,
+    newest_ids,
+)
 from yiban_core import metrics
 from yiban_core.accounts.models import Follow, School, User
 from yiban_core.actor import Actor
@@ -218,18 +221,6 @@ def school_square(*, actor: Actor, school: School, first=None, after=None) -> Pa
     return _page(_newest(qs), first=first, after=after)
 
 
-def _merged_at_read_time(kind: str, member_count: int) -> bool:
-    """Groups whose posts are not fanned out: big ones (one post must not touch 50,000
-    timelines) and a school's official channel, which every user of the school reads,
-    members or not."""
-    return member_count > settings.FEED_FANOUT_MAX_GROUP or kind == Group.Kind.SCHOOL
-
-
-def merged_at_read_time(group: Group) -> bool:
-    """For a group just loaded (its member count is read, not queried again)."""
-    return _merged_at_read_time(group.kind, group.member_count)
-
-
 class _HomeSources:
     """Where a user's home timeline comes from, read once per request: their groups
     (and their school's official channel, joined or not), split into those fanned out
@@ -243,7 +234,7 @@ class _HomeSources:
         self.user = user
         self.group_ids = sorted({pk for pk, _kind, _count in groups})
         self.large_ids = sorted({pk for pk, kind, count in groups
-                                 if _merged_at_read_time(kind, count)})
+                                 if merged_at_read_time_kind(kind, count)})
         self.fanned_ids = sorted(set(self.group_ids) - set(self.large_ids))
         self._followees = followees
         self.member_ids = member_ids
@@ -253,12 +244,7 @@ class _HomeSources:
 
     @classmethod
     def from_db(cls, user: User) -> _HomeSources:
-        groups = Group.objects.values_list("pk", "kind", "member_count")
-        # Two index lookups in one round trip (an OR across the join scans memberships).
-        rows = groups.filter(memberships__user=user)
-        if user.school_id:
-            rows = rows.union(groups.filter(kind=Group.Kind.SCHOOL, school_id=user.school_id))
-        return cls(user, list(rows))
+        return cls(user, home_groups(user))
 
     @classmethod
     def from_cards(cls, user: User, *, before: int | None, count: int) -> _HomeSources | None:
@@ -368,31 +354,9 @@ def home_q(user: User, group_ids: list[int]) -> Q:
     return (own_circle & Q(group__isnull=True)) | Q(group_id__in=group_ids)
 
 
-def _newest_ids(qs: QuerySet[Post], before: int | None, count: int) -> list[int]:
-    if before is not None:
-        qs = qs.filter(pk__lt=before)
-    return list(qs.order_by("-pk").values_list("pk", flat=True)[:count])
-
-
 def _home_ids_from_db(sources: _HomeSources, group_ids: list[int], *, before: int | None,
                       count: int) -> list[int]:
-    """Newest ids first: people the user follows (and themself), and the given groups.
-
-    Two queries on plain id lists, merged here: an OR of subqueries makes the
-    planner walk the whole table backwards for a user whose friends post rarely.
-    Visibility is checked again on the final rows; these only narrow the candidates.
-    """
-    user = sources.user
-    school_posts = Q(author_id=user.pk)
-    if user.verified_school_id is not None:
-        school_posts |= Q(school_id=user.verified_school_id)
-    people = Post.objects.filter(author_id__in=sources.people_ids, group__isnull=True).filter(
-        ~Q(visibility=Visibility.SCHOOL) | school_posts
-    )
-    streams = [_newest_ids(people, before, count)]
-    if group_ids:
-        streams.append(_newest_ids(Post.objects.filter(group_id__in=group_ids), before, count))
-    return list(merge(*streams, reverse=True))[:count]
+    return home_ids(sources.user, sources.people_ids, group_ids, before=before, count=count)
 
 
 def _home_ids_from_redis(sources: _HomeSources, *, before: int | None,
@@ -411,11 +375,10 @@ def _home_ids_from_redis(sources: _HomeSources, *, before: int | None,
         sources, sources.fanned_ids, before=older, count=n))
     for group_id, slice_ in zip(sources.large_ids, groups, strict=True):
         def from_db(older, n, group_id=group_id):
-            return _newest_ids(Post.objects.filter(group_id=group_id), older, n)
+            return newest_ids(Post.objects.filter(group_id=group_id), older, n)
 
         if slice_ is None:
-            _schedule_rebuild(timeline_store.group_key(group_id), "rebuild_group_timeline",
-                              group_id=group_id)
+            timeline_rebuild.schedule_group(group_id)
             extra = from_db(before, count)
         else:
             extra = _continued(slice_, before, count, from_db)
@@ -431,15 +394,6 @@ def _continued(slice_: timeline_store.Slice, before: int | None, count: int,
     if not slice_.reaches_end and len(ids) < count:
         ids = ids + older_from_db(ids[-1] if ids else before, count - len(ids))
     return ids
-
-
-def _schedule_rebuild(key: str, task_name: str, **task_args) -> None:
-    from feeds import tasks  # tasks read through these selectors
-
-    # The claim keeps one rebuild per timeline at a time; with Redis down it is per
-    # process (yiban_core/cache.py), and is_missing() says False anyway.
-    if timeline_store.is_missing(key) and cache.add(f"tl-rebuild:{key}", 1, 300):
-        getattr(tasks, task_name).enqueue(**task_args)
 
 
 _HOME_ORDER = _newest(Post.objects.all())  # the cursors' ordering; never evaluated
@@ -467,8 +421,7 @@ def home_timeline(*, actor: Actor, first=None, after=None) -> Page:
         want = size + 1 - len(items)
         ids = _home_ids_from_redis(sources, before=before, count=want)
         if ids is None:
-            _schedule_rebuild(timeline_store.key(user.pk), "rebuild_home_timeline",
-                              user_id=user.pk)
+            timeline_rebuild.schedule_home(user.pk)
             ids = _home_ids_from_db(sources, sources.group_ids, before=before, count=want)
         found = _home_posts(actor, sources, ids)
         items += [found[i] for i in ids if i in found]
@@ -494,20 +447,9 @@ def _home_posts(actor: Actor, sources: _HomeSources, ids: list[int]) -> dict[int
     return {post.pk: post for post in allowed.filter(pk__in=ids)}
 
 
-def home_ids_for_rebuild(user: User, *, count: int) -> list[int]:
-    """What a rebuilt Redis timeline holds: the newest `count` ids, large groups aside."""
-    sources = _HomeSources.from_db(user)
-    return _home_ids_from_db(sources, sources.fanned_ids, before=None, count=count)
-
-
 def home_groups_merged_at_read_time(user: User) -> list[int]:
     """The groups of the user's home timeline that are merged at read time."""
     return _HomeSources.from_db(user).large_ids
-
-
-def group_ids_for_rebuild(group_id: int, *, count: int) -> list[int]:
-    """What a rebuilt Redis timeline of a group merged at read time holds."""
-    return _newest_ids(Post.objects.filter(group_id=group_id), None, count)
 
 
 # --- comments, likes, topics -----------------------------------------------------------

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feeds import boards, cards, selectors, tasks, timeline_store
+from feeds import boards, cards, rules, selectors, tasks, timeline_store
 from feeds.models import (
     COMMENT_MAX_LENGTH,
     MAX_IMAGES,
@@ -38,7 +38,7 @@ from yiban_core.actor import Actor
 from yiban_core.credits import services as credits
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.models import Group
-from yiban_core.groups.rules import membership
+from yiban_core.groups.rules import role_in
 from yiban_core.ids import parse_id
 from yiban_core.images import check_image
 from yiban_core.notifications.models import Notification
@@ -70,23 +70,6 @@ def _clean_text(text: str, *, max_length: int, field: str = "text", required: bo
 def _post_for_write(actor: Actor, post_id) -> Post:
     """A post the actor can see (anything else is 'not found', never 'forbidden')."""
     return selectors.get_post(actor=actor, pk=post_id)
-
-
-def _is_moderator(actor: Actor, post: Post) -> bool:
-    if actor.is_site_admin:
-        return True
-    if post.group_id is None:
-        return False
-    member = membership(actor.user, post.group)
-    return member is not None and member.is_manager
-
-
-def _check_group_posting(user: User, group: Group) -> None:
-    member = membership(user, group)
-    if member is None:
-        raise PermissionDenied(_("只有群成员可以在群里发动态"))
-    if group.kind == Group.Kind.SCHOOL and not member.is_manager:
-        raise PermissionDenied(_("学校官方群只有管理员可以发布"))
 
 
 def _link_topics_and_mentions(post: Post, *, actor: Actor, old_mentions: set[int]) -> None:
@@ -134,7 +117,7 @@ def publish_post(
     for upload in images:
         check_image(upload, field="images", max_bytes=settings.POST_IMAGE_MAX_BYTES)
     if group is not None:
-        _check_group_posting(user, group)
+        rules.require_may_post_in(group, role_in(actor, group))
         visibility = Visibility.GROUP
     elif visibility == Visibility.GROUP:
         raise Invalid(_("群内动态要选一个群"), field="group")
@@ -142,7 +125,7 @@ def publish_post(
         raise Invalid(_("可见范围不正确"), field="visibility")
     if visibility == Visibility.SCHOOL:
         require_school_publisher(user)
-    if repost_of is not None and repost_of.visibility != Visibility.PUBLIC:
+    if repost_of is not None and not rules.may_repost(actor, repost_of):
         raise Invalid(_("只能转发公开的动态"), field="repost_of")
     hit(f"post:{user.pk}", limit=POSTS_PER_HOUR, window_s=3600)
     with transaction.atomic():
@@ -189,7 +172,7 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
     actor.require_scope("feed:write")
     user = actor.require_user()
     post = _post_for_write(actor, post_id)
-    if post.author_id != user.pk:
+    if not rules.may_edit_post(actor, post):
         raise PermissionDenied(_("只能编辑自己的动态"))
     if text is not None:
         text = _clean_text(text, max_length=POST_MAX_LENGTH,
@@ -223,9 +206,9 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
 
 def delete_post(*, actor: Actor, post_id) -> None:
     actor.require_scope("feed:write")
-    user = actor.require_user()
+    actor.require_user()
     post = _post_for_write(actor, post_id)
-    if post.author_id != user.pk and not _is_moderator(actor, post):
+    if not rules.may_delete_post(actor, post, role_in(actor, post.group)):
         raise PermissionDenied(_("只能删除自己的动态"))
     with transaction.atomic():
         _unlink_topics(post)
@@ -244,8 +227,7 @@ def set_pinned(*, actor: Actor, post_id, pinned: bool) -> Post:
     post = _post_for_write(actor, post_id)
     if post.group_id is None:
         raise Invalid(_("只有群内动态可以设为公告"), field="post")
-    member = membership(actor.user, post.group)
-    if member is None or not member.is_manager:
+    if not rules.may_pin(actor, post, role_in(actor, post.group)):
         raise PermissionDenied(_("只有群主或管理员可以设置公告"))
     if pinned == post.is_announcement:
         return post
@@ -331,10 +313,10 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None) -> Comment:
 
 def delete_comment(*, actor: Actor, comment_id) -> None:
     actor.require_scope("feed:write")
-    user = actor.require_user()
+    actor.require_user()
     comment = _visible_comment(actor, comment_id)
     post = comment.post
-    if user.pk not in (comment.author_id, post.author_id) and not _is_moderator(actor, post):
+    if not rules.may_delete_comment(actor, comment, post, role_in(actor, post.group)):
         raise PermissionDenied(_("只能删除自己的评论或自己动态下的评论"))
     with transaction.atomic():
         removed = 1 + comment.replies.count()

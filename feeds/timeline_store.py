@@ -26,8 +26,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django_tasks import task
 from redis.exceptions import RedisError
 
+from feeds import retry
 from yiban_core import metrics
 from yiban_core.redis import redis_client, script
 
@@ -169,10 +171,18 @@ def forget(user_id: int) -> None:
     except RedisError:
         metrics.redis_fallback("timeline_drop")
         log.warning("could not drop timeline %s", user_id, exc_info=True)
-        from feeds import retry, tasks
-
-        retry.later(tasks.forget_timeline, give_up_after_s=settings.FEED_TIMELINE_TTL_S,
+        retry.later(forget_timeline, give_up_after_s=settings.FEED_TIMELINE_TTL_S,
                     user_id=user_id)
+
+
+@task()
+def forget_timeline(*, user_id: int, attempt: int = 0, since: float | None = None) -> None:
+    """forget() again, after Redis failed it (a task of this module: no circle)."""
+    try:
+        forget_or_raise(user_id)
+    except RedisError:
+        retry.later(forget_timeline, give_up_after_s=settings.FEED_TIMELINE_TTL_S,
+                    attempt=attempt, since=since, user_id=user_id)
 
 
 def forget_or_raise(user_id: int) -> None:

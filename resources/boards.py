@@ -11,8 +11,9 @@ from datetime import datetime
 from django.db.models import Count, F, QuerySet
 
 from resources.models import Course, Download, Resource, Subject, Visibility
-from resources.selectors import school_q
+from resources.selectors import school_q, visible_resources
 from yiban_core.accounts.models import School
+from yiban_core.actor import Actor
 from yiban_core.credits import board_store
 from yiban_core.credits.windows import WINDOWS, bucket, window_start
 
@@ -118,3 +119,14 @@ def rebuild(*, missing_only: bool = False) -> int:
                 count += board_store.replace(_key(metric, _scope_name(**scope), window), rows,
                                              expires=window != "all", missing_only=missing_only)
     return count
+
+
+def leaderboard(*, actor: Actor, metric: str, window: str = "all", count: int = 100,
+                **scope) -> list[tuple[int, Resource, int]]:
+    """[(rank, resource, points)]: the board as the viewer may see it, for the page and
+    the API alike. The resources are read through the selector (a board may still hold
+    one hidden or deleted since it was counted); ranks count the rows shown."""
+    ranked = top(metric=metric, window=window, count=count, **scope)
+    found = visible_resources(actor=actor).in_bulk([pk for pk, _points in ranked])
+    shown = [(pk, points) for pk, points in ranked if pk in found]
+    return [(rank, found[pk], points) for rank, (pk, points) in enumerate(shown, start=1)]

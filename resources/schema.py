@@ -53,7 +53,6 @@ from yiban_core.graphql.connections import Connection, connection_field, resolve
 from yiban_core.graphql.enums import choices_enum, enum_value
 from yiban_core.graphql.errors import DomainMutation, input_fields
 from yiban_core.graphql.relay import Node, decode_global_id, global_id
-from yiban_core.groups import selectors as group_selectors
 from yiban_core.groups.schema import GroupNode, _prime_viewer_roles, group_from_input
 
 ResourceSubject = choices_enum("ResourceSubject", Subject, "资源的学科")
@@ -447,16 +446,12 @@ def _resource_board(info, metric, window, count, school_id, group_id, course_id,
         scope["course_id"] = course_from_input(info, course_id).pk
     if subject:
         scope["subject"] = subject
-    ranked = resource_boards.top(metric=metric, window=window, count=count, **scope)
-    # The boards hold public resources only; the selector still decides (and checks scopes).
-    found = selectors.visible_resources(actor=info.context.actor).in_bulk(
-        [pk for pk, _points in ranked])
-    rows = []
-    for position, (pk, points) in enumerate(ranked, start=1):
-        if pk in found:
-            score = points / resource_boards.SCORE_SCALE if metric == "score" else None
-            rows.append(LeaderboardRow(rank=position, points=points, score=score,
-                                       resource=found[pk]))
+    board = resource_boards.leaderboard(actor=info.context.actor, metric=metric, window=window,
+                                        count=count, **scope)
+    rows = [LeaderboardRow(rank=rank, points=points, resource=resource,
+                           score=points / resource_boards.SCORE_SCALE if metric == "score"
+                           else None)
+            for rank, resource, points in board]
     _prime_my_ratings(info, [row.resource for row in rows])
     return {"rows": rows, "viewer_rank": None, "viewer_points": None}
 
@@ -466,12 +461,10 @@ def _group_board(info, window, count, school_id, group_id, course_id, subject) -
     _refuse("courseId", course_id, "GROUPS")
     _refuse("subject", subject, "GROUPS")
     school = school_from_input(info, school_id) if school_id else None
-    ranked = group_boards.top(window=window, count=count,
-                              school_id=school.pk if school else None)
-    found = group_selectors.groups(actor=info.context.actor).in_bulk(
-        [pk for pk, _points in ranked])
-    rows = [LeaderboardRow(rank=position, points=points, group=found[pk])
-            for position, (pk, points) in enumerate(ranked, start=1) if pk in found]
+    board = group_boards.leaderboard(actor=info.context.actor, window=window, count=count,
+                                     school_id=school.pk if school else None)
+    rows = [LeaderboardRow(rank=rank, points=points, group=group)
+            for rank, group, points in board]
     _prime_viewer_roles(info, [row.group for row in rows])
     return {"rows": rows, "viewer_rank": None, "viewer_points": None}
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from feeds import services as feed_services
 from feeds.models import Visibility as PostVisibility
-from resources import boards, files, scoring
+from resources import boards, files, rules, scoring
 from resources.models import (
     Course,
     Download,
@@ -37,7 +37,7 @@ from yiban_core.actor import Actor
 from yiban_core.credits import services as credits
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.models import Group
-from yiban_core.groups.rules import is_member, membership
+from yiban_core.groups.rules import role_in
 from yiban_core.ratelimit import hit
 from yiban_core.search.services import index_later
 
@@ -128,7 +128,7 @@ def publish_resource(
         files.check_size(upload)
         files.detect_type(upload)  # refuse before anything is written
     if group is not None:
-        if not is_member(user, group):
+        if not rules.may_share_in_group(role_in(actor, group)):
             raise PermissionDenied(_("只有群成员可以向群里分享资源"))
         visibility = Visibility.GROUP
     elif visibility == Visibility.GROUP:
@@ -153,9 +153,9 @@ def publish_resource(
 
 def _owned(actor: Actor, resource_id) -> Resource:
     actor.require_scope("resources:write")
-    user = actor.require_user()
+    actor.require_user()
     resource = get_resource(actor=actor, pk=resource_id)
-    if resource.owner_id != user.pk:
+    if not rules.may_change(actor, resource):
         raise PermissionDenied(_("只有上传者可以修改这个资源"))
     return resource
 
@@ -206,10 +206,9 @@ def update_resource(*, actor: Actor, resource_id, title: str | None = None,
 
 def delete_resource(*, actor: Actor, resource_id) -> None:
     actor.require_scope("resources:write")
-    user = actor.require_user()
+    actor.require_user()
     resource = get_resource(actor=actor, pk=resource_id)
-    manager = resource.group_id and (m := membership(user, resource.group)) and m.is_manager
-    if resource.owner_id != user.pk and not manager and not actor.is_site_admin:
+    if not rules.may_delete(actor, resource, role_in(actor, resource.group)):
         raise PermissionDenied(_("只能删除自己的资源"))
     with transaction.atomic():
         credits.reverse_for(resource)
@@ -247,9 +246,9 @@ def rate_resource(*, actor: Actor, resource_id, stars, review: str = "") -> Rati
     if not isinstance(stars, int) or isinstance(stars, bool) or not 1 <= stars <= 5:
         raise Invalid(_("评分须为 1 到 5 星"), field="stars")
     review = _text(review, field="review", max_length=2000)
-    if resource.owner_id == user.pk:
+    if rules.rates_own(actor, resource):
         raise PermissionDenied(_("不能给自己的资源评分"))
-    if resource.group_id is not None and not is_member(user, resource.group):
+    if not rules.may_rate(actor, resource, role_in(actor, resource.group)):
         raise PermissionDenied(_("只有群成员可以给群内资源评分"))
     hit(f"rating:{user.pk}", limit=RATINGS_PER_HOUR, window_s=3600)
     with transaction.atomic():
@@ -284,7 +283,7 @@ def mark_helpful(*, actor: Actor, rating_id) -> Rating:
     rating = Rating.objects.select_related("resource").filter(pk=rating_id).first()
     if rating is None or not can_see_resource(actor, rating.resource) or not rating.review:
         raise NotFound(_("评价不存在"), field="rating")
-    if rating.user_id == user.pk:
+    if not rules.may_mark_helpful(actor, rating):
         raise Invalid(_("不能给自己的评价点有用"), field="rating")
     try:
         with transaction.atomic():

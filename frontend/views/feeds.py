@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from feeds import selectors, services
+from feeds import rules, selectors, services
 from feeds.models import MAX_IMAGES, POST_MAX_LENGTH, Post, Visibility
 from frontend.errors import STATUS_BY_CODE, domain_errors, error_page, retry_later
 from yiban_core import redirects
@@ -63,32 +63,30 @@ def my_groups_with_roles(request) -> list[Group]:
 
 def composer_groups(groups: Iterable[Group]) -> list[Group]:
     """Groups the viewer may post to (a school's official group: its managers only)."""
-    return [g for g in groups
-            if g.kind != Group.Kind.SCHOOL or g.my_role in Membership.MANAGER_ROLES]
+    return [g for g in groups if rules.may_post_in(g, g.my_role)]
 
 
-def decorate_posts(request, posts: list[Post], *, managed_group_ids: set[int] | None = None,
+def decorate_posts(request, posts: list[Post], *, roles: dict[int, str] | None = None,
                    my_groups: list[Group] | None = None) -> list[Post]:
     """Attach what a post card needs to know about the viewer: liked, may delete, may pin,
-    and the original of a repost when the viewer may still see it."""
+    and the original of a repost when the viewer may still see it. `roles`: the viewer's
+    role in each of their groups (read here from `my_groups` when not given)."""
     actor = request.actor
-    user = request.user if request.user.is_authenticated else None
-    if managed_group_ids is None:
+    if roles is None:
         groups = my_groups if my_groups is not None else my_groups_with_roles(request)
-        managed_group_ids = {g.pk for g in groups if g.my_role in Membership.MANAGER_ROLES}
+        roles = {g.pk: g.my_role for g in groups}
     liked = selectors.liked_post_ids(actor=actor, posts=posts)
     originals = selectors.shown_reposts(actor=actor, posts=posts)
-    is_site_admin = bool(user and actor.is_site_admin)
     for post in posts:
+        role = roles.get(post.group_id)
         post.viewer_liked = post.pk in liked
-        post.viewer_manages = post.group_id is not None and post.group_id in managed_group_ids
-        post.viewer_can_delete = bool(user) and (
-            post.author_id == user.pk or post.viewer_manages or is_site_admin)
+        post.viewer_manages = rules.may_pin(actor, post, role)
+        post.viewer_can_delete = rules.may_delete_post(actor, post, role)
+        post.viewer_role = role
         post.shown_original = originals.get(post.pk)
         post.lost_original = post.is_repost and post.shown_original is None
-        original = post.shown_original or post
-        post.can_repost = bool(user) and original.visibility == Visibility.PUBLIC and (
-            not post.lost_original)
+        post.can_repost = (rules.may_repost(actor, post.shown_original or post)
+                           and not post.lost_original)
     return posts
 
 
@@ -193,11 +191,9 @@ def post_detail(request, pk):
 
 
 def _decorate_comment(request, comment, post: Post, liked: set[int]) -> None:
-    user = request.user if request.user.is_authenticated else None
     comment.viewer_liked = comment.pk in liked
-    comment.viewer_can_delete = bool(user) and (
-        user.pk in (comment.author_id, post.author_id) or post.viewer_manages
-        or request.actor.is_site_admin)
+    comment.viewer_can_delete = rules.may_delete_comment(request.actor, comment, post,
+                                                         post.viewer_role)
 
 
 def _comment_html(request, comment, post: Post) -> str:
@@ -349,13 +345,13 @@ def group_feed_context(request, group: Group, me: Membership | None) -> dict:
 
     Called only when the viewer may see the group's content; the selectors check again.
     """
-    managed = {group.pk} if me is not None and me.is_manager else set()
+    roles = {group.pk: me.role} if me is not None else {}
     announcements = selectors.group_announcements(actor=request.actor, group=group)
     page = selectors.group_timeline(actor=request.actor, group=group, first=PAGE_SIZE,
                                     after=request.GET.get("after"))
-    decorate_posts(request, announcements + page.items, managed_group_ids=managed)
+    decorate_posts(request, announcements + page.items, roles=roles)
     context = {"announcements": announcements, "page": page, "more": more_url(request, page)}
-    may_post = me is not None and (group.kind != Group.Kind.SCHOOL or me.is_manager)
+    may_post = rules.may_post_in(group, me.role if me is not None else None)
     if may_post:
         context.update(composer_context(request, groups=[], group=group,
                                         next_url=request.path))

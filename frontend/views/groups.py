@@ -78,11 +78,12 @@ def group_create(request):
 
 def _group_context(request, group: Group) -> dict:
     me = selectors.viewer_membership(actor=request.actor, group=group)
+    role = me.role if me is not None else None
     return {
         "group": group,
         "me": me,
-        "is_manager": me is not None and me.is_manager,
-        "is_owner": me is not None and me.role == Membership.Role.OWNER,
+        "is_manager": rules.may_manage(request.actor, role),
+        "is_owner": rules.may_set_roles(request.actor, role),
         "can_see_content": rules.can_see_content(request.actor, group),
     }
 

@@ -6,7 +6,8 @@ Bayesian score and by downloads, groups by activity; today/week/month/all time;
 the viewer's own rank even when outside the top.
 
 The boards only rank what everyone may see (public resources, non-private
-groups); the resource and group rows are still loaded through the selectors.
+groups); the rows come from the same functions as the API's (resources/boards.py and
+feeds/boards.py `leaderboard`), which read through the selectors.
 """
 
 from __future__ import annotations
@@ -25,14 +26,12 @@ from frontend.errors import domain_errors, perform
 from frontend.views.feeds import more_url
 from frontend.views.resources import decorate
 from resources import boards as resource_boards
-from resources import selectors as resource_selectors
 from resources.models import Subject
 from yiban_core.credits import selectors, services
 from yiban_core.credits.rules import RULES
 from yiban_core.credits.windows import WINDOWS
 from yiban_core.errors import Invalid
 from yiban_core.groups import selectors as group_selectors
-from yiban_core.groups.models import Group
 from yiban_core.pagination import paginate
 
 HISTORY_PAGE_SIZE = 30
@@ -100,24 +99,17 @@ def leaderboards(request):
         metric = "score" if tab == "resources" else "downloads"
         if metric == "score":
             window = context["window"] = "all"
-        ranked = resource_boards.top(metric=metric, window=window, count=BOARD_SIZE,
-                                     subject=subject or None)
-        found = resource_selectors.visible_resources(actor=request.actor).in_bulk(
-            [pk for pk, _points in ranked])
-        rows = []
-        for pk, points in ranked:
-            if pk in found:
-                shown = points / resource_boards.SCORE_SCALE if metric == "score" else points
-                rows.append((len(rows) + 1, found[pk], shown))
+        board = resource_boards.leaderboard(actor=request.actor, metric=metric, window=window,
+                                            count=BOARD_SIZE, subject=subject or None)
+        rows = [(rank, resource,
+                 points / resource_boards.SCORE_SCALE if metric == "score" else points)
+                for rank, resource, points in board]
         decorate([r for _rank, r, _points in rows])
         context.update({"resource_rows": rows, "metric": metric})
     else:
         school_id = school.pk if scope == "school" and school else None
-        ranked = group_boards.top(window=window, count=BOARD_SIZE, school_id=school_id)
-        found = Group.objects.filter(is_private=False).select_related("school").in_bulk(
-            [pk for pk, _points in ranked])
-        context["group_rows"] = [(i, found[pk], points) for i, (pk, points)
-                                 in enumerate([r for r in ranked if r[0] in found], start=1)]
+        context["group_rows"] = group_boards.leaderboard(actor=request.actor, window=window,
+                                                         count=BOARD_SIZE, school_id=school_id)
     return render(request, "frontend/points/leaderboards.html", context)
 
 

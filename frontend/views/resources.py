@@ -32,7 +32,7 @@ from django.views.decorators.http import require_POST
 from frontend.errors import domain_errors, error_page, show_error
 from frontend.forms import IdField
 from frontend.views.feeds import more_url, run_action
-from resources import selectors, services
+from resources import rules, selectors, services
 from resources.files import ALLOWED_TYPES, SizeLimitedUploadHandler, too_large
 from resources.models import Licence, Rating, Resource, Subject, Visibility
 from yiban_core.accounts import selectors as account_selectors
@@ -41,6 +41,7 @@ from yiban_core.errors import DomainError, Invalid, NotAuthenticated
 from yiban_core.files.owners import Audience
 from yiban_core.files.serve import send
 from yiban_core.groups import selectors as group_selectors
+from yiban_core.groups.rules import role_in
 from yiban_core.pagination import paginate
 
 PAGE_SIZE = 20
@@ -321,8 +322,9 @@ def resource_detail(request, pk):
                                           rating_ids=[r.pk for r in page.items])
     for review in page.items:
         review.viewer_marked = review.pk in marked
-        review.viewer_may_mark = user is not None and review.user_id != user.pk
-    is_owner = user is not None and resource.owner_id == user.pk
+        review.viewer_may_mark = rules.may_mark_helpful(request.actor, review)
+    role = role_in(request.actor, resource.group)
+    is_owner = rules.may_change(request.actor, resource)
     share_groups = []
     if user is not None:
         if resource.visibility == Visibility.GROUP:
@@ -337,7 +339,8 @@ def resource_detail(request, pk):
         "rating_form": rating_form, "share_groups": share_groups,
         "version_form": VersionForm(), "max_size": max_size_label(),
         "star_range": range(1, 6),
-        "may_delete": user is not None and (is_owner or request.actor.is_site_admin),
+        "may_delete": rules.may_delete(request.actor, resource, role),
+        "may_rate": rules.may_rate(request.actor, resource, role),
     })
 
 
@@ -372,7 +375,7 @@ def _refuse_version(request, pk):
 @domain_errors
 def _version_create(request, pk):
     resource = selectors.get_resource(actor=request.actor, pk=pk)
-    if resource.owner_id != request.user.pk:
+    if not rules.may_change(request.actor, resource):
         messages.error(request, _("只有上传者可以修改这个资源"))
         return redirect("resource_detail", pk=resource.pk)
     if request.method != "POST":

@@ -7,7 +7,7 @@ import pytest
 
 from feeds import selectors, services
 from feeds.models import Visibility
-from feeds.tasks import rebuild_home_timeline
+from feeds.timeline_rebuild import rebuild_home_timeline
 from tests.factories import actor_for, make_user
 from tests.feeds.test_api import png
 from tests.feeds.test_timelines import build_network, publish

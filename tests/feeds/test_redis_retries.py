@@ -63,11 +63,11 @@ def test_a_retry_stops_once_the_entry_would_have_expired(own_redis, settings, ru
     settings.FEED_CARD_TTL_S = 1
     own_redis.kill()
     cards.forget(cards.POST, [1])  # fails: a retry is queued
-    assert DBTaskResult.objects.filter(task_path="feeds.tasks.forget_cards").count() == 1
+    assert DBTaskResult.objects.filter(task_path="feeds.cards.forget_cards").count() == 1
     time.sleep(1.5)
     retries_are_due()
     run_worker()  # fails again, past the card's lifetime: no further retry
-    assert DBTaskResult.objects.filter(task_path="feeds.tasks.forget_cards").count() == 1
+    assert DBTaskResult.objects.filter(task_path="feeds.cards.forget_cards").count() == 1
 
 
 def test_a_follow_that_redis_missed_reaches_the_home_page_when_it_is_back(

@@ -4,7 +4,7 @@ import pytest
 
 from feeds import selectors, services, timeline_store
 from feeds.models import Visibility
-from feeds.tasks import rebuild_home_timeline
+from feeds.timeline_rebuild import rebuild_home_timeline
 from tests.factories import (
     actor_for,
     make_class_group,

@@ -33,7 +33,7 @@ from oauthlib.common import Request as OAuthRequest
 
 from feeds import timeline_store
 from feeds.models import PostImage
-from feeds.tasks import rebuild_home_timeline
+from feeds.timeline_rebuild import rebuild_home_timeline
 from openapi_plugins.oauth import PlatformValidator
 from openapi_plugins.webhooks import services as webhooks
 from openapi_plugins.webhooks.models import Delivery

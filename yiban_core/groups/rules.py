@@ -1,6 +1,9 @@
 """Who may do what in a group: the one place these rules are written.
 
-Services and selectors both ask here, so the web UI, GraphQL and plugins agree.
+Services and selectors both ask here, so the web UI, GraphQL and plugins agree; the
+pages ask the `may_*` rules which buttons to show. A rule takes the actor's `role` in
+the group already read (None: not a member), so a page of groups costs no query per
+group; `role_in` reads it for one.
 """
 
 from django.db.models import Q
@@ -20,6 +23,37 @@ def membership(user: User | None, group: Group) -> Membership | None:
 
 def is_member(user: User | None, group: Group) -> bool:
     return user is not None and Membership.objects.filter(group=group, user=user).exists()
+
+
+def role_in(actor: Actor, group: Group | None) -> str | None:
+    if group is None:
+        return None
+    member = membership(actor.user, group)
+    return member.role if member is not None else None
+
+
+def may_manage(actor: Actor, role: str | None) -> bool:
+    """Owner or admin of the group (a site admin moderates any group): settings, join
+    requests, invitations, removals and bans, the class code."""
+    return (actor.user is not None and actor.has_scope("groups:write")
+            and (role in Membership.MANAGER_ROLES or actor.is_site_admin))
+
+
+def may_invite(actor: Actor, role: str | None) -> bool:
+    return may_manage(actor, role)
+
+
+def may_set_roles(actor: Actor, role: str | None) -> bool:
+    """Promoting, demoting and handing over the group are the owner's."""
+    return (actor.user is not None and actor.has_scope("groups:write")
+            and role == Membership.Role.OWNER)
+
+
+def may_delete_group(actor: Actor, group: Group, role: str | None) -> bool:
+    """The owner deletes their group; a school's official group, only a site admin."""
+    if actor.is_site_admin:
+        return True
+    return may_set_roles(actor, role) and group.kind != Group.Kind.SCHOOL
 
 
 def sees_join_code(group: Group, role: str | None) -> bool:
@@ -68,9 +102,7 @@ def require_manager(actor: Actor, group: Group) -> Membership | None:
     actor.require_scope("groups:write")
     user = actor.require_user()
     member = membership(user, group)
-    if member is not None and member.is_manager:
-        return member
-    if actor.is_site_admin:
+    if may_manage(actor, member.role if member is not None else None):
         return member
     raise PermissionDenied(_("只有群主或管理员可以这样做"))
 
@@ -78,6 +110,6 @@ def require_manager(actor: Actor, group: Group) -> Membership | None:
 def require_owner(actor: Actor, group: Group) -> Membership:
     actor.require_scope("groups:write")
     member = membership(actor.require_user(), group)
-    if member is None or member.role != Membership.Role.OWNER:
+    if not may_set_roles(actor, member.role if member is not None else None):
         raise PermissionDenied(_("只有群主可以这样做"))
     return member

@@ -25,7 +25,12 @@ from yiban_core.accounts.selectors import is_school_admin
 from yiban_core.actor import Actor
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Membership
-from yiban_core.groups.rules import membership, require_manager, require_owner
+from yiban_core.groups.rules import (
+    may_delete_group,
+    membership,
+    require_manager,
+    require_owner,
+)
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
 from yiban_core.ratelimit import check, failed, hit
@@ -556,9 +561,9 @@ def regenerate_join_code(*, actor: Actor, group: Group) -> Group:
 
 def delete_group(*, actor: Actor, group: Group) -> None:
     if not actor.is_site_admin:
-        require_owner(actor, group)
-    if group.kind == Group.Kind.SCHOOL and not actor.is_site_admin:
-        raise PermissionDenied(_("学校官方群只能由站点管理员删除"))
+        owner = require_owner(actor, group)
+        if not may_delete_group(actor, group, owner.role):
+            raise PermissionDenied(_("学校官方群只能由站点管理员删除"))
     with transaction.atomic():
         group_id = group.pk
         gone = events.MembershipsChanged.of(left=group.memberships.only("pk", "group_id",
