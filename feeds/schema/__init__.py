@@ -16,17 +16,17 @@ so in frontend/rich_text.py). Images are uploaded with the web composer, not
 through GraphQL for now.
 
 A timeline page costs a fixed number of queries whatever its size: the
-selectors join author, group and original and prefetch images and topics, and
+selectors join author, group and original and prefetch images; the topics and
 what depends on the viewer (viewerHasLiked, whether an original is still
-visible) is read once per page into the request memo (`_prime_posts`).
+visible) are read once per page by the batch loaders of feeds/schema/loaders.py.
 """
 
 from __future__ import annotations
 
 from feeds.schema.mutations import Mutation
-from feeds.schema.nodes import CommentNode, PostNode, TopicNode, _prime_posts
+from feeds.schema.nodes import CommentNode, PostNode, TopicNode
 from feeds.schema.queries import Query
 
 types = [PostNode, CommentNode, TopicNode]
 
-__all__ = ["CommentNode", "Mutation", "PostNode", "Query", "TopicNode", "_prime_posts", "types"]
+__all__ = ["CommentNode", "Mutation", "PostNode", "Query", "TopicNode", "types"]

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import graphene
 from django.utils.translation import gettext as _
 
 from feeds import selectors
 from feeds.models import Comment, Post, Topic, Visibility
+from feeds.schema.loaders import (
+    LikedComments,
+    LikedPosts,
+    PostTopics,
+    VisibleOriginals,
+    queue_comments,
+    queue_posts,
+)
 from yiban_core.accounts.schema import UserNode
 from yiban_core.errors import Invalid
-from yiban_core.graphql.cache import request_memo
 from yiban_core.graphql.connections import (
     DEFAULT_PAGE_SIZE,
     Connection,
@@ -32,57 +37,6 @@ PostVisibility = choices_enum(
 # signed cursor the selector hands out as the page's end cursor).
 _NEWEST_POSTS = Post.objects.order_by("-pk")
 _OLDEST_COMMENTS = Comment.objects.order_by("pk")
-
-
-# --- batching what depends on the viewer ------------------------------------------------
-
-
-def _liked_posts(info) -> dict[int, bool]:
-    return request_memo(info, "liked_posts")
-
-
-def _visible_originals(info) -> dict[int, bool]:
-    return request_memo(info, "visible_originals")
-
-
-def _liked_comments(info) -> dict[int, bool]:
-    return request_memo(info, "liked_comments")
-
-
-def _page_posts(info) -> dict[int, Post]:
-    """Every post primed in this request, so that a page's topics are read at once."""
-    return request_memo(info, "page_posts")
-
-
-def _prime_posts(info, posts: Iterable[Post]) -> None:
-    """Two queries for a whole page: which posts the viewer liked, which originals they see."""
-    actor = info.context.actor
-    posts = list(posts)
-    originals = [p.repost_of for p in posts if p.repost_of_id is not None and p.repost_of]
-    _page_posts(info).update((id(p), p) for p in posts)
-    visible = _visible_originals(info)
-    unknown = {p.pk for p in originals if p.pk not in visible}
-    if unknown:
-        seen = selectors.visible_post_ids(actor=actor, ids=unknown)
-        visible.update({pk: pk in seen for pk in unknown})
-    liked = _liked_posts(info)
-    todo = [p for p in [*posts, *originals] if p.pk not in liked]
-    if todo:
-        found = selectors.liked_post_ids(actor=actor, posts=todo)
-        liked.update({p.pk: p.pk in found for p in todo})
-
-
-def _prime_comments(info, comments: Iterable[Comment]) -> None:
-    """One query for the viewer's likes on a page of comments and their replies."""
-    every = []
-    for comment in comments:
-        every.append(comment)
-        every.extend(comment.replies.all())  # prefetched by selectors.comments
-    liked = _liked_comments(info)
-    todo = [c for c in every if c.pk not in liked]
-    if todo:
-        found = selectors.liked_comment_ids(actor=info.context.actor, comments=todo)
-        liked.update({c.pk: c.pk in found for c in todo})
 
 
 # --- pages --------------------------------------------------------------------------------
@@ -109,7 +63,7 @@ def page_connection(connection: type[Connection], page: Page, order) -> Connecti
 
 
 def posts_connection(info, page: Page) -> PostConnection:
-    _prime_posts(info, page.items)
+    queue_posts(info, page.items)
     return page_connection(PostConnection, page, _NEWEST_POSTS)
 
 
@@ -182,11 +136,7 @@ class CommentNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_viewer_has_liked(comment: Comment, info) -> bool:
-        liked = _liked_comments(info)
-        if comment.pk not in liked:
-            found = selectors.liked_comment_ids(actor=info.context.actor, comments=[comment])
-            liked[comment.pk] = comment.pk in found
-        return liked[comment.pk]
+        return LikedComments.of(info).load(comment)
 
 
 class CommentConnection(Connection):
@@ -235,29 +185,21 @@ class PostNode(graphene.ObjectType):
     def resolve_repost_of(post: Post, info) -> Post | None:
         if post.repost_of_id is None or post.repost_of is None:
             return None
-        visible = _visible_originals(info)
-        if post.repost_of_id not in visible:  # not primed: a post read on its own
-            visible[post.repost_of_id] = selectors.shown_repost_of(
-                actor=info.context.actor, post=post) is not None
-        return post.repost_of if visible[post.repost_of_id] else None
+        return post.repost_of if VisibleOriginals.of(info).load(post.repost_of) else None
 
     @staticmethod
     def resolve_viewer_has_liked(post: Post, info) -> bool:
-        liked = _liked_posts(info)
-        if post.pk not in liked:
-            _prime_posts(info, [post])
-        return liked[post.pk]
+        return LikedPosts.of(info).load(post)
 
     @staticmethod
     def resolve_topics(post: Post, info) -> list[Topic]:
-        selectors.attach_topics([post, *_page_posts(info).values()])  # one query a page
-        return post.topic_list()
+        return PostTopics.of(info).load(post)  # one query a page
 
     @staticmethod
     def resolve_comments(post: Post, info, first=None, after=None):
         page = selectors.comments(actor=info.context.actor, post=post,
                                   first=page_size(first), after=after)
-        _prime_comments(info, page.items)
+        queue_comments(info, page.items)
         return page_connection(CommentConnection, page, _OLDEST_COMMENTS)
 
 

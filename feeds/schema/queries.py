@@ -5,11 +5,11 @@ from __future__ import annotations
 import graphene
 
 from feeds import selectors
+from feeds.schema.loaders import queue_posts
 from feeds.schema.nodes import (
     PostConnection,
     PostNode,
     TopicNode,
-    _prime_posts,
     page_size,
     post_from_input,
     posts_connection,
@@ -71,7 +71,7 @@ class Query(graphene.ObjectType):
     def resolve_group_announcements(root, info, group_id):
         group = group_from_input(info, group_id)
         posts = selectors.group_announcements(actor=info.context.actor, group=group)
-        _prime_posts(info, posts)
+        queue_posts(info, posts)
         return posts
 
     @staticmethod
@@ -109,5 +109,5 @@ class Query(graphene.ObjectType):
     def resolve_post(root, info, id):
         with input_fields({"post": "id"}):
             post = post_from_input(info, id, field="id")
-        _prime_posts(info, [post])
+        queue_posts(info, [post])
         return post

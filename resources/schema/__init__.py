@@ -14,7 +14,7 @@ version's `downloadUrl` is the web download path, served as an attachment.
 A page of resources costs a fixed number of queries whatever its size: the
 selector joins owner, course and school, group and the current version with its
 blob, and prefetches the tags; the viewer's own ratings of the page's resources
-(`myRating`) are read in one query into the request memo (`_prime_my_ratings`),
+(`myRating`) are read in one query by a batch loader (resources/schema/loaders.py),
 and likewise whether the viewer marked a page of reviews helpful.
 
 The leaderboards are one query, `leaderboard(kind:)`, assembled here because
@@ -32,10 +32,9 @@ from resources.schema.nodes import (
     RatingNode,
     ResourceNode,
     ResourceSubject,
-    _prime_my_ratings,
 )
 from resources.schema.queries import Query
 
 types = [ResourceNode, CourseNode, RatingNode]
 
-__all__ = ["Mutation", "Query", "ResourceNode", "ResourceSubject", "_prime_my_ratings", "types"]
+__all__ = ["Mutation", "Query", "ResourceNode", "ResourceSubject", "types"]

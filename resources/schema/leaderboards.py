@@ -8,12 +8,13 @@ from django.utils.translation import gettext as _
 from feeds import boards as group_boards
 from resources import boards as resource_boards
 from resources import selectors
-from resources.schema.nodes import ResourceNode, _prime_my_ratings, course_from_input
+from resources.schema.loaders import MyRatings
+from resources.schema.nodes import ResourceNode, course_from_input
 from yiban_core.accounts.schema import UserNode, school_from_input
 from yiban_core.credits import selectors as credit_selectors
 from yiban_core.errors import Invalid
 from yiban_core.groups import selectors as group_selectors
-from yiban_core.groups.schema import GroupNode, _prime_viewer_roles, group_from_input
+from yiban_core.groups.schema import GroupNode, ViewerRoles, group_from_input
 
 
 class LeaderboardKind(graphene.Enum):
@@ -114,7 +115,7 @@ def resource_board(info, metric, window, count, school_id, group_id, course_id,
             score = points / resource_boards.SCORE_SCALE if metric == "score" else None
             rows.append(LeaderboardRow(rank=position, points=points, score=score,
                                        resource=found[pk]))
-    _prime_my_ratings(info, [row.resource for row in rows])
+    MyRatings.of(info).queue(row.resource for row in rows)
     return {"rows": rows, "viewer_rank": None, "viewer_points": None}
 
 
@@ -129,5 +130,5 @@ def group_board(info, window, count, school_id, group_id, course_id, subject) ->
         [pk for pk, _points in ranked])
     rows = [LeaderboardRow(rank=position, points=points, group=found[pk])
             for position, (pk, points) in enumerate(ranked, start=1) if pk in found]
-    _prime_viewer_roles(info, [row.group for row in rows])
+    ViewerRoles.of(info).queue(row.group for row in rows)
     return {"rows": rows, "viewer_rank": None, "viewer_points": None}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import graphene
 from django.urls import NoReverseMatch, reverse
 
@@ -17,8 +15,8 @@ from resources.models import (
     Subject,
     Visibility,
 )
+from resources.schema.loaders import MarkedHelpful, MyRatings
 from yiban_core.accounts.schema import SchoolNode, UserNode
-from yiban_core.graphql.cache import request_memo
 from yiban_core.graphql.connections import Connection, connection_field, resolve_connection
 from yiban_core.graphql.enums import choices_enum, enum_value
 from yiban_core.graphql.errors import input_fields
@@ -78,43 +76,9 @@ def download_path(resource_id: int) -> str:
 # --- batching what depends on the viewer ------------------------------------------------
 
 
-def _my_ratings(info) -> dict[int, Rating | None]:
-    return request_memo(info, "my_resource_ratings")
-
-
-def _marked_helpful(info) -> dict[int, bool]:
-    return request_memo(info, "marked_helpful")
-
-
-def _prime_my_ratings(info, resources: Iterable[Resource]) -> None:
-    """One query for the viewer's own ratings of a whole page of (visible) resources."""
-    user = info.context.actor.user
-    mine = _my_ratings(info)
-    ids = [r.pk for r in resources if r.pk not in mine]
-    if not ids:
-        return
-    found = {}
-    if user is not None:
-        found = {rating.resource_id: rating for rating in
-                 Rating.objects.filter(user=user, resource_id__in=ids).select_related("user")}
-    for pk in ids:
-        mine[pk] = found.get(pk)
-
-
-def _prime_marked_helpful(info, ratings: Iterable[Rating]) -> None:
-    """One query for which of a page of reviews the viewer marked helpful."""
-    marked = _marked_helpful(info)
-    ids = [r.pk for r in ratings if r.pk not in marked]
-    if not ids:
-        return
-    found = selectors.helpful_marked_ids(actor=info.context.actor, rating_ids=ids)
-    for pk in ids:
-        marked[pk] = pk in found
-
-
 def resources_connection(info, qs, first, after) -> ResourceConnection:
     result = resolve_connection(ResourceConnection, qs, first=first, after=after)
-    _prime_my_ratings(info, [edge.node for edge in result.edges])
+    MyRatings.of(info).queue(edge.node for edge in result.edges)
     return result
 
 
@@ -195,10 +159,7 @@ class RatingNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_viewer_marked_helpful(rating: Rating, info) -> bool:
-        marked = _marked_helpful(info)
-        if rating.pk not in marked:
-            _prime_marked_helpful(info, [rating])
-        return marked[rating.pk]
+        return MarkedHelpful.of(info).load(rating)
 
 
 class RatingConnection(Connection):
@@ -268,16 +229,13 @@ class ResourceNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_my_rating(resource: Resource, info) -> Rating | None:
-        mine = _my_ratings(info)
-        if resource.pk not in mine:
-            _prime_my_ratings(info, [resource])
-        return mine[resource.pk]
+        return MyRatings.of(info).load(resource)
 
     @staticmethod
     def resolve_reviews(resource: Resource, info, first=None, after=None):
         qs = selectors.reviews(actor=info.context.actor, resource=resource)
         result = resolve_connection(RatingConnection, qs, first=first, after=after)
-        _prime_marked_helpful(info, [edge.node for edge in result.edges])
+        MarkedHelpful.of(info).queue(edge.node for edge in result.edges)
         return result
 
 

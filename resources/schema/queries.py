@@ -23,7 +23,6 @@ from resources.schema.nodes import (
     ResourceNode,
     ResourceSort,
     ResourceSubject,
-    _prime_my_ratings,
     course_from_input,
     resource_from_input,
     resources_connection,
@@ -78,9 +77,7 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_resource(root, info, id):
-        resource = resource_from_input(info, id, field="id")
-        _prime_my_ratings(info, [resource])
-        return resource
+        return resource_from_input(info, id, field="id")
 
     @staticmethod
     def resolve_course(root, info, id):

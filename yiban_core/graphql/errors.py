@@ -30,7 +30,7 @@ from graphene.utils.str_converters import to_camel_case
 from graphql import GraphQLError
 
 from yiban_core.errors import DomainError, RateLimited
-from yiban_core.graphql.cache import clear_request_memo
+from yiban_core.graphql.loaders import clear_loaders
 
 logger = logging.getLogger("yiban_core.graphql")
 
@@ -107,7 +107,7 @@ class DomainMutation(graphene.relay.ClientIDMutation):
                                                error.retry_after)
             return cls(errors=[UserError.from_domain(error)])
         finally:
-            clear_request_memo(info)
+            clear_loaders(info)
         return cls(errors=[], **result)
 
 

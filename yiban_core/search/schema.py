@@ -21,11 +21,12 @@ import graphene
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feeds import selectors as feed_selectors
 from feeds.models import Post, Topic
-from feeds.schema import PostNode, TopicNode, _prime_posts
+from feeds.schema import PostNode, TopicNode
+from feeds.schema.loaders import prepare_found_posts
 from resources.models import Resource
-from resources.schema import ResourceNode, ResourceSubject, _prime_my_ratings
+from resources.schema import ResourceNode, ResourceSubject
+from resources.schema.loaders import prepare_found_resources
 from yiban_core.accounts.models import User
 from yiban_core.accounts.schema import UserNode
 from yiban_core.errors import Invalid
@@ -33,7 +34,8 @@ from yiban_core.graphql.connections import DEFAULT_PAGE_SIZE, Connection, max_pa
 from yiban_core.graphql.enums import enum_value
 from yiban_core.graphql.relay import decode_global_id
 from yiban_core.groups.models import Group
-from yiban_core.groups.schema import GroupNode, _prime_viewer_roles
+from yiban_core.groups.schema import GroupNode
+from yiban_core.groups.schema.loaders import prepare_found_groups
 from yiban_core.search import selectors
 
 PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30),
@@ -146,17 +148,16 @@ class SearchResultConnection(Connection):
 
 
 def _prime(info, results) -> None:
-    """The viewer-dependent fields of a page of results, read in a few queries."""
+    """Queue a page of results in the batch loaders of what they show."""
     posts = [r.object for r in results if r.kind == "post"]
     if posts:
-        feed_selectors.attach_details(posts)
-        _prime_posts(info, posts)
+        prepare_found_posts(info, posts)
     resources = [r.object for r in results if r.kind == "resource"]
     if resources:
-        _prime_my_ratings(info, resources)
+        prepare_found_resources(info, resources)
     groups = [r.object for r in results if r.kind == "group"]
     if groups:
-        _prime_viewer_roles(info, groups)
+        prepare_found_groups(info, groups)
 
 
 class Query(graphene.ObjectType):

@@ -9,19 +9,19 @@ join code is shown to managers only (null for everyone else).
 
 Listing groups costs a fixed number of queries whatever the page size: the
 selector joins owner and school, member_count is a column, and the viewer's
-roles in the page's groups are read in one query (`_prime_viewer_roles`).
+roles in the page's groups are read in one query (loaders.ViewerRoles).
 """
 
 from __future__ import annotations
 
+from yiban_core.groups.schema.loaders import ViewerRoles
 from yiban_core.groups.schema.mutations import Mutation
 from yiban_core.groups.schema.nodes import (
     GroupNode,
-    _prime_viewer_roles,
     group_from_input,
     groups_connection,
 )
 from yiban_core.groups.schema.queries import Query
 
-__all__ = ["GroupNode", "Mutation", "Query", "_prime_viewer_roles", "group_from_input",
+__all__ = ["GroupNode", "Mutation", "Query", "ViewerRoles", "group_from_input",
            "groups_connection"]

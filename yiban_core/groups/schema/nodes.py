@@ -5,12 +5,12 @@ from __future__ import annotations
 import graphene
 
 from yiban_core.accounts.schema import SchoolNode, UserNode
-from yiban_core.graphql.cache import request_memo
 from yiban_core.graphql.connections import Connection, connection_field, resolve_connection
 from yiban_core.graphql.enums import choices_enum
 from yiban_core.graphql.relay import Node, decode_global_id
 from yiban_core.groups import rules, selectors
 from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Membership
+from yiban_core.groups.schema.loaders import ViewerRoles
 
 GroupKind = choices_enum("GroupKind", Group.Kind, "群类型：班级群、兴趣群、学校官方群")
 JoinPolicy = choices_enum(
@@ -21,27 +21,6 @@ JoinRequestStatus = choices_enum("JoinRequestStatus", JoinRequest.Status, "入�
 InvitationStatus = choices_enum("InvitationStatus", Invitation.Status, "入群邀请的状态")
 
 
-def _viewer_roles(info) -> dict[int, str | None]:
-    """Per request: the viewer's role in each group seen so far (None: not a member)."""
-    return request_memo(info, "viewer_roles")
-
-
-def _prime_viewer_roles(info, groups: list[Group]) -> None:
-    """One query for the viewer's roles in a whole page of groups, instead of one per group."""
-    user = info.context.actor.user
-    roles = _viewer_roles(info)
-    ids = [group.pk for group in groups if group.pk not in roles]
-    if not ids:
-        return
-    found = {}
-    if user is not None:
-        found = dict(
-            Membership.objects.filter(user=user, group_id__in=ids).values_list("group_id", "role")
-        )
-    for pk in ids:
-        roles[pk] = found.get(pk)
-
-
 def group_from_input(info, value, field: str = "groupId") -> Group:
     pk = decode_global_id(value, expected="Group", field=field)
     return selectors.get_group(actor=info.context.actor, pk=pk)
@@ -49,7 +28,7 @@ def group_from_input(info, value, field: str = "groupId") -> Group:
 
 def groups_connection(info, connection, qs, first, after):
     result = resolve_connection(connection, qs, first=first, after=after)
-    _prime_viewer_roles(info, [edge.node for edge in result.edges])
+    ViewerRoles.of(info).queue(edge.node for edge in result.edges)
     return result
 
 
@@ -201,11 +180,7 @@ class GroupNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_viewer_role(group: Group, info) -> str | None:
-        roles = _viewer_roles(info)
-        if group.pk not in roles:
-            member = selectors.viewer_membership(actor=info.context.actor, group=group)
-            roles[group.pk] = member.role if member else None
-        return roles[group.pk]
+        return ViewerRoles.of(info).load(group)
 
     @staticmethod
     def resolve_viewer_has_pending_request(group: Group, info) -> bool:
