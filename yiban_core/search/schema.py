@@ -19,24 +19,15 @@ from datetime import timedelta
 
 import graphene
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from feeds.models import Post, Topic
-from feeds.schema import PostNode, TopicNode
-from feeds.schema.loaders import prepare_found_posts
-from resources.models import Resource
-from resources.schema import ResourceNode, ResourceSubject
-from resources.schema.loaders import prepare_found_resources
-from yiban_core.accounts.models import User
-from yiban_core.accounts.schema import UserNode
 from yiban_core.errors import Invalid
 from yiban_core.graphql.connections import DEFAULT_PAGE_SIZE, Connection, max_page_size
 from yiban_core.graphql.enums import enum_value
 from yiban_core.graphql.relay import decode_global_id
-from yiban_core.groups.models import Group
-from yiban_core.groups.schema import GroupNode
-from yiban_core.groups.schema.loaders import prepare_found_groups
 from yiban_core.search import selectors
+from yiban_core.search.registry import SOURCES
 
 PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30),
            "year": timedelta(days=365)}
@@ -96,20 +87,35 @@ class SearchPeriod(graphene.Enum):
         }.get(self)
 
 
-_NODE_TYPES = ((Post, PostNode), (Resource, ResourceNode), (Group, GroupNode), (User, UserNode),
-               (Topic, TopicNode))
+# The node types, batch loaders and subject enum come from the registered sources
+# (yiban_core.search.registry), so the core names none of the apps above it. The
+# union lists the kinds in this order, then any other kind a plugin registers.
+_KIND_ORDER = ("post", "resource", "group", "user", "topic")
+
+
+def _by_kind(attribute: str) -> dict[str, object]:
+    def order(kind: str) -> tuple[int, str]:
+        return (_KIND_ORDER.index(kind) if kind in _KIND_ORDER else len(_KIND_ORDER), kind)
+
+    return {kind: import_string(getattr(SOURCES[kind], attribute))
+            for kind in sorted(SOURCES, key=order) if getattr(SOURCES[kind], attribute)}
+
+
+_NODE_TYPES = _by_kind("node")
+_PREPARE = _by_kind("prepare")
+_SUBJECT = next(iter(_by_kind("subject_enum").values()), graphene.String)
 
 
 class SearchNode(graphene.Union):
     """The object a search result is about."""
 
     class Meta:
-        types = tuple(node for _model, node in _NODE_TYPES)
+        types = tuple(_NODE_TYPES.values())
 
     @classmethod
     def resolve_type(cls, instance, info):
-        for model, node in _NODE_TYPES:
-            if isinstance(instance, model):
+        for node in _NODE_TYPES.values():
+            if isinstance(instance, node._meta.possible_types):
                 return node
         return None
 
@@ -148,16 +154,11 @@ class SearchResultConnection(Connection):
 
 
 def _prime(info, results) -> None:
-    """Queue a page of results in the batch loaders of what they show."""
-    posts = [r.object for r in results if r.kind == "post"]
-    if posts:
-        prepare_found_posts(info, posts)
-    resources = [r.object for r in results if r.kind == "resource"]
-    if resources:
-        prepare_found_resources(info, resources)
-    groups = [r.object for r in results if r.kind == "group"]
-    if groups:
-        prepare_found_groups(info, groups)
+    """Queue a page of results, kind by kind, in the batch loaders of what they show."""
+    for kind, prepare in _PREPARE.items():
+        objects = [r.object for r in results if r.kind == kind]
+        if objects:
+            prepare(info, objects)
 
 
 class Query(graphene.ObjectType):
@@ -169,7 +170,7 @@ class Query(graphene.ObjectType):
                               description="搜索词：只用前 100 个字，超过 500 个字为 INVALID"),
         kinds=graphene.List(graphene.NonNull(SearchKind), description="只搜这些类型；默认全部"),
         school_id=graphene.ID(description="只搜这所学校的内容"),
-        subject=graphene.Argument(ResourceSubject, description="学科（只有资源有学科）"),
+        subject=graphene.Argument(_SUBJECT, description="学科（只有资源有学科）"),
         course_id=graphene.ID(description="课程（只有资源属于课程）"),
         since=graphene.Argument(SearchPeriod, description="时间范围；默认不限"),
         sort=graphene.Argument(SearchSort, description="默认 RELEVANCE"),
