@@ -34,6 +34,8 @@ class PublishPost(FeedMutation):
     Images are uploaded with the web composer; GraphQL takes text only for now.
     """
 
+    scope = "feed:write"
+
     class Input:
         text = graphene.String(required=True, description="最多 2000 字；可带 @用户名 和 #话题#")
         visibility = graphene.Field(PostVisibility, description="默认 PUBLIC；有 groupId 时忽略")
@@ -51,6 +53,8 @@ class PublishPost(FeedMutation):
 
 class Repost(FeedMutation):
     """Repost a public post with an optional comment; reposting a repost reposts its original."""
+
+    scope = ("feed:write", "feed:read")
 
     class Input:
         post_id = graphene.ID(required=True)
@@ -70,6 +74,8 @@ class Repost(FeedMutation):
 class EditPost(FeedMutation):
     """Change one's own post; fields left out stay as they are."""
 
+    scope = ("feed:write", "feed:read")
+
     class Input:
         post_id = graphene.ID(required=True)
         text = graphene.String()
@@ -88,6 +94,8 @@ class EditPost(FeedMutation):
 class DeletePost(FeedMutation):
     """Delete a post (its author, the group's owner or admins, or a site moderator)."""
 
+    scope = ("feed:write", "feed:read")
+
     class Input:
         post_id = graphene.ID(required=True)
 
@@ -103,6 +111,8 @@ class DeletePost(FeedMutation):
 class PinPost(FeedMutation):
     """Make a group post an announcement (群公告; owner and admins); members are notified."""
 
+    scope = ("feed:write", "feed:read")
+
     class Input:
         post_id = graphene.ID(required=True)
 
@@ -116,6 +126,8 @@ class PinPost(FeedMutation):
 
 class UnpinPost(FeedMutation):
     """Take a group post off the announcements (owner and admins)."""
+
+    scope = ("feed:write", "feed:read")
 
     class Input:
         post_id = graphene.ID(required=True)
@@ -131,6 +143,8 @@ class UnpinPost(FeedMutation):
 class LikePost(FeedMutation):
     """Like a post; liking it again is CONFLICT."""
 
+    scope = ("feed:write", "feed:read")
+
     class Input:
         post_id = graphene.ID(required=True)
 
@@ -145,6 +159,8 @@ class LikePost(FeedMutation):
 class UnlikePost(FeedMutation):
     """Take back a like; a post not liked is NOT_FOUND."""
 
+    scope = ("feed:write", "feed:read")
+
     class Input:
         post_id = graphene.ID(required=True)
 
@@ -158,6 +174,8 @@ class UnlikePost(FeedMutation):
 
 class AddComment(FeedMutation):
     """Comment on a post, or reply to a comment (parentId)."""
+
+    scope = ("feed:write", "feed:read")
 
     class Input:
         post_id = graphene.ID(required=True)
@@ -178,6 +196,8 @@ class AddComment(FeedMutation):
 class DeleteComment(FeedMutation):
     """Delete a comment and its replies (its author, the post's author, group managers)."""
 
+    scope = "feed:write"
+
     class Input:
         comment_id = graphene.ID(required=True)
 
@@ -196,6 +216,8 @@ class DeleteComment(FeedMutation):
 
 
 class LikeComment(FeedMutation):
+    scope = "feed:write"
+
     class Input:
         comment_id = graphene.ID(required=True)
 
@@ -207,6 +229,8 @@ class LikeComment(FeedMutation):
 
 
 class UnlikeComment(FeedMutation):
+    scope = "feed:write"
+
     class Input:
         comment_id = graphene.ID(required=True)
 

@@ -18,41 +18,44 @@ from yiban_core.accounts import selectors as account_selectors
 from yiban_core.accounts.schema import school_from_input
 from yiban_core.graphql.connections import connection_field
 from yiban_core.graphql.errors import input_fields
+from yiban_core.graphql.scopes import NO_SCOPE, ScopedField
 from yiban_core.groups.schema import group_from_input
 
 
 class Query(graphene.ObjectType):
     home_timeline = connection_field(
-        PostConnection, "首页：关注的人、我的群和学校官方群的动态，最新的在前（需登录）"
+        PostConnection, "首页：关注的人、我的群和学校官方群的动态，最新的在前（需登录）",
+        scope="feed:read",
     )
     group_timeline = connection_field(
         PostConnection, "群里的动态，最新的在前；私密群只有成员能看",
-        group_id=graphene.ID(required=True),
+        group_id=graphene.ID(required=True), scope=("feed:read", "groups:read"),
     )
-    group_announcements = graphene.List(
-        graphene.NonNull(PostNode), group_id=graphene.ID(required=True),
-        description="群公告：最近设置的 5 条",
+    group_announcements = ScopedField(
+        graphene.List(graphene.NonNull(PostNode)), group_id=graphene.ID(required=True),
+        description="群公告：最近设置的 5 条", scope=("feed:read", "groups:read"),
     )
     user_timeline = connection_field(
         PostConnection, "某人发的动态（群内动态除外）中你能看到的，最新的在前",
-        username=graphene.String(required=True),
+        username=graphene.String(required=True), scope=("feed:read", "profile"),
     )
-    topic = graphene.Field(TopicNode, name=graphene.String(required=True),
-                           description="按名称找话题（不分大小写）")
+    topic = ScopedField(TopicNode, name=graphene.String(required=True),
+                        description="按名称找话题（不分大小写）", scope=NO_SCOPE)
     topic_timeline = connection_field(
         PostConnection, "带这个话题、你能看到的动态，最新的在前",
-        name=graphene.String(required=True),
+        name=graphene.String(required=True), scope="feed:read",
     )
-    trending_topics = graphene.List(
-        graphene.NonNull(TopicNode), required=True,
-        description="热门话题：过去 24 小时公开动态最多的 10 个",
+    trending_topics = ScopedField(
+        graphene.List(graphene.NonNull(TopicNode)), required=True,
+        description="热门话题：过去 24 小时公开动态最多的 10 个", scope="feed:read",
     )
     school_square = connection_field(
         PostConnection, "学校广场：这所学校的人发的、你能看到的动态（群内动态除外）",
-        school_id=graphene.ID(required=True),
+        school_id=graphene.ID(required=True), scope="feed:read",
     )
-    post = graphene.Field(PostNode, id=graphene.ID(required=True),
-                          description="一条动态；不存在或你看不到时为 null（NOT_FOUND）")
+    post = ScopedField(PostNode, id=graphene.ID(required=True),
+                       description="一条动态；不存在或你看不到时为 null（NOT_FOUND）",
+                       scope="feed:read")
 
     @staticmethod
     def resolve_home_timeline(root, info, first=None, after=None):

@@ -54,6 +54,8 @@ class PublishResource(ResourceMutation):
     """Publish a LINK resource. Files are uploaded through the web form (GraphQL multipart
     uploads are not set up). With groupId it is a group resource (members only)."""
 
+    scope = ("resources:write", "resources:read")
+
     class Input:
         title = graphene.String(required=True, description="最多 120 字")
         url = graphene.String(required=True, description="http:// 或 https:// 开头的链接")
@@ -97,6 +99,8 @@ class PublishResource(ResourceMutation):
 class AddResourceVersion(ResourceMutation):
     """A new version of one's own LINK resource (file versions: through the web form)."""
 
+    scope = ("resources:write", "resources:read")
+
     class Input:
         resource_id = graphene.ID(required=True)
         url = graphene.String(required=True)
@@ -117,6 +121,8 @@ class AddResourceVersion(ResourceMutation):
 
 class UpdateResource(ResourceMutation):
     """Change one's own resource; fields left out stay as they are."""
+
+    scope = ("resources:write", "resources:read")
 
     class Input:
         resource_id = graphene.ID(required=True)
@@ -142,6 +148,8 @@ class DeleteResource(ResourceMutation):
     """Delete a resource (its owner, the group's managers, or a site moderator); the
     points it earned are taken back."""
 
+    scope = ("resources:write", "resources:read")
+
     class Input:
         resource_id = graphene.ID(required=True)
 
@@ -157,6 +165,8 @@ class DeleteResource(ResourceMutation):
 class RateResource(ResourceMutation):
     """1 to 5 stars and an optional review; rating again updates one's rating. Not one's
     own resource; a group resource only by the group's members."""
+
+    scope = ("resources:write", "resources:read")
 
     class Input:
         resource_id = graphene.ID(required=True)
@@ -177,6 +187,8 @@ class RateResource(ResourceMutation):
 class MarkReviewHelpful(ResourceMutation):
     """Mark someone else's review helpful; marking it again is CONFLICT."""
 
+    scope = "resources:write"
+
     class Input:
         rating_id = graphene.ID(required=True)
 
@@ -191,6 +203,8 @@ class MarkReviewHelpful(ResourceMutation):
 class ShareResource(ResourceMutation):
     """Share a resource as a post: into a group (groupId) or one's own timeline. A group
     resource only into its group, a school resource only as a school-visible post."""
+
+    scope = ("resources:write", "resources:read", "feed:write")
 
     class Input:
         resource_id = graphene.ID(required=True)

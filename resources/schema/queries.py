@@ -30,6 +30,7 @@ from resources.schema.nodes import (
 from yiban_core.accounts.schema import school_from_input
 from yiban_core.graphql.connections import connection_field, resolve_connection
 from yiban_core.graphql.enums import enum_value
+from yiban_core.graphql.scopes import PER_KIND, ScopedField
 
 
 class Query(graphene.ObjectType):
@@ -41,16 +42,19 @@ class Query(graphene.ObjectType):
         subject=graphene.Argument(ResourceSubject),
         tag=graphene.String(),
         sort=graphene.Argument(ResourceSort, description="默认 NEWEST"),
+        scope="resources:read",
     )
-    resource = graphene.Field(ResourceNode, id=graphene.ID(required=True),
-                              description="一个资源；不存在或你看不到时为 null（NOT_FOUND）")
-    course = graphene.Field(CourseNode, id=graphene.ID(required=True))
+    resource = ScopedField(ResourceNode, id=graphene.ID(required=True),
+                           description="一个资源；不存在或你看不到时为 null（NOT_FOUND）",
+                           scope="resources:read")
+    course = ScopedField(CourseNode, id=graphene.ID(required=True), scope="resources:read")
     courses = connection_field(
         CourseConnection, "课程：按学校筛选、按代码或名称搜索",
         school_id=graphene.ID(),
         query=graphene.String(description="课程代码或名称里的字"),
+        scope="resources:read",
     )
-    leaderboard = graphene.Field(
+    leaderboard = ScopedField(
         Leaderboard,
         kind=graphene.Argument(LeaderboardKind, required=True),
         window=graphene.Argument(LeaderboardWindow, description="默认 ALL"),
@@ -61,6 +65,7 @@ class Query(graphene.ObjectType):
         first=graphene.Int(description=f"行数，1 到 {MAX_BOARD_ROWS}，默认 {DEFAULT_BOARD_ROWS}"),
         description="排行榜：人（网薪）、资源（评分或下载）、群（活跃度）；"
         "范围：全站、学校、群（人）、课程或学科（资源）",
+        scope=PER_KIND,
     )
 
     @staticmethod

@@ -21,6 +21,7 @@ from yiban_core.graphql.enums import choices_enum
 from yiban_core.graphql.errors import DomainMutation
 from yiban_core.graphql.loaders import Loader
 from yiban_core.graphql.relay import Node, global_id
+from yiban_core.graphql.scopes import ScopedField
 from yiban_core.groups.schema import GroupNode
 from yiban_core.notifications import selectors, services
 from yiban_core.notifications.models import Notification
@@ -121,8 +122,12 @@ class NotificationConnection(Connection):
 
 
 class Query(graphene.ObjectType):
-    notifications = connection_field(NotificationConnection, "我的通知，最新的在前")
-    unread_notification_count = graphene.Int(required=True, description="未读通知数；未登录为 0")
+    notifications = connection_field(NotificationConnection, "我的通知，最新的在前",
+                                     scope="notifications:read")
+    unread_notification_count = ScopedField(
+        graphene.Int, required=True, description="未读通知数；未登录为 0",
+        scope="notifications:read",
+    )
 
     @staticmethod
     def resolve_notifications(root, info, first=None, after=None):
@@ -139,6 +144,8 @@ class Query(graphene.ObjectType):
 
 class MarkNotificationsRead(DomainMutation):
     """Mark all the viewer's notifications read."""
+
+    scope = "notifications:read"
 
     marked_count = graphene.Int(description="这次标为已读的条数")
     unread_notification_count = graphene.Int()

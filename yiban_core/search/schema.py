@@ -26,6 +26,7 @@ from yiban_core.errors import Invalid
 from yiban_core.graphql.connections import DEFAULT_PAGE_SIZE, Connection, max_page_size
 from yiban_core.graphql.enums import enum_value
 from yiban_core.graphql.relay import decode_global_id
+from yiban_core.graphql.scopes import PER_KIND, ScopedField
 from yiban_core.search import selectors
 from yiban_core.search.registry import SOURCES
 
@@ -162,7 +163,7 @@ def _prime(info, results) -> None:
 
 
 class Query(graphene.ObjectType):
-    search = graphene.Field(
+    search = ScopedField(
         SearchResultConnection,
         description="全站搜索：动态、学习资源、群组、用户和话题。中文按词切分，支持拼音；"
         "只返回你能看到的内容，令牌还受权限范围限制",
@@ -176,6 +177,7 @@ class Query(graphene.ObjectType):
         sort=graphene.Argument(SearchSort, description="默认 RELEVANCE"),
         first=graphene.Int(description=f"页大小，1 到 {max_page_size()}，默认 {DEFAULT_PAGE_SIZE}"),
         after=graphene.String(description="上一页的 endCursor"),
+        scope=PER_KIND,
     )
 
     @staticmethod

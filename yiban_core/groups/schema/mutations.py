@@ -30,6 +30,8 @@ def _request_id(value) -> int:
 class CreateGroup(DomainMutation):
     """Create a group; the viewer becomes its owner. Class groups: teachers with a school."""
 
+    scope = "groups:write"
+
     class Input:
         name = graphene.String(required=True)
         kind = graphene.Field(GroupKind, required=True)
@@ -58,6 +60,8 @@ class UpdateGroup(DomainMutation):
     Fields left out stay as they are; memberCap null removes the cap.
     """
 
+    scope = ("groups:write", "groups:read")
+
     class Input:
         group_id = graphene.ID(required=True)
         name = graphene.String()
@@ -84,6 +88,8 @@ class JoinGroup(DomainMutation):
     Other groups are joined by request, class join code or invitation.
     """
 
+    scope = ("groups:write", "groups:read")
+
     class Input:
         group_id = graphene.ID(required=True)
 
@@ -99,6 +105,8 @@ class JoinGroup(DomainMutation):
 class JoinByCode(DomainMutation):
     """Join a class group with its join code (班级码), as read aloud in class."""
 
+    scope = "groups:write"
+
     class Input:
         code = graphene.String(required=True)
 
@@ -112,6 +120,8 @@ class JoinByCode(DomainMutation):
 
 
 class RequestToJoin(DomainMutation):
+    scope = ("groups:write", "groups:read")
+
     class Input:
         group_id = graphene.ID(required=True)
         message = graphene.String(description="申请理由，最多 200 字")
@@ -126,6 +136,8 @@ class RequestToJoin(DomainMutation):
 
 
 class ApproveJoinRequest(DomainMutation):
+    scope = "groups:write"
+
     class Input:
         request_id = graphene.ID(required=True)
 
@@ -140,6 +152,8 @@ class ApproveJoinRequest(DomainMutation):
 
 
 class RejectJoinRequest(DomainMutation):
+    scope = "groups:write"
+
     class Input:
         request_id = graphene.ID(required=True)
 
@@ -155,6 +169,8 @@ class RejectJoinRequest(DomainMutation):
 class CancelJoinRequest(DomainMutation):
     """Withdraw one's own pending request."""
 
+    scope = "groups:write"
+
     class Input:
         request_id = graphene.ID(required=True)
 
@@ -167,6 +183,8 @@ class CancelJoinRequest(DomainMutation):
 
 
 class Invite(DomainMutation):
+    scope = ("groups:write", "groups:read")
+
     class Input:
         group_id = graphene.ID(required=True)
         username = graphene.String(required=True)
@@ -181,6 +199,8 @@ class Invite(DomainMutation):
 
 
 class AnswerInvitation(DomainMutation):
+    scope = "groups:write"
+
     class Input:
         invitation_id = graphene.ID(required=True)
         accept = graphene.Boolean(required=True)
@@ -196,6 +216,8 @@ class AnswerInvitation(DomainMutation):
 
 
 class LeaveGroup(DomainMutation):
+    scope = ("groups:write", "groups:read")
+
     class Input:
         group_id = graphene.ID(required=True)
 
@@ -209,6 +231,8 @@ class LeaveGroup(DomainMutation):
 
 
 class RemoveMember(DomainMutation):
+    scope = ("groups:write", "groups:read")
+
     class Input:
         group_id = graphene.ID(required=True)
         username = graphene.String(required=True)
@@ -224,6 +248,8 @@ class RemoveMember(DomainMutation):
 
 class BanMember(DomainMutation):
     """Remove someone (if a member) and bar them from joining again."""
+
+    scope = ("groups:write", "groups:read")
 
     class Input:
         group_id = graphene.ID(required=True)
@@ -242,6 +268,8 @@ class BanMember(DomainMutation):
 
 
 class UnbanMember(DomainMutation):
+    scope = ("groups:write", "groups:read")
+
     class Input:
         group_id = graphene.ID(required=True)
         username = graphene.String(required=True)
@@ -257,6 +285,8 @@ class UnbanMember(DomainMutation):
 
 class SetMemberRole(DomainMutation):
     """Make a member an admin or back (owner only)."""
+
+    scope = ("groups:write", "groups:read")
 
     class Input:
         group_id = graphene.ID(required=True)
@@ -275,6 +305,8 @@ class SetMemberRole(DomainMutation):
 class TransferOwnership(DomainMutation):
     """Hand the group to another member (owner only); the old owner becomes an admin."""
 
+    scope = ("groups:write", "groups:read")
+
     class Input:
         group_id = graphene.ID(required=True)
         username = graphene.String(required=True)
@@ -291,6 +323,8 @@ class TransferOwnership(DomainMutation):
 class RegenerateJoinCode(DomainMutation):
     """A new class join code; the old one stops working."""
 
+    scope = ("groups:write", "groups:read")
+
     class Input:
         group_id = graphene.ID(required=True)
 
@@ -304,6 +338,8 @@ class RegenerateJoinCode(DomainMutation):
 
 
 class DeleteGroup(DomainMutation):
+    scope = ("groups:write", "groups:read")
+
     class Input:
         group_id = graphene.ID(required=True)
 

@@ -7,6 +7,7 @@ import graphene
 from yiban_core.accounts.schema import school_from_input
 from yiban_core.graphql.connections import connection_field, resolve_connection
 from yiban_core.graphql.enums import enum_value
+from yiban_core.graphql.scopes import ScopedField
 from yiban_core.groups import selectors
 from yiban_core.groups.models import Group
 from yiban_core.groups.schema.nodes import (
@@ -26,10 +27,13 @@ class Query(graphene.ObjectType):
         query=graphene.String(description="群名或简介里的字"),
         kind=graphene.Argument(GroupKind),
         school_id=graphene.ID(),
+        scope="groups:read",
     )
-    group = graphene.Field(GroupNode, id=graphene.ID(required=True))
-    my_groups = connection_field(GroupConnection, "我加入的群，最近加入的在前")
-    my_invitations = connection_field(InvitationConnection, "我收到的待处理邀请")
+    group = ScopedField(GroupNode, id=graphene.ID(required=True), scope="groups:read")
+    my_groups = connection_field(GroupConnection, "我加入的群，最近加入的在前",
+                                 scope="groups:read")
+    my_invitations = connection_field(InvitationConnection, "我收到的待处理邀请",
+                                      scope="groups:read")
 
     @staticmethod
     def resolve_groups(root, info, first=None, after=None, query="", kind=None, school_id=None):
