@@ -30,7 +30,7 @@ from resources.schema.nodes import (
 from yiban_core.accounts.schema import school_from_input
 from yiban_core.graphql.connections import connection_field, resolve_connection
 from yiban_core.graphql.enums import enum_value
-from yiban_core.graphql.scopes import PER_KIND, ScopedField
+from yiban_core.graphql.scopes import NO_SCOPE, ScopedField
 
 
 class Query(graphene.ObjectType):
@@ -65,7 +65,8 @@ class Query(graphene.ObjectType):
         first=graphene.Int(description=f"行数，1 到 {MAX_BOARD_ROWS}，默认 {DEFAULT_BOARD_ROWS}"),
         description="排行榜：人（网薪）、资源（评分或下载）、群（活跃度）；"
         "范围：全站、学校、群（人）、课程或学科（资源）",
-        scope=PER_KIND,
+        scope={"resource boards": "resources:read", "group boards": "groups:read",
+               "people boards": NO_SCOPE},
     )
 
     @staticmethod

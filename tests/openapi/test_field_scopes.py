@@ -2,11 +2,12 @@
 
 The schema shows each field's scope in its description ("Scope: `feed:read`.",
 yiban_core.graphql.scopes); the services and selectors are what enforce it. So
-for every field this asks the API, as an app would: a token lacking one of the
-declared scopes is refused (PERMISSION_DENIED naming the scope, or, for a field
-that filters by scope, an empty answer), and the same operation with every
-scope is not refused for that scope. A field that is new, or whose scope is
-not in this table, fails here until it is added.
+for every field this asks the API, as an app would, with real objects: a token
+lacking one of the declared scopes is refused (PERMISSION_DENIED naming the
+scope, or, for a field that filters by scope, an empty answer), and a token with
+only the declared scopes is refused for none. A field that returns several kinds
+of object (node, search, leaderboard) is asked for each kind. A field missing
+from the tables here fails until it is added.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import re
 from functools import cached_property
 
 import pytest
-from django.core.management import call_command
 
 from feeds import services as feed_services
 from openapi_plugins.scopes import SCHOOL_READ_SCOPES, SCHOOL_SCOPES, all_scopes
@@ -33,6 +33,7 @@ from tests.factories import (
 from tests.openapi.helpers import graphql, make_school_app, make_user_app, mint_token
 from yiban_core.graphql.relay import global_id
 from yiban_core.graphql.schema import schema
+from yiban_core.graphql.scopes import NO_SCOPE
 from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Group
 from yiban_core.notifications.services import notify
@@ -142,7 +143,6 @@ class World:
     def notification(self):
         notify(recipient_ids=[self.me.pk], kind="followed", actor_id=self.other.pk,
                event_key=f"test-follow-{self.other.pk}")
-        run_tasks()
         return self.me.notifications.latest("pk")
 
     @cached_property
@@ -153,11 +153,6 @@ class World:
             actor=actor_for(self.me), kind="training", title="数控车床实训", workplace="实训车间",
             start_date=dt.date(2026, 3, 2), end_date=dt.date(2026, 3, 6), hours="16",
             tasks="车削零件")
-
-
-def run_tasks() -> None:
-    """Run the queued background work (search indexing, points), as the worker does."""
-    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
 
 
 def gid(obj) -> str:
@@ -217,12 +212,10 @@ QUERIES = {
 }
 # Fields whose answer is cut down to the scopes rather than refused; the world must give
 # them something to show with the scope.
-FILTERS = {"unreadNotificationCount", "trendingTopics", "search", "node", "leaderboard"}
+FILTERS = {"unreadNotificationCount", "trendingTopics"}
 PREPARE = {  # what a filtering field needs to have something to show
     "unreadNotificationCount": lambda w: w.notification,
     "trendingTopics": lambda w: w.post,
-    "search": lambda w: (w.post, run_tasks()),
-    "leaderboard": lambda w: (w.post, run_tasks()),
     "groupAnnouncements": lambda w: w.announcement,
 }
 
@@ -329,7 +322,7 @@ def declared(note: str) -> tuple[str, tuple[str, ...]]:
         return "none", ()
     if note.startswith("none; web session only"):
         return "web", ()
-    if note.startswith("the read scope of each kind"):
+    if note.startswith("per kind:"):
         return "per kind", ()
     return "scopes", tuple(re.findall(r"`([^`]+)`", note))
 
@@ -347,6 +340,12 @@ def test_every_root_field_and_mutation_declares_a_real_scope():
             assert set(scopes) <= set(all_scopes()), f"{name} names an unknown scope: {note}"
     assert set(QUERY_NOTES) == set(QUERIES)
     assert set(MUTATION_NOTES) == set(MUTATIONS)
+
+
+@pytest.fixture(autouse=True)
+def _background_work_at_once(settings):
+    """Notifications, search indexing and points happen as they are enqueued."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 def token_for(world: World, scopes) -> str:
@@ -413,7 +412,7 @@ def test_a_token_without_the_declared_scope_is_refused(client, db, name, scope):
 
 WEB_ONLY = [name for notes in (QUERY_NOTES, MUTATION_NOTES)
             for name, note in notes.items() if declared(note)[0] == "web"]
-NO_SCOPE = [name for notes in (QUERY_NOTES, MUTATION_NOTES)
+NEED_NO_SCOPE = [name for notes in (QUERY_NOTES, MUTATION_NOTES)
             for name, note in notes.items() if declared(note)[0] == "none"]
 
 
@@ -423,7 +422,7 @@ def test_a_web_session_only_mutation_refuses_a_token_with_every_scope(client, db
     assert refusals(body, answer), body
 
 
-@pytest.mark.parametrize("name", NO_SCOPE)
+@pytest.mark.parametrize("name", NEED_NO_SCOPE)
 def test_a_field_that_needs_no_scope_answers_a_token_without_any(client, db, name):
     world = World()
     world.school  # noqa: B018 (something to list)
@@ -432,19 +431,58 @@ def test_a_field_that_needs_no_scope_answers_a_token_without_any(client, db, nam
     assert not empty(answer) and not (isinstance(answer, dict) and answer.get("errors")), body
 
 
-PER_KIND = {  # node(id:) of each kind, and the scope it needs
-    "feed:read": lambda w: w.post,
-    "resources:read": lambda w: w.their_resource,
-    "groups:read": lambda w: w.my_group,
-    "profile": lambda w: w.other,
+def node(obj):
+    return lambda w: f'{{ node(id: "{gid(obj(w))}") {{ id }} }}'
+
+
+def search(query: str, kind: str, prepare):
+    def operation(w):
+        prepare(w)
+        return f'{{ search(query: "{query}", kinds: [{kind}]) {{ edges {{ cursor }} }} }}'
+    return operation
+
+
+def board(kind: str, prepare):
+    def operation(w):
+        prepare(w)
+        return f"{{ leaderboard(kind: {kind}) {{ rows {{ rank }} }} }}"
+    return operation
+
+
+# (field, scope) -> how to ask for an object of the kind that needs the scope
+PER_KIND_CASES = {
+    ("node", "feed:read"): node(lambda w: w.post),
+    ("node", "resources:read"): node(lambda w: w.their_resource),
+    ("node", "groups:read"): node(lambda w: w.my_group),
+    ("node", "profile"): node(lambda w: w.other),
+    ("search", "feed:read"): search("高等数学", "POST", lambda w: w.post),
+    ("search", "resources:read"): search("概率论", "RESOURCE", lambda w: w.their_resource),
+    ("search", "groups:read"): search("摄影社", "GROUP", lambda w: w.my_group),
+    ("search", "profile"): search("classmate", "USER", lambda w: w.other),
+    ("leaderboard", NO_SCOPE): board("PEOPLE", lambda w: w.post),
+    ("leaderboard", "resources:read"): board("RESOURCES_BY_SCORE", lambda w: w.review),
+    ("leaderboard", "groups:read"): board("GROUPS", lambda w: w.announcement),
 }
 
 
-@pytest.mark.parametrize("scope", PER_KIND)
-def test_node_needs_the_read_scope_of_the_kind_it_finds(client, db, scope):
+def test_every_field_with_a_scope_per_kind_is_asked_for_each_kind():
+    per_kind = {name for notes in (QUERY_NOTES, MUTATION_NOTES)
+                for name, note in notes.items() if declared(note)[0] == "per kind"}
+    assert per_kind == {name for name, _scope in PER_KIND_CASES}
+
+
+@pytest.mark.parametrize(("name", "scope"), PER_KIND_CASES,
+                         ids=[f"{n}-{s}" for n, s in PER_KIND_CASES])
+def test_a_field_with_a_scope_per_kind_shows_each_kind_only_with_its_scope(client, db, name,
+                                                                           scope):
     world = World()
-    query = f'{{ node(id: "{gid(PER_KIND[scope](world))}") {{ id }} }}'
-    for scopes, found in ((without(scope, USER_SCOPES), False), (USER_SCOPES, True)):
+    query = PER_KIND_CASES[name, scope](world)
+    tries = [(without(scope, USER_SCOPES), False), (USER_SCOPES, True), (("openid", scope), True)]
+    if scope == NO_SCOPE:  # shown to a token with no scope at all
+        tries = [((), True)]
+    for scopes, shown in tries:
         app, _secret = make_user_app(scopes=USER_SCOPES)
-        body = graphql(client, query, mint_token(app, user=world.me, scopes=list(scopes))).json()
-        assert (body["data"]["node"] is not None) is found, (scopes, body)
+        token = mint_token(app, user=world.me, scopes=list(scopes))
+        body = graphql(client, query, token).json()
+        answer = (body.get("data") or {}).get(name)
+        assert (not empty(answer)) is shown, (scopes, body)

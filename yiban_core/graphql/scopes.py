@@ -8,10 +8,11 @@ selectors stay the authority: they check the token's scopes, the one place each
 rule lives. tests/openapi/test_field_scopes.py holds every declaration to what a
 token without the scope actually gets.
 
-A declaration is a scope name, several (a token needs all of them), or one of:
+A declaration is a scope name, several (a token needs all of them), one of
 - NO_SCOPE: anyone may ask, with any token (public reads, signing up);
 - WEB_SESSION_ONLY: a token is always refused (the account, the daily check-in);
-- PER_KIND: each kind of object needs its own read scope (`node`, `search`, boards).
+or, for a field that returns several kinds of object, a scope per kind (a dict:
+what -> scope or NO_SCOPE; PER_KIND is that of `node` and `search`).
 """
 
 from __future__ import annotations
@@ -20,19 +21,22 @@ import graphene
 
 NO_SCOPE = "none"
 WEB_SESSION_ONLY = "web session only"
-PER_KIND = "per kind"
+PER_KIND = {"posts and topics": "feed:read", "resources": "resources:read",
+            "groups": "groups:read", "people": "profile"}
 
-Scope = str | tuple[str, ...]
+Scope = str | tuple[str, ...] | dict[str, str]
 
 _NOTES = {
     NO_SCOPE: "Scope: none.",
     WEB_SESSION_ONLY: "Scope: none; web session only (a token is refused).",
-    PER_KIND: "Scope: the read scope of each kind of object (`feed:read` for posts and topics, "
-              "`resources:read` for resources, `groups:read` for groups, `profile` for people).",
 }
 
 
 def scope_note(scope: Scope) -> str:
+    if isinstance(scope, dict):
+        return "Scope: per kind: " + "; ".join(
+            f"none for {what}" if name == NO_SCOPE else f"`{name}` for {what}"
+            for what, name in scope.items()) + "."
     if isinstance(scope, tuple):
         return "Scope: " + " and ".join(f"`{name}`" for name in scope) + "."
     return _NOTES.get(scope) or f"Scope: `{scope}`."
