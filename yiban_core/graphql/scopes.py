@@ -47,7 +47,6 @@ def scoped(scope: Scope, field: graphene.Field) -> graphene.Field:
     if not scope:
         raise ValueError("a root field declares its scope (a name, NO_SCOPE, ...)")
     field.description = "\n\n".join(filter(None, [field.description, scope_note(scope)]))
-    field.scope = scope
     return field
 
 
