@@ -33,9 +33,11 @@ def register_sources() -> None:
         visible_ids=lambda actor, ids: selectors.visible_post_ids(actor=actor, ids=ids),
         load=lambda ids: selectors.with_details(Post.objects.all()).in_bulk(ids),
         all_ids=lambda: Post.objects.values_list("pk", flat=True).iterator(), scope="feed:read",
+        node="feeds.schema.PostNode", prepare="feeds.schema.loaders.prepare_found_posts",
     ))
     register(Source(
         kind="topic", label="话题", document=_topic_document, visible_ids=_visible_topics,
         load=lambda ids: Topic.objects.in_bulk(ids),
         all_ids=lambda: Topic.objects.values_list("pk", flat=True).iterator(), scope="feed:read",
+        node="feeds.schema.TopicNode",
     ))

@@ -27,5 +27,7 @@ def register_sources() -> None:
         visible_ids=lambda actor, ids: selectors.visible_resource_ids(actor=actor, ids=ids),
         load=lambda ids: selectors.with_details(Resource.objects.all()).in_bulk(ids),
         all_ids=lambda: Resource.objects.values_list("pk", flat=True).iterator(),
-        scope="resources:read",
+        scope="resources:read", node="resources.schema.ResourceNode",
+        prepare="resources.schema.loaders.prepare_found_resources",
+        subject_enum="resources.schema.ResourceSubject",
     ))

@@ -122,6 +122,7 @@ def _sync_mutation(name: str, row_type, service, description: str, **extra_input
     return type(name, (DomainMutation,), {
         "__doc__": description, "Input": Input, "perform": perform,
         "report": graphene.Field(SyncReport), "error_fields": {"rows": "rows"},
+        "scope": "school:roster",
     })
 
 
@@ -185,6 +186,7 @@ class Query(graphene.ObjectType):
     roster_sections = connection_field(
         RosterSectionConnection, "本校的教学班及其班级群（需要 school:roster）",
         school_id=graphene.ID(description="学校管理员查看时指定学校；学校应用可省略"),
+        scope="school:roster",
     )
 
     @staticmethod

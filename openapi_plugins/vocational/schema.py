@@ -21,6 +21,7 @@ from yiban_core.graphql.connections import Connection, connection_field, resolve
 from yiban_core.graphql.enums import choices_enum, enum_value
 from yiban_core.graphql.errors import DomainMutation, input_fields
 from yiban_core.graphql.relay import Node, decode_global_id
+from yiban_core.graphql.scopes import ScopedField
 from yiban_core.unchanged import UNCHANGED
 
 TrainingKind = choices_enum("TrainingKind", TrainingRecord.Kind,
@@ -153,20 +154,24 @@ class GrowthRecordType(graphene.ObjectType):
 class Query(graphene.ObjectType):
     my_training_records = connection_field(
         TrainingRecordConnection, "我的实训/实习记录，最新的在前（training:read）",
-        status=graphene.Argument(TrainingStatus),
+        status=graphene.Argument(TrainingStatus), scope="training:read",
     )
     training_records_to_sign_off = connection_field(
         TrainingRecordConnection, "提交给我（教师）待签字的记录，等得最久的在前（training:read）",
+        scope="training:read",
     )
-    training_record = graphene.Field(TrainingRecordNode, id=graphene.ID(required=True),
-                                     description="一条记录；看不到时为 NOT_FOUND")
-    growth_record = graphene.Field(
+    training_record = ScopedField(TrainingRecordNode, id=graphene.ID(required=True),
+                                  description="一条记录；看不到时为 NOT_FOUND",
+                                  scope="training:read")
+    growth_record = ScopedField(
         GrowthRecordType, username=graphene.String(required=True),
         description="学生的成长档案：本人、签字教师、本校管理员和已认证教师、"
         "本校的学校应用（school:training）可见",
+        scope="training:read",
     )
     training_supervisors = connection_field(
         UserConnection, "我（学生）可以提交记录的指导教师：本校已认证的教师",
+        scope="training:read",
     )
 
     @staticmethod
@@ -196,6 +201,8 @@ class Query(graphene.ObjectType):
 class LogTrainingRecord(DomainMutation):
     """A student writes down a training or internship block, saved as a draft (training:write)."""
 
+    scope = "training:write"
+
     class Input:
         kind = graphene.Field(TrainingKind, required=True)
         title = graphene.String(required=True)
@@ -217,6 +224,8 @@ class LogTrainingRecord(DomainMutation):
 
 class UpdateTrainingRecord(DomainMutation):
     """Change a draft or returned record; fields left out stay as they are (training:write)."""
+
+    scope = ("training:write", "training:read")
 
     class Input:
         record_id = graphene.ID(required=True)
@@ -244,6 +253,8 @@ class UpdateTrainingRecord(DomainMutation):
 class SubmitTrainingRecord(DomainMutation):
     """Send a finished record to a supervising teacher for sign-off (training:write)."""
 
+    scope = ("training:write", "training:read")
+
     class Input:
         record_id = graphene.ID(required=True)
         supervisor_id = graphene.ID(required=True,
@@ -263,6 +274,8 @@ class SubmitTrainingRecord(DomainMutation):
 class SignOffTrainingRecord(DomainMutation):
     """The supervisor confirms a submitted record; it is final afterwards (training:write)."""
 
+    scope = ("training:write", "training:read")
+
     class Input:
         record_id = graphene.ID(required=True)
         comment = graphene.String(description="评语，可不填")
@@ -280,6 +293,8 @@ class SignOffTrainingRecord(DomainMutation):
 class ReturnTrainingRecord(DomainMutation):
     """The supervising teacher sends a submitted record back with what to fix (training:write)."""
 
+    scope = ("training:write", "training:read")
+
     class Input:
         record_id = graphene.ID(required=True)
         comment = graphene.String(required=True, description="需要修改的地方")
@@ -295,6 +310,8 @@ class ReturnTrainingRecord(DomainMutation):
 
 class DeleteTrainingRecord(DomainMutation):
     """Delete one of your drafts (training:write)."""
+
+    scope = ("training:write", "training:read")
 
     class Input:
         record_id = graphene.ID(required=True)

@@ -17,6 +17,7 @@ from yiban_core.graphql.connections import Connection, connection_field, resolve
 from yiban_core.graphql.enums import choices_enum, enum_value
 from yiban_core.graphql.errors import DomainMutation
 from yiban_core.graphql.relay import Node, decode_global_id
+from yiban_core.graphql.scopes import NO_SCOPE, WEB_SESSION_ONLY, ScopedField
 from yiban_core.ratelimit import client_ip
 
 UserRole = choices_enum("UserRole", User.Role, "身份：学生、教师、学校职员、站点管理员")
@@ -142,10 +143,10 @@ class UserConnection(Connection):
 
 
 class Query(graphene.ObjectType):
-    viewer = graphene.Field(UserNode, description="当前登录的用户；未登录为 null")
-    user = graphene.Field(UserNode, username=graphene.String(required=True))
-    schools = connection_field(SchoolConnection, "所有学校，按名称排序")
-    school = graphene.Field(SchoolNode, id=graphene.ID(required=True))
+    viewer = ScopedField(UserNode, description="当前登录的用户；未登录为 null", scope="profile")
+    user = ScopedField(UserNode, username=graphene.String(required=True), scope="profile")
+    schools = connection_field(SchoolConnection, "所有学校，按名称排序", scope=NO_SCOPE)
+    school = ScopedField(SchoolNode, id=graphene.ID(required=True), scope=NO_SCOPE)
 
     @staticmethod
     def resolve_viewer(root, info) -> User | None:
@@ -175,6 +176,8 @@ class Query(graphene.ObjectType):
 class Register(DomainMutation):
     """Create an account (用户名 is unique, case-insensitive: a duplicate is CONFLICT)."""
 
+    scope = NO_SCOPE
+
     class Input:
         username = graphene.String(required=True)
         password = graphene.String(required=True)
@@ -199,6 +202,8 @@ class Register(DomainMutation):
 class UpdateProfile(DomainMutation):
     """Change the viewer's own profile; fields left out stay as they are (schoolId: null clears)."""
 
+    scope = WEB_SESSION_ONLY
+
     class Input:
         display_name = graphene.String()
         bio = graphene.String()
@@ -216,6 +221,8 @@ class UpdateProfile(DomainMutation):
 
 
 class Follow(DomainMutation):
+    scope = ("feed:write", "profile")
+
     class Input:
         username = graphene.String(required=True)
 
@@ -228,6 +235,8 @@ class Follow(DomainMutation):
 
 
 class Unfollow(DomainMutation):
+    scope = "feed:write"
+
     class Input:
         username = graphene.String(required=True)
 
@@ -241,6 +250,8 @@ class Unfollow(DomainMutation):
 
 class CreateSchool(DomainMutation):
     """Add a school (site administrators only)."""
+
+    scope = WEB_SESSION_ONLY
 
     class Input:
         name = graphene.String(required=True)
@@ -259,6 +270,8 @@ class CreateSchool(DomainMutation):
 
 class VerifyMember(DomainMutation):
     """A school administrator confirms a user's membership and member number (学号/工号)."""
+
+    scope = "school:roster"
 
     class Input:
         school_id = graphene.ID(required=True)

@@ -21,6 +21,7 @@ from yiban_core.credits.rules import RULES
 from yiban_core.graphql.connections import Connection, connection_field, resolve_connection
 from yiban_core.graphql.errors import DomainMutation
 from yiban_core.graphql.relay import Node
+from yiban_core.graphql.scopes import WEB_SESSION_ONLY, ScopedField
 
 
 class PointEntryNode(graphene.ObjectType):
@@ -76,8 +77,8 @@ class MyPoints(graphene.ObjectType):
 
 
 class Query(graphene.ObjectType):
-    my_points = graphene.Field(
-        MyPoints, description="我的网薪：余额和流水（需登录；只能看自己的）"
+    my_points = ScopedField(
+        MyPoints, description="我的网薪：余额和流水（需登录；只能看自己的）", scope="profile"
     )
 
     @staticmethod
@@ -88,6 +89,8 @@ class Query(graphene.ObjectType):
 
 class DailyCheckin(DomainMutation):
     """Check in for today (每日签到) and earn its points; a second check-in today is CONFLICT."""
+
+    scope = WEB_SESSION_ONLY
 
     entry = graphene.Field(PointEntryNode, description="这次签到记下的流水")
     balance = graphene.Int(description="签到后的余额")

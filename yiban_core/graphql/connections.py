@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from yiban_core.errors import Invalid
+from yiban_core.graphql.scopes import Scope, scoped
 from yiban_core.pagination import MAX_PAGE_SIZE, encode_cursor, paginate
 
 DEFAULT_PAGE_SIZE = 20
@@ -34,10 +35,11 @@ class Connection(graphene.relay.Connection):
         abstract = True
 
 
-def connection_field(connection: type[Connection], description: str = "",
-                     **arguments: Any) -> graphene.Field:
-    """A nullable field taking `first` and `after` (plus any filters)."""
-    return graphene.Field(
+def connection_field(connection: type[Connection], description: str = "", *,
+                     scope: Scope = "", **arguments: Any) -> graphene.Field:
+    """A nullable field taking `first` and `after` (plus any filters); a root field
+    declares its scope (yiban_core.graphql.scopes)."""
+    field = graphene.Field(
         connection,
         description=description or None,
         first=graphene.Int(
@@ -47,6 +49,7 @@ def connection_field(connection: type[Connection], description: str = "",
         after=graphene.String(description="上一页的 endCursor / the previous page's endCursor"),
         **arguments,
     )
+    return scoped(scope, field) if scope else field
 
 
 def resolve_connection(connection: type[Connection], qs: QuerySet, *, first: int | None = None,

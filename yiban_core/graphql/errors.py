@@ -25,12 +25,14 @@ from typing import Any
 
 import graphene
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from graphene.utils.str_converters import to_camel_case
 from graphql import GraphQLError
 
 from yiban_core.errors import DomainError, RateLimited
-from yiban_core.graphql.cache import clear_request_memo
+from yiban_core.graphql.loaders import clear_loaders
+from yiban_core.graphql.scopes import Scope, scoped
 
 logger = logging.getLogger("yiban_core.graphql")
 
@@ -89,6 +91,14 @@ class DomainMutation(graphene.relay.ClientIDMutation):
                            description="为空表示成功 / empty on success")
     # Services name what they looked up (post); the input names it by ID (postId).
     error_fields: dict[str, str] = {}
+    # What a token needs (yiban_core.graphql.scopes), shown in the field's description.
+    scope: Scope = ""
+
+    @classmethod
+    def Field(cls, *args, **kwargs):  # graphene's name
+        if not cls.scope:
+            raise ImproperlyConfigured(f"{cls.__name__} declares no scope")
+        return scoped(cls.scope, super().Field(*args, **kwargs))
 
     @classmethod
     def perform(cls, info, actor, **data: Any) -> dict[str, Any]:
@@ -107,7 +117,7 @@ class DomainMutation(graphene.relay.ClientIDMutation):
                                                error.retry_after)
             return cls(errors=[UserError.from_domain(error)])
         finally:
-            clear_request_memo(info)
+            clear_loaders(info)
         return cls(errors=[], **result)
 
 

@@ -9,18 +9,19 @@ is shown only while the viewer may see the target, read once per page.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import graphene
 from django.contrib.contenttypes.models import ContentType
 
 from yiban_core.accounts.schema import UserNode
 from yiban_core.actor import Actor
-from yiban_core.graphql.cache import request_memo
 from yiban_core.graphql.connections import Connection, connection_field, resolve_connection
 from yiban_core.graphql.enums import choices_enum
 from yiban_core.graphql.errors import DomainMutation
+from yiban_core.graphql.loaders import Loader
 from yiban_core.graphql.relay import Node, global_id
+from yiban_core.graphql.scopes import ScopedField
 from yiban_core.groups.schema import GroupNode
 from yiban_core.notifications import selectors, services
 from yiban_core.notifications.models import Notification
@@ -44,20 +45,26 @@ def _target(notification: Notification) -> tuple[str, Callable] | None:
     return _TARGETS.get(f"{content_type.app_label}.{content_type.model}")
 
 
-def _prime_targets(info, notifications: Iterable[Notification]) -> None:
-    """One query per target type for a page: which targets the viewer may still see."""
-    seen = request_memo(info, "notification_targets")
-    wanted: dict[int, tuple[Callable, list[int]]] = {}
-    for notification in notifications:
-        target = _target(notification)
-        key = (notification.target_type_id, notification.target_id)
-        if target is None or key in seen:
-            continue
-        wanted.setdefault(notification.target_type_id, (target[1], []))[1].append(
-            notification.target_id)
-    for type_id, (visible_ids, pks) in wanted.items():
-        visible = visible_ids(info.context.actor, pks)
-        seen.update({(type_id, pk): pk in visible for pk in pks})
+class VisibleTargets(Loader[Notification, bool]):
+    """Whether the viewer may still see each notification's target: one query per target
+    type for a page (only notifications with a registered target are loaded)."""
+
+    default = False
+
+    def key(self, notification: Notification) -> tuple[int, int]:
+        return (notification.target_type_id, notification.target_id)
+
+    def batch_load(self, notifications: list[Notification]) -> dict[tuple[int, int], bool]:
+        wanted: dict[int, tuple[Callable, list[int]]] = {}
+        for notification in notifications:
+            visible_ids = _target(notification)[1]
+            wanted.setdefault(notification.target_type_id, (visible_ids, []))[1].append(
+                notification.target_id)
+        found = {}
+        for type_id, (visible_ids, pks) in wanted.items():
+            found.update(dict.fromkeys(((type_id, pk) for pk in visible_ids(self.actor, pks)),
+                                       True))
+        return found
 
 
 def _visible_target(info, notification: Notification) -> str | None:
@@ -65,11 +72,8 @@ def _visible_target(info, notification: Notification) -> str | None:
     target = _target(notification)
     if target is None:
         return None
-    seen = request_memo(info, "notification_targets")
-    key = (notification.target_type_id, notification.target_id)
-    if key not in seen:
-        _prime_targets(info, [notification])
-    return global_id(target[0], notification.target_id) if seen[key] else None
+    visible = VisibleTargets.of(info).load(notification)
+    return global_id(target[0], notification.target_id) if visible else None
 
 
 class NotificationNode(graphene.ObjectType):
@@ -118,14 +122,19 @@ class NotificationConnection(Connection):
 
 
 class Query(graphene.ObjectType):
-    notifications = connection_field(NotificationConnection, "我的通知，最新的在前")
-    unread_notification_count = graphene.Int(required=True, description="未读通知数；未登录为 0")
+    notifications = connection_field(NotificationConnection, "我的通知，最新的在前",
+                                     scope="notifications:read")
+    unread_notification_count = ScopedField(
+        graphene.Int, required=True, description="未读通知数；未登录为 0",
+        scope="notifications:read",
+    )
 
     @staticmethod
     def resolve_notifications(root, info, first=None, after=None):
         qs = selectors.notifications_for(actor=info.context.actor)
         result = resolve_connection(NotificationConnection, qs, first=first, after=after)
-        _prime_targets(info, [edge.node for edge in result.edges])
+        VisibleTargets.of(info).queue(edge.node for edge in result.edges
+                                      if _target(edge.node) is not None)
         return result
 
     @staticmethod
@@ -135,6 +144,8 @@ class Query(graphene.ObjectType):
 
 class MarkNotificationsRead(DomainMutation):
     """Mark all the viewer's notifications read."""
+
+    scope = "notifications:read"
 
     marked_count = graphene.Int(description="这次标为已读的条数")
     unread_notification_count = graphene.Int()

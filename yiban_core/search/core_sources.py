@@ -42,10 +42,12 @@ def register_sources() -> None:
         kind="group", label="群组", document=_group_document, visible_ids=_visible_groups,
         load=lambda ids: Group.objects.select_related("school").in_bulk(ids),
         all_ids=lambda: Group.objects.values_list("pk", flat=True).iterator(), scope="groups:read",
+        node="yiban_core.groups.schema.GroupNode",
+        prepare="yiban_core.groups.schema.loaders.prepare_found_groups",
     ))
     register(Source(
         kind="user", label="用户", document=_user_document, visible_ids=_visible_users,
         load=lambda ids: User.objects.select_related("profile", "school").in_bulk(ids),
         all_ids=lambda: User.objects.filter(is_active=True).values_list("pk", flat=True).iterator(),
-        scope="profile",
+        scope="profile", node="yiban_core.accounts.schema.UserNode",
     ))

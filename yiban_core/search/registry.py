@@ -5,6 +5,11 @@ A source says how to turn one object into a document (or None when it must
 leave the index: deleted), which of a list of ids an actor may see (through
 the app's own selectors: the one place its visibility rules live), and how to
 load those objects for display.
+
+For GraphQL it also names, by dotted path (imported when the schema is built,
+so registering imports no schema), the node type of a result, the function
+that queues a page of results in the app's batch loaders, and the enum of the
+documents' subject, for kinds that have one.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ class Source:
     load: Callable[[list[int]], dict[int, Any]]
     all_ids: Callable[[], Iterable[int]]  # for a full reindex
     scope: str  # the token scope needed to search this kind
+    node: str = ""  # the GraphQL type of a result
+    prepare: str = ""  # (info, objects) -> None: a page of results, for the batch loaders
+    subject_enum: str = ""  # the GraphQL enum of Document.subject
 
 
 SOURCES: dict[str, Source] = {}

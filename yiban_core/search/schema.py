@@ -19,22 +19,16 @@ from datetime import timedelta
 
 import graphene
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from feeds import selectors as feed_selectors
-from feeds.models import Post, Topic
-from feeds.schema import PostNode, TopicNode, _prime_posts
-from resources.models import Resource
-from resources.schema import ResourceNode, ResourceSubject, _prime_my_ratings
-from yiban_core.accounts.models import User
-from yiban_core.accounts.schema import UserNode
 from yiban_core.errors import Invalid
 from yiban_core.graphql.connections import DEFAULT_PAGE_SIZE, Connection, max_page_size
 from yiban_core.graphql.enums import enum_value
 from yiban_core.graphql.relay import decode_global_id
-from yiban_core.groups.models import Group
-from yiban_core.groups.schema import GroupNode, _prime_viewer_roles
+from yiban_core.graphql.scopes import PER_KIND, ScopedField
 from yiban_core.search import selectors
+from yiban_core.search.registry import SOURCES
 
 PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30),
            "year": timedelta(days=365)}
@@ -94,20 +88,35 @@ class SearchPeriod(graphene.Enum):
         }.get(self)
 
 
-_NODE_TYPES = ((Post, PostNode), (Resource, ResourceNode), (Group, GroupNode), (User, UserNode),
-               (Topic, TopicNode))
+# The node types, batch loaders and subject enum come from the registered sources
+# (yiban_core.search.registry), so the core names none of the apps above it. The
+# union lists the kinds in this order, then any other kind a plugin registers.
+_KIND_ORDER = ("post", "resource", "group", "user", "topic")
+
+
+def _by_kind(attribute: str) -> dict[str, object]:
+    def order(kind: str) -> tuple[int, str]:
+        return (_KIND_ORDER.index(kind) if kind in _KIND_ORDER else len(_KIND_ORDER), kind)
+
+    return {kind: import_string(getattr(SOURCES[kind], attribute))
+            for kind in sorted(SOURCES, key=order) if getattr(SOURCES[kind], attribute)}
+
+
+_NODE_TYPES = _by_kind("node")
+_PREPARE = _by_kind("prepare")
+_SUBJECT = next(iter(_by_kind("subject_enum").values()), graphene.String)
 
 
 class SearchNode(graphene.Union):
     """The object a search result is about."""
 
     class Meta:
-        types = tuple(node for _model, node in _NODE_TYPES)
+        types = tuple(_NODE_TYPES.values())
 
     @classmethod
     def resolve_type(cls, instance, info):
-        for model, node in _NODE_TYPES:
-            if isinstance(instance, model):
+        for node in _NODE_TYPES.values():
+            if isinstance(instance, node._meta.possible_types):
                 return node
         return None
 
@@ -146,21 +155,15 @@ class SearchResultConnection(Connection):
 
 
 def _prime(info, results) -> None:
-    """The viewer-dependent fields of a page of results, read in a few queries."""
-    posts = [r.object for r in results if r.kind == "post"]
-    if posts:
-        feed_selectors.attach_details(posts)
-        _prime_posts(info, posts)
-    resources = [r.object for r in results if r.kind == "resource"]
-    if resources:
-        _prime_my_ratings(info, resources)
-    groups = [r.object for r in results if r.kind == "group"]
-    if groups:
-        _prime_viewer_roles(info, groups)
+    """Queue a page of results, kind by kind, in the batch loaders of what they show."""
+    for kind, prepare in _PREPARE.items():
+        objects = [r.object for r in results if r.kind == kind]
+        if objects:
+            prepare(info, objects)
 
 
 class Query(graphene.ObjectType):
-    search = graphene.Field(
+    search = ScopedField(
         SearchResultConnection,
         description="全站搜索：动态、学习资源、群组、用户和话题。中文按词切分，支持拼音；"
         "只返回你能看到的内容，令牌还受权限范围限制",
@@ -168,12 +171,13 @@ class Query(graphene.ObjectType):
                               description="搜索词：只用前 100 个字，超过 500 个字为 INVALID"),
         kinds=graphene.List(graphene.NonNull(SearchKind), description="只搜这些类型；默认全部"),
         school_id=graphene.ID(description="只搜这所学校的内容"),
-        subject=graphene.Argument(ResourceSubject, description="学科（只有资源有学科）"),
+        subject=graphene.Argument(_SUBJECT, description="学科（只有资源有学科）"),
         course_id=graphene.ID(description="课程（只有资源属于课程）"),
         since=graphene.Argument(SearchPeriod, description="时间范围；默认不限"),
         sort=graphene.Argument(SearchSort, description="默认 RELEVANCE"),
         first=graphene.Int(description=f"页大小，1 到 {max_page_size()}，默认 {DEFAULT_PAGE_SIZE}"),
         after=graphene.String(description="上一页的 endCursor"),
+        scope=PER_KIND,
     )
 
     @staticmethod
