@@ -437,8 +437,9 @@ def _schedule_rebuild(key: str, task_name: str, **task_args) -> None:
     from feeds import tasks  # tasks read through these selectors
 
     # The claim keeps one rebuild per timeline at a time; with Redis down it is per
-    # process (yiban_core/cache.py), and is_missing() says False anyway.
-    if timeline_store.is_missing(key) and cache.add(f"tl-rebuild:{key}", 1, 300):
+    # process (yiban_core/cache.py), and needs_rebuild() says False anyway.
+    if timeline_store.needs_rebuild(key) and cache.add(f"tl-rebuild:{key}", 1,
+                                                        settings.FEED_REBUILD_LEASE_S):
         getattr(tasks, task_name).enqueue(**task_args)
 
 

@@ -219,6 +219,7 @@ else:
 ACCELERATOR_REDIS_URL = os.environ.get("ACCELERATOR_REDIS_URL", REDIS_URL.split(",")[0])
 FEED_TIMELINE_CAP = 800  # post ids kept per home timeline
 FEED_TIMELINE_TTL_S = 7 * 24 * 3600  # timelines of users away longer are dropped, rebuilt on return
+FEED_REBUILD_LEASE_S = 120  # a rebuild not finished by then died: the next read starts another
 FEED_FANOUT_MAX_GROUP = 10_000  # bigger groups are merged at read time, not fanned out
 FEED_CARD_TTL_S = 6 * 3600  # post, person and group cards of the home timeline (feeds/cards.py)
 FEED_CARD_TOMBSTONE_S = 5  # a forgotten card cannot be refilled for this long
