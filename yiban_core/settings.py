@@ -255,8 +255,13 @@ ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = "易班学习网"
 PASSWORD_HASHERS = [
     "yiban_core.accounts.hashers.ClassroomArgon2PasswordHasher",  # why: in that module
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # hashes made before; verified, upgraded
+    "yiban_core.accounts.hashers.GatedPBKDF2PasswordHasher",  # hashes made before; upgraded
 ]
+# The hashing gate (yiban_core/accounts/hashers.py): hashes at once per process (default:
+# one per core), requests that may queue for one, and how long they wait before a 503.
+PASSWORD_HASH_SLOTS = int(os.environ.get("PASSWORD_HASH_SLOTS", "0")) or None
+PASSWORD_HASH_QUEUE = int(os.environ.get("PASSWORD_HASH_QUEUE", "500"))
+PASSWORD_HASH_WAIT_S = float(os.environ.get("PASSWORD_HASH_WAIT_S", "30"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
