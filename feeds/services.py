@@ -160,7 +160,7 @@ def publish_post(
         if timeline_store.available():
             tasks.fan_out_post.enqueue(post_id=post.pk)
         if group is not None:
-            transaction.on_commit(lambda: boards.record_post(group, post.created_at))
+            boards.record_post(group, post.created_at)  # moves the boards on commit
     return post
 
 
