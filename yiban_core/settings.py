@@ -151,10 +151,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     pool_max = int(os.environ.get("DB_POOL_MAX", "20"))
     options["pool"] = {
         # Kept open: the pool opens one connection at a time, too slowly for a
-        # burst (80 logins at once: 34 served within the timeout growing from 2,
-        # 45 from a full pool; README "Scaling out").
+        # burst (README "Scaling out").
         "min_size": int(os.environ.get("DB_POOL_MIN", str(pool_max))),
-        # Each request holds a connection from start to end; a burst queues for
+        # Each request holds a connection from start to end (but not while it
+        # hashes a password: yiban_core/accounts/hashers.py); a burst queues for
         # one, up to `timeout`, then gets a 503 with Retry-After
         # (yiban_core/unavailable.py). bench/logins.py measures it.
         "max_size": pool_max,
