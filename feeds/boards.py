@@ -26,8 +26,8 @@ def record_post(group: Group, when: datetime) -> None:
     if group.is_private:
         return
     scopes = ["site"] + ([f"school{group.school_id}"] if group.school_id else [])
-    board_store.increment([(_key(s, w, when), group.pk, 1, w != "all")
-                           for s in scopes for w in WINDOWS])
+    board_store.increment_after_commit([(_key(s, w, when), group.pk, 1, w != "all")
+                                        for s in scopes for w in WINDOWS])
 
 
 def _db_rows(window: str, school_id=None):

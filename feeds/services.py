@@ -148,7 +148,7 @@ def publish_post(
         events.send(events.PostPublished(post_id=post.pk, author_id=user.pk, group_id=post.group_id,
                                          school_id=post.school_id))
         if group is not None:
-            transaction.on_commit(lambda: boards.record_post(group, post.created_at))
+            boards.record_post(group, post.created_at)  # moves the boards on commit
     return post
 
 

@@ -118,6 +118,7 @@ def schedule_group(group_id: int) -> None:
 
 def _schedule(key: str, rebuild, **task_args) -> None:
     # The claim keeps one rebuild per timeline at a time; with Redis down it is per
-    # process (yiban_core/cache.py), and is_missing() says False anyway.
-    if timeline_store.is_missing(key) and cache.add(f"tl-rebuild:{key}", 1, 300):
+    # process (yiban_core/cache.py), and needs_rebuild() says False anyway.
+    if timeline_store.needs_rebuild(key) and cache.add(f"tl-rebuild:{key}", 1,
+                                                        settings.FEED_REBUILD_LEASE_S):
         rebuild.enqueue(**task_args)

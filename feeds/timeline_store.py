@@ -6,8 +6,12 @@ Scores are post ids, so the set is in timeline order and a cursor (the last id
 seen) reads the next page with ZREVRANGEBYSCORE. Two marker members sit below
 every id:
 
-- "pending" (score -1) while the set is being rebuilt from the database:
-  readers then use the database; fan-out may already add to it.
+- "pending" while the set is being rebuilt from the database: readers then use
+  the database; fan-out may already add to it. Its score is minus the time
+  (epoch seconds) by which the rebuild must finish, FEED_REBUILD_LEASE_S after it
+  started: a rebuild that died (a killed worker, Redis gone between start and
+  finish) leaves a stale mark, and the next read that finds it past its lease
+  starts a rebuild again (needs_rebuild) instead of leaving the set pending for good.
 - "complete" (score 0) when the set holds the user's whole timeline. Trimming to
   the cap removes the lowest member first, so the marker goes exactly when the
   set stops being complete; a reader that runs off the end of an incomplete
@@ -24,6 +28,7 @@ Functions take the set's key.
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
 from django_tasks import task
@@ -140,7 +145,7 @@ def start_rebuild(k: str) -> bool:
         return False
     try:
         pipe = client.pipeline()
-        pipe.zadd(k, {PENDING: -1})
+        pipe.zadd(k, {PENDING: -(time.time() + settings.FEED_REBUILD_LEASE_S)})
         pipe.expire(k, settings.FEED_TIMELINE_TTL_S)
         pipe.execute()
     except RedisError:
@@ -198,6 +203,22 @@ def is_missing(k: str) -> bool:
     except RedisError:
         metrics.redis_fallback("timeline_read")
         return False
+
+
+def needs_rebuild(k: str) -> bool:
+    """The set is missing, or its rebuild's lease ran out (the rebuild died)."""
+    client = redis_client()
+    if client is None:
+        return False
+    try:
+        pipe = client.pipeline(transaction=False)
+        pipe.exists(k)
+        pipe.zscore(k, PENDING)
+        exists, pending = pipe.execute()
+    except RedisError:
+        metrics.redis_fallback("timeline_read")
+        return False
+    return not exists or (pending is not None and -pending < time.time())
 
 
 def fan_out(post_id: int, keys) -> int:

@@ -53,15 +53,16 @@ def record_score(resource: Resource, old_points: int) -> None:
     if resource.visibility != Visibility.PUBLIC:
         return
     delta = score_points(resource) - old_points
-    board_store.increment([(_key("score", s), resource.pk, delta, False)
-                           for s in _scopes(resource)])
+    board_store.increment_after_commit([(_key("score", s), resource.pk, delta, False)
+                                        for s in _scopes(resource)])
 
 
 def record_download(resource: Resource, when: datetime) -> None:
     if resource.visibility != Visibility.PUBLIC:
         return
-    board_store.increment([(_key("downloads", s, w, when), resource.pk, 1, w != "all")
-                           for s in _scopes(resource) for w in WINDOWS])
+    changes = [(_key("downloads", s, w, when), resource.pk, 1, w != "all")
+               for s in _scopes(resource) for w in WINDOWS]
+    board_store.increment_after_commit(changes)
 
 
 def _scoped(qs: QuerySet, scope: dict, prefix: str = "") -> QuerySet:

@@ -234,7 +234,7 @@ def record_download(*, actor: Actor, resource_id) -> ResourceVersion:
             if resource.owner_id != actor.user.pk:
                 credits.award(user_id=resource.owner_id, rule="resource_downloaded",
                               key=f"{resource.pk}:{actor.user.pk}:{today}", source=resource)
-            transaction.on_commit(lambda: boards.record_download(resource, timezone.now()))
+            boards.record_download(resource, timezone.now())  # on commit
     return version
 
 
@@ -273,7 +273,7 @@ def rate_resource(*, actor: Actor, resource_id, stars, review: str = "") -> Rati
         locked.save(update_fields=["rating_count", "rating_sum", "bayesian_score"])
         index_later("resource", locked.pk)  # "best rated" sorts by the score
         events.send(events.ResourceRated(rating_id=rating.pk, resource_id=locked.pk))
-        transaction.on_commit(lambda: boards.record_score(locked, old_points))
+        boards.record_score(locked, old_points)  # moves the boards on commit
     return rating
 
 

@@ -151,10 +151,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     pool_max = int(os.environ.get("DB_POOL_MAX", "20"))
     options["pool"] = {
         # Kept open: the pool opens one connection at a time, too slowly for a
-        # burst (80 logins at once: 34 served within the timeout growing from 2,
-        # 45 from a full pool; README "Scaling out").
+        # burst (README "Scaling out").
         "min_size": int(os.environ.get("DB_POOL_MIN", str(pool_max))),
-        # Each request holds a connection from start to end; a burst queues for
+        # Each request holds a connection from start to end (but not while it
+        # hashes a password: yiban_core/accounts/hashers.py); a burst queues for
         # one, up to `timeout`, then gets a 503 with Retry-After
         # (yiban_core/unavailable.py). bench/logins.py measures it.
         "max_size": pool_max,
@@ -219,6 +219,7 @@ else:
 ACCELERATOR_REDIS_URL = os.environ.get("ACCELERATOR_REDIS_URL", REDIS_URL.split(",")[0])
 FEED_TIMELINE_CAP = 800  # post ids kept per home timeline
 FEED_TIMELINE_TTL_S = 7 * 24 * 3600  # timelines of users away longer are dropped, rebuilt on return
+FEED_REBUILD_LEASE_S = 120  # a rebuild not finished by then died: the next read starts another
 FEED_FANOUT_MAX_GROUP = 10_000  # bigger groups are merged at read time, not fanned out
 FEED_CARD_TTL_S = 6 * 3600  # post, person and group cards of the home timeline (feeds/cards.py)
 FEED_CARD_TOMBSTONE_S = 5  # a forgotten card cannot be refilled for this long
@@ -254,8 +255,13 @@ ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = "易班学习网"
 PASSWORD_HASHERS = [
     "yiban_core.accounts.hashers.ClassroomArgon2PasswordHasher",  # why: in that module
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # hashes made before; verified, upgraded
+    "yiban_core.accounts.hashers.GatedPBKDF2PasswordHasher",  # hashes made before; upgraded
 ]
+# The hashing gate (yiban_core/accounts/hashers.py): hashes at once per process (default:
+# one per core), requests that may queue for one, and how long they wait before a 503.
+PASSWORD_HASH_SLOTS = int(os.environ.get("PASSWORD_HASH_SLOTS", "0")) or None
+PASSWORD_HASH_QUEUE = int(os.environ.get("PASSWORD_HASH_QUEUE", "500"))
+PASSWORD_HASH_WAIT_S = float(os.environ.get("PASSWORD_HASH_WAIT_S", "30"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

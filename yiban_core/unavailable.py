@@ -26,22 +26,35 @@ RETRY_AFTER_S = 10
 _MARK = "_database_unavailable"
 
 
+class Overloaded(Exception):
+    """More work queued in this process than it takes on (the password hashing gate,
+    yiban_core/accounts/hashers.py): answered like an unreachable database."""
+
+
 def is_unavailable(error: BaseException | None) -> bool:
-    """A database out of reach, not a bad query (that is a bug: 500)."""
+    """A database out of reach or a full queue, not a bad query (that is a bug: 500)."""
     while error is not None:
-        if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
+        if isinstance(error, OperationalError | InterfaceError | PoolTimeout | Overloaded):
             return True
         error = error.__cause__
     return False
 
 
 def _mark(sender, request=None, **kwargs) -> None:
-    if request is not None and is_unavailable(sys.exc_info()[1]):
-        setattr(request, _MARK, True)
+    error = sys.exc_info()[1]
+    if request is not None and is_unavailable(error):
+        setattr(request, _MARK, error)
 
 
-def unavailable_response(request) -> HttpResponse:
-    message = _("数据库暂时不可用，请稍后再试")
+def _overloaded(error: BaseException | None) -> bool:
+    while error is not None and not isinstance(error, Overloaded):
+        error = error.__cause__
+    return error is not None
+
+
+def unavailable_response(request, error: BaseException | None = None) -> HttpResponse:
+    message = (_("登录的人太多了，请稍后再试") if _overloaded(error)
+               else _("数据库暂时不可用，请稍后再试"))
     if request.path.startswith("/graphql") or "json" in request.headers.get("Accept", ""):
         response = JsonResponse(
             {"errors": [{"message": message,
@@ -63,13 +76,14 @@ class DatabaseUnavailableMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if getattr(request, _MARK, False):
-            return unavailable_response(request)
+        error = getattr(request, _MARK, None)
+        if error is not None:
+            return unavailable_response(request, error)
         return response
 
     def process_exception(self, request, exception):
         # Raised by a view: answer now, before Django builds an error page (with
         # DEBUG on that page evaluates querysets, each waiting for the pool again).
         if is_unavailable(exception):
-            return unavailable_response(request)
+            return unavailable_response(request, exception)
         return None

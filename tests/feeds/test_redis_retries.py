@@ -86,3 +86,28 @@ def test_a_follow_that_redis_missed_reaches_the_home_page_when_it_is_back(
     retries_are_due()
     run_worker()
     assert "旧的帖子" in home_text(client)
+
+
+def test_a_group_left_while_redis_was_down_is_off_the_home_page_when_it_is_back(
+        own_redis, client, run_worker):
+    from tests.factories import make_interest_group
+    from yiban_core.groups import services as group_services
+
+    li, wang = make_user("li_hua"), make_user("wang_fang")
+    club = make_interest_group(wang, name="摄影社", is_private=True, join_policy="open")
+    group_services.join_group(actor=actor_for(li), group=club)
+    feed_services.publish_post(actor=actor_for(wang), text="社团内部通知", group=club)
+    client.force_login(li)
+    run_worker()
+    assert "社团内部通知" in home_text(client)  # from the database; a rebuild is queued
+    run_worker()
+    assert "社团内部通知" in home_text(client)  # from Redis: timeline and cards
+
+    own_redis.kill(keep_keys=True)
+    group_services.leave_group(actor=actor_for(li), group=club)  # forgetting the cards fails
+    own_redis.start()  # back with li's groups and timeline from before
+    assert "社团内部通知" not in home_text(client)  # at once, not hours later
+
+    retries_are_due()
+    run_worker()  # the cards forgotten again, refilled from the database
+    assert "社团内部通知" not in home_text(client)

@@ -11,6 +11,15 @@ rebuild (request_rebuild). Increments apply only to complete boards, so a Redis
 that restarted empty never grows boards that look complete but hold only the
 points booked since; an increment that finds no marker flags the board "missed",
 and a rebuild running at that moment does not install its (older) result.
+
+A rebuild reads the database, so a point whose transaction committed before that
+read is in the rebuilt board; its increment, run after commit, may still land after
+the swap and count it twice. So each swap bumps the board's generation
+("<key>:gen"), and increments are booked inside the change's transaction
+(increment_after_commit): they read the generations before the commit and apply
+after it only to boards still at that generation. One that finds a newer
+generation cannot tell whether the rebuild saw its point: it marks the board
+incomplete instead (read from the database, rebuilt again), never counts twice.
 Every call returns None on a Redis error: the caller then reads the database.
 """
 
@@ -18,6 +27,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from redis.exceptions import RedisError
 
 from yiban_core import metrics
@@ -31,14 +41,22 @@ MISSED_TTL_S = 3600
 REBUILD_REQUEST_TTL_S = 30  # at most one rebuild asked for per this many seconds
 REBUILD_ATTEMPTS = 3
 
-# KEYS: boards. ARGV: ttl, then (member, delta, expires) per board. Returns how many
-# boards were complete (and so incremented).
+# KEYS: boards. ARGV: ttl, then (member, delta, expires, generation) per board; the
+# generation read before the commit, "*" for unchecked. Returns how many boards were
+# complete and at that generation (and so incremented).
 _INCREMENT = f"""
 local ttl = tonumber(ARGV[1])
 local done = 0
 for i, key in ipairs(KEYS) do
-  local at = 2 + (i - 1) * 3
-  if redis.call('ZSCORE', key, '{COMPLETE}') then
+  local at = 2 + (i - 1) * 4
+  local complete = redis.call('ZSCORE', key, '{COMPLETE}')
+  local expected = ARGV[at + 3]
+  if complete and expected ~= '*' and (redis.call('GET', key .. ':gen') or '') ~= expected then
+    -- rebuilt since the point's transaction began: its point may be in the board
+    redis.call('ZREM', key, '{COMPLETE}')
+    complete = false
+  end
+  if complete then
     redis.call('ZINCRBY', key, ARGV[at + 1], ARGV[at])
     if ARGV[at + 2] == '1' then redis.call('EXPIRE', key, ttl) end
     done = done + 1
@@ -49,15 +67,18 @@ end
 return done
 """
 
-# KEYS: board, its staging set, its missed flag. ARGV: ttl (0: none). Installs the
-# staging set unless an increment was missed since the rebuild began.
-_SWAP = """
+# KEYS: board, its staging set, its missed flag, its generation. ARGV: ttl (0: none).
+# Installs the staging set, as a new generation, unless an increment was missed since
+# the rebuild began.
+_SWAP = f"""
 if redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('DEL', KEYS[2])
   return 0
 end
 redis.call('RENAME', KEYS[2], KEYS[1])
 if tonumber(ARGV[1]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+redis.call('INCR', KEYS[4])
+redis.call('EXPIRE', KEYS[4], {WINDOW_TTL_S})
 return 1
 """
 
@@ -66,16 +87,40 @@ def member(object_id: int) -> str:
     return str(object_id).zfill(WIDTH)
 
 
-def increment(changes: list[tuple[str, int, float, bool]]) -> bool:
+def increment_after_commit(changes: list[tuple[str, int, float, bool]]) -> None:
+    """Inside the transaction that books the change: read the boards' generations now,
+    and increment() them when it commits (nothing when it rolls back). Outside one,
+    Django runs the increment at once, after a commit that already happened: a rebuild
+    between the two could then count the change twice, as before generations."""
+    client = redis_client()
+    generations: list[str] | None = None
+    if client is not None:
+        try:
+            generations = [(g or b"").decode()
+                           for g in client.mget([f"{c[0]}:gen" for c in changes])]
+        except RedisError:
+            generations = None  # unknown: any complete board is marked, or Redis fails
+    transaction.on_commit(lambda: increment(changes, generations=generations
+                                            or [_UNKNOWN] * len(changes)))
+
+
+_UNKNOWN = "?"  # matches no generation
+
+
+def increment(changes: list[tuple[str, int, float, bool]], *,
+              generations: list[str] | None = None) -> bool:
     """Apply (key, id, delta, expires) changes in one round trip, to complete boards
-    only. When Redis fails, a task marks the boards for rebuild (retried until Redis
+    only (and, given the generations read before the commit, boards not rebuilt since).
+    When Redis fails, a task marks the boards for rebuild (retried until Redis
     answers), so the update is not lost. False then."""
     client = redis_client()
     if client is None:
         return True
+    generations = generations or ["*"] * len(changes)
     args: list = [WINDOW_TTL_S]
-    for _key, object_id, delta, expires in changes:
-        args += [member(object_id), -delta, "1" if expires else "0"]
+    for (_key, object_id, delta, expires), generation in zip(changes, generations,
+                                                            strict=True):
+        args += [member(object_id), -delta, "1" if expires else "0", generation]
     try:
         script(client, _INCREMENT)(keys=[c[0] for c in changes], args=args)
     except RedisError:
@@ -206,7 +251,7 @@ def replace(key: str, compute_rows, *, expires: bool, missing_only: bool = False
             if chunk:
                 pipe.zadd(staging, chunk)
         pipe.execute()
-        swapped = script(client, _SWAP)(keys=[key, staging, missed],
+        swapped = script(client, _SWAP)(keys=[key, staging, missed, f"{key}:gen"],
                                         args=[WINDOW_TTL_S if expires else 0])
         if swapped:
             return True

@@ -32,9 +32,10 @@ def _key(scope: str, window: str, when: datetime | None = None) -> str:
 
 
 def record_points(user_id: int, amount: int, when: datetime) -> None:
+    """Inside the transaction that books the points: the boards move when it commits."""
     school_id = User.objects.filter(pk=user_id).values_list("school_id", flat=True).first()
     scopes = ["site"] + ([f"school{school_id}"] if school_id else [])
-    board_store.increment([
+    board_store.increment_after_commit([
         (_key(scope, window, when), user_id, amount, window != "all")
         for scope in scopes for window in WINDOWS
     ])

@@ -29,7 +29,7 @@ def _book(user_id: int, amount: int, **fields) -> PointEntry:
     entry = PointEntry.objects.create(user_id=user_id, amount=amount, **fields)
     PointBalance.objects.filter(user_id=user_id).update(total=F("total") + amount)
     _add_to_periods(user_id, amount, entry.created_at)
-    transaction.on_commit(lambda: boards.record_points(user_id, amount, entry.created_at))
+    boards.record_points(user_id, amount, entry.created_at)
     return entry
 
 
