@@ -34,6 +34,15 @@ class PlatformValidator(OAuth2Validator):
             return SchoolInstall.objects.filter(app__application=client).exists()
         return True
 
+    # prompt=none: oauthlib asks these, but its request carries no session; the
+    # authorization view answers login_required / consent_required itself
+    # (openapi_plugins.authorize_view), so here they only must not raise.
+    def validate_silent_login(self, request):
+        return True
+
+    def validate_silent_authorization(self, request):
+        return True
+
     def get_additional_claims(self, request):
         user = request.user
         claims = {
