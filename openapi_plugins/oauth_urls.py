@@ -12,6 +12,7 @@ from oauth2_provider import views
 
 from openapi_plugins.authorize_view import AuthorizationView
 from openapi_plugins.form_action import allow_oauth_redirect
+from openapi_plugins.introspect_view import IntrospectTokenView
 from openapi_plugins.token_view import TokenView
 
 app_name = "oauth2_provider"
@@ -21,7 +22,7 @@ urlpatterns = [
     path("authorize/", allow_oauth_redirect(AuthorizationView.as_view()), name="authorize"),
     path("token/", TokenView.as_view(), name="token"),  # limits failed client auth
     path("revoke_token/", views.RevokeTokenView.as_view(), name="revoke-token"),
-    path("introspect/", views.IntrospectTokenView.as_view(), name="introspect"),
+    path("introspect/", IntrospectTokenView.as_view(), name="introspect"),  # own tokens only
     re_path(r"^\.well-known/openid-configuration/?$", views.ConnectDiscoveryInfoView.as_view(),
             name="oidc-connect-discovery-info"),
     path(".well-known/jwks.json", views.JwksInfoView.as_view(), name="jwks-info"),
