@@ -61,7 +61,7 @@ def test_another_apps_token_is_inactive_and_says_nothing_more(client, apps):
 
 
 def test_without_the_clients_secret_there_is_no_answer(client, apps):
-    web_app, secret, token = apps["web"]
+    web_app, _secret, token = apps["web"]
     client_id = web_app.application.client_id
     for auth in ({**basic(client_id, "wrong")},
                  {"authorization": f"Bearer {token}"},  # a token cannot vouch for itself
