@@ -10,11 +10,14 @@
   app gets `login_required`; with one, a code when the consent page would have been
   skipped (the same rule: an earlier grant of these scopes, `approval_prompt=auto`)
   and `consent_required` otherwise. The state comes back in each answer.
+- `prompt=login` (OpenID Connect Core 3.1.2.1): the person signs in again. The
+  session ends and the login page comes back to the request without the prompt.
 - Every answer redirected to the app carries `iss` (RFC 9207), errors included.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth import logout
 from oauth2_provider import views
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import get_application_model
@@ -41,6 +44,8 @@ class AuthorizationView(views.AuthorizationView):
                 return self.error_response(error, application=None)
             if self.silent:
                 return self.refuse(LoginRequired(state=credentials.get("state")), credentials)
+            if "login" in _prompt(request):
+                return self.handle_prompt_login()  # its `next` drops the prompt: no loop
         return super().dispatch(request, *args, **kwargs)  # login first, then the page
 
     def validate_authorization_request(self, request):
@@ -57,6 +62,10 @@ class AuthorizationView(views.AuthorizationView):
         raise OAuthToolkitError(
             error=InvalidRequestError(description=description, state=credentials.get("state")),
             redirect_uri=credentials["redirect_uri"])
+
+    def handle_prompt_login(self):
+        logout(self.request)  # reauthentication: the login form, not the old session
+        return super().handle_prompt_login()
 
     def render_to_response(self, context, **response_kwargs):
         # The consent page is about to be shown: a silent request gets consent_required
