@@ -10,19 +10,21 @@
   app gets `login_required`; with one, a code when the consent page would have been
   skipped (the same rule: an earlier grant of these scopes, `approval_prompt=auto`)
   and `consent_required` otherwise. The state comes back in each answer.
-- `prompt=login` (OpenID Connect Core 3.1.2.1): the person signs in again. The
-  session ends and the login page comes back to the request without the prompt.
+- `prompt=login` (OpenID Connect Core 3.1.2.1): the person signs in again: the
+  login page with `reauth` shows its form even to a signed-in person (nobody is
+  logged out by a link) and comes back to the request without the prompt; the ID
+  token's `auth_time` is that new sign-in.
 - Every answer redirected to the app carries `iss` (RFC 9207), errors included.
 """
 
 from __future__ import annotations
 
-from django.contrib.auth import logout
 from oauth2_provider import views
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import get_application_model
 from oauth2_provider.oauth2_backends import _add_iss_to_redirect
 from oauth2_provider.settings import oauth2_settings
+from oauthlib.common import add_params_to_uri
 from oauthlib.oauth2.rfc6749.errors import InvalidRequestError
 from oauthlib.openid.connect.core.exceptions import ConsentRequired, LoginRequired
 
@@ -64,8 +66,9 @@ class AuthorizationView(views.AuthorizationView):
             redirect_uri=credentials["redirect_uri"])
 
     def handle_prompt_login(self):
-        logout(self.request)  # reauthentication: the login form, not the old session
-        return super().handle_prompt_login()
+        response = super().handle_prompt_login()
+        response["Location"] = add_params_to_uri(response["Location"], [("reauth", "1")])
+        return response
 
     def render_to_response(self, context, **response_kwargs):
         # The consent page is about to be shown: a silent request gets consent_required

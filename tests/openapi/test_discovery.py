@@ -13,7 +13,7 @@ import pytest
 from jwcrypto import jwk, jwt
 
 from openapi_plugins.scopes import all_scopes, scopes_for_kind
-from tests.factories import make_school, make_user, verify
+from tests.factories import PASSWORD, make_school, make_user, verify
 from tests.openapi.helpers import make_school_app, make_user_app, mint_token
 from tests.openapi.live import pkce_pair
 
@@ -207,8 +207,9 @@ def test_each_prompt_value_does_what_it_says(client, doc, world):
     code_tokens(client, doc, world)  # consented once, and the app holds a token
     silent = authorize(client, doc, world["public"], prompt="none")
     assert silent["code"] and silent["state"] == "s1"
-    # prompt=login: the person signs in again, whatever session there was.
-    _verifier, challenge = pkce_pair()
+    # prompt=login: the person signs in again although signed in, then the app gets
+    # its code; the ID token's auth_time is that sign-in.
+    verifier, challenge = pkce_pair()
     login = client.get(path(doc["authorization_endpoint"]) + "?" + urllib.parse.urlencode({
         "response_type": "code", "client_id": world["public"], "redirect_uri": REDIRECT,
         "scope": "openid", "code_challenge": challenge, "code_challenge_method": "S256",
@@ -217,6 +218,19 @@ def test_each_prompt_value_does_what_it_says(client, doc, world):
     assert "prompt" not in urllib.parse.unquote(login["Location"])
     page = client.get(login["Location"])
     assert page.status_code == 200 and b'name="password"' in page.content
+    before = world["student"].last_login
+    back = client.post(login["Location"], {"username": "li_hua", "password": PASSWORD})
+    assert back.status_code == 302 and back["Location"].startswith("/o/authorize/")
+    code = client.get(back["Location"])
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(code["Location"]).query))
+    tokens = form(client, doc["token_endpoint"], {
+        "grant_type": "authorization_code", "code": query["code"], "redirect_uri": REDIRECT,
+        "client_id": world["public"], "code_verifier": verifier}).json()
+    claims = json.loads(jwt.JWT(jwt=tokens["id_token"], key=jwk.JWKSet.from_json(
+        client.get(path(doc["jwks_uri"])).content), algs=["RS256"]).claims)
+    world["student"].refresh_from_db()
+    assert world["student"].last_login > before
+    assert claims["auth_time"] == int(world["student"].last_login.timestamp())
 
 
 def test_client_id_metadata_documents_are_not_taken(client, doc):
