@@ -15,11 +15,17 @@ through `request.actor` alone, `request.user` stays anonymous (so nothing
 session-based counts it as logged in) and a browser's session cookie is ignored;
 it carries no CSRF token, so it is exempt from CSRF checks. A missing, expired or
 revoked token gets 401 with the RFC 6750 challenge.
+
+A token in the URL (`?access_token=`, RFC 6750 2.3) is refused everywhere, /o/
+included, before anything reads it: URLs end up in logs, histories and Referer
+headers (RFC 9700 4.3.2). django-oauth-toolkit's own gate covers only the views
+that call its verify_request, not userinfo.
 """
 
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import parse_qsl
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import JsonResponse
@@ -60,12 +66,18 @@ def actor_for_access_token(access_token) -> Actor | None:
     return Actor(school=install.school, scopes=scopes & frozenset(install.scopes), **ids)
 
 
+def token_in_query(query_string: str) -> bool:
+    """Whether a URL's query carries an access token (RFC 6750 2.3's parameter)."""
+    return any(name == "access_token"
+               for name, _value in parse_qsl(query_string, keep_blank_values=True))
+
+
 def unauthorized(message: str, *, error: str = "invalid_token",
-                 description: str = "The access token is invalid, expired or revoked"
-                 ) -> JsonResponse:
+                 description: str = "The access token is invalid, expired or revoked",
+                 status: int = 401) -> JsonResponse:
     response = JsonResponse(
         {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
-        status=401)
+        status=status)
     response["WWW-Authenticate"] = f'Bearer error="{error}", error_description="{description}"'
     return response
 
@@ -90,6 +102,11 @@ class BearerTokenMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if token_in_query(request.META.get("QUERY_STRING", "")):
+            return unauthorized(_("访问令牌不能放在网址里，请放在 Authorization 请求头中"),
+                                error="invalid_request", status=400,
+                                description="Access tokens in the URL are refused; "
+                                            "send them in the Authorization header")
         path = request.path_info
         if not is_bearer(request.headers.get("Authorization", "")) or path.startswith("/o/"):
             return self.get_response(request)

@@ -14,8 +14,14 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from openapi_plugins.models import SchoolInstall
 
+# What an ID token carries besides the person's claims (oauthlib and DOT add them;
+# `nonce` when the request sent one).
+ID_TOKEN_CLAIMS = ("iss", "aud", "exp", "iat", "auth_time", "jti", "at_hash", "nonce")
+
 
 class PlatformValidator(OAuth2Validator):
+    # Every claim about the person and the scope that releases it: discovery's
+    # claims_supported is this and ID_TOKEN_CLAIMS.
     oidc_claim_scope = {
         "sub": "openid",
         "preferred_username": "profile",
@@ -26,12 +32,24 @@ class PlatformValidator(OAuth2Validator):
         "verified": "profile:verified",
     }
 
+    def get_discovery_claims(self, request):
+        return sorted({*self.oidc_claim_scope, *ID_TOKEN_CLAIMS})
+
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
         if not super().validate_grant_type(client_id, grant_type, client, request,
                                            *args, **kwargs):
             return False
         if grant_type == "client_credentials":
             return SchoolInstall.objects.filter(app__application=client).exists()
+        return True
+
+    # prompt=none: oauthlib asks these, but its request carries no session; the
+    # authorization view answers login_required / consent_required itself
+    # (openapi_plugins.authorize_view), so here they only must not raise.
+    def validate_silent_login(self, request):
+        return True
+
+    def validate_silent_authorization(self, request):
         return True
 
     def get_additional_claims(self, request):

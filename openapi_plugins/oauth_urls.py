@@ -10,20 +10,24 @@ apps page do that, in the site's look).
 from django.urls import path, re_path
 from oauth2_provider import views
 
+from openapi_plugins.authorize_view import AuthorizationView
+from openapi_plugins.discovery import ConnectDiscoveryInfoView, OAuthServerMetadataView
 from openapi_plugins.form_action import allow_oauth_redirect
+from openapi_plugins.introspect_view import IntrospectTokenView
 from openapi_plugins.token_view import TokenView
 
 app_name = "oauth2_provider"
 
 urlpatterns = [
-    path("authorize/", allow_oauth_redirect(views.AuthorizationView.as_view()), name="authorize"),
+    # S256 only and prompt=none (openapi_plugins.authorize_view)
+    path("authorize/", allow_oauth_redirect(AuthorizationView.as_view()), name="authorize"),
     path("token/", TokenView.as_view(), name="token"),  # limits failed client auth
     path("revoke_token/", views.RevokeTokenView.as_view(), name="revoke-token"),
-    path("introspect/", views.IntrospectTokenView.as_view(), name="introspect"),
-    re_path(r"^\.well-known/openid-configuration/?$", views.ConnectDiscoveryInfoView.as_view(),
+    path("introspect/", IntrospectTokenView.as_view(), name="introspect"),  # own tokens only
+    re_path(r"^\.well-known/openid-configuration/?$", ConnectDiscoveryInfoView.as_view(),
             name="oidc-connect-discovery-info"),
     path(".well-known/jwks.json", views.JwksInfoView.as_view(), name="jwks-info"),
     path("userinfo/", views.UserInfoView.as_view(), name="user-info"),
-    path(".well-known/oauth-authorization-server", views.OAuthServerMetadataView.as_view(),
+    path(".well-known/oauth-authorization-server", OAuthServerMetadataView.as_view(),
          name="oauth-server-metadata"),
 ]

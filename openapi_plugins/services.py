@@ -66,6 +66,11 @@ def clean_scopes(kind: str, scopes) -> list[str]:
     return scopes
 
 
+# The one algorithm ID tokens are signed with (discovery advertises it): RS256, so a
+# relying party checks them with the public JWKS, never with its own client secret.
+ID_TOKEN_ALGORITHM = Application.RS256_ALGORITHM
+
+
 @web_session_only(gettext_lazy("只能在网页上登记应用"))
 def register_app(*, actor: Actor, name: str, kind: str, scopes, redirect_uris: str = "",
                  description: str = "", homepage: str = "", logo=None,
@@ -99,7 +104,7 @@ def register_app(*, actor: Actor, name: str, kind: str, scopes, redirect_uris: s
         application = Application.objects.create(
             user=user, name=name, client_type=client_type, authorization_grant_type=grant_type,
             redirect_uris=uris, client_secret=secret, hash_client_secret=True,
-            algorithm=Application.RS256_ALGORITHM if kind == "user" else Application.NO_ALGORITHM,
+            algorithm=ID_TOKEN_ALGORITHM if kind == "user" else Application.NO_ALGORITHM,
             skip_authorization=False,
         )
         profile = AppProfile(application=application, kind=kind, scopes=scopes, school=school,

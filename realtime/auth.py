@@ -3,7 +3,8 @@
 - A browser: the session cookie (AuthMiddlewareStack has put the user in the
   scope), and the Origin must be one of ALLOWED_HOSTS.
 - An app: an OAuth bearer token in the handshake's ``Authorization`` header
-  (never in the URL, where it would end up in logs). The socket then acts as the
+  (never in the URL, where it would end up in logs: a handshake whose URL carries
+  ``access_token`` is closed with 4401, whatever else it sends). The socket then acts as the
   token's user with the token's scopes, and a cookie sent alongside is ignored.
   Browsers cannot set that header on a websocket, so such a handshake may come
   without an Origin: nothing rides on ambient cookies.
@@ -18,7 +19,7 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.security.websocket import AllowedHostsOriginValidator
 
-from openapi_plugins.auth import actor_for_bearer, parse_bearer
+from openapi_plugins.auth import actor_for_bearer, parse_bearer, token_in_query
 from realtime.limits import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from yiban_core.actor import Actor
 
@@ -34,6 +35,8 @@ def handshake_bearer(scope) -> str | None:
 
 async def authenticate(scope) -> tuple[Actor | None, int]:
     """(actor, 0) for an accepted socket, or (None, the close code)."""
+    if token_in_query(scope.get("query_string", b"").decode("latin-1")):
+        return None, CLOSE_UNAUTHENTICATED
     token = handshake_bearer(scope)
     if token is not None:
         actor = await database_sync_to_async(actor_for_bearer)(token)

@@ -380,6 +380,10 @@ OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
 OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 
+# Client authentication at /o/token/ and /o/revoke_token/: a secret, or none for a
+# public user app (a native app, with PKCE). Discovery reads these (openapi_plugins.discovery).
+_OAUTH_CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
 OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "openapi_plugins.scopes.PlatformScopes",
     "OAUTH2_VALIDATOR_CLASS": "openapi_plugins.oauth.PlatformValidator",
@@ -405,6 +409,8 @@ OAUTH2_PROVIDER = {
     "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials",
                                      "refresh_token"],
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": _OAUTH_CLIENT_AUTH_METHODS,
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": _OAUTH_CLIENT_AUTH_METHODS,
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from oauth2_provider.views import OAuthServerMetadataView
 
 from frontend.views.language import set_language
+from openapi_plugins.discovery import OAuthServerMetadataView
 from yiban_core.files.views import protected_file, public_media
 from yiban_core.graphql.views import graphql_view
 
@@ -11,7 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("graphql", graphql_view, name="graphql"),
     path("o/", include("openapi_plugins.oauth_urls", namespace="oauth2_provider")),
-    path(".well-known/oauth-authorization-server", OAuthServerMetadataView.as_view()),
+    # RFC 8414 3.1: the metadata of the issuer `/o` (also at /o/.well-known/...).
+    path(".well-known/oauth-authorization-server/o", OAuthServerMetadataView.as_view()),
     path("i18n/setlang/", set_language, name="set_language"),
     path("files/<path:name>", protected_file, name="protected_file"),
     path("", include("frontend.urls")),

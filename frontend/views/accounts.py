@@ -62,6 +62,13 @@ class LoginView(SafeNextMixin, auth_views.LoginView):
     template_name = "frontend/accounts/login.html"
     redirect_authenticated_user = True
 
+    def dispatch(self, request, *args, **kwargs):
+        # ?reauth: an app asked for a fresh sign-in (prompt=login, openapi_plugins.
+        # authorize_view), so a signed-in person gets the form too, and its POST.
+        if "reauth" in request.GET:
+            self.redirect_authenticated_user = False
+        return super().dispatch(request, *args, **kwargs)
+
 
 def login_locked_out(request, response=None, credentials=None):
     """django-axes' answer once a username has failed too often from this address

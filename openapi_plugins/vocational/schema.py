@@ -204,7 +204,7 @@ class LogTrainingRecord(DomainMutation):
     scope = "training:write"
 
     class Input:
-        kind = graphene.Field(TrainingKind, required=True)
+        kind = TrainingKind(required=True)
         title = graphene.String(required=True)
         workplace = graphene.String(required=True, description="实习单位或实训车间")
         start_date = graphene.Date(required=True)

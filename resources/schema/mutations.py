@@ -59,7 +59,7 @@ class PublishResource(ResourceMutation):
     class Input:
         title = graphene.String(required=True, description="最多 120 字")
         url = graphene.String(required=True, description="http:// 或 https:// 开头的链接")
-        subject = graphene.Field(ResourceSubject, required=True)
+        subject = ResourceSubject(required=True)
         description = graphene.String(description="最多 5000 字")
         tags = graphene.List(graphene.NonNull(graphene.String), description="最多 8 个")
         licence = graphene.Field(ResourceLicence, description="默认 CC_BY")

@@ -35,3 +35,26 @@ def test_every_domain_error_code_is_a_graphql_error_code():
     assert codes <= {member.name for member in ErrorCode}, (
         "add the new code to yiban_core.graphql.errors.ErrorCode and regenerate schema.graphql"
     )
+
+
+def test_what_the_schema_marks_required_validation_requires():
+    """A `Type!` input field or argument with a default is optional to the validator
+    (graphene gives `graphene.Field(..., required=True)` in an input a null default),
+    so a client reading the schema and the server would disagree."""
+    from graphql import GraphQLInputObjectType, GraphQLNonNull, Undefined
+
+    types = schema.graphql_schema.type_map
+    optional = []
+    for type_name, graphql_type in types.items():
+        if type_name.startswith("__"):
+            continue
+        if isinstance(graphql_type, GraphQLInputObjectType):
+            inputs = {f"{type_name}.{name}": field for name, field in graphql_type.fields.items()}
+        else:
+            inputs = {f"{type_name}.{field_name}({name})": arg
+                      for field_name, field in (getattr(graphql_type, "fields", None) or {}).items()
+                      for name, arg in field.args.items()}
+        optional += [where for where, field in inputs.items()
+                     if isinstance(field.type, GraphQLNonNull)
+                     and field.default_value is not Undefined]
+    assert optional == []

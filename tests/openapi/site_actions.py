@@ -46,10 +46,14 @@ def seed(*, redirect_uri, user_scopes, school_scopes):
                                    name="软件工程2024级2班")
     user_app, _ = make_user_app(make_user("dev_one"), scopes=user_scopes,
                                 redirect_uris=redirect_uri, confidential=False)
+    # A user app with a server (confidential): it authenticates, so it may introspect.
+    web_app, web_secret = make_user_app(make_user("dev_two"), scopes=user_scopes,
+                                        redirect_uris=redirect_uri, name="学习网页版")
     school_app, school_secret = make_school_app(north, scopes=school_scopes)
     return {
         "password": PASSWORD, "student": "li_hua",
         "user_app": {"client_id": user_app.application.client_id},
+        "web_app": {"client_id": web_app.application.client_id, "client_secret": web_secret},
         "school_app": {"client_id": school_app.application.client_id,
                        "client_secret": school_secret},
         "private_group": global_id("Group", club.pk),

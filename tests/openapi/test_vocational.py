@@ -382,6 +382,17 @@ def test_graphql_errors_are_typed_and_name_the_input_field(client, student, scho
         {"field": "supervisorId", "code": "INVALID"}]
 
 
+def test_a_record_without_its_kind_is_refused_by_validation(client, student):
+    """The schema says `kind: TrainingKind!`: leaving it out is a request error, as the
+    schema promises, not a payload error after the mutation ran."""
+    without_kind = {name: value for name, value in LOG_INPUT.items() if name != "kind"}
+    reply = graphql(client, LOG, user_token(student), input=without_kind)
+    assert reply.status_code == 400
+    [error] = reply.json()["errors"]
+    assert "kind" in error["message"] and "data" not in reply.json()
+    assert not TrainingRecord.objects.exists()
+
+
 def test_tokens_without_the_training_scopes_are_refused(client, student, teacher):
     signed(student, teacher)
     token = user_token(student, scopes=("profile",))

@@ -255,7 +255,7 @@ class CreateSchool(DomainMutation):
 
     class Input:
         name = graphene.String(required=True)
-        kind = graphene.Field(SchoolKind, required=True)
+        kind = SchoolKind(required=True)
         short_name = graphene.String()
         city = graphene.String()
 

@@ -34,7 +34,7 @@ class CreateGroup(DomainMutation):
 
     class Input:
         name = graphene.String(required=True)
-        kind = graphene.Field(GroupKind, required=True)
+        kind = GroupKind(required=True)
         description = graphene.String()
         is_private = graphene.Boolean()
         join_policy = graphene.Field(JoinPolicy)
@@ -291,7 +291,7 @@ class SetMemberRole(DomainMutation):
     class Input:
         group_id = graphene.ID(required=True)
         username = graphene.String(required=True)
-        role = graphene.Field(MemberRole, required=True, description="ADMIN 或 MEMBER")
+        role = MemberRole(required=True, description="ADMIN 或 MEMBER")
 
     membership = graphene.Field(MembershipNode)
 
