@@ -65,8 +65,10 @@ def test_pkce_other_than_s256_goes_back_as_invalid_request_before_any_page(
 
 
 def test_a_signed_out_visitor_with_a_bad_request_is_not_sent_to_log_in_first(client, app):
-    params = answer(authorize(client, app, code_challenge_method="plain"))
-    assert params["error"] == "invalid_request" and params["state"] == "st-42"
+    for pkce in ({"code_challenge_method": "plain"},
+                 {"code_challenge": None, "code_challenge_method": None}):
+        params = answer(authorize(client, app, **pkce))
+        assert params["error"] == "invalid_request" and params["state"] == "st-42"
     # A good request still goes to the login page.
     login = authorize(client, app)
     assert login.status_code == 302 and login["Location"].startswith("/login/")
