@@ -3,6 +3,7 @@ transaction, after-commit ones wait for it, and a rollback sends nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pytest
@@ -15,6 +16,14 @@ from tests.factories import actor_for, make_interest_group, make_school, make_us
 from tests.openapi.helpers import make_school_app
 from yiban_core import events
 from yiban_core.groups import services as group_services
+
+
+def test_every_event_is_heard_by_some_app():
+    kinds = [value for name, value in vars(events).items()
+             if dataclasses.is_dataclass(value) and isinstance(value, type)
+             and not name.startswith("_") and name != "Member"]
+    assert len(kinds) >= 9
+    assert [kind.__name__ for kind in kinds if not events.subscribers(kind)] == []
 
 
 class Crash(Exception):

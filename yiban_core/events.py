@@ -157,7 +157,7 @@ def send(event: Any) -> None:
     """Announce `event` from the service that made the change, inside its transaction.
     Durable subscribers run now (an error rolls the change back: the outbox must not
     miss it); the others once the transaction commits, each once per equal event (a
-    comment thread deleted reply by reply pushes the post's counters once)."""
+    transaction that moves one post's counters several times pushes them once)."""
     for subscriber in _subscribers.get(type(event), []):
         if subscriber.durable:
             subscriber.handler(event)
