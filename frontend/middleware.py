@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from frontend.errors import error_page
 from yiban_core.errors import Invalid
-from yiban_core.nul import contains_nul, nul_message
+from yiban_core.nul import contains_unstorable, unstorable_message
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -29,9 +29,9 @@ class RefuseNulMiddleware:
         if (request.method == "POST" and request.content_type in FORM_TYPES
                 and not getattr(view_func, "reads_own_body", False)):
             suspects.append(list(request.POST.lists()))
-        if not contains_nul(suspects):
+        if not contains_unstorable(suspects):
             return None
-        message = nul_message()
+        message = unstorable_message()
         if request.path == reverse("graphql"):
             return JsonResponse({"errors": [{"message": message,
                                              "extensions": {"code": "INVALID"}}]}, status=400)

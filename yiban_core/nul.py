@@ -1,34 +1,41 @@
-"""NUL characters (U+0000) in what a client sends are refused, never stripped.
+"""Characters no database can store are refused in what a client sends, never stripped.
 
-No text a person writes needs one, and PostgreSQL cannot store one in a text
-column (nor compare a column with one: "A string literal cannot contain NUL"),
-so a NUL that reached a query would be a 500. Refusing keeps what is stored exactly
+- NUL (U+0000): no text a person writes needs one, and PostgreSQL cannot store one
+  in a text column (nor compare a column with one: "A string literal cannot contain
+  NUL");
+- a lone surrogate (U+D800..U+DFFF): half of a UTF-16 pair, which JSON can escape
+  ("\\ud800") but no UTF-8 text can hold, so SQLite and PostgreSQL both fail on it.
+
+Either would be a 500 once it reached a query. Refusing keeps what is stored exactly
 what was sent. The edges that refuse:
 
 - pages: frontend.middleware.RefuseNulMiddleware, for the path, the query string
   and form bodies (a 400 page, or JSON for JSON clients and /graphql);
 - /graphql: its view, for `query`, `variables`, `operationName` and the string
   literals of the query (400, code INVALID);
-- forms: Django's CharField already refuses NUL (ProhibitNullCharactersValidator).
+- forms: Django's CharField already refuses NUL (ProhibitNullCharactersValidator);
+  form bodies and URLs are decoded from UTF-8 with replacement, so hold no surrogate.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-NUL = "\x00"
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def contains_nul(value: Any) -> bool:
-    """Whether a NUL hides anywhere in a string, or in the keys and values of JSON-like
-    data (walked without recursion: a client chooses how deep its JSON nests)."""
+def contains_unstorable(value: Any) -> bool:
+    """Whether a NUL or a lone surrogate hides anywhere in a string, or in the keys and
+    values of JSON-like data (walked without recursion: a client chooses how deep its
+    JSON nests)."""
     pending = [value]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            if NUL in item:
+            if UNSTORABLE.search(item):
                 return True
         elif isinstance(item, dict):
             pending.extend(item.keys())
@@ -38,5 +45,5 @@ def contains_nul(value: Any) -> bool:
     return False
 
 
-def nul_message() -> str:
-    return _("请求中含有空字符（NUL），无法处理")
+def unstorable_message() -> str:
+    return _("请求中含有空字符（NUL）或残缺的 Unicode 字符，无法处理")

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 PIECES = ["@", "#", "...", "---", "@...", "@---", "@li_hua", "@li_hua.", "#考研#", "# #",
           "https://a.example/?q=<b>", "<script>", '"', "\n", "\r\n", "\t", "\x0b", "\x85",
           "\u2028", "\ufeff", "/", "%", "李华"]
-texts = st.lists(st.one_of(st.text(st.characters(blacklist_characters="\x00"), max_size=6),
+# NUL and lone surrogates never reach a service: the edges refuse them (yiban_core/nul.py).
+texts = st.lists(st.one_of(st.text(st.characters(blacklist_characters="\x00",
+                                                 blacklist_categories=("Cs",)), max_size=6),
                            st.sampled_from(PIECES)), min_size=1, max_size=25).map("".join)
 
 

@@ -104,6 +104,21 @@ def test_a_nul_in_a_string_literal_is_invalid_and_nothing_is_stored(client, stud
     assert topic.status_code == 400 and codes(topic) == ["INVALID"]
 
 
+def test_a_lone_surrogate_is_invalid_and_nothing_is_stored(client, student):
+    """JSON may escape half of a surrogate pair ("\\ud800"): no text a person writes holds
+    one, and no database can store it."""
+    client.force_login(student)
+    response = post_body(client, json.dumps(  # ASCII JSON: "\\ud800"
+        {"query": PUBLISH, "variables": {"text": "\ud800 你好"}}))
+    assert response.status_code == 400
+    assert codes(response) == ["INVALID"]
+    literal = post_body(client, json.dumps(  # the GraphQL parser refuses it in a literal
+        {"query": 'mutation { publishPost(input: {text: "a\\udc00b"}) { errors { code } } }'}))
+    assert literal.status_code == 400
+    assert "Invalid Unicode escape" in literal.json()["errors"][0]["message"]
+    assert not Post.objects.exists()
+
+
 GROUPS_FIRST = "{ groups(first: NUMBER) { edges { cursor } } }"
 
 

@@ -16,7 +16,7 @@ from graphql import ExecutionResult, GraphQLError
 
 from yiban_core.accounts.models import IdempotentResponse
 from yiban_core.actor import Actor
-from yiban_core.nul import contains_nul
+from yiban_core.nul import contains_unstorable
 
 HEADER = "Idempotency-Key"
 KEEP = timedelta(hours=24)
@@ -43,7 +43,7 @@ def fingerprint(query: str, variables, operation_name) -> str:
 
 
 def check_key(key: str) -> ExecutionResult | None:
-    if not key or len(key) > MAX_KEY_LENGTH or contains_nul([key]) or not key.isprintable():
+    if not key or len(key) > MAX_KEY_LENGTH or contains_unstorable([key]) or not key.isprintable():
         return _error("INVALID", _("Idempotency-Key 须是 1 到 200 个可打印字符"))
     return None
 

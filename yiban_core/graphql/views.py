@@ -58,7 +58,7 @@ from yiban_core.graphql import idempotency
 from yiban_core.graphql.errors import format_error
 from yiban_core.graphql.limits import QueryReport, max_cost, query_limits
 from yiban_core.graphql.rate_limits import Budget, BudgetExceeded
-from yiban_core.nul import contains_nul, nul_message
+from yiban_core.nul import contains_unstorable, unstorable_message
 from yiban_core.unavailable import is_unavailable
 
 
@@ -79,8 +79,8 @@ class _LiteralCheck(Visitor):
         self.refusal: str | None = None
 
     def enter_string_value(self, node: StringValueNode, *_args):
-        if contains_nul(node.value):
-            self.refusal = nul_message()
+        if contains_unstorable(node.value):
+            self.refusal = unstorable_message()
             return BREAK
         return None
 
@@ -167,8 +167,8 @@ class YibanGraphQLView(GraphQLView):
             raise bad_request(_("variables 必须是 JSON 对象"))
         if operation_name is not None and not isinstance(operation_name, str):
             raise bad_request(_("operationName 必须是字符串"))
-        if contains_nul([query, variables, operation_name]):
-            raise bad_request(nul_message())
+        if contains_unstorable([query, variables, operation_name]):
+            raise bad_request(unstorable_message())
         return query, variables, operation_name, id_
 
     @staticmethod
