@@ -49,6 +49,13 @@ def may_set_roles(actor: Actor, role: str | None) -> bool:
             and role == Membership.Role.OWNER)
 
 
+def may_remove(actor: Actor, role: str | None, target_role: str) -> bool:
+    """Removing or banning a member: a manager, never the owner, and an admin not
+    another admin."""
+    return (may_manage(actor, role) and target_role != Membership.Role.OWNER
+            and not (role == Membership.Role.ADMIN and target_role == Membership.Role.ADMIN))
+
+
 def may_delete_group(actor: Actor, group: Group, role: str | None) -> bool:
     """The owner deletes their group; a school's official group, only a site admin."""
     if actor.is_site_admin:
