@@ -39,10 +39,6 @@ def may_manage(actor: Actor, role: str | None) -> bool:
             and (role in Membership.MANAGER_ROLES or actor.is_site_admin))
 
 
-def may_invite(actor: Actor, role: str | None) -> bool:
-    return may_manage(actor, role)
-
-
 def may_set_roles(actor: Actor, role: str | None) -> bool:
     """Promoting, demoting and handing over the group are the owner's."""
     return (actor.user is not None and actor.has_scope("groups:write")
