@@ -6,7 +6,8 @@ followers: the author's followers; group: the group's members, or anyone when
 the group is not private. Every timeline, GraphQL field and page goes through
 `visible_posts` (or `can_see_post` for one post already in hand), except the home
 timeline read from the Redis cards, which applies the same rule in Python
-(`_HomeSources.admits`, next to it here); tests hold the two paths to the same pages.
+(`_HomeSources.admits`). Both read the rule from one table (feeds/visibility.py), and
+tests hold the two paths to the same pages.
 
 Timelines are newest first by id; a cursor is the last id seen, signed.
 """
@@ -28,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
-from feeds import cards, timeline_rebuild, timeline_store
+from feeds import cards, timeline_rebuild, timeline_store, visibility
 from feeds.models import (
     Comment,
     CommentLike,
@@ -51,7 +52,7 @@ from yiban_core.accounts.models import Follow, School, User
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
 from yiban_core.groups.models import Group, Membership
-from yiban_core.groups.rules import require_content_access, school_app_reads_q
+from yiban_core.groups.rules import require_content_access
 from yiban_core.ids import parse_id
 from yiban_core.pagination import Page, clamp_page_size, decode_cursor, encode_cursor, paginate
 
@@ -68,19 +69,20 @@ def _member_group_ids(user: User):
     return Membership.objects.filter(user=user).values("group_id")
 
 
-def visible_q(actor: Actor) -> Q:
+def reader_of(actor: Actor) -> visibility.Reader:
+    """The actor as the visibility table asks about them, in SQL terms."""
     user = actor.user
-    q = Q(visibility=Visibility.PUBLIC) | Q(visibility=Visibility.GROUP, group__is_private=False)
     if user is not None:
-        q |= Q(author_id=user.pk)
-        q |= Q(visibility=Visibility.FOLLOWERS, author_id__in=_followee_ids(user))
-        q |= Q(visibility=Visibility.GROUP, group_id__in=_member_group_ids(user))
-        if user.verified_school_id is not None:
-            q |= Q(visibility=Visibility.SCHOOL, school_id=user.verified_school_id)
-    elif actor.school is not None:  # a school app sees its own school's content
-        q |= Q(visibility=Visibility.SCHOOL, school_id=actor.school.pk)
-        q |= Q(visibility=Visibility.GROUP) & school_app_reads_q(actor.school.pk, "group__")
-    return q
+        return visibility.Reader(user_id=user.pk, school_id=user.verified_school_id,
+                                 followee_ids=_followee_ids(user),
+                                 member_group_ids=_member_group_ids(user))
+    if actor.school is not None:  # a school app sees its own school's content
+        return visibility.Reader(school_id=actor.school.pk, is_school_app=True)
+    return visibility.Reader()
+
+
+def visible_q(actor: Actor) -> Q:
+    return visibility.q(reader_of(actor))
 
 
 def with_details(qs: QuerySet[Post]) -> QuerySet[Post]:
@@ -281,23 +283,22 @@ class _HomeSources:
     def people_ids(self) -> list[int]:
         return [*self.followees, self.user.pk]
 
+    @cached_property
+    def reader(self) -> visibility.Reader:
+        return visibility.Reader(user_id=self.user.pk, school_id=self.user.verified_school_id,
+                                 followee_ids=self.followees, member_group_ids=self.member_ids)
+
     def admits(self, post: Post) -> bool:
-        """home_q and visible_q for one post read from the cards, in Python. The test
-        that the Redis and database paths return the same pages holds the two together."""
+        """home_q and visible_q for one post read from the cards, in Python (the
+        visibility table's `admits`). tests/feeds/test_visibility.py holds the Redis and
+        database paths to the same pages."""
         user_id, author, group_id = self.user.pk, post.author_id, post.group_id
         if group_id is None:
             if author != user_id and author not in self.followees:
                 return False
         elif group_id not in self.group_cards:
             return False
-        visibility = post.visibility
-        return (author == user_id
-                or visibility == Visibility.PUBLIC
-                or (visibility == Visibility.GROUP
-                    and (group_id in self.member_ids or not self.group_cards[group_id].is_private))
-                or (visibility == Visibility.FOLLOWERS and author in self.followees)
-                or (visibility == Visibility.SCHOOL and self.user.verified_school_id is not None
-                    and post.school_id == self.user.verified_school_id))
+        return visibility.admits(self.reader, post, self.group_cards.get(group_id))
 
     def posts_from_cards(self, ids: list[int]) -> dict[int, Post] | None:
         """Those of the ids the user may see in their home timeline, with what a card

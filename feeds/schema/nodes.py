@@ -5,7 +5,7 @@ from __future__ import annotations
 import graphene
 from django.utils.translation import gettext as _
 
-from feeds import selectors
+from feeds import rules, selectors
 from feeds.models import Comment, Post, Topic, Visibility
 from feeds.schema.loaders import (
     LikedComments,
@@ -169,6 +169,10 @@ class PostNode(graphene.ObjectType):
     created_at = graphene.DateTime(required=True)
     edited_at = graphene.DateTime(description="最后编辑的时间；没编辑过为 null")
     viewer_has_liked = graphene.Boolean(required=True)
+    viewer_can_edit = graphene.Boolean(required=True, description="当前用户能否编辑它")
+    viewer_can_delete = graphene.Boolean(required=True, description="当前用户能否删除它")
+    viewer_can_pin = graphene.Boolean(required=True,
+                                      description="当前用户能否把它设为（或取消）群公告")
     topics = graphene.List(graphene.NonNull(TopicNode), required=True,
                            description="动态里的 #话题#")
     comments = connection_field(CommentConnection, "顶层评论，最早的在前，每条带着回复")
@@ -192,6 +196,18 @@ class PostNode(graphene.ObjectType):
         return LikedPosts.of(info).load(post)
 
     @staticmethod
+    def resolve_viewer_can_edit(post: Post, info) -> bool:
+        return rules.may_edit_post(info.context.actor, post)
+
+    @staticmethod
+    def resolve_viewer_can_delete(post: Post, info) -> bool:
+        return rules.may_delete_post(info.context.actor, post, _viewer_role(post, info))
+
+    @staticmethod
+    def resolve_viewer_can_pin(post: Post, info) -> bool:
+        return rules.may_pin(info.context.actor, post, _viewer_role(post, info))
+
+    @staticmethod
     def resolve_topics(post: Post, info) -> list[Topic]:
         return PostTopics.of(info).load(post)  # one query a page
 
@@ -201,6 +217,11 @@ class PostNode(graphene.ObjectType):
                                   first=page_size(first), after=after)
         queue_comments(info, page.items)
         return page_connection(CommentConnection, page, _OLDEST_COMMENTS)
+
+
+def _viewer_role(post: Post, info) -> str | None:
+    """The viewer's role in the post's group, batched with the groups' (ViewerRoles)."""
+    return GroupNode.resolve_viewer_role(post.group, info) if post.group_id else None
 
 
 class PostConnection(Connection):

@@ -108,6 +108,10 @@ def group_members(request, pk):
     members = selectors.members(actor=request.actor, group=group)
     page = paginate(members, first=50, after=request.GET.get("after"))
     context = _group_context(request, group)
+    role = context["me"].role if context["me"] is not None else None
+    for member in page.items:
+        member.viewer_may_remove = (member.user_id != request.user.pk
+                                    and rules.may_remove(request.actor, role, member.role))
     context.update({"page": page, "ban_form": BanForm()})
     return render(request, "frontend/groups/members.html", context)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import graphene
 from django.urls import NoReverseMatch, reverse
 
-from resources import selectors
+from resources import rules, selectors
 from resources.models import (
     Course,
     Licence,
@@ -199,6 +199,10 @@ class ResourceNode(graphene.ObjectType):
     reviews = connection_field(RatingConnection, "带文字的评价，最有用的在前")
     created_at = graphene.DateTime(required=True)
     updated_at = graphene.DateTime(required=True)
+    viewer_can_change = graphene.Boolean(required=True,
+                                         description="当前用户能否修改它、上传新版本（上传者）")
+    viewer_can_delete = graphene.Boolean(required=True, description="当前用户能否删除它")
+    viewer_can_rate = graphene.Boolean(required=True, description="当前用户能否给它评分")
 
     @classmethod
     def get_node(cls, info, pk: int) -> Resource:
@@ -232,11 +236,28 @@ class ResourceNode(graphene.ObjectType):
         return MyRatings.of(info).load(resource)
 
     @staticmethod
+    def resolve_viewer_can_change(resource: Resource, info) -> bool:
+        return rules.may_change(info.context.actor, resource)
+
+    @staticmethod
+    def resolve_viewer_can_delete(resource: Resource, info) -> bool:
+        return rules.may_delete(info.context.actor, resource, _viewer_role(resource, info))
+
+    @staticmethod
+    def resolve_viewer_can_rate(resource: Resource, info) -> bool:
+        return rules.may_rate(info.context.actor, resource, _viewer_role(resource, info))
+
+    @staticmethod
     def resolve_reviews(resource: Resource, info, first=None, after=None):
         qs = selectors.reviews(actor=info.context.actor, resource=resource)
         result = resolve_connection(RatingConnection, qs, first=first, after=after)
         MarkedHelpful.of(info).queue(edge.node for edge in result.edges)
         return result
+
+
+def _viewer_role(resource: Resource, info) -> str | None:
+    """The viewer's role in the resource's group, batched with the groups' (ViewerRoles)."""
+    return GroupNode.resolve_viewer_role(resource.group, info) if resource.group_id else None
 
 
 class ResourceConnection(Connection):

@@ -1,6 +1,6 @@
-"""feeds/rules.py is what the services enforce and what the pages show: for every kind
-of person around a group post, the button is on the page exactly when the service
-lets the action through."""
+"""feeds/rules.py is what the services enforce, what the pages show and what the API's
+viewerCan* fields say: for every kind of person around a group post, the button is on
+the page, and the field true, exactly when the service lets the action through."""
 
 import pytest
 from django.urls import reverse
@@ -8,6 +8,7 @@ from django.urls import reverse
 from feeds import rules, services
 from feeds.models import Comment, Post
 from tests.factories import actor_for, make_interest_group, make_user
+from tests.graphql.conftest import GraphQLClient, gid
 from yiban_core.accounts.models import User
 from yiban_core.errors import PermissionDenied
 from yiban_core.groups import services as group_services
@@ -16,6 +17,8 @@ from yiban_core.groups.rules import role_in
 
 pytestmark = pytest.mark.django_db
 
+POST = """query($id: ID!) { node(id: $id) { ... on Post {
+  viewerCanEdit viewerCanDelete viewerCanPin } } }"""
 PEOPLE = ["author", "owner", "admin", "member", "outsider", "site_admin"]
 
 
@@ -57,9 +60,12 @@ def test_the_delete_and_pin_buttons_show_exactly_what_the_services_allow(client,
     role = role_in(actor, group)
     client.force_login(people[who])
     page = client.get(reverse("post_detail", args=[post.pk])).content.decode()
+    api = GraphQLClient(client).data(POST, id=gid(post))["node"]
 
     may_pin = rules.may_pin(actor, post, role)
     assert (reverse("post_pin", args=[post.pk]) in page) is may_pin
+    assert api == {"viewerCanPin": may_pin, "viewerCanEdit": who == "author",
+                   "viewerCanDelete": rules.may_delete_post(actor, post, role)}
     assert _allowed(lambda: services.set_pinned(actor=actor, post_id=post.pk,
                                                 pinned=True)) is may_pin
 

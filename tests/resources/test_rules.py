@@ -10,7 +10,7 @@ from feeds import services as feed_services
 from resources import rules, services
 from resources.models import Resource
 from tests.factories import actor_for, make_interest_group, make_user
-from tests.graphql.conftest import GraphQLClient
+from tests.graphql.conftest import GraphQLClient, gid
 from yiban_core.accounts.models import User
 from yiban_core.errors import PermissionDenied
 from yiban_core.groups import services as group_services
@@ -18,6 +18,11 @@ from yiban_core.groups.models import Membership
 from yiban_core.groups.rules import role_in
 
 pytestmark = pytest.mark.django_db
+
+
+RESOURCE = """query($id: ID!) { node(id: $id) { ... on Resource {
+  viewerCanChange viewerCanDelete viewerCanRate } } }"""
+GROUP = "query($id: ID!) { node(id: $id) { ... on Group { viewerCanManage } } }"
 
 
 def _share(user, group, title="第三章习题答案") -> Resource:
@@ -48,6 +53,10 @@ def test_delete_and_rate_show_exactly_what_the_services_allow(client, club, who)
     role = role_in(actor, group)
     client.force_login(people[who])
     page = client.get(reverse("resource_detail", args=[resource.pk])).content.decode()
+    api = GraphQLClient(client).data(RESOURCE, id=gid(resource))["node"]
+    assert api == {"viewerCanChange": who == "uploader",
+                   "viewerCanDelete": rules.may_delete(actor, resource, role),
+                   "viewerCanRate": rules.may_rate(actor, resource, role)}
 
     may_rate = rules.may_rate(actor, resource, role)
     assert (reverse("resource_rate", args=[resource.pk]) in page) is may_rate
@@ -76,6 +85,8 @@ def test_a_site_admin_finds_the_manage_page_of_any_group(client, club):
         client.force_login(people[who])
         page = client.get(reverse("group_detail", args=[group.pk])).content.decode()
         assert (manage in page) is sees, who
+        api = GraphQLClient(client).data(GROUP, id=gid(group))["node"]
+        assert api == {"viewerCanManage": sees}, who
         assert (client.get(manage).status_code == 200) is sees, who
 
 

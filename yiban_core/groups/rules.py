@@ -39,14 +39,17 @@ def may_manage(actor: Actor, role: str | None) -> bool:
             and (role in Membership.MANAGER_ROLES or actor.is_site_admin))
 
 
-def may_invite(actor: Actor, role: str | None) -> bool:
-    return may_manage(actor, role)
-
-
 def may_set_roles(actor: Actor, role: str | None) -> bool:
     """Promoting, demoting and handing over the group are the owner's."""
     return (actor.user is not None and actor.has_scope("groups:write")
             and role == Membership.Role.OWNER)
+
+
+def may_remove(actor: Actor, role: str | None, target_role: str) -> bool:
+    """Removing or banning a member: a manager, never the owner, and an admin not
+    another admin."""
+    return (may_manage(actor, role) and target_role != Membership.Role.OWNER
+            and not (role == Membership.Role.ADMIN and target_role == Membership.Role.ADMIN))
 
 
 def may_delete_group(actor: Actor, group: Group, role: str | None) -> bool:

@@ -27,6 +27,7 @@ from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Membership
 from yiban_core.groups.rules import (
     may_delete_group,
+    may_remove,
     membership,
     require_manager,
     require_owner,
@@ -458,20 +459,17 @@ def _target_member(group: Group, username: str) -> Membership:
     return member
 
 
-def _require_outranks(manager: Membership | None, target: Membership) -> None:
+def _require_outranks(actor: Actor, manager: Membership | None, target: Membership) -> None:
     if target.role == Membership.Role.OWNER:
         raise PermissionDenied(_("不能移除群主"))
-    if (
-        manager is not None and manager.role == Membership.Role.ADMIN
-        and target.role == Membership.Role.ADMIN
-    ):
+    if not may_remove(actor, manager.role if manager else None, target.role):
         raise PermissionDenied(_("管理员不能移除其他管理员"))
 
 
 def remove_member(*, actor: Actor, group: Group, username: str) -> None:
     manager = require_manager(actor, group)
     target = _target_member(group, username)
-    _require_outranks(manager, target)
+    _require_outranks(actor, manager, target)
     with transaction.atomic():
         _remove_member(group, target)
         notify(recipient_ids=[target.user_id], kind=Notification.Kind.REMOVED,
@@ -488,7 +486,7 @@ def ban_member(*, actor: Actor, group: Group, username: str, reason: str = "") -
         raise Invalid(_("不能封禁自己"), field="username")
     target = Membership.objects.filter(group=group, user=user).first()
     if target is not None:
-        _require_outranks(manager, target)
+        _require_outranks(actor, manager, target)
     if len(reason or "") > 200:
         raise Invalid(_("理由不能超过 200 个字"), field="reason")
     try:

@@ -160,6 +160,9 @@ class GroupNode(graphene.ObjectType):
     viewer_has_pending_request = graphene.Boolean(
         required=True, description="当前用户有一条待审核的入群申请"
     )
+    viewer_can_manage = graphene.Boolean(
+        required=True, description="当前用户能否管理这个群：设置、审核、邀请、移除和封禁"
+    )
     members = connection_field(
         MembershipConnection,
         "成员：群主、管理员在前。私密群只有成员能看，其他人得到 null 和 PERMISSION_DENIED",
@@ -181,6 +184,10 @@ class GroupNode(graphene.ObjectType):
     @staticmethod
     def resolve_viewer_role(group: Group, info) -> str | None:
         return ViewerRoles.of(info).load(group)
+
+    @staticmethod
+    def resolve_viewer_can_manage(group: Group, info) -> bool:
+        return rules.may_manage(info.context.actor, GroupNode.resolve_viewer_role(group, info))
 
     @staticmethod
     def resolve_viewer_has_pending_request(group: Group, info) -> bool:
