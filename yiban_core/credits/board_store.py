@@ -20,12 +20,30 @@ the swap and count it twice. So each swap bumps the board's generation
 after it only to boards still at that generation. One that finds a newer
 generation cannot tell whether the rebuild saw its point: it marks the board
 incomplete instead (read from the database, rebuilt again), never counts twice.
+
+An increment runs after the commit: a process that dies in between (or before its
+script reaches Redis) would leave its boards complete but short of the points, for
+good. So increment_after_commit also records an in-flight entry (INFLIGHT: the
+boards' keys, scored by the time), in the same round trip as the generations, and
+the increment removes it in its script. An entry older than INFLIGHT_GRACE_S (far
+longer than a transaction and its commit hooks) belonged to a process that died
+after its commit, or to a transaction that rolled back: either way its boards are
+marked incomplete (a rebuild reads the database, so it is right in both cases). A
+sweep never increments: it cannot tell whether the increment ran before the death.
+An increment that lands after a sweep finds no marker and does not count either.
+The readers sweep (one more command in the read's single pipeline): a lost update
+matters only once a board is read, and readers run wherever boards do, where the
+task worker may not be running. Clock skew between hosts can only sweep early,
+which costs a rebuild, never a wrong count.
 Every call returns None on a Redis error: the caller then reads the database.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+import uuid
 
 from django.db import transaction
 from redis.exceptions import RedisError
@@ -40,15 +58,20 @@ COMPLETE = "complete"
 MISSED_TTL_S = 3600
 REBUILD_REQUEST_TTL_S = 30  # at most one rebuild asked for per this many seconds
 REBUILD_ATTEMPTS = 3
+INFLIGHT = "yb:lb:inflight"
+INFLIGHT_GRACE_S = 30
+SWEEP_BATCH = 200
 
-# KEYS: boards. ARGV: ttl, then (member, delta, expires, generation) per board; the
-# generation read before the commit, "*" for unchecked. Returns how many boards were
-# complete and at that generation (and so incremented).
+# KEYS: boards, then INFLIGHT. ARGV: ttl, the in-flight entry ("" for none), then
+# (member, delta, expires, generation) per board; the generation read before the
+# commit, "*" for unchecked. Returns how many boards were complete and at that
+# generation (and so incremented).
 _INCREMENT = f"""
 local ttl = tonumber(ARGV[1])
 local done = 0
-for i, key in ipairs(KEYS) do
-  local at = 2 + (i - 1) * 4
+for i = 1, #KEYS - 1 do
+  local key = KEYS[i]
+  local at = 3 + (i - 1) * 4
   local complete = redis.call('ZSCORE', key, '{COMPLETE}')
   local expected = ARGV[at + 3]
   if complete and expected ~= '*' and (redis.call('GET', key .. ':gen') or '') ~= expected then
@@ -64,7 +87,27 @@ for i, key in ipairs(KEYS) do
     redis.call('SET', key .. ':missed', '1', 'EX', {MISSED_TTL_S})
   end
 end
+if ARGV[2] ~= '' then redis.call('ZREM', KEYS[#KEYS], ARGV[2]) end
 return done
+"""
+
+# KEYS: INFLIGHT. ARGV: cutoff, batch. Marks the boards of entries recorded before the
+# cutoff incomplete (and missed, so a rebuild under way gives way) and drops the
+# entries. Returns how many entries, then the boards.
+_SWEEP = f"""
+local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1],
+                         'LIMIT', 0, tonumber(ARGV[2]))
+local marked = {{#stale}}
+for _, entry in ipairs(stale) do
+  local keys = cjson.decode(entry)
+  for j = 2, #keys do
+    redis.call('ZREM', keys[j], '{COMPLETE}')
+    redis.call('SET', keys[j] .. ':missed', '1', 'EX', {MISSED_TTL_S})
+    table.insert(marked, keys[j])
+  end
+  redis.call('ZREM', KEYS[1], entry)
+end
+return marked
 """
 
 # KEYS: board, its staging set, its missed flag, its generation. ARGV: ttl (0: none).
@@ -91,38 +134,45 @@ def increment_after_commit(changes: list[tuple[str, int, float, bool]]) -> None:
     """Inside the transaction that books the change: read the boards' generations now,
     and increment() them when it commits (nothing when it rolls back). Outside one,
     Django runs the increment at once, after a commit that already happened: a rebuild
-    between the two could then count the change twice, as before generations."""
+    between the two could then count the change twice, as before generations (and
+    there is nothing in flight to record: a death before it loses the update)."""
     client = redis_client()
     generations: list[str] | None = None
+    entry = ""
     if client is not None:
+        keys = [c[0] for c in changes]
         try:
-            generations = [(g or b"").decode()
-                           for g in client.mget([f"{c[0]}:gen" for c in changes])]
+            pipe = client.pipeline(transaction=False)
+            pipe.mget([f"{key}:gen" for key in keys])
+            if transaction.get_connection().in_atomic_block:
+                entry = json.dumps([uuid.uuid4().hex, *keys])
+                pipe.zadd(INFLIGHT, {entry: time.time()})
+            generations = [(g or b"").decode() for g in pipe.execute()[0]]
         except RedisError:
             generations = None  # unknown: any complete board is marked, or Redis fails
-    transaction.on_commit(lambda: increment(changes, generations=generations
+    transaction.on_commit(lambda: increment(changes, inflight=entry, generations=generations
                                             or [_UNKNOWN] * len(changes)))
 
 
 _UNKNOWN = "?"  # matches no generation
 
 
-def increment(changes: list[tuple[str, int, float, bool]], *,
+def increment(changes: list[tuple[str, int, float, bool]], *, inflight: str = "",
               generations: list[str] | None = None) -> bool:
     """Apply (key, id, delta, expires) changes in one round trip, to complete boards
-    only (and, given the generations read before the commit, boards not rebuilt since).
-    When Redis fails, a task marks the boards for rebuild (retried until Redis
-    answers), so the update is not lost. False then."""
+    only (and, given the generations read before the commit, boards not rebuilt since),
+    and drop their in-flight entry. When Redis fails, a task marks the boards for
+    rebuild (retried until Redis answers), so the update is not lost. False then."""
     client = redis_client()
     if client is None:
         return True
     generations = generations or ["*"] * len(changes)
-    args: list = [WINDOW_TTL_S]
+    args: list = [WINDOW_TTL_S, inflight]
     for (_key, object_id, delta, expires), generation in zip(changes, generations,
                                                             strict=True):
         args += [member(object_id), -delta, "1" if expires else "0", generation]
     try:
-        script(client, _INCREMENT)(keys=[c[0] for c in changes], args=args)
+        script(client, _INCREMENT)(keys=[c[0] for c in changes] + [INFLIGHT], args=args)
     except RedisError:
         metrics.redis_fallback("leaderboard_update")
         log.warning("leaderboard update failed; the boards will be rebuilt", exc_info=True)
@@ -167,61 +217,74 @@ def rebuild_requested_done() -> None:
         client.delete("yb:lb:rebuild-requested")
 
 
-def _complete(client, key: str) -> bool:
-    if client.zscore(key, COMPLETE) is not None:
-        return True
-    request_rebuild()
-    return False
+def sweep(client) -> set[str]:
+    """Mark the boards of in-flight entries older than the grace period incomplete, and
+    ask for their rebuild. Returns those boards. Raises RedisError."""
+    marked: set[str] = set()
+    while True:
+        count, *keys = script(client, _SWEEP)(
+            keys=[INFLIGHT], args=[time.time() - INFLIGHT_GRACE_S, SWEEP_BATCH])
+        marked.update(k.decode() for k in keys)
+        if count < SWEEP_BATCH:
+            break
+    if marked:
+        log.warning("%d leaderboards missed an update that died after its commit; "
+                    "rebuilding them", len(marked))
+        request_rebuild()
+    return marked
 
 
-def top(key: str, count: int) -> list[tuple[int, float]] | None:
-    client = redis_client()
-    if client is None:
-        return None
-    try:
-        if not _complete(client, key):
-            return None
-        # Only positive totals rank (stored negated: below zero).
-        rows = client.zrangebyscore(key, "-inf", "(0", start=0, num=count, withscores=True)
-    except RedisError:
-        metrics.redis_fallback("leaderboard_read")
-        return None
-    return [(int(m), -score) for m, score in rows]
-
-
-def rank(key: str, object_id: int) -> tuple[int | None, float] | None:
-    """(1-based rank or None when unranked, score); None: ask the database."""
+def _read(key: str, *commands) -> list | None:
+    """One round trip: the board's marker, any stale in-flight entry, and `commands`
+    (each given the pipeline). Their results, or None: read the database (the board is
+    incomplete, or was swept just now, or Redis failed)."""
     client = redis_client()
     if client is None:
         return None
     try:
         pipe = client.pipeline(transaction=False)
         pipe.zscore(key, COMPLETE)
-        pipe.zrank(key, member(object_id))
-        pipe.zscore(key, member(object_id))
-        complete, position, score = pipe.execute()
+        pipe.zrangebyscore(INFLIGHT, "-inf", f"({time.time() - INFLIGHT_GRACE_S}",
+                           start=0, num=1)
+        for command in commands:
+            command(pipe)
+        complete, stale, *results = pipe.execute()
+        if stale and key in sweep(client):
+            return None  # the results were read before the sweep: maybe short
     except RedisError:
         metrics.redis_fallback("leaderboard_read")
         return None
     if complete is None:
         request_rebuild()
         return None
+    return results
+
+
+def top(key: str, count: int) -> list[tuple[int, float]] | None:
+    # Only positive totals rank (stored negated: below zero).
+    found = _read(key, lambda pipe: pipe.zrangebyscore(key, "-inf", "(0", start=0,
+                                                       num=count, withscores=True))
+    return None if found is None else [(int(m), -score) for m, score in found[0]]
+
+
+def rank(key: str, object_id: int) -> tuple[int | None, float] | None:
+    """(1-based rank or None when unranked, score); None: ask the database."""
+    found = _read(key, lambda pipe: pipe.zrank(key, member(object_id)),
+                  lambda pipe: pipe.zscore(key, member(object_id)))
+    if found is None:
+        return None
+    position, score = found
     if position is None or score >= 0:  # no positive points: unranked, as in the database
         return (None, 0)
     return (position + 1, -score)
 
 
 def scores(key: str, object_ids: list[int]) -> dict[int, float] | None:
-    client = redis_client()
-    if client is None:
+    members = [member(i) for i in object_ids]
+    found = _read(key, *([lambda pipe: pipe.zmscore(key, members)] if members else []))
+    if found is None:
         return None
-    try:
-        if not _complete(client, key):
-            return None
-        values = client.zmscore(key, [member(i) for i in object_ids]) if object_ids else []
-    except RedisError:
-        metrics.redis_fallback("leaderboard_read")
-        return None
+    values = found[0] if members else []
     return {i: -v for i, v in zip(object_ids, values, strict=True) if v is not None}
 
 
