@@ -134,8 +134,9 @@ def increment_after_commit(changes: list[tuple[str, int, float, bool]]) -> None:
     """Inside the transaction that books the change: read the boards' generations now,
     and increment() them when it commits (nothing when it rolls back). Outside one,
     Django runs the increment at once, after a commit that already happened: a rebuild
-    between the two could then count the change twice, as before generations (and
-    there is nothing in flight to record: a death before it loses the update)."""
+    between the two could then count the change twice, as before generations; and no
+    in-flight entry is recorded (the commit is already done), so a death in between
+    goes unnoticed."""
     client = redis_client()
     generations: list[str] | None = None
     entry = ""
