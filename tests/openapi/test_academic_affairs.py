@@ -385,7 +385,7 @@ def test_a_bulk_sync_and_a_single_join_have_the_same_effects(
         revoked.clear()
         with django_capture_on_commit_callbacks(execute=True):
             change()
-        return {"webhooks": [(k["event"], k["school_id"])
+        return {"webhooks": [(k["event"], {p["school"] for p in k["payloads"].values()})
                              for k in _queued("fan_out_event")[hooks:]],
                 "revoke tasks": [k["pairs"] for k in _queued("revoke_group_streams")[revokes:]],
                 "timelines forgotten": forgotten == [user.pk], "revoked": revoked,
@@ -393,7 +393,7 @@ def test_a_bulk_sync_and_a_single_join_have_the_same_effects(
 
     def expected(user: User, joined: bool) -> dict:
         event = "group.member_joined" if joined else "group.member_left"
-        return {"webhooks": [(event, school.pk)],
+        return {"webhooks": [(event, {global_id("School", school.pk)})],
                 "revoke tasks": [] if joined else [[[user.pk, group.pk]]],
                 "timelines forgotten": joined,
                 "revoked": [] if joined else [(user.pk, group.pk)], "member": joined}
