@@ -7,6 +7,9 @@ sending it events would need each person's consent to every event, per event
 kind, and a way to withdraw it, which is left out for now: user apps read
 through the API on their user's behalf instead.
 
+Which school an event belongs to, and why a group without a school announces no
+joins or leaves, is decided in receivers.py.
+
 Life of an event: the change calls emit() inside its transaction; when some
 active subscription could hear of it, ONE fan-out task is written in that
 transaction (outbox: a rollback sends nothing), carrying the payload rendered

@@ -176,6 +176,30 @@ def test_joining_and_leaving_a_class_group_are_delivered(campus, receiver, run_w
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_group_without_a_school_announces_posts_to_the_authors_school_only(
+        campus, receiver, run_worker):
+    """Joins and leaves of a school-less group reach nobody; its public posts reach the
+    author's school's apps (see the receivers' docstring)."""
+    school, app, owner = campus
+    subscribe(app, owner, receiver,
+              events=("post.published", "group.member_joined", "group.member_left"))
+    student = make_user("sun_li", school=school)
+    founder = make_user(school=make_school())
+    club = make_interest_group(founder, name="跨校摄影社")
+    assert club.school_id is None
+    group_services.join_group(actor=actor_for(student), group=club)
+    publish(student, "周末外拍集合", group=club)
+    publish(founder, "别校同学也来了", group=club)
+    run_worker()
+    group_services.leave_group(actor=actor_for(student), group=club)
+    run_worker()
+
+    bodies = [json.loads(r["body"]) for r in receiver.requests]
+    assert [(b["event"], b["data"]["post"]["text"]) for b in bodies] == [
+        ("post.published", "周末外拍集合")]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_comments_shares_and_ratings_are_delivered(campus, receiver, run_worker):
     from resources import services as resource_services
 
