@@ -47,8 +47,11 @@ def run_import(admin, school, source=EDFI, org=SCHOOL_ORG):
 
 
 def members(section_id: str) -> dict[str, str]:
+    """{user sourcedId: role} of the section's class group."""
     group = Section.objects.get(sourced_id=section_id).class_group
-    return {m.user.member_number: m.role for m in group.memberships.select_related("user")}
+    sourced = dict(SourcedUser.objects.filter(school=group.school_id)
+                   .values_list("user_id", "sourced_id"))
+    return {sourced[m.user_id]: m.role for m in group.memberships.all()}
 
 
 def zipped(folder: Path) -> bytes:
@@ -76,14 +79,18 @@ def test_the_edfi_export_becomes_two_class_groups_with_their_teachers_and_studen
     people = User.objects.filter(sourced_ids__school=school)
     assert people.filter(role=User.Role.STUDENT).count() == 8
     assert people.filter(role=User.Role.TEACHER).count() == 2  # the rows with an extra empty field
-    assert all(person.is_verified and person.school == school for person in people)
+    # The export has no identifier (学号): nobody gets one nor is verified by it.
+    assert all(person.school == school for person in people)
+    assert not any(person.is_verified or person.member_number for person in people)
+    assert not any(person.username.endswith(person.sourced_ids.get().sourced_id)
+                   for person in people)
     assert not any(person.has_usable_password() for person in people)
     assert members(ENG) == {"207268": "owner", "604863": "member", "604874": "member",
                             "604969": "member", "604974": "member", "605015": "member"}
     assert members(ALG) == {"207270": "owner", "604863": "member", "604874": "member",
                             "604918": "member", "604927": "member", "604938": "member"}
     eng = Section.objects.get(sourced_id=ENG).class_group
-    assert eng.owner.member_number == "207268" and eng.member_count == 6
+    assert eng.owner.sourced_ids.get().sourced_id == "207268" and eng.member_count == 6
     assert Enrolment.objects.filter(school=school).count() == 24
     run = SyncRun.objects.get(pk=report.run.pk)
     assert run.source == "oneroster" and run.created == 41 and run.finished_at is not None
@@ -102,15 +109,36 @@ def test_importing_the_same_export_twice_changes_nothing(admin, school):
     assert User.objects.count() == users
 
 
-def test_an_existing_verified_student_is_matched_by_member_number(admin, school):
+def test_an_existing_verified_student_is_matched_by_member_number(admin, school, tmp_path):
     mary = make_user("mary_archer", school=school)
-    User.objects.filter(pk=mary.pk).update(member_number="604863", verified_at="2025-09-01T00:00Z")
+    User.objects.filter(pk=mary.pk).update(member_number="2021-0863",
+                                           verified_at="2025-09-01T00:00Z")
+    export = tmp_path / "export"
+    shutil.copytree(EDFI, export)
+    users = (export / "users.csv").read_text(encoding="utf-8")
+    (export / "users.csv").write_text(users.replace("Mary,Archer,,,", "Mary,Archer,,2021-0863,"),
+                                      encoding="utf-8")
 
-    run_import(admin, school)
+    run_import(admin, school, source=export)
 
     assert SourcedUser.objects.get(school=school, sourced_id="604863").user == mary
     assert members(ENG)["604863"] == "member"
-    assert User.objects.filter(school=school, member_number="604863").count() == 1
+    assert User.objects.filter(school=school, member_number="2021-0863").count() == 1
+
+
+def test_only_a_real_identifier_gives_a_member_number_and_verifies(admin, school, tmp_path):
+    export = tmp_path / "export"
+    shutil.copytree(EDFI, export)
+    users = (export / "users.csv").read_text(encoding="utf-8")
+    (export / "users.csv").write_text(users.replace("Kyle,Hughes,,,", "Kyle,Hughes,,2021-0874,"),
+                                      encoding="utf-8")
+
+    run_import(admin, school, source=export)
+
+    kyle = SourcedUser.objects.get(school=school, sourced_id="604874").user
+    mary = SourcedUser.objects.get(school=school, sourced_id="604863").user
+    assert (kyle.member_number, kyle.is_verified) == ("2021-0874", True)
+    assert (mary.member_number, mary.is_verified) == (None, False)
 
 
 def test_defective_rows_are_rejected_with_file_line_and_reason(admin, school, tmp_path):
@@ -165,11 +193,10 @@ def test_a_oneroster_1_2_zip_imports(admin, school, tmp_path):
     assert "guardian" in report.rejected[2]["reason"]
     web = Section.objects.get(sourced_id="k-web-1")
     assert web.class_group.name == "Web前端开发（软件2301班）"
-    assert members("k-web-1") == {"T20090123": "owner", "2023010101": "member",
-                                  "2023010102": "member"}
+    assert members("k-web-1") == {"u-t1": "owner", "u-s1": "member", "u-s2": "member"}
     teacher = User.objects.get(school=school, member_number="T20090123")
     assert teacher.role == User.Role.TEACHER and teacher.display_name == "王芳"
-    assert members("k-db-1") == {"T20090123": "owner", "2023010103": "member"}
+    assert members("k-db-1") == {"u-t1": "owner", "u-s3": "member"}
     again = run_import(admin, school, source=archive, org="hzvtc")
     assert (again.created, again.updated, again.removed) == (0, 0, 0)
 
