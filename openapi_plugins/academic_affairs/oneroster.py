@@ -265,12 +265,10 @@ def rows_for_school(roster: Roster, org_sourced_id: str) -> SchoolBatches:
         if not role:
             rejected.append(_reject(row, _("在所选学校没有身份（roles.csv）")))
             continue
-        if d.get("enabledUser", "true").lower() == "false" and d.get("status") != "tobedeleted":
-            rejected.append(_reject(row, _("账号已停用（enabledUser=false），未导入")))
-            continue
         rows["users"].append({**_base(row), "role": role, "given_name": d.get("givenName"),
                               "family_name": d.get("familyName"),
-                              "identifier": d.get("identifier")})
+                              "identifier": d.get("identifier"),
+                              "enabled_user": d.get("enabledUser")})
     for row in roster.rows("enrollments"):
         d = row.data
         if d.get("schoolSourcedId") != org_sourced_id:
@@ -278,5 +276,6 @@ def rows_for_school(roster: Roster, org_sourced_id: str) -> SchoolBatches:
             continue
         rows["enrolments"].append({**_base(row), "section_sourced_id": d.get("classSourcedId"),
                                    "user_sourced_id": d.get("userSourcedId"),
-                                   "role": d.get("role"), "primary": d.get("primary")})
+                                   "role": d.get("role"), "primary": d.get("primary"),
+                                   "end_date": d.get("endDate")})
     return SchoolBatches(rows=rows, rejected=rejected)

@@ -84,7 +84,7 @@ class UserRow(graphene.InputObjectType):
     role = graphene.String(description="student 或 teacher")
     given_name = graphene.String()
     family_name = graphene.String()
-    identifier = graphene.String(description="学号/工号；为空时用 sourcedId")
+    identifier = graphene.String(description="学号/工号；为空时不设学号、不认证")
 
 
 class EnrolmentRow(graphene.InputObjectType):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from yiban_core.groups.models import Group, Membership
 EDFI = settings.BASE_DIR / "tests" / "fixtures" / "oneroster-1.1-edfi"
 SAMPLE_12 = Path(__file__).parent / "oneroster-1.2-sample"
 SCHOOL_ORG = "255901001"
+FALL_2020 = date(2020, 9, 1)  # the Ed-Fi export's term: its enrolments end 2020-12-18
 ENG, ALG = "25590100101Trad120ENG112011", "25590100102Trad220ALG112011"
 
 pytestmark = pytest.mark.django_db
@@ -41,9 +43,10 @@ def admin(school):
     return user
 
 
-def run_import(admin, school, source=EDFI, org=SCHOOL_ORG):
+def run_import(admin, school, source=EDFI, org=SCHOOL_ORG, as_of=FALL_2020):
     return services.import_oneroster(actor=actor_for(admin), school=school,
-                                     roster=oneroster.read_roster(source), org_sourced_id=org)
+                                     roster=oneroster.read_roster(source), org_sourced_id=org,
+                                     as_of=as_of)
 
 
 def members(section_id: str) -> dict[str, str]:
@@ -171,6 +174,31 @@ def test_defective_rows_are_rejected_with_file_line_and_reason(admin, school, tm
     assert members(ENG)["207268"] == "owner"
 
 
+def test_enrolments_end_with_their_end_date_and_disabled_users_are_suspended(admin, school,
+                                                                             tmp_path):
+    run_import(admin, school)
+    mary = SourcedUser.objects.get(school=school, sourced_id="604863").user
+    assert "604863" in members(ENG) and mary.is_active
+
+    export = tmp_path / "export"
+    shutil.copytree(EDFI, export)
+    users = (export / "users.csv").read_text(encoding="utf-8")
+    (export / "users.csv").write_text(users.replace("604863,,,true,", "604863,,,false,"),
+                                      encoding="utf-8")
+    report = run_import(admin, school, source=export, as_of=date(2021, 6, 1))  # both terms over
+
+    assert report.removed == 24 and report.rejected == []
+    # Only the owners stay (a group is never left without one: reconcile.py).
+    assert members(ENG) == {"207268": "owner"} and members(ALG) == {"207270": "owner"}
+    mary.refresh_from_db()
+    assert not mary.is_active
+    assert SourcedUser.objects.get(school=school, sourced_id="604874").user.is_active
+
+    run_import(admin, school)  # enabled again, and the fall term read again
+    mary.refresh_from_db()
+    assert mary.is_active and "604863" in members(ENG)
+
+
 def test_an_org_that_is_not_a_school_of_the_export_is_refused(admin, school):
     from yiban_core.errors import Invalid
 
@@ -185,7 +213,7 @@ def test_a_oneroster_1_2_zip_imports(admin, school, tmp_path):
     roster = oneroster.read_roster(archive)
     assert roster.version == "1.2"
 
-    report = run_import(admin, school, source=archive, org="hzvtc")
+    report = run_import(admin, school, source=archive, org="hzvtc", as_of=date(2025, 10, 1))
 
     assert [(r["file"], r["line"], r["sourcedId"]) for r in report.rejected] == [
         ("classes.csv", 4, "k-xs-1"), ("enrollments.csv", 7, "e-xs-1"),
@@ -197,14 +225,14 @@ def test_a_oneroster_1_2_zip_imports(admin, school, tmp_path):
     teacher = User.objects.get(school=school, member_number="T20090123")
     assert teacher.role == User.Role.TEACHER and teacher.display_name == "王芳"
     assert members("k-db-1") == {"u-t1": "owner", "u-s3": "member"}
-    again = run_import(admin, school, source=archive, org="hzvtc")
+    again = run_import(admin, school, source=archive, org="hzvtc", as_of=date(2025, 10, 1))
     assert (again.created, again.updated, again.removed) == (0, 0, 0)
 
 
 def test_the_management_command_prints_the_report(admin, school):
     out = io.StringIO()
     call_command("import_oneroster", str(EDFI), "--school", str(school.pk), "--org", SCHOOL_ORG,
-                 stdout=out)
+                 "--as-of", "2020-09-01", stdout=out)
     assert "created 41, updated 0, removed 0, unchanged 0, rejected 0" in out.getvalue()
     assert Group.objects.filter(school=school, kind=Group.Kind.CLASS).count() == 2
 
@@ -218,9 +246,11 @@ def test_a_school_admin_imports_a_zip_on_the_web_page(client, admin, school):
     response = client.post(url, {"file": upload, "org": ""})
 
     assert response.status_code == 200
-    assert response.context["report"].created == 41
+    # Imported today: the export's 2020 term is over, its 24 enrolments ended.
+    assert response.context["report"].created == 17
     assert "导入报告" in response.content.decode()
-    assert Group.objects.filter(school=school, kind=Group.Kind.CLASS).count() == 2
+    assert not Enrolment.objects.filter(school=school).exists()
+    assert not Group.objects.filter(school=school, kind=Group.Kind.CLASS).exists()
 
 
 def test_a_file_that_is_not_a_zip_is_an_error_on_the_form(client, admin, school):

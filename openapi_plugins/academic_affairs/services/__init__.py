@@ -17,6 +17,7 @@ here; what they do is split by concern around the shared batch context:
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -108,14 +109,18 @@ upsert_enrolments = _sync("enrolments", apply_enrolments)
 
 # --- OneRoster files ----------------------------------------------------------------
 
-def import_oneroster(*, actor: Actor, school: School, roster, org_sourced_id: str) -> SyncReport:
+def import_oneroster(*, actor: Actor, school: School, roster, org_sourced_id: str,
+                     as_of: date | None = None) -> SyncReport:
     """Import a parsed OneRoster export (oneroster.Roster) into `school`, mapping the org
     `org_sourced_id` to it. One transaction and one sync run; rows of other schools, and
-    rows that cannot be read, are rejected with their file and line."""
+    rows that cannot be read, are rejected with their file and line. Enrolments whose
+    endDate is before `as_of` (today) end."""
     from openapi_plugins.academic_affairs import oneroster
 
     with transaction.atomic():
         sync, run = _start(actor, school, "oneroster", SyncRun.Source.ONEROSTER)
+        if as_of is not None:
+            sync.today = as_of
         report = SyncReport()
         batches = oneroster.rows_for_school(roster, org_sourced_id)  # raises Invalid
         report.rejected.extend(batches.rejected)

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openapi_plugins.academic_affairs.models import (
@@ -84,6 +85,16 @@ def field_text(row: dict, key: str, *, max_length: int, required: bool = False,
     return value
 
 
+def row_flag(row: dict, key: str) -> bool | None:
+    """A true/false column; None when the row leaves it out."""
+    value = str(row.get(key) or "").strip().lower()
+    if not value:
+        return None
+    if value not in ("true", "false"):
+        raise RowRejected(_("%(field)s 只能是 true 或 false") % {"field": key})
+    return value == "true"
+
+
 def row_status(row: dict) -> str:
     status = str(row.get("status") or ACTIVE).strip() or ACTIVE
     if status not in (ACTIVE, TO_BE_DELETED):
@@ -140,6 +151,8 @@ def apply_rows(rows: Iterable[dict], report: SyncReport, apply_row) -> None:
 class Sync:
     actor: Actor
     school: School
+    # The day the roster is read as of: an enrolment that ended before it ends.
+    today: date = field(default_factory=lambda: timezone.localdate())
 
 
 # --- batches ------------------------------------------------------------------------

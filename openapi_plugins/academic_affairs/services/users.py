@@ -6,8 +6,11 @@ reset or through the school's SSO. Only a real identifier (学号/工号) makes 
 verified member of the school (the school vouches) who joins its official group: a
 row without one creates an unverified account with no 学号, since a sourcedId is the
 export's internal id, not a number the school gave the person. Users updated in bulk
-send no post_save: they are announced with events.PeopleChanged. A user the roster drops keeps their
-account and leaves the classes the roster put them in (reconcile).
+send no post_save: they are announced with events.PeopleChanged. enabledUser=false
+suspends the account (is_active=False: no sign-in, no token) of a student or teacher,
+and only the roster's enabledUser=true lifts a suspension the roster made. A user the
+roster drops keeps their account and leaves the classes the roster put them in
+(reconcile).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from openapi_plugins.academic_affairs.services.batch import (
     field_text,
     ids_of,
     index_batch_later,
+    row_flag,
     row_status,
 )
 from openapi_plugins.academic_affairs.services.reconcile import reconcile
@@ -83,7 +87,7 @@ def _user_key(user: User) -> int:
 
 def apply_users(sync: Sync, rows: list[dict], report: SyncReport) -> None:
     """Upsert people: sourcedId, role (student/teacher), givenName, familyName,
-    identifier (学号/工号; without one the person is not verified), status."""
+    identifier (学号/工号; without one the person is not verified), enabled_user, status."""
     apply_in_bulk(rows, report, lambda batch, part: _users_batch(sync, batch, part))
 
 
@@ -126,6 +130,7 @@ def _users_batch(sync: Sync, batch: list[tuple[int, dict]], report: SyncReport) 
         number = field_text(row, "identifier", max_length=255) or None
         if number is not None and not MEMBER_NUMBER_RE.match(number):
             raise RowRejected(_("学号/工号 %(n)s 应为 4 到 32 位字母、数字或 -") % {"n": number})
+        enabled = row_flag(row, "enabled_user")
         holder = holders.get(number) if number is not None else None
         if mapping is not None:
             user, outcome = mapping.user, "unchanged"
@@ -143,10 +148,11 @@ def _users_batch(sync: Sync, batch: list[tuple[int, dict]], report: SyncReport) 
             user = User(username="", role=role,
                         display_name=_display_name(row) or number or _("同学"),
                         school=school, member_number=number,
-                        verified_at=now if number is not None else None)
+                        verified_at=now if number is not None else None,
+                        is_active=enabled is not False)
             user.set_unusable_password()
             mapping = SourcedUser(school=school, sourced_id=sourced_id, user=user, role=role,
-                                  created_user=True)
+                                  created_user=True, suspended=enabled is False)
             mappings[sourced_id] = mapping
             if number is not None:
                 holders[number] = user
@@ -166,6 +172,13 @@ def _users_batch(sync: Sync, batch: list[tuple[int, dict]], report: SyncReport) 
         name = _display_name(row) or number or user.display_name
         if mapping.created_user and user.display_name != name:
             changes["display_name"] = name
+        synced_roles = (User.Role.STUDENT, User.Role.TEACHER)
+        if enabled is False and user.role in synced_roles and not mapping.suspended:
+            mapping.suspended = True
+            changes["is_active"] = False
+        elif enabled is True and mapping.suspended:
+            mapping.suspended = False
+            changes["is_active"] = True
         if changes:
             if "member_number" in changes and holders.get(user.member_number) is user:
                 del holders[user.member_number]
@@ -175,7 +188,7 @@ def _users_batch(sync: Sync, batch: list[tuple[int, dict]], report: SyncReport) 
                 holders[number] = user
             if user.pk is not None:
                 changed_users.setdefault(user.pk, (user, set()))[1].update(changes)
-        if mapping.role != role:
+        if mapping.role != role or "is_active" in changes:
             mapping.role = role
             if mapping.pk is not None:
                 changed_mappings[mapping.pk] = mapping
@@ -220,4 +233,5 @@ def _users_batch(sync: Sync, batch: list[tuple[int, dict]], report: SyncReport) 
     if changed_mappings:
         for mapping in changed_mappings.values():
             mapping.updated_at = now
-        SourcedUser.objects.bulk_update(list(changed_mappings.values()), ["role", "updated_at"])
+        SourcedUser.objects.bulk_update(list(changed_mappings.values()),
+                                        ["role", "suspended", "updated_at"])
