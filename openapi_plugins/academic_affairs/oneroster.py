@@ -59,6 +59,11 @@ class Roster:
     def rows(self, name: str) -> list[CsvRow]:
         return self.files.get(name, [])
 
+    def is_bulk(self, name: str) -> bool:
+        """Does the manifest say `file.<name>=bulk` (the whole truth)? Without a manifest
+        a file is read as a delta: nothing is removed on a guess."""
+        return name in self.files and self.manifest.get(f"file.{name}", "").strip() == "bulk"
+
 
 @dataclass
 class SchoolBatches:

@@ -15,10 +15,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
+from feeds import services as feed_services
 from openapi_plugins.academic_affairs import oneroster, services
 from openapi_plugins.academic_affairs.models import Enrolment, Section, SourcedUser, SyncRun
 from tests.factories import actor_for, make_school, make_user
 from yiban_core.accounts.models import User
+from yiban_core.errors import PermissionDenied
+from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Group, Membership
 
 # A copy of shared/fixtures/oneroster-1.1-edfi, byte for byte (see its SOURCE.txt).
@@ -197,6 +200,75 @@ def test_enrolments_end_with_their_end_date_and_disabled_users_are_suspended(adm
     run_import(admin, school)  # enabled again, and the fall term read again
     mary.refresh_from_db()
     assert mary.is_active and "604863" in members(ENG)
+
+
+MOVED = ("604969", "604974", "605015")  # from English to the new Geometry class
+SPRING_2021 = date(2021, 1, 11)
+
+
+def second_term(tmp_path, mode: str = "bulk") -> Path:
+    """The spring term's export: Algebra dropped, a new Geometry class taught by the
+    Algebra teacher, three English students moved to it, the fall enrolments gone."""
+    export = tmp_path / f"term2-{mode}"
+    shutil.copytree(EDFI, export)
+    manifest = (export / "manifest.csv").read_text(encoding="utf-8")
+    (export / "manifest.csv").write_text(manifest.replace(",bulk", f",{mode}"), encoding="utf-8")
+    classes = (export / "classes.csv").read_text(encoding="utf-8").splitlines()
+    geometry = classes[1].replace(ENG, "GEO-1").replace("ENG-1,09,ENG-1,English I",
+                                                         "GEO-1,09,ENG-1,Geometry")
+    (export / "classes.csv").write_text("\n".join([classes[0], classes[1], geometry]) + "\n",
+                                        encoding="utf-8")
+    lines = (export / "enrollments.csv").read_text(encoding="utf-8").splitlines()
+    kept = [lines[0]]
+    for line in lines[1:]:
+        fields = line.split(",")
+        if fields[3] != ENG or fields[8] != "2021-01-04":
+            continue
+        if fields[5] in MOVED:
+            fields[0], fields[3] = f"{fields[0]}-geo", "GEO-1"
+        kept.append(",".join(fields))
+    kept.append(f"GEO-T,,,GEO-1,{SCHOOL_ORG},207270,teacher,true,2021-01-04,2021-05-28")
+    (export / "enrollments.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return export
+
+
+def test_a_bulk_export_of_the_next_term_is_the_whole_truth(admin, school, tmp_path):
+    first = run_import(admin, school)
+    assert "bulk" in first.notes[0]
+    algebra = Section.objects.get(sourced_id=ALG).class_group
+
+    term2 = second_term(tmp_path)
+    report = run_import(admin, school, source=term2, as_of=SPRING_2021)
+
+    assert report.rejected == []
+    assert members(ENG) == {"207268": "owner", "604863": "member", "604874": "member"}
+    assert members("GEO-1") == {"207270": "owner", **dict.fromkeys(MOVED, "member")}
+    # Algebra was dropped: its group is archived, not deleted; its students left it.
+    assert members(ALG) == {"207270": "owner"}
+    algebra.refresh_from_db()
+    assert algebra.archived_at is not None
+    assert any("归档" in note for note in report.notes)
+    student = SourcedUser.objects.get(school=school, sourced_id="604918").user
+    with pytest.raises(PermissionDenied):
+        feed_services.publish_post(actor=actor_for(algebra.owner), text="还有人吗", group=algebra)
+    with pytest.raises(PermissionDenied):
+        group_services.join_by_code(actor=actor_for(student), code=algebra.join_code)
+    assert Membership.objects.filter(group=algebra, user=student).count() == 0
+
+    again = run_import(admin, school, source=term2, as_of=SPRING_2021)
+    assert (again.created, again.updated, again.removed) == (0, 0, 0)
+
+
+def test_a_delta_export_removes_only_what_it_marks_tobedeleted(admin, school, tmp_path):
+    run_import(admin, school)
+    before_alg = members(ALG)
+
+    report = run_import(admin, school, source=second_term(tmp_path, "delta"), as_of=SPRING_2021)
+
+    assert "delta" in report.notes[0] and report.removed == 0
+    assert members(ALG) == before_alg
+    assert Section.objects.get(sourced_id=ALG).class_group.archived_at is None
+    assert set(MOVED) <= set(members(ENG)) and set(MOVED) <= set(members("GEO-1"))
 
 
 def test_an_org_that_is_not_a_school_of_the_export_is_refused(admin, school):

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openapi_plugins.academic_affairs.models import SyncRun
+from openapi_plugins.academic_affairs.services import bulk
 from openapi_plugins.academic_affairs.services.batch import (
     MAX_BATCH,
     RowRejected,
@@ -124,11 +125,21 @@ def import_oneroster(*, actor: Actor, school: School, roster, org_sourced_id: st
         report = SyncReport()
         batches = oneroster.rows_for_school(roster, org_sourced_id)  # raises Invalid
         report.rejected.extend(batches.rejected)
+        modes = {kind: "bulk" if roster.is_bulk(name) else "delta"
+                 for kind, name in (("sections", "classes"), ("enrolments", "enrollments"))}
+        report.notes.append(_("导入方式：教学班 %(s)s，选课 %(e)s（bulk 为全量：导出中没有的"
+                              "即已结束；delta 为增量：只有 tobedeleted 删除）")
+                            % {"s": modes["sections"], "e": modes["enrolments"]})
         for kind, apply_batch in (("terms", apply_terms), ("courses", apply_courses),
                                   ("sections", apply_sections), ("users", apply_users),
                                   ("enrolments", apply_enrolments)):
             part = SyncReport()
-            apply_batch(sync, batches.rows[kind], part)
+            rows = batches.rows[kind]
+            if kind == "enrolments" and modes[kind] == "bulk":
+                rows = rows + bulk.absent_enrolments(sync, rows, part)
+            apply_batch(sync, rows, part)
+            if kind == "sections" and modes[kind] == "bulk":
+                bulk.archive_dropped_sections(sync, rows, part)
             for entry in part.rejected:  # the index is the file's; say which file and line
                 entry.pop("index", None)
             report.merge(part)

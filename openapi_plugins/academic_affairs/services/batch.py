@@ -51,6 +51,7 @@ class SyncReport:
     unchanged: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
     run: SyncRun | None = None
+    notes: list[str] = field(default_factory=list)  # what the reader should know (mode...)
 
     def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -66,6 +67,7 @@ class SyncReport:
         for name in ("created", "updated", "removed", "unchanged"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.rejected.extend(other.rejected)
+        self.notes.extend(other.notes)
 
     @property
     def changed(self) -> int:

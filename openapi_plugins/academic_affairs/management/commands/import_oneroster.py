@@ -57,6 +57,8 @@ class Command(BaseCommand):
         self.stdout.write(f"created {report.created}, updated {report.updated}, "
                           f"removed {report.removed}, unchanged {report.unchanged}, "
                           f"rejected {len(report.rejected)}")
+        for note in report.notes:
+            self.stdout.write(f"  {note}")
         for row in report.rejected:
             self.stdout.write(f"  {row.get('file', '')}:{row.get('line', '')} "
                               f"{row.get('sourcedId', '')}: {row['reason']}")
