@@ -125,6 +125,11 @@ def import_oneroster(*, actor: Actor, school: School, roster, org_sourced_id: st
         report = SyncReport()
         batches = oneroster.rows_for_school(roster, org_sourced_id)  # raises Invalid
         report.rejected.extend(batches.rejected)
+        report.skipped.extend(batches.skipped)
+        version = roster.manifest.get("manifest.version")
+        if roster.manifest and version != "1.0":
+            report.notes.append(_("manifest.csv 的 manifest.version 应为 1.0，而不是 “%(v)s”："
+                                  "清单可能有误，请核对导出") % {"v": version or ""})
         modes = {kind: "bulk" if roster.is_bulk(name) else "delta"
                  for kind, name in (("sections", "classes"), ("enrolments", "enrollments"))}
         report.notes.append(_("导入方式：教学班 %(s)s，选课 %(e)s（bulk 为全量：导出中没有的"

@@ -52,6 +52,7 @@ class SyncReport:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     run: SyncRun | None = None
     notes: list[str] = field(default_factory=list)  # what the reader should know (mode...)
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # other schools' rows
 
     def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)

@@ -59,6 +59,8 @@ class Command(BaseCommand):
                           f"rejected {len(report.rejected)}")
         for note in report.notes:
             self.stdout.write(f"  {note}")
+        if report.skipped:
+            self.stdout.write(f"other schools' rows, skipped: {len(report.skipped)}")
         for row in report.rejected:
             self.stdout.write(f"  {row.get('file', '')}:{row.get('line', '')} "
                               f"{row.get('sourcedId', '')}: {row['reason']}")
