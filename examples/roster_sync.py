@@ -10,7 +10,10 @@ school:roster. Order matters: terms, courses, sections (classes), users, then
 enrolments. Only the rows of the chosen school org (and courses of the orgs
 above it) are sent, the others counted as skipped; the site rejects unsound rows
 with a reason, which this prints with the row's file and line, and applies the
-rest. Running it
+rest. When the manifest says classes and enrollments are `bulk` (the whole
+truth), it ends with completeBulkRosterSync, listing every class and enrolment
+it sent: the site archives the class groups of classes left out and ends the
+enrolments left out; a `delta` export removes only `tobedeleted` rows. Running it
 twice changes nothing the second time: every row carries the export's own
 sourcedId.
 """
@@ -27,7 +30,11 @@ import urllib.request
 from pathlib import Path
 
 BATCH = 500
-REPORT = "report { created updated removed unchanged rejected { index sourcedId reason } }"
+REPORT = ("report { created updated removed unchanged rejected { index sourcedId reason } "
+          "notes }")
+COMPLETE_BULK = ("mutation($classes: [String!]!, $enrolments: [String!]!) { "
+                 "completeBulkRosterSync(input: {classSourcedIds: $classes, "
+                 f"enrolmentSourcedIds: $enrolments}}) {{ {REPORT} errors {{ message }} }} }}")
 MUTATIONS = {
     "terms": ("syncTerms", "TermRow"),
     "courses": ("syncCourses", "CourseRow"),
@@ -61,6 +68,13 @@ def pick(row: dict, **names: str) -> dict:
 
 def split(value: str) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def is_bulk(folder: Path) -> bool:
+    """Does manifest.csv say classes and enrollments are bulk (the whole truth)?"""
+    manifest = {row.get("propertyName"): (row.get("value") or "").strip()
+                for row in read_csv(folder, "manifest.csv")}
+    return manifest.get("file.classes") == manifest.get("file.enrollments") == "bulk"
 
 
 def own_orgs(folder: Path, org: str) -> set[str]:
@@ -170,6 +184,13 @@ class Site:
             totals["rejected"] += [{**r, "index": r["index"] + start} for r in report["rejected"]]
         return totals
 
+    def complete_bulk(self, classes: list[str], enrolments: list[str]) -> dict:
+        payload = self.graphql(COMPLETE_BULK, classes=classes,
+                               enrolments=enrolments)["completeBulkRosterSync"]
+        if payload["errors"]:
+            sys.exit(f"completeBulkRosterSync refused: {payload['errors']}")
+        return payload["report"]
+
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -195,6 +216,17 @@ def main(argv=None) -> None:
             origin = pairs[rejected["index"]][0]
             print(f"  {origin['_file']}:{origin['_line']} {rejected['sourcedId']}: "
                   f"{rejected['reason']}")
+    if is_bulk(args.folder):
+        print("mode: bulk (what the export leaves out is gone)")
+        report = site.complete_bulk(
+            [row["sourcedId"] for _csv_row, row in batches["sections"]],
+            [row["sourcedId"] for _csv_row, row in batches["enrolments"]])
+        summary["bulk"] = {"removed": report["removed"], "notes": report["notes"]}
+        print(f"bulk: {report['removed']} removed", flush=True)
+        for note in report["notes"]:
+            print(f"  {note}")
+    else:
+        print("mode: delta (only tobedeleted rows remove)")
     if skipped:
         print(f"other schools' rows, skipped: {len(skipped)}")
     print(json.dumps(summary, ensure_ascii=False), flush=True)

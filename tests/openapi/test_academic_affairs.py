@@ -133,6 +133,35 @@ def test_the_app_reads_back_its_sections_with_their_class_group(client, token):
         "termSourcedIds": ["2025-1"], "classGroupId": global_id("Group", class_group().pk)}}]
 
 
+COMPLETE_BULK = """mutation($classes: [String!]!, $enrolments: [String!]!) {
+  completeBulkRosterSync(input: {classSourcedIds: $classes, enrolmentSourcedIds: $enrolments})
+  { report { removed notes } errors { field code message } } }"""
+
+
+def test_a_bulk_sync_through_graphql_ends_what_the_export_left_out(client, token):
+    sync_everything(client, token)
+    group = class_group()
+
+    # The whole export lists the class and its teachers: the students' enrolments ended.
+    body = graphql(client, COMPLETE_BULK, token, classes=["k-math-1"],
+                   enrolments=["e-2", "e-3"]).json()["data"]["completeBulkRosterSync"]
+    assert body["errors"] == [] and body["report"]["removed"] == 2
+    assert roles() == {"T2008001": "owner", "T2012002": "admin"}
+
+    # Then the class itself is dropped: archived, kept, read-only.
+    body = graphql(client, COMPLETE_BULK, token, classes=["k-other"],
+                   enrolments=["e-2", "e-3"]).json()["data"]["completeBulkRosterSync"]
+    assert any("归档" in note for note in body["report"]["notes"])
+    group.refresh_from_db()
+    assert group.archived_at is not None
+
+    # An empty list of classes is a client's mistake, not "every class was dropped".
+    body = graphql(client, COMPLETE_BULK, token, classes=[],
+                   enrolments=[]).json()["data"]["completeBulkRosterSync"]
+    assert body["errors"][0]["field"] == "classSourcedIds"
+    assert Enrolment.objects.filter(section__sourced_id="k-math-1").count() == 2
+
+
 def test_removing_an_enrolment_removes_the_membership(client, token):
     sync_everything(client, token)
     result = sync(client, token, "syncEnrolments",

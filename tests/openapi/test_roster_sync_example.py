@@ -46,10 +46,15 @@ def test_only_the_chosen_schools_rows_are_sent(tmp_path):
 
 def test_rejected_rows_are_printed_with_their_file_and_line(tmp_path, monkeypatch, capsys):
     example = load_example()
+    completed = []
 
     class Site:  # answers as the site does: the second user row rejected
         def __init__(self, *args):
             pass
+
+        def complete_bulk(self, classes, enrolments):
+            completed.append((classes, len(enrolments)))
+            return {"removed": 0, "notes": ["全量导出"]}
 
         def sync(self, kind, rows):
             rejected = ([{"index": 1, "sourcedId": rows[1]["sourcedId"], "reason": "坏行"}]
@@ -64,3 +69,6 @@ def test_rejected_rows_are_printed_with_their_file_and_line(tmp_path, monkeypatc
     out = capsys.readouterr().out
     assert "  users.csv:3 604874: 坏行" in out
     assert "other schools' rows, skipped: 2" in out
+    # The manifest says bulk: the whole list of this school's classes and enrolments.
+    assert completed == [(["25590100101Trad120ENG112011", "25590100102Trad220ALG112011"], 24)]
+    assert "mode: bulk" in out

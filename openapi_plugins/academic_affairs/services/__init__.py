@@ -152,7 +152,36 @@ def import_oneroster(*, actor: Actor, school: School, roster, org_sourced_id: st
         return _finish(run, report)
 
 
+def complete_bulk_sync(*, actor: Actor, class_sourced_ids: list[str],
+                       enrolment_sourced_ids: list[str], school: School | None = None,
+                       source: str = SyncRun.Source.GRAPHQL) -> SyncReport:
+    """The last step of a bulk export sent in batches (services/bulk.py): given every
+    class and enrolment sourcedId of the school in the export, the classes left out are
+    dropped (their groups archived) and the enrolments left out end."""
+    roster_school(actor=actor, school=school)  # who asks, before what they sent
+    classes = [{"sourced_id": str(s).strip()} for s in class_sourced_ids if str(s).strip()]
+    enrolments = [{"sourced_id": str(s).strip()} for s in enrolment_sourced_ids
+                  if str(s).strip()]
+    if not classes:  # an empty list would archive every class: a client's mistake
+        raise Invalid(_("全量同步至少要列出一个教学班"), field="classSourcedIds")
+    with transaction.atomic():
+        sync, run = _start(actor, school, "bulk", source)
+        report = SyncReport()
+        bulk.archive_dropped_sections(sync, classes, report)
+        apply_enrolments(sync, bulk.absent_enrolments(sync, enrolments, report), report)
+        return _finish(run, report)
 
-__all__ = ["MAX_BATCH", "RowRejected", "SyncReport", "import_oneroster", "roster_school",
-           "upsert_courses", "upsert_enrolments", "upsert_sections", "upsert_terms",
-           "upsert_users"]
+
+__all__ = [
+    "MAX_BATCH",
+    "RowRejected",
+    "SyncReport",
+    "complete_bulk_sync",
+    "import_oneroster",
+    "roster_school",
+    "upsert_courses",
+    "upsert_enrolments",
+    "upsert_sections",
+    "upsert_terms",
+    "upsert_users",
+]
