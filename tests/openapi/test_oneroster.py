@@ -328,7 +328,8 @@ def test_a_school_admin_imports_a_zip_on_the_web_page(client, admin, school):
     assert response.status_code == 200
     # Imported today: the export's 2020 term is over, its 24 enrolments ended.
     assert response.context["report"].created == 17
-    assert "导入报告" in response.content.decode()
+    page = response.content.decode()
+    assert "导入报告" in page and "教学班 bulk，选课 bulk" in page
     assert not Enrolment.objects.filter(school=school).exists()
     assert not Group.objects.filter(school=school, kind=Group.Kind.CLASS).exists()
 
