@@ -52,13 +52,16 @@ def may_repost(actor: Actor, original: Post) -> bool:
 
 
 def may_post_in(group: Group, role: str | None) -> bool:
-    """Members post in their groups; a school's official group: its managers only."""
-    return role is not None and (group.kind != Group.Kind.SCHOOL
-                                 or role in Membership.MANAGER_ROLES)
+    """Members post in their groups; a school's official group: its managers only; an
+    archived group: nobody."""
+    return role is not None and group.archived_at is None and (
+        group.kind != Group.Kind.SCHOOL or role in Membership.MANAGER_ROLES)
 
 
 def require_may_post_in(group: Group, role: str | None) -> None:
     if role is None:
         raise PermissionDenied(_("只有群成员可以在群里发动态"))
+    if group.archived_at is not None:
+        raise PermissionDenied(_("这个群已归档，只能查看"))
     if not may_post_in(group, role):
         raise PermissionDenied(_("学校官方群只有管理员可以发布"))

@@ -92,6 +92,8 @@ class SourcedUser(SourcedModel):
                              related_name="sourced_ids")
     role = models.CharField(_("身份"), max_length=20)
     created_user = models.BooleanField(default=False)  # the account was made by a sync
+    # The roster suspended the account (enabledUser=false): only the roster lifts it.
+    suspended = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("外部用户")

@@ -59,11 +59,17 @@ class Roster:
     def rows(self, name: str) -> list[CsvRow]:
         return self.files.get(name, [])
 
+    def is_bulk(self, name: str) -> bool:
+        """Does the manifest say `file.<name>=bulk` (the whole truth)? Without a manifest
+        a file is read as a delta: nothing is removed on a guess."""
+        return name in self.files and self.manifest.get(f"file.{name}", "").strip() == "bulk"
+
 
 @dataclass
 class SchoolBatches:
     rows: dict[str, list[dict]]  # service kind -> rows for the services
     rejected: list[dict[str, Any]]
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # other schools' rows
 
 
 def _parse_csv(name: str, raw: bytes) -> tuple[list[CsvRow], list[dict]]:
@@ -211,7 +217,7 @@ def _user_roles_12(roster: Roster, org_ids: set[str], school_org: str) -> dict[s
 
 
 def rows_for_school(roster: Roster, org_sourced_id: str) -> SchoolBatches:
-    """The rows of one school, shaped for the services; other schools' rows rejected."""
+    """The rows of one school, shaped for the services; other schools' rows skipped."""
     orgs = {row.data.get("sourcedId"): row.data for row in roster.rows("orgs")}
     org = orgs.get(org_sourced_id)
     if org is None or org.get("type") != "school":
@@ -223,6 +229,7 @@ def rows_for_school(roster: Roster, org_sourced_id: str) -> SchoolBatches:
         parent = orgs[parent].get("parentSourcedId")
     own = {org_sourced_id, *above}
     rejected = list(roster.problems)
+    skipped: list[dict[str, Any]] = []  # other schools' rows: not errors, reported apart
     rows: dict[str, list[dict]] = {kind: [] for kind in
                                    ("terms", "courses", "sections", "users", "enrolments")}
     other_school = _("属于其他机构 %(org)s，不是所选学校")
@@ -236,14 +243,14 @@ def rows_for_school(roster: Roster, org_sourced_id: str) -> SchoolBatches:
     for row in roster.rows("courses"):
         d = row.data
         if d.get("orgSourcedId") and d["orgSourcedId"] not in own:
-            rejected.append(_reject(row, other_school % {"org": d["orgSourcedId"]}))
+            skipped.append(_reject(row, other_school % {"org": d["orgSourcedId"]}))
             continue
         rows["courses"].append({**_base(row), "title": d.get("title"),
                                 "code": d.get("courseCode")})
     for row in roster.rows("classes"):
         d = row.data
         if d.get("schoolSourcedId") != org_sourced_id:
-            rejected.append(_reject(row, other_school % {"org": d.get("schoolSourcedId")}))
+            skipped.append(_reject(row, other_school % {"org": d.get("schoolSourcedId")}))
             continue
         rows["sections"].append({**_base(row), "title": d.get("title"),
                                  "course_sourced_id": d.get("courseSourcedId"),
@@ -260,23 +267,22 @@ def rows_for_school(roster: Roster, org_sourced_id: str) -> SchoolBatches:
         else:
             user_orgs, role = set(_split(d.get("orgSourcedIds", ""))), d.get("role", "")
         if not user_orgs & own:
-            rejected.append(_reject(row, _("不属于所选学校 %(org)s") % {"org": org_sourced_id}))
+            skipped.append(_reject(row, _("不属于所选学校 %(org)s") % {"org": org_sourced_id}))
             continue
         if not role:
             rejected.append(_reject(row, _("在所选学校没有身份（roles.csv）")))
             continue
-        if d.get("enabledUser", "true").lower() == "false" and d.get("status") != "tobedeleted":
-            rejected.append(_reject(row, _("账号已停用（enabledUser=false），未导入")))
-            continue
         rows["users"].append({**_base(row), "role": role, "given_name": d.get("givenName"),
                               "family_name": d.get("familyName"),
-                              "identifier": d.get("identifier")})
+                              "identifier": d.get("identifier"),
+                              "enabled_user": d.get("enabledUser")})
     for row in roster.rows("enrollments"):
         d = row.data
         if d.get("schoolSourcedId") != org_sourced_id:
-            rejected.append(_reject(row, other_school % {"org": d.get("schoolSourcedId")}))
+            skipped.append(_reject(row, other_school % {"org": d.get("schoolSourcedId")}))
             continue
         rows["enrolments"].append({**_base(row), "section_sourced_id": d.get("classSourcedId"),
                                    "user_sourced_id": d.get("userSourcedId"),
-                                   "role": d.get("role"), "primary": d.get("primary")})
-    return SchoolBatches(rows=rows, rejected=rejected)
+                                   "role": d.get("role"), "primary": d.get("primary"),
+                                   "end_date": d.get("endDate")})
+    return SchoolBatches(rows=rows, rejected=rejected, skipped=skipped)

@@ -40,6 +40,8 @@ class SyncReport(graphene.ObjectType):
     removed = graphene.Int(required=True)
     unchanged = graphene.Int(required=True)
     rejected = graphene.List(graphene.NonNull(RejectedRow), required=True)
+    notes = graphene.List(graphene.NonNull(graphene.String), required=True,
+                          description="说明：导入方式、归档的班级群、结束的选课等")
 
 
 def _report(report: services.SyncReport) -> dict:
@@ -48,7 +50,7 @@ def _report(report: services.SyncReport) -> dict:
         removed=report.removed, unchanged=report.unchanged,
         rejected=[RejectedRow(index=e.get("index"), sourced_id=e.get("sourcedId", ""),
                               reason=e["reason"], file=e.get("file"), line=e.get("line"))
-                  for e in report.rejected])}
+                  for e in report.rejected], notes=report.notes)}
 
 
 class TermRow(graphene.InputObjectType):
@@ -84,7 +86,7 @@ class UserRow(graphene.InputObjectType):
     role = graphene.String(description="student 或 teacher")
     given_name = graphene.String()
     family_name = graphene.String()
-    identifier = graphene.String(description="学号/工号；为空时用 sourcedId")
+    identifier = graphene.String(description="学号/工号；为空时不设学号、不认证")
 
 
 class EnrolmentRow(graphene.InputObjectType):
@@ -142,6 +144,27 @@ SyncEnrolments = _sync_mutation(
     replace=graphene.Boolean(description="为 true 时，本批出现的每个教学班只保留本批列出的选课，"
                                          "其余移出（整班名单替换）"),
 )
+
+
+class CompleteBulkRosterSync(DomainMutation):
+    """全量同步的最后一步：列出导出中本校所有教学班和选课的 sourcedId；没列出的教学班
+    视为已取消（班级群归档、只读），没列出的选课视为已结束（需要 school:roster）"""
+
+    class Input:
+        class_sourced_ids = graphene.List(graphene.NonNull(graphene.String), required=True)
+        enrolment_sourced_ids = graphene.List(graphene.NonNull(graphene.String),
+                                              required=True)
+        school_id = graphene.ID(description="学校管理员同步时指定学校；学校应用可省略")
+
+    report = graphene.Field(SyncReport)
+    scope = "school:roster"
+
+    @classmethod
+    def perform(cls, info, actor, class_sourced_ids, enrolment_sourced_ids, school_id=None):
+        school = school_from_input(info, school_id)
+        return _report(services.complete_bulk_sync(
+            actor=actor, school=school, class_sourced_ids=class_sourced_ids,
+            enrolment_sourced_ids=enrolment_sourced_ids))
 
 
 class RosterSection(graphene.ObjectType):
@@ -202,3 +225,4 @@ class Mutation(graphene.ObjectType):
     sync_sections = SyncSections.Field()
     sync_users = SyncUsers.Field()
     sync_enrolments = SyncEnrolments.Field()
+    complete_bulk_roster_sync = CompleteBulkRosterSync.Field()

@@ -2,9 +2,10 @@
 
 A WebhookEvent says what happened, in plain words for the console, which scope
 an app needs to receive it, and how to render its payload *as the app sees it*:
-render(actor, object_id) is called at delivery time with the app's actor (a
-school app: its school and approved scopes) and returns None when that actor may
-not read the object, so a delivery never carries what the app could not read.
+render(actor, object_id) is called once, when the event happens (inside the
+change's transaction), with the app's actor (a school app: its school and
+approved scopes) and returns None when that actor may not read the object, so a
+delivery never carries what the app could not read; retries send that payload.
 
 Core events are declared here; a plugin declares its own in Plugin.webhook_events.
 """

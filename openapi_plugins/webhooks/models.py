@@ -60,7 +60,8 @@ class Delivery(models.Model):
                                      related_name="deliveries")
     event = models.CharField(_("事件"), max_length=100)
     event_id = models.UUIDField(default=uuid.uuid4)
-    # What render() is given again at each attempt (a pk, or a small dict).
+    # What the event was about (a pk, or a small dict), for the log; the payload was
+    # rendered when it happened and every attempt sends it as is.
     object_ref = models.JSONField(null=True, blank=True)
     payload = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -11,6 +11,13 @@ school for what happens in a group that has one, otherwise the school of the
 author (post, comment) or owner (resource) when it was made. Something that
 belongs to no school (a school-less user's post) is announced to nobody.
 
+Groups without a school (interest groups open to anyone) decided: only school
+groups announce joins and leaves. A school-less group has no administrator who
+installed an app for it and its members come from many schools, so who joined a
+club is told to no school's app. What is written in such a group is the
+author's: it goes to the author's school's apps, and only when the app may read
+it (a public group's post, never a private group's).
+
 - post.published: PostPublished (reposts and shared resources' posts included);
 - comment.added: CommentAdded;
 - group.member_joined / group.member_left: MembershipsChanged, one delivery per

@@ -7,12 +7,17 @@ sending it events would need each person's consent to every event, per event
 kind, and a way to withdraw it, which is left out for now: user apps read
 through the API on their user's behalf instead.
 
+Which school an event belongs to, and why a group without a school announces no
+joins or leaves, is decided in receivers.py.
+
 Life of an event: the change calls emit() inside its transaction; when some
 active subscription could hear of it, ONE fan-out task is written in that
-transaction (outbox: a rollback sends nothing). The worker renders the payload
-per subscribed app, as that app, and writes a Delivery per subscription (unique
-per event, so running the fan-out twice delivers once), each with its own
-delivery task. A delivery is POSTed signed; a non-2xx answer, a timeout or a
+transaction (outbox: a rollback sends nothing), carrying the payload rendered
+then for each subscribed app, as that app at that moment. The worker writes a
+Delivery per subscription with its payload (unique per event, so running the
+fan-out twice delivers once), each with its own delivery task. A delivery is
+POSTed signed, and every retry sends the same body with a fresh timestamp and
+signature; a non-2xx answer, a timeout or a
 connection error is retried after settings.WEBHOOK_RETRY_DELAYS_S; a delivery
 that failed every attempt counts against its subscription, and after
 settings.WEBHOOK_DISABLE_AFTER_FAILURES such deliveries in a row the
@@ -181,22 +186,24 @@ def redeliver(*, actor: Actor, delivery: Delivery) -> Delivery:
 # --- events: emit, fan out, deliver (the worker) ---------------------------------------
 
 
-def has_subscribers(event: str, school_id: int | None) -> bool:
-    return bool(selectors.subscriptions_for_event(event, school_id))
-
-
 def enqueue_event(event: str, *, object_id, school_id: int | None) -> str | None:
-    """Inside the caller's transaction: one fan-out task for the event, or nothing when
-    no active subscription could hear of it. Returns the event id."""
+    """Inside the caller's transaction: render the payload for each subscribed app, as
+    that app at this moment, and write one fan-out task carrying them; nothing when no
+    app may hear of it. Returns the event id.
+
+    Rendering now, not in the worker, is what makes a delivery tell what happened: a
+    member who joined and left a second later was still announced as having joined."""
     if event not in all_events():
         raise LookupError(f"unknown webhook event {event!r}")
-    if not has_subscribers(event, school_id):
+    event_id = str(uuid.uuid4())
+    payloads = render_payloads(event, object_id, school_id=school_id, event_id=event_id,
+                               occurred_at=timezone.now().isoformat())
+    if not payloads:
         return None
     from openapi_plugins.webhooks.tasks import fan_out_event
 
-    event_id = str(uuid.uuid4())
     fan_out_event.enqueue(event=event, event_id=event_id, object_ref=object_id,
-                          school_id=school_id, occurred_at=timezone.now().isoformat())
+                          payloads=payloads)
     return event_id
 
 
@@ -207,27 +214,37 @@ def _envelope(*, event: str, event_id: str, occurred_at: str, school, data: dict
             "school": global_id("School", school.pk), "data": data}
 
 
-def fan_out(*, event: str, event_id: str, object_ref, school_id: int | None,
-            occurred_at: str) -> int:
-    """A delivery per subscription whose app may see the object; idempotent."""
-    spec = all_events().get(event)
-    if spec is None:  # its plugin was removed since
-        return 0
-    created = 0
+def render_payloads(event: str, object_ref, *, school_id: int | None, event_id: str,
+                    occurred_at: str) -> dict[str, dict]:
+    """{subscription pk: payload} for each active subscription to `event` in `school_id`
+    (None: any school) whose app may see the object, rendered as that app now."""
+    spec = all_events()[event]
+    payloads = {}
     for subscription in selectors.subscriptions_for_event(event, school_id):
         actor = selectors.app_actor(subscription.app)
         if actor is None or not actor.has_scope(spec.scope):
             continue
         data = spec.render(actor, object_ref)
-        if data is None:
-            continue
-        payload = _envelope(event=event, event_id=event_id, occurred_at=occurred_at,
-                            school=actor.school, data=data)
+        if data is not None:
+            payloads[str(subscription.pk)] = _envelope(
+                event=event, event_id=event_id, occurred_at=occurred_at, school=actor.school,
+                data=data)
+    return payloads
+
+
+def fan_out(*, event: str, event_id: str, object_ref, payloads: dict[str, dict]) -> int:
+    """A delivery per subscription given a payload (rendered when the event happened) and
+    still active; idempotent."""
+    created = 0
+    subscriptions = Subscription.objects.filter(pk__in=[int(pk) for pk in payloads],
+                                                is_active=True)
+    for subscription in subscriptions:
         try:
             with transaction.atomic():
                 delivery, new = Delivery.objects.get_or_create(
                     subscription=subscription, event_id=event_id,
-                    defaults={"event": event, "object_ref": object_ref, "payload": payload,
+                    defaults={"event": event, "object_ref": object_ref,
+                              "payload": payloads[str(subscription.pk)],
                               "next_attempt_at": timezone.now()})
                 if new:
                     _enqueue_attempt(delivery.pk, attempt=1)
@@ -244,20 +261,18 @@ def _enqueue_attempt(delivery_id: int, *, attempt: int, run_after=None) -> None:
     task.enqueue(delivery_id=delivery_id, attempt=attempt)
 
 
-def _why_not(delivery: Delivery) -> tuple[str, dict | None]:
-    """("", fresh payload data) when the delivery may still go, else (reason, None):
-    checked at every attempt, so a narrowed install or a hidden object stops it."""
+def _why_not(delivery: Delivery) -> str:
+    """"" when the delivery may still go, else why not: checked at every attempt, so a
+    disabled subscription or an app uninstalled or narrowed since stops it. The payload
+    itself is not rendered again: it says what the app could read when it happened."""
     subscription = delivery.subscription
     if not subscription.is_active:
-        return _("订阅已停用"), None
+        return _("订阅已停用")
     spec = all_events().get(delivery.event)
     actor = selectors.app_actor(subscription.app)
     if spec is None or actor is None or not actor.has_scope(spec.scope):
-        return _("应用已卸载或不再有接收此事件的权限"), None
-    data = spec.render(actor, delivery.object_ref)
-    if data is None:
-        return _("对象已删除，或应用已不能查看它"), None
-    return "", data
+        return _("应用已卸载或不再有接收此事件的权限")
+    return ""
 
 
 def body_and_headers(delivery: Delivery, *, timestamp: int | None = None
@@ -282,21 +297,20 @@ def attempt_delivery(*, delivery_id: int, attempt: int) -> str:
         return "skipped"
     delivery = (Delivery.objects.select_related("subscription__app__application")
                 .get(pk=delivery_id))
-    reason, data = _why_not(delivery)
+    reason = _why_not(delivery)
     if reason:
         Delivery.objects.filter(pk=delivery.pk).update(
             status=Delivery.Status.ABANDONED, last_error=reason, next_attempt_at=None,
             updated_at=timezone.now())
         return Delivery.Status.ABANDONED
-    delivery.payload = {**delivery.payload, "data": data}
-    body, headers = body_and_headers(delivery)
+    body, headers = body_and_headers(delivery)  # the same body, signed afresh
     outcome = transport.post(delivery.subscription.url, body, headers, timeout_s=timeout_s())
     return _record(delivery, attempt=attempt, outcome=outcome)
 
 
 def _record(delivery: Delivery, *, attempt: int, outcome: transport.Outcome) -> str:
     now = timezone.now()
-    fields = {"payload": delivery.payload, "last_status_code": outcome.status_code,
+    fields = {"last_status_code": outcome.status_code,
               "last_error": "" if outcome.ok else outcome.error or _("投递失败"),
               "latency_ms": outcome.latency_ms, "updated_at": now}
     delays = retry_delays_s()

@@ -10,10 +10,9 @@ from openapi_plugins.webhooks import services
 
 
 @task()
-def fan_out_event(*, event: str, event_id: str, object_ref, school_id: int | None,
-                  occurred_at: str) -> int:
+def fan_out_event(*, event: str, event_id: str, object_ref, payloads: dict[str, dict]) -> int:
     return services.fan_out(event=event, event_id=event_id, object_ref=object_ref,
-                            school_id=school_id, occurred_at=occurred_at)
+                            payloads=payloads)
 
 
 @task()

@@ -133,6 +133,35 @@ def test_the_app_reads_back_its_sections_with_their_class_group(client, token):
         "termSourcedIds": ["2025-1"], "classGroupId": global_id("Group", class_group().pk)}}]
 
 
+COMPLETE_BULK = """mutation($classes: [String!]!, $enrolments: [String!]!) {
+  completeBulkRosterSync(input: {classSourcedIds: $classes, enrolmentSourcedIds: $enrolments})
+  { report { removed notes } errors { field code message } } }"""
+
+
+def test_a_bulk_sync_through_graphql_ends_what_the_export_left_out(client, token):
+    sync_everything(client, token)
+    group = class_group()
+
+    # The whole export lists the class and its teachers: the students' enrolments ended.
+    body = graphql(client, COMPLETE_BULK, token, classes=["k-math-1"],
+                   enrolments=["e-2", "e-3"]).json()["data"]["completeBulkRosterSync"]
+    assert body["errors"] == [] and body["report"]["removed"] == 2
+    assert roles() == {"T2008001": "owner", "T2012002": "admin"}
+
+    # Then the class itself is dropped: archived, kept, read-only.
+    body = graphql(client, COMPLETE_BULK, token, classes=["k-other"],
+                   enrolments=["e-2", "e-3"]).json()["data"]["completeBulkRosterSync"]
+    assert any("归档" in note for note in body["report"]["notes"])
+    group.refresh_from_db()
+    assert group.archived_at is not None
+
+    # An empty list of classes is a client's mistake, not "every class was dropped".
+    body = graphql(client, COMPLETE_BULK, token, classes=[],
+                   enrolments=[]).json()["data"]["completeBulkRosterSync"]
+    assert body["errors"][0]["field"] == "classSourcedIds"
+    assert Enrolment.objects.filter(section__sourced_id="k-math-1").count() == 2
+
+
 def test_removing_an_enrolment_removes_the_membership(client, token):
     sync_everything(client, token)
     result = sync(client, token, "syncEnrolments",
@@ -385,7 +414,7 @@ def test_a_bulk_sync_and_a_single_join_have_the_same_effects(
         revoked.clear()
         with django_capture_on_commit_callbacks(execute=True):
             change()
-        return {"webhooks": [(k["event"], k["school_id"])
+        return {"webhooks": [(k["event"], {p["school"] for p in k["payloads"].values()})
                              for k in _queued("fan_out_event")[hooks:]],
                 "revoke tasks": [k["pairs"] for k in _queued("revoke_group_streams")[revokes:]],
                 "timelines forgotten": forgotten == [user.pk], "revoked": revoked,
@@ -393,7 +422,7 @@ def test_a_bulk_sync_and_a_single_join_have_the_same_effects(
 
     def expected(user: User, joined: bool) -> dict:
         event = "group.member_joined" if joined else "group.member_left"
-        return {"webhooks": [(event, school.pk)],
+        return {"webhooks": [(event, {global_id("School", school.pk)})],
                 "revoke tasks": [] if joined else [[[user.pk, group.pk]]],
                 "timelines forgotten": joined,
                 "revoked": [] if joined else [(user.pk, group.pk)], "member": joined}

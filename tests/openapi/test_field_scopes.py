@@ -288,6 +288,8 @@ MUTATIONS = {
     "syncSections": mutation("syncSections", lambda w: {"rows": []}),
     "syncUsers": mutation("syncUsers", lambda w: {"rows": []}),
     "syncEnrolments": mutation("syncEnrolments", lambda w: {"rows": []}),
+    "completeBulkRosterSync": mutation("completeBulkRosterSync", lambda w: {
+        "classSourcedIds": ["k-none"], "enrolmentSourcedIds": []}),
     "logTrainingRecord": mutation("logTrainingRecord", lambda w: {
         "kind": "TRAINING", "title": "钳工实训", "workplace": "实训楼", "startDate": "2026-03-09",
         "endDate": "2026-03-13", "hours": 8, "tasks": "锉削"}),

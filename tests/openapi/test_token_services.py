@@ -104,6 +104,7 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     "openapi_plugins.academic_affairs.services.upsert_sections": (False, True),
     "openapi_plugins.academic_affairs.services.upsert_users": (False, True),
     "openapi_plugins.academic_affairs.services.upsert_enrolments": (False, True),
+    "openapi_plugins.academic_affairs.services.complete_bulk_sync": (False, True),
     # vocational: a student's training records, a teacher's sign-off
     "openapi_plugins.vocational.services.log_record": (True, False),
     "openapi_plugins.vocational.services.update_record": (True, False),

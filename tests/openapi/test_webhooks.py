@@ -164,7 +164,7 @@ def test_joining_and_leaving_a_class_group_are_delivered(campus, receiver, run_w
     klass = make_class_group(teacher, school=school, is_private=True)
     student = make_user("li_na", school=school)
     group_services.join_by_code(actor=actor_for(student), code=klass.join_code)
-    run_worker()  # a membership gone by the time the worker renders it is not announced
+    run_worker()
     group_services.leave_group(actor=actor_for(student), group=klass)
     run_worker()
 
@@ -173,6 +173,30 @@ def test_joining_and_leaving_a_class_group_are_delivered(campus, receiver, run_w
     assert set(events) == {"group.member_joined", "group.member_left"}
     assert events["group.member_left"]["data"]["group"]["name"] == klass.name
     assert all(r["valid"] for r in receiver.requests)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_group_without_a_school_announces_posts_to_the_authors_school_only(
+        campus, receiver, run_worker):
+    """Joins and leaves of a school-less group reach nobody; its public posts reach the
+    author's school's apps (see the receivers' docstring)."""
+    school, app, owner = campus
+    subscribe(app, owner, receiver,
+              events=("post.published", "group.member_joined", "group.member_left"))
+    student = make_user("sun_li", school=school)
+    founder = make_user(school=make_school())
+    club = make_interest_group(founder, name="跨校摄影社")
+    assert club.school_id is None
+    group_services.join_group(actor=actor_for(student), group=club)
+    publish(student, "周末外拍集合", group=club)
+    publish(founder, "别校同学也来了", group=club)
+    run_worker()
+    group_services.leave_group(actor=actor_for(student), group=club)
+    run_worker()
+
+    bodies = [json.loads(r["body"]) for r in receiver.requests]
+    assert [(b["event"], b["data"]["post"]["text"]) for b in bodies] == [
+        ("post.published", "周末外拍集合")]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -253,6 +277,34 @@ def test_a_failing_receiver_gets_retries_with_growing_back_off(campus, receiver,
     subscription.refresh_from_db()
     assert delivery.status == Delivery.Status.SUCCEEDED
     assert subscription.consecutive_failures == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_join_retried_after_the_member_left_still_says_joined(campus, receiver, run_worker,
+                                                               settings):
+    settings.WEBHOOK_RETRY_DELAYS_S = [10]
+    school, app, owner = campus
+    subscribe(app, owner, receiver, events=("group.member_joined",))
+    klass = make_class_group(make_teacher(school=school), school=school, is_private=True)
+    student = make_user("zhao_lei", school=school)
+    receiver.status = 503
+    group_services.join_by_code(actor=actor_for(student), code=klass.join_code)
+    run_worker()
+    assert Delivery.objects.get().status == Delivery.Status.PENDING
+
+    group_services.leave_group(actor=actor_for(student), group=klass)
+    receiver.status = 200
+    make_due()
+    run_worker()
+
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.SUCCEEDED and delivery.attempts == 2
+    first, retry = receiver.requests
+    assert retry["body"] == first["body"]  # the same body, signed again
+    assert retry["valid"] and first["valid"]
+    body = json.loads(retry["body"])
+    assert body["event"] == "group.member_joined"
+    assert body["data"]["member"]["username"] == "zhao_lei"
 
 
 @pytest.mark.django_db(transaction=True)

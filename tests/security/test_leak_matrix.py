@@ -220,8 +220,9 @@ def webhook_door(world, thing, viewer, request) -> bool:
     routing left aside): what lands in this app's delivery is what it was told."""
     event, ref = thing.webhook
     event_id = str(uuid.uuid4())
-    webhooks.fan_out(event=event, event_id=event_id, object_ref=ref, school_id=None,
-                     occurred_at=timezone.now().isoformat())
+    payloads = webhooks.render_payloads(event, ref, school_id=None, event_id=event_id,
+                                        occurred_at=timezone.now().isoformat())
+    webhooks.fan_out(event=event, event_id=event_id, object_ref=ref, payloads=payloads)
     payloads = Delivery.objects.filter(subscription__app=viewer.app, event_id=event_id)
     return shows(json.dumps([d.payload for d in payloads], ensure_ascii=False), thing)
 

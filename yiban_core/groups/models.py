@@ -48,6 +48,9 @@ class Group(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_groups"
     )
     member_count = models.PositiveIntegerField(default=0)
+    # Archived: read-only, kept for its members to read (a class the school dropped);
+    # nobody joins or posts any more.
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

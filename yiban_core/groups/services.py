@@ -172,6 +172,8 @@ def update_group(
 def _add_member(group: Group, user: User, role: str = Membership.Role.MEMBER) -> Membership:
     """Inside a transaction: lock the group, check bans and the cap, add the row."""
     locked = Group.objects.select_for_update().get(pk=group.pk)
+    if locked.archived_at is not None:
+        raise PermissionDenied(_("这个群已归档，不能再加入"))
     if Ban.objects.filter(group=group, user=user).exists():
         raise PermissionDenied(_("你已被禁止加入这个群"))
     if Membership.objects.filter(group=group, user=user).exists():
@@ -229,7 +231,7 @@ def _add_members(
     group_ids = sorted({group_id for group_id, _user_id, _role in additions})
     user_ids = {user_id for _group_id, user_id, _role in additions}
     groups = {g.pk: g for g in Group.objects.select_for_update().filter(pk__in=group_ids)
-              .order_by("pk").only("pk", "member_count", "member_cap", "school_id")}
+              .order_by("pk").only("pk", "member_count", "member_cap", "school_id", "archived_at")}
     if set(groups) != set(group_ids) or any(g.school_id != school_id for g in groups.values()):
         raise PermissionDenied(_("只能管理本校的群"))
     banned = set(Ban.objects.filter(group_id__in=group_ids, user_id__in=user_ids)
@@ -241,7 +243,9 @@ def _add_members(
     refused: dict[tuple[int, int], str] = {}
     for group_id, user_id, role in additions:
         key, group = (group_id, user_id), groups[group_id]
-        if key in banned:
+        if group.archived_at is not None:
+            refused[key] = _("这个群已归档，不能再加入")
+        elif key in banned:
             refused[key] = _("你已被禁止加入这个群")
         elif key in present:
             refused[key] = _("已经是群成员了")

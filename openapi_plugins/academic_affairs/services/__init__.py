@@ -17,6 +17,7 @@ here; what they do is split by concern around the shared batch context:
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -24,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openapi_plugins.academic_affairs.models import SyncRun
+from openapi_plugins.academic_affairs.services import bulk
 from openapi_plugins.academic_affairs.services.batch import (
     MAX_BATCH,
     RowRejected,
@@ -108,22 +110,41 @@ upsert_enrolments = _sync("enrolments", apply_enrolments)
 
 # --- OneRoster files ----------------------------------------------------------------
 
-def import_oneroster(*, actor: Actor, school: School, roster, org_sourced_id: str) -> SyncReport:
+def import_oneroster(*, actor: Actor, school: School, roster, org_sourced_id: str,
+                     as_of: date | None = None) -> SyncReport:
     """Import a parsed OneRoster export (oneroster.Roster) into `school`, mapping the org
     `org_sourced_id` to it. One transaction and one sync run; rows of other schools, and
-    rows that cannot be read, are rejected with their file and line."""
+    rows that cannot be read, are rejected with their file and line. Enrolments whose
+    endDate is before `as_of` (today) end."""
     from openapi_plugins.academic_affairs import oneroster
 
     with transaction.atomic():
         sync, run = _start(actor, school, "oneroster", SyncRun.Source.ONEROSTER)
+        if as_of is not None:
+            sync.today = as_of
         report = SyncReport()
         batches = oneroster.rows_for_school(roster, org_sourced_id)  # raises Invalid
         report.rejected.extend(batches.rejected)
+        report.skipped.extend(batches.skipped)
+        version = roster.manifest.get("manifest.version")
+        if roster.manifest and version != "1.0":
+            report.notes.append(_("manifest.csv 的 manifest.version 应为 1.0，而不是 “%(v)s”："
+                                  "清单可能有误，请核对导出") % {"v": version or ""})
+        modes = {kind: "bulk" if roster.is_bulk(name) else "delta"
+                 for kind, name in (("sections", "classes"), ("enrolments", "enrollments"))}
+        report.notes.append(_("导入方式：教学班 %(s)s，选课 %(e)s（bulk 为全量：导出中没有的"
+                              "即已结束；delta 为增量：只有 tobedeleted 删除）")
+                            % {"s": modes["sections"], "e": modes["enrolments"]})
         for kind, apply_batch in (("terms", apply_terms), ("courses", apply_courses),
                                   ("sections", apply_sections), ("users", apply_users),
                                   ("enrolments", apply_enrolments)):
             part = SyncReport()
-            apply_batch(sync, batches.rows[kind], part)
+            rows = batches.rows[kind]
+            if kind == "enrolments" and modes[kind] == "bulk":
+                rows = rows + bulk.absent_enrolments(sync, rows, part)
+            apply_batch(sync, rows, part)
+            if kind == "sections" and modes[kind] == "bulk":
+                bulk.archive_dropped_sections(sync, rows, part)
             for entry in part.rejected:  # the index is the file's; say which file and line
                 entry.pop("index", None)
             report.merge(part)
@@ -131,7 +152,36 @@ def import_oneroster(*, actor: Actor, school: School, roster, org_sourced_id: st
         return _finish(run, report)
 
 
+def complete_bulk_sync(*, actor: Actor, class_sourced_ids: list[str],
+                       enrolment_sourced_ids: list[str], school: School | None = None,
+                       source: str = SyncRun.Source.GRAPHQL) -> SyncReport:
+    """The last step of a bulk export sent in batches (services/bulk.py): given every
+    class and enrolment sourcedId of the school in the export, the classes left out are
+    dropped (their groups archived) and the enrolments left out end."""
+    roster_school(actor=actor, school=school)  # who asks, before what they sent
+    classes = [{"sourced_id": str(s).strip()} for s in class_sourced_ids if str(s).strip()]
+    enrolments = [{"sourced_id": str(s).strip()} for s in enrolment_sourced_ids
+                  if str(s).strip()]
+    if not classes:  # an empty list would archive every class: a client's mistake
+        raise Invalid(_("全量同步至少要列出一个教学班"), field="classSourcedIds")
+    with transaction.atomic():
+        sync, run = _start(actor, school, "bulk", source)
+        report = SyncReport()
+        bulk.archive_dropped_sections(sync, classes, report)
+        apply_enrolments(sync, bulk.absent_enrolments(sync, enrolments, report), report)
+        return _finish(run, report)
 
-__all__ = ["MAX_BATCH", "RowRejected", "SyncReport", "import_oneroster", "roster_school",
-           "upsert_courses", "upsert_enrolments", "upsert_sections", "upsert_terms",
-           "upsert_users"]
+
+__all__ = [
+    "MAX_BATCH",
+    "RowRejected",
+    "SyncReport",
+    "complete_bulk_sync",
+    "import_oneroster",
+    "roster_school",
+    "upsert_courses",
+    "upsert_enrolments",
+    "upsert_sections",
+    "upsert_terms",
+    "upsert_users",
+]

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openapi_plugins.academic_affairs.models import (
@@ -50,6 +51,8 @@ class SyncReport:
     unchanged: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
     run: SyncRun | None = None
+    notes: list[str] = field(default_factory=list)  # what the reader should know (mode...)
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # other schools' rows
 
     def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -65,6 +68,7 @@ class SyncReport:
         for name in ("created", "updated", "removed", "unchanged"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.rejected.extend(other.rejected)
+        self.notes.extend(other.notes)
 
     @property
     def changed(self) -> int:
@@ -82,6 +86,16 @@ def field_text(row: dict, key: str, *, max_length: int, required: bool = False,
         raise RowRejected(_("%(field)s 超过 %(n)d 个字符") % {"field": label or key,
                                                           "n": max_length})
     return value
+
+
+def row_flag(row: dict, key: str) -> bool | None:
+    """A true/false column; None when the row leaves it out."""
+    value = str(row.get(key) or "").strip().lower()
+    if not value:
+        return None
+    if value not in ("true", "false"):
+        raise RowRejected(_("%(field)s 只能是 true 或 false") % {"field": key})
+    return value == "true"
 
 
 def row_status(row: dict) -> str:
@@ -140,6 +154,8 @@ def apply_rows(rows: Iterable[dict], report: SyncReport, apply_row) -> None:
 class Sync:
     actor: Actor
     school: School
+    # The day the roster is read as of: an enrolment that ended before it ends.
+    today: date = field(default_factory=lambda: timezone.localdate())
 
 
 # --- batches ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from openapi_plugins.academic_affairs.services.batch import (
     decide_rows,
     field_text,
     ids_of,
+    row_date,
     row_status,
 )
 from openapi_plugins.academic_affairs.services.reconcile import reconcile
@@ -30,8 +31,9 @@ from openapi_plugins.academic_affairs.services.reconcile import reconcile
 def apply_enrolments(sync: Sync, rows: list[dict], report: SyncReport,
                       replace: bool = False) -> None:
     """Upsert enrolments: sourcedId, classSourcedId, userSourcedId, role (student/teacher),
-    primary, status. With replace, each section named in the batch keeps only the
-    enrolments the batch lists: the others are removed (a full roster of those sections)."""
+    primary, status, end_date (one in the past ends the enrolment, as tobedeleted does).
+    With replace, each section named in the batch keeps only the enrolments the batch
+    lists: the others are removed (a full roster of those sections)."""
     apply_in_bulk(rows, report, lambda batch, part: _enrolments_batch(sync, batch, part,
                                                                        replace))
 
@@ -65,7 +67,8 @@ def _enrolments_batch(sync: Sync, batch: list[tuple[int, dict]], report: SyncRep
         if section is None:
             raise RowRejected(_("找不到教学班 %(id)s") % {"id": section_id})
         seen.setdefault(section.pk, set()).add(sourced_id)
-        if row_status(row) == TO_BE_DELETED:
+        end = row_date(row, "end_date") if str(row.get("end_date") or "").strip() else None
+        if row_status(row) == TO_BE_DELETED or (end is not None and end < sync.today):
             if existing is None:
                 return "unchanged"
             state[sourced_id] = None

@@ -1,16 +1,22 @@
 """People of a roster sync, a batch at a time.
 
 Users are matched by their sourced id (SourcedUser), else by (school, 学号/工号); a
-missing user is created as a verified member of the school (the school vouches), with
-an unusable password, so they sign in after a password reset or through the school's
-SSO, and joins the school's official group. Users updated in bulk send no post_save:
-they are announced with events.PeopleChanged. A user the roster drops keeps their
-account and leaves the classes the roster put them in (reconcile).
+missing user is created with an unusable password, so they sign in after a password
+reset or through the school's SSO. Only a real identifier (学号/工号) makes them a
+verified member of the school (the school vouches) who joins its official group: a
+row without one creates an unverified account with no 学号, since a sourcedId is the
+export's internal id, not a number the school gave the person. Users updated in bulk
+send no post_save: they are announced with events.PeopleChanged. enabledUser=false
+suspends the account (is_active=False: no sign-in, no token) of a student or teacher,
+and only the roster's enabledUser=true lifts a suspension the roster made. A user the
+roster drops keeps their account and leaves the classes the roster put them in
+(reconcile).
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 from django.db.models.functions import Lower
@@ -32,6 +38,7 @@ from openapi_plugins.academic_affairs.services.batch import (
     field_text,
     ids_of,
     index_batch_later,
+    row_flag,
     row_status,
 )
 from openapi_plugins.academic_affairs.services.reconcile import reconcile
@@ -47,7 +54,8 @@ from yiban_core.groups.services import (
 def _assign_usernames(school: School, users: list[User]) -> None:
     """s<school>-<number>, with -2, -3... when taken; two queries for the batch (plus one
     per taken name)."""
-    bases = [re.sub(r"[^a-z0-9_.-]", "", f"s{school.pk}-{user.member_number}".lower())[:26]
+    bases = [re.sub(r"[^a-z0-9_.-]", "", f"s{school.pk}-{user.member_number or ''}".lower())
+             [:26] if user.member_number else f"s{school.pk}-u{secrets.token_hex(4)}"
              for user in users]
     taken = set(User.objects.annotate(name=Lower("username")).filter(name__in=set(bases))
                 .values_list("name", flat=True))
@@ -79,14 +87,13 @@ def _user_key(user: User) -> int:
 
 def apply_users(sync: Sync, rows: list[dict], report: SyncReport) -> None:
     """Upsert people: sourcedId, role (student/teacher), givenName, familyName,
-    identifier (学号/工号; the sourcedId when empty), status."""
+    identifier (学号/工号; without one the person is not verified), enabled_user, status."""
     apply_in_bulk(rows, report, lambda batch, part: _users_batch(sync, batch, part))
 
 
 def _users_batch(sync: Sync, batch: list[tuple[int, dict]], report: SyncReport) -> None:
     school = sync.school
-    numbers = {str(row.get("identifier") or "").strip() or str(row.get("sourced_id") or "")
-               .strip() for _index, row in batch}
+    numbers = {str(row.get("identifier") or "").strip() for _index, row in batch}
     mappings = {m.sourced_id: m for m in SourcedUser.objects.select_related("user").filter(
         school=school, sourced_id__in=ids_of(batch, "sourced_id"))}
     mapped_users = {m.user_id: m.user for m in mappings.values()}
@@ -120,10 +127,11 @@ def _users_batch(sync: Sync, batch: list[tuple[int, dict]], report: SyncReport) 
         if role not in (User.Role.STUDENT, User.Role.TEACHER):
             raise RowRejected(_("不支持的身份 %(role)s：只同步学生（student）和教师（teacher）")
                               % {"role": role})
-        number = field_text(row, "identifier", max_length=255) or sourced_id
-        if not MEMBER_NUMBER_RE.match(number):
+        number = field_text(row, "identifier", max_length=255) or None
+        if number is not None and not MEMBER_NUMBER_RE.match(number):
             raise RowRejected(_("学号/工号 %(n)s 应为 4 到 32 位字母、数字或 -") % {"n": number})
-        holder = holders.get(number)
+        enabled = row_flag(row, "enabled_user")
+        holder = holders.get(number) if number is not None else None
         if mapping is not None:
             user, outcome = mapping.user, "unchanged"
             if holder is not None and _user_key(holder) != _user_key(user):
@@ -137,35 +145,50 @@ def _users_batch(sync: Sync, batch: list[tuple[int, dict]], report: SyncReport) 
             new_mappings.append(mapping)
             user, outcome = holder, "created"
         else:
-            user = User(username="", role=role, display_name=_display_name(row) or number,
-                        school=school, member_number=number, verified_at=now)
+            user = User(username="", role=role,
+                        display_name=_display_name(row) or number or _("同学"),
+                        school=school, member_number=number,
+                        verified_at=now if number is not None else None,
+                        is_active=enabled is not False)
             user.set_unusable_password()
             mapping = SourcedUser(school=school, sourced_id=sourced_id, user=user, role=role,
-                                  created_user=True)
-            mappings[sourced_id], holders[number] = mapping, user
+                                  created_user=True, suspended=enabled is False)
+            mappings[sourced_id] = mapping
+            if number is not None:
+                holders[number] = user
             mapped.add(_user_key(user))
             new_users.append((index, user))
             new_mappings.append(mapping)
             return "created"
         changes: dict[str, Any] = {}
-        if user.member_number != number or user.school_id != school.pk:
-            changes.update(member_number=number, school=school)
-        if user.verified_at is None:
-            changes["verified_at"] = now
+        if number is not None:  # without one, what the person has is left as it is
+            if user.member_number != number or user.school_id != school.pk:
+                changes.update(member_number=number, school=school)
+            if user.verified_at is None:
+                changes["verified_at"] = now
         # The school says who teaches; staff and site admins keep their role.
         if user.role != role and user.role in (User.Role.STUDENT, User.Role.TEACHER):
             changes["role"] = role
-        if mapping.created_user and user.display_name != (_display_name(row) or number):
-            changes["display_name"] = _display_name(row) or number
+        name = _display_name(row) or number or user.display_name
+        if mapping.created_user and user.display_name != name:
+            changes["display_name"] = name
+        synced_roles = (User.Role.STUDENT, User.Role.TEACHER)
+        if enabled is False and user.role in synced_roles and not mapping.suspended:
+            mapping.suspended = True
+            changes["is_active"] = False
+        elif enabled is True and mapping.suspended:
+            mapping.suspended = False
+            changes["is_active"] = True
         if changes:
             if "member_number" in changes and holders.get(user.member_number) is user:
                 del holders[user.member_number]
             for name, value in changes.items():
                 setattr(user, name, value)
-            holders[number] = user
+            if number is not None:
+                holders[number] = user
             if user.pk is not None:
                 changed_users.setdefault(user.pk, (user, set()))[1].update(changes)
-        if mapping.role != role:
+        if mapping.role != role or "is_active" in changes:
             mapping.role = role
             if mapping.pk is not None:
                 changed_mappings[mapping.pk] = mapping
@@ -191,10 +214,11 @@ def _users_batch(sync: Sync, batch: list[tuple[int, dict]], report: SyncReport) 
         # Verified by the school: they join its official group (join_school_group).
         official = (Group.objects.filter(kind=Group.Kind.SCHOOL, school=school)
                     .values_list("pk", flat=True).first())
-        if official is not None:
+        verified = [user for user in users if user.verified_at is not None]
+        if official is not None and verified:
             _made, refused = add_members_in_bulk(
                 actor=sync.actor, school=school,
-                additions=[(official, user.pk, Membership.Role.MEMBER) for user in users])
+                additions=[(official, user.pk, Membership.Role.MEMBER) for user in verified])
             if refused:
                 raise Refused({index: refused[(official, user.pk)]
                                 for index, user in new_users if (official, user.pk) in refused})
@@ -209,4 +233,5 @@ def _users_batch(sync: Sync, batch: list[tuple[int, dict]], report: SyncReport) 
     if changed_mappings:
         for mapping in changed_mappings.values():
             mapping.updated_at = now
-        SourcedUser.objects.bulk_update(list(changed_mappings.values()), ["role", "updated_at"])
+        SourcedUser.objects.bulk_update(list(changed_mappings.values()),
+                                        ["role", "suspended", "updated_at"])

@@ -1,6 +1,9 @@
-"""manage.py import_oneroster <folder-or-zip> --school <id or name> --org <org sourcedId>"""
+"""manage.py import_oneroster <folder-or-zip> --school <id or name> --org <org sourcedId>
+[--as-of YYYY-MM-DD]"""
 
 from __future__ import annotations
+
+from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
@@ -20,8 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--org", default="",
                             help="sourcedId of the school-type org that is this school "
                                  "(optional when the export has one school)")
+        parser.add_argument("--as-of", type=date.fromisoformat, default=None,
+                            help="read the export as of this day (default today): "
+                                 "enrolments that ended before it end")
 
-    def handle(self, *args, source, school, org, **options):
+    def handle(self, *args, source, school, org, as_of=None, **options):
         query = Q(name=school) | Q(short_name=school)
         if school.isdigit():
             query |= Q(pk=int(school))
@@ -42,7 +48,8 @@ class Command(BaseCommand):
                                        + ", ".join(f"{sid} ({name})" for sid, name in schools))
                 org = schools[0][0]
             report = services.import_oneroster(actor=Actor(user=admin), school=found,
-                                               roster=roster, org_sourced_id=org)
+                                               roster=roster, org_sourced_id=org,
+                                               as_of=as_of)
         except DomainError as error:
             raise CommandError(error.message) from None
         self.stdout.write(f"OneRoster {roster.version} -> {found.name} (org {org}), "
@@ -50,6 +57,10 @@ class Command(BaseCommand):
         self.stdout.write(f"created {report.created}, updated {report.updated}, "
                           f"removed {report.removed}, unchanged {report.unchanged}, "
                           f"rejected {len(report.rejected)}")
+        for note in report.notes:
+            self.stdout.write(f"  {note}")
+        if report.skipped:
+            self.stdout.write(f"other schools' rows, skipped: {len(report.skipped)}")
         for row in report.rejected:
             self.stdout.write(f"  {row.get('file', '')}:{row.get('line', '')} "
                               f"{row.get('sourcedId', '')}: {row['reason']}")
