@@ -87,7 +87,8 @@ def test_a_worker_killed_mid_queue_loses_and_doubles_nothing(site_template, tmp_
         deadline = time.monotonic() + 60  # lease 3 s, 300 short tasks
         while set(tasks_by_status(db_file)) != {"SUCCESSFUL"} and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert tasks_by_status(db_file) == {"SUCCESSFUL": FOLLOWS}, survivor.output
+        assert tasks_by_status(db_file) == {"SUCCESSFUL": FOLLOWS}, (
+            f"{tasks_by_status(db_file)}\n{survivor.output[-3000:]}")
         survivor.wait_for(r"claim by \['doomed\d'\] expired, queued again", timeout=1)
     finally:
         survivor.stop()
