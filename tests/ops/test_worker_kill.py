@@ -2,6 +2,7 @@
 the tasks it had claimed are run again by the next worker once their lease runs out, and
 every follow acknowledged before the kill gives its followee exactly one notification."""
 
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -62,6 +63,7 @@ def kill_mid_task(site: LiveSite, db_file, worker_id: str) -> list[str]:
             pytest.fail(f"worker never got going: {tasks_by_status(db_file)}\n{worker.output}")
     finally:
         worker.stop()  # reaps it
+    assert worker.process.returncode == -signal.SIGKILL, worker.output
     return [row[0] for row in query(
         db_file, "SELECT id FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'")]
 
