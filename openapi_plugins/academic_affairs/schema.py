@@ -87,6 +87,9 @@ class UserRow(graphene.InputObjectType):
     given_name = graphene.String()
     family_name = graphene.String()
     identifier = graphene.String(description="学号/工号；为空时不设学号、不认证")
+    enabled_user = graphene.Boolean(
+        description="false 时停用账号（不能登录）；true 时解除同步造成的停用；"
+                    "省略时新账号启用，已有账号不变")
 
 
 class EnrolmentRow(graphene.InputObjectType):
@@ -96,6 +99,7 @@ class EnrolmentRow(graphene.InputObjectType):
     user_sourced_id = graphene.String()
     role = graphene.String(description="student 或 teacher")
     primary = graphene.Boolean(description="主讲教师：成为班级群群主")
+    end_date = graphene.Date(description="选课结束日期；早于今天时选课结束，移出班级群")
 
 
 # GraphQL spelling -> the services' keys

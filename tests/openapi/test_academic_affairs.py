@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from openapi_plugins.academic_affairs import services
 from openapi_plugins.academic_affairs.models import Enrolment, Section, SyncRun, Term
 from openapi_plugins.registry import plugin
-from tests.factories import actor_for, make_school, make_user
+from tests.factories import PASSWORD, actor_for, make_school, make_user
 from tests.openapi.helpers import graphql, make_school_app, mint_token
 from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
@@ -437,3 +439,41 @@ def test_a_bulk_sync_and_a_single_join_have_the_same_effects(
     assert effects(synced, lambda: services.upsert_enrolments(
         actor=actor, rows=[{**enrolment[0], "status": "tobedeleted"}])) == expected(
         synced, joined=False)
+
+
+def can_log_in(user: User) -> bool:
+    response = Client().post(reverse("login"), {"username": user.username,
+                                                "password": PASSWORD})
+    return response.status_code == 302
+
+
+def test_enabled_user_false_suspends_the_account_and_true_lifts_it(client, token, school):
+    sync_everything(client, token)
+    student = User.objects.get(school=school, member_number="2023010101")
+    student.username = "zhang_wei"
+    student.set_password(PASSWORD)
+    student.save()
+    assert can_log_in(student)
+
+    result = sync(client, token, "syncUsers", [{**USERS[2], "enabledUser": False}])
+
+    assert counts(result) == (0, 1, 0, 0)
+    student.refresh_from_db()
+    assert not student.is_active and not can_log_in(student)
+    # Leaving the field out says nothing: the suspension stays.
+    assert counts(sync(client, token, "syncUsers", [USERS[2]])) == (0, 0, 0, 1)
+    assert not can_log_in(student)
+    sync(client, token, "syncUsers", [{**USERS[2], "enabledUser": True}])
+    assert can_log_in(student)
+
+
+def test_an_end_date_in_the_past_ends_the_membership(client, token):
+    sync_everything(client, token)
+    later = sync(client, token, "syncEnrolments", [{**ENROLMENTS[3], "endDate": "2999-07-01"}])
+    assert counts(later) == (0, 0, 0, 1) and "2023010102" in roles()
+
+    result = sync(client, token, "syncEnrolments", [{**ENROLMENTS[0], "endDate": "2020-01-31"}])
+
+    assert counts(result) == (0, 0, 1, 0)
+    assert "2023010101" not in roles() and class_group().member_count == 3
+    assert not Enrolment.objects.filter(sourced_id="e-1").exists()

@@ -89,8 +89,12 @@ def field_text(row: dict, key: str, *, max_length: int, required: bool = False,
 
 
 def row_flag(row: dict, key: str) -> bool | None:
-    """A true/false column; None when the row leaves it out."""
-    value = str(row.get(key) or "").strip().lower()
+    """A true/false column (a CSV's text or GraphQL's Boolean); None when the row leaves
+    it out."""
+    value = row.get(key)
+    if isinstance(value, bool):
+        return value
+    value = str(value or "").strip().lower()
     if not value:
         return None
     if value not in ("true", "false"):
