@@ -246,7 +246,12 @@ def contribute(*, stdout, seed: int, students: int, scale: float) -> str | None:
                     events.append((resource.created_at + (end - resource.created_at)
                                    * rng.random(), "download", user, resource))
         if marker is not None:  # the demo student is getting ready for the maths exam
-            events.append((end - timedelta(hours=2), "download", student, marker))
+            events.append((end - timedelta(hours=19), "download", student, marker))
+        # Downloads count once per person per day: had a demo account downloaded a
+        # resource today already, its own first click would leave the count unmoved.
+        today = timezone.localdate(end)
+        events = [e for e in events if not (e[1] == "download" and e[2].username in
+                                            data.DEMO_LOGINS and timezone.localdate(e[0]) == today)]
         events.sort(key=lambda e: (e[0], e[2].pk, e[3].pk))
         reviews = []
         for at, kind, user, resource in events:
