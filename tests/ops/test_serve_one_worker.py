@@ -84,3 +84,33 @@ def test_demo_refuses_a_bad_port_or_argument_before_installing_anything(args, en
     assert "bin/demo:" in done.stderr and "--port" in done.stderr
     assert "Installing" not in done.stdout
     assert (ROOT / ".venv").exists() == venv_before
+
+
+@pytest.mark.parametrize(("args", "env", "port"), [
+    ((), {}, "8000"),
+    (("--port", "8001"), {}, "8001"),
+    (("--port=8002",), {}, "8002"),
+    ((), {"PORT": "8003"}, "8003"),
+    (("--port", "8004"), {"PORT": "8003"}, "8004"),
+])
+def test_demo_says_each_step_and_serves_on_the_port_asked(tmp_path, args, env, port):
+    # A copy of bin/demo over a stand-in .venv whose pip and python record their arguments:
+    # the steps and the serve command line, without installing anything.
+    (tmp_path / "bin").mkdir()
+    script = tmp_path / "bin" / "demo"
+    script.write_text(DEMO.read_text())
+    venv = tmp_path / ".venv" / "bin"
+    venv.mkdir(parents=True)
+    for tool in ("pip", "python"):
+        (venv / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> "$(dirname "$0")/calls"\n')
+        (venv / tool).chmod(0o755)
+    environ = {k: v for k, v in os.environ.items() if k != "PORT"} | env
+    done = subprocess.run(["bash", str(script), *args], capture_output=True, text=True,
+                          env=environ, timeout=20)
+    assert done.returncode == 0, done.stderr
+    steps = [line for line in done.stdout.splitlines() if line.startswith("==> ")]
+    assert [s.split()[1] for s in steps] == ["Installing", "Migrating", "Seeding", "Serving"]
+    assert f"http://127.0.0.1:{port}/" in steps[-1]
+    calls = (venv / "calls").read_text().splitlines()
+    assert calls[-1] == f"python manage.py serve --host 127.0.0.1 --port {port} --workers 1"
+    assert "python manage.py seed_demo" in calls
