@@ -14,6 +14,7 @@ announcement (MARKER) is written last; when it is there, nothing is added.
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -149,6 +150,13 @@ GENERIC_COMMENTS = ("说得太对了", "mark 一下", "学到了，谢谢分享"
 REPLIES = ("谢谢！", "对对对", "我也是这么想的", "已私信你", "好的，收到", "哈哈同感",
            "明天一起", "可以可以")
 REPOST_TEXTS = ("转发给需要的同学", "说得太好了", "", "mark", "有用，转了", "大家看看")
+# Two people never post the same words: a text already used gets a personal opener and/or
+# closer (before its trailing #topics#), the way people word the same news differently.
+OPENERS = ("", "打卡：", "记录一下：", "碎碎念：", "分享一下：", "冒个泡，", "说个事：", "今日份：",
+           "emmm，", "插播一条：", "来了来了，", "小声说：")
+CLOSERS = ("", "～", "！", "，有同感的吗", "，记录一下", "，冲！", "，大家怎么看？", " [捂脸]",
+           "，太难了", "，开心", " [doge]", "，求扩散", "，懂的都懂", "……", "，先到这儿")
+TRAILING_TOPICS = re.compile(r"((?:\s*#[^#\s]+#)*)\s*$")
 MENTIONS_OF_STUDENT = ("@{student} 明天一起去图书馆占座吗？#期末复习#",
                        "@{student} 你上次说的那本{course}参考书叫什么来着？",
                        "和 @{student} 组队报了数学建模校赛，冲！#竞赛#")
@@ -177,6 +185,8 @@ class _Planner:
     def __init__(self, seed: int, volume: float, end: datetime):
         self.rng = random.Random(f"{seed}:feeds")
         self.volume = volume
+        self.wording = random.Random(f"{seed}:feeds:wording")  # apart: the plan stays as it was
+        self.texts: set[str] = set()
         self.end = end
         self.start = end - timedelta(days=DAYS)
         self.events: list[_Event] = []
@@ -268,6 +278,7 @@ class _Planner:
 
     def _post(self, *, at, author: User, text: str, theme: str, group_id=None,
               visibility=Visibility.PUBLIC, repost_of=None, heat=1.0) -> _Event:
+        text = self._reword(text)
         event = _Event(at=at, kind="post", actor_id=author.pk, post=len(self.posts), text=text,
                        group_id=group_id, visibility=visibility if group_id is None
                        else Visibility.GROUP, repost_of=repost_of, theme=theme)
@@ -276,6 +287,28 @@ class _Planner:
         self.events.append(event)
         self.posts_by[author.pk] += 1
         return event
+
+    def _reword(self, text: str) -> str:
+        """The text, or a personal wording of it when someone already posted it."""
+        if not text or text not in self.texts:
+            self.texts.add(text)  # an empty repost says nothing: it is never a repeat
+            return text
+        tags = TRAILING_TOPICS.search(text)
+        body, topics = text[:tags.start()], text[tags.start():]
+        wordings = [(o, c) for o in OPENERS for c in CLOSERS if o or c]
+        self.wording.shuffle(wordings)
+        for opener, closer in wordings:
+            if body.rstrip()[-1:] in "？！。…～?!" and closer.startswith("，"):
+                closer = closer[1:]  # "怎么准备的？大家怎么看？", not "的？，大家"
+            candidate = f"{opener}{body}{closer}{topics}"
+            if candidate not in self.texts:
+                self.texts.add(candidate)
+                return candidate
+        n = 2  # every wording taken (only at many times the default volume)
+        while f"{body}（{n}）{topics}" in self.texts:
+            n += 1
+        self.texts.add(f"{body}（{n}）{topics}")
+        return f"{body}（{n}）{topics}"
 
     def _can_post(self, user_id: int) -> bool:
         return self.posts_by[user_id] < MAX_POSTS_PER_AUTHOR

@@ -13,6 +13,8 @@ from yiban_core.demo.data import DEMO_ADMIN, DEMO_PASSWORD, DEMO_STUDENT, DEMO_T
 from yiban_core.demo.plan import build_plan
 from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Group, JoinRequest, Membership
+from yiban_core.search.models import SearchDocument
+from yiban_core.search.selectors import search
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +205,24 @@ def test_plan_is_deterministic_and_prefix_stable():
     assert small_students == large_students[:50]
     assert set(small.follows) <= set(large.follows)
     assert build_plan(students=50, seed=8).users != small.users
+
+
+def test_search_finds_the_demo_people_and_groups():
+    seed(content_scale=0)  # people and groups only: the core's own rows must be findable
+    student = User.objects.get(username=DEMO_STUDENT)
+    actor = actor_for(student)
+    person = User.objects.filter(role=User.Role.TEACHER).order_by("pk").first()
+    club = Group.objects.filter(kind=Group.Kind.INTEREST, name__contains="摄影").first()
+    assert club is not None
+
+    found = search(actor=actor, query=person.display_name, kinds=["user"]).items
+    assert person.pk in {r.object.pk for r in found}
+    found = search(actor=actor, query=club.name, kinds=["group"]).items
+    assert club.pk in {r.object.pk for r in found}
+    found = search(actor=actor, query="摄影", kinds=["group"]).items
+    assert club.pk in {r.object.pk for r in found}
+
+    # A second run indexes nothing twice.
+    indexed = SearchDocument.objects.count()
+    seed(content_scale=0)
+    assert SearchDocument.objects.count() == indexed

@@ -1,5 +1,6 @@
 """manage.py seed_demo: the apps' demo content (posts, comments, resources, points)."""
 
+from collections import defaultdict
 from datetime import timedelta
 from io import StringIO
 
@@ -71,3 +72,17 @@ def test_content_is_alive_consistent_and_idempotent():
     again = seed()
     assert "nothing added" in again
     assert counts() == before
+
+
+def test_no_post_is_repeated_word_for_word():
+    seed()
+    authors_of = defaultdict(set)
+    for author, text in Post.objects.exclude(text="").values_list("author_id", "text"):
+        authors_of[text].add(author)
+    repeated = {text: authors for text, authors in authors_of.items() if len(authors) > 1}
+    assert not repeated
+    # Reworded, a post still carries its topics: they are what the topic pages list.
+    tagged = Post.objects.filter(text__contains="#期末复习#")
+    assert tagged.count() >= 5
+    assert set(tagged.values_list("pk", flat=True)) == set(
+        Post.objects.filter(topic_links__topic__name="期末复习").values_list("pk", flat=True))
