@@ -1,11 +1,14 @@
 """Small template helpers for the layout: unread notifications, avatars, post text, times."""
 
 from django import template
+from django.contrib import admin
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from frontend.rich_text import render_text
+from yiban_core.accounts.selectors import administered_schools
 from yiban_core.notifications.selectors import unread_count
 
 register = template.Library()
@@ -23,6 +26,25 @@ def unread_notifications(context) -> int:
     if request is None or not hasattr(request, "actor"):
         return 0
     return unread_count(actor=request.actor)
+
+
+@register.simple_tag(takes_context=True)
+def admin_links(context) -> list[dict]:
+    """The account menu's 管理后台 entries, only where the user may go: the admin site
+    (Django's own test: active staff), and each school they administer (its apps and
+    roster pages). Site admins reach every school through the admin site."""
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return []
+    links = []
+    if admin.site.has_permission(request):
+        links.append({"url": reverse("admin:index"), "label": _("管理后台")})
+    schools = list(administered_schools(actor=request.actor))
+    for school in schools:
+        label = (_("管理后台") if not links and len(schools) == 1 else
+                 _("%(school)s管理后台") % {"school": school.short_name or school.name})
+        links.append({"url": reverse("school_apps", args=[school.pk]), "label": label})
+    return links
 
 
 @register.simple_tag
@@ -76,6 +98,16 @@ _ICONS = {
     "repost": "M17 2l3 3-3 3M4 11V9a4 4 0 0 1 4-4h12M7 22l-3-3 3-3M20 13v2a4 4 0 0 1-4 4H4",
     "image": "M4 5h16v14H4zM4 16l5-5 4 4 2-2 5 5M15.5 9.5h.01",
     "pin": "M9 3h6l-1 6 4 3v2H6v-2l4-3zM12 14v7",
+    # the navigation: main sections, notifications, the account menu's caret
+    "home": "M3 11l9-8 9 8M5 9.5V21h5v-6h4v6h5V9.5",
+    "groups": "M16 20v-1.5a3.5 3.5 0 0 0-3.5-3.5h-5A3.5 3.5 0 0 0 4 18.5V20M10 11a3.5 3.5 0 1 0 "
+              "0-7 3.5 3.5 0 0 0 0 7zM20 20v-1.5a3.5 3.5 0 0 0-2.5-3.35M15.5 4.15a3.5 3.5 0 0 1 0 6.7",
+    "book": "M4 4.5A1.5 1.5 0 0 1 5.5 3H20v15H5.5A1.5 1.5 0 0 0 4 19.5zM4 19.5A1.5 1.5 0 0 0 "
+            "5.5 21H20v-3",
+    "chart": "M5 21V11M12 21V4M19 21v-7M3 21h18",
+    "briefcase": "M3 8h18v12H3zM8 8V5h8v3M3 13h18",
+    "bell": "M18 16v-5a6 6 0 0 0-12 0v5l-2 2h16zM10 21h4",
+    "caret": "M6 9l6 6 6-6",
 }
 
 

@@ -14,10 +14,12 @@ from django.views.decorators.http import require_POST
 from frontend.errors import domain_errors, error_page, perform, retry_later, show_error
 from frontend.forms import PasswordChangeForm, ProfileForm, RegisterForm
 from frontend.views.feeds import user_feed_context
+from openapi_plugins import selectors as app_selectors
 from openapi_plugins.form_action import allow_oauth_redirect
 from yiban_core import redirects
-from yiban_core.accounts import selectors, services
+from yiban_core.accounts import selectors, services, two_factor
 from yiban_core.errors import DomainError, RateLimited
+from yiban_core.groups import selectors as group_selectors
 from yiban_core.pagination import paginate
 from yiban_core.ratelimit import client_ip, wait_text
 
@@ -101,6 +103,42 @@ def change_password(request):
             return redirect("profile", username=request.user.username)
     return retry_later(render(request, "frontend/accounts/password.html", {"form": form}),
                        refusal)
+
+
+@login_required
+def settings_index(request):
+    """/settings/: every setting there is, in sections, each with its state and its page."""
+    user = request.user
+    return render(request, "frontend/accounts/settings.html", {
+        "authorized_app_count": len(app_selectors.authorized_apps(actor=request.actor)),
+        "two_factor_offered": two_factor.needs_two_factor(user),
+        "two_factor_device": two_factor.enrolled(user),
+    })
+
+
+@login_required
+def settings_privacy(request):
+    """Who sees what of you: the rules the selectors apply (there are no switches: each
+    post and resource picks its audience when it is published)."""
+    return render(request, "frontend/accounts/settings_privacy.html", {
+        "show_member_number": selectors.can_see_member_number(actor=request.actor,
+                                                              user=request.user),
+    })
+
+
+@login_required
+def settings_school(request):
+    """My school: the one I picked, whether it has verified me and how it does, its
+    official group, and the school pages of the schools I administer."""
+    user = request.user
+    official_group = None
+    if user.verified_school_id:
+        official_group = group_selectors.groups(
+            actor=request.actor, kind="school", school_id=user.verified_school_id).first()
+    return render(request, "frontend/accounts/settings_school.html", {
+        "official_group": official_group,
+        "administered": selectors.administered_schools(actor=request.actor),
+    })
 
 
 @domain_errors

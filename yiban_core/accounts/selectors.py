@@ -59,6 +59,13 @@ def schools(*, actor: Actor) -> QuerySet[School]:
     return School.objects.order_by("name", "pk")
 
 
+def administered_schools(*, actor: Actor) -> QuerySet[School]:
+    """The schools the signed-in user administers (whose school pages they may open)."""
+    if actor.user is None:
+        return School.objects.none()
+    return School.objects.filter(administrators=actor.user).order_by("name", "pk")
+
+
 def get_school(*, actor: Actor, pk) -> School:
     school = School.objects.filter(pk=pk).first()
     if school is None:
