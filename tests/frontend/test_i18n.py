@@ -179,7 +179,9 @@ def read_mo(data: bytes) -> dict[str, str]:
 
 
 def mo_key(entry: dict) -> str:
-    return entry["msgid"] + ("\0" + entry["msgid_plural"] if "msgid_plural" in entry else "")
+    # A message with a context (`{% translate "通知" context "nav" %}`) is "context\x04msgid".
+    context = entry["msgctxt"] + "\x04" if "msgctxt" in entry else ""
+    return context + entry["msgid"] + ("\0" + entry["msgid_plural"] if "msgid_plural" in entry else "")
 
 
 def mo_value(entry: dict) -> str:
