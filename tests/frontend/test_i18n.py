@@ -181,7 +181,8 @@ def read_mo(data: bytes) -> dict[str, str]:
 def mo_key(entry: dict) -> str:
     # A message with a context (`{% translate "通知" context "nav" %}`) is "context\x04msgid".
     context = entry["msgctxt"] + "\x04" if "msgctxt" in entry else ""
-    return context + entry["msgid"] + ("\0" + entry["msgid_plural"] if "msgid_plural" in entry else "")
+    plural = "\0" + entry["msgid_plural"] if "msgid_plural" in entry else ""
+    return context + entry["msgid"] + plural
 
 
 def mo_value(entry: dict) -> str:
