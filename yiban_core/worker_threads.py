@@ -22,7 +22,11 @@ import threading
 import time
 
 from django.db import connections, transaction
-from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME, task_enqueued
+from django_tasks_db.compat import (
+    DEFAULT_TASK_BACKEND_ALIAS,
+    DEFAULT_TASK_QUEUE_NAME,
+    task_enqueued,
+)
 
 from yiban_core.worker import ResilientWorker
 
@@ -59,10 +63,11 @@ class WorkerThread(threading.Thread):
             ran = time.monotonic() - started
             delay = 0.0 if ran >= STABLE_S else min(RESTART_MAX_S, delay * 2 or RESTART_FIRST_S)
             log.warning("worker %s: restarting in %.1fs", self.worker.worker_id, delay)
-            if self.stopping.wait(delay):
+            self.stopping.wait(delay)
+            self.worker.running = True
+            if self.stopping.is_set():  # read after the reset: a stop() meanwhile is kept
                 return
             self.restarts += 1
-            self.worker.running = True
 
     def stop(self) -> None:
         self.stopping.set()

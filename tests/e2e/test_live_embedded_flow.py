@@ -43,10 +43,12 @@ def open_as(browser, base_url: str, session: str) -> sync_api.Page:
 def test_new_posts_bar_and_badge_update_live_without_redis(site, browser):
     expect = sync_api.expect
     data = site.act("seed")  # Alice has a post; the seed's own tasks are run
-    site.act("follow", follower="alice_li", followee="bob_wang")
     users, base_url = data["users"], site.base_url
 
     alice = open_as(browser, base_url, users["alice_li"]["session"])
+    alice.goto(f"{base_url}/u/bob_wang/")
+    alice.get_by_role("button", name="关注", exact=True).click()
+    expect(alice.get_by_role("button", name="取消关注")).to_be_visible()
     alice.goto(f"{base_url}/")
     badge = alice.locator("[data-unread-badge]")
     expect(badge).to_be_hidden()
