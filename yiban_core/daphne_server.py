@@ -1,14 +1,19 @@
 """daphne with a graceful stop, for rolling restarts: ``python -m yiban_core.daphne_server``
-takes daphne's own arguments.
+takes daphne's own arguments, and ``--task-workers N`` to run N task workers as threads of
+this process (the embedded default, where live events cannot leave the process:
+yiban_core/worker_threads.py).
 
 On SIGTERM or SIGINT the server stops listening, closes every websocket with 1012 (Service
 Restart: the page's live.js reconnects, to another process behind the load balancer), lets
 requests in flight finish for up to ``SHUTDOWN_GRACE_S`` seconds, then exits. Stock daphne
 waits on every application to die, and one stuck in a thread kept it up for minutes.
+Task workers in the process stop taking tasks at once and get up to ``TASK_SHUTDOWN_GRACE_S``
+seconds to finish the one in hand (serve kills a child after 10 s).
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import signal
@@ -24,17 +29,30 @@ log = logging.getLogger("yiban_core.daphne_server")
 
 SERVICE_RESTART = 1012
 GRACE_S = float(os.environ.get("SHUTDOWN_GRACE_S", "5"))
+TASK_GRACE_S = float(os.environ.get("TASK_SHUTDOWN_GRACE_S", "8"))
 # What is left after the grace: cancelled, given this long to unwind, then the process ends.
 CANCEL_WAIT_S = 1.0
 
 
 class GracefulServer(Server):
+    task_workers = 0  # set from --task-workers
+
     def run(self):
         self.ports = []
         self.draining = False
+        self.workers = None
         self.signal_handlers = False  # ours below, not Twisted's
         reactor.callWhenRunning(self.install_signal_handlers)
+        if self.task_workers:
+            reactor.callWhenRunning(self.start_workers)
         super().run()
+
+    def start_workers(self):
+        # Django is set up by now: the application was imported before the server was made.
+        from yiban_core.worker_threads import InProcessWorkers
+
+        self.workers = InProcessWorkers(self.task_workers)
+        self.workers.start()
 
     def install_signal_handlers(self):
         loop = reactor._asyncioEventloop
@@ -61,17 +79,25 @@ class GracefulServer(Server):
                 # send only 1000 and 3000-4999: write the frame one level down.
                 protocol.sendCloseFrame(code=SERVICE_RESTART, reasonUtf8=b"server restart",
                                         isReply=False)
-        self.wait_for_requests(time.monotonic() + GRACE_S)
+        if self.workers is not None:
+            self.workers.stop()
+        now = time.monotonic()
+        self.wait_for_work(now + GRACE_S, now + TASK_GRACE_S)
 
-    def wait_for_requests(self, deadline):
+    def wait_for_work(self, requests_deadline, tasks_deadline):
+        """Stop once requests in flight and the workers' tasks are done, or their time is up."""
+        now = time.monotonic()
         in_flight = [p for p, d in self.connections.items() if "disconnected" not in d]
-        if not in_flight or time.monotonic() >= deadline:
-            if in_flight:
-                log.warning("%d connection(s) still open after %.0fs, cut", len(in_flight),
-                            GRACE_S)
-            self.stop()
+        working = self.workers.alive() if self.workers is not None else []
+        if (in_flight and now < requests_deadline) or (working and now < tasks_deadline):
+            reactor.callLater(0.1, self.wait_for_work, requests_deadline, tasks_deadline)
             return
-        reactor.callLater(0.1, self.wait_for_requests, deadline)
+        if in_flight:
+            log.warning("%d connection(s) still open after %.0fs, cut", len(in_flight), GRACE_S)
+        if working:
+            log.warning("task worker(s) %s still busy after %.0fs, cut: their tasks run again "
+                        "after the lease", ", ".join(working), TASK_GRACE_S)
+        self.stop()
 
     def kill_all_applications(self):
         """Cancel what is left, but wait for it a bounded time, not for ever."""
@@ -98,6 +124,13 @@ class GracefulServer(Server):
 
 class GracefulCommandLine(CommandLineInterface):
     server_class = GracefulServer
+
+    def run(self, args):
+        ours = argparse.ArgumentParser(add_help=False)
+        ours.add_argument("--task-workers", type=int, default=0)
+        options, daphne_args = ours.parse_known_args(args)
+        self.server_class.task_workers = max(0, options.task_workers)
+        super().run(daphne_args)
 
 
 def main():

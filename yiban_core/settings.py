@@ -211,8 +211,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # One hub channel per process carries every event (realtime.hub): more room
-    # than the default 100 queued messages.
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
+    # than the default 100 queued messages. In memory, so it reaches only the sockets
+    # of its own process; threads of that process (the task workers, below) may send.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "realtime.layers.ProcessChannelLayer",
                                   "CONFIG": {"capacity": 10_000}}}
 
 # Timelines and leaderboards: Redis sorted sets when Redis is there, else the database.
@@ -243,6 +244,10 @@ TASKS = {
 # again (yiban_core/worker.py): longer than the slowest task, short enough to lose little.
 TASK_LEASE_S = int(os.environ.get("TASK_LEASE_S", "300"))
 TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "5"))
+# `manage.py serve` runs its task workers as threads of the daphne process when the channel
+# layer cannot cross processes (no Redis), so what a task sends live reaches the sockets;
+# with Redis they are processes of their own (yiban_core/worker_threads.py).
+TASK_WORKERS_IN_WEB_PROCESS = not REDIS_URL
 
 # --- accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -6,12 +6,15 @@
   died mid-task: it goes back to READY and is run again. Tasks are idempotent, so a second
   run is harmless; one that keeps killing its workers fails after ``TASK_MAX_ATTEMPTS``.
 - Never under the autoreloader: a reloader parent killed on its own leaves an orphan worker.
+- Its waits can be cut short: ``wake()`` (a task was enqueued) polls at once, ``stop()``
+  ends the loop after the task in hand (yiban_core/worker_threads.py runs it in a thread).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from datetime import timedelta
 
@@ -62,6 +65,21 @@ def reclaim_expired(backend_name: str) -> int:
 
 
 class ResilientWorker(Worker):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._woken = threading.Event()
+        self._stopped = threading.Event()
+
+    def wake(self) -> None:
+        """Look at the queue now instead of at the end of the interval."""
+        self._woken.set()
+
+    def stop(self) -> None:
+        """Leave the loop once the task in hand (if any) is done."""
+        self.running = False
+        self._stopped.set()
+        self._woken.set()
+
     def claim_next(self) -> tuple[bool, DBTaskResult | None]:
         """(whether the queue was read, the task claimed), as django-tasks-db claims."""
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
@@ -90,6 +108,7 @@ class ResilientWorker(Worker):
         while self.running:
             try:
                 close_old_connections()
+                self._woken.clear()  # a wake from now on means another look
                 if time.monotonic() >= next_reclaim:
                     reclaim_expired(self.backend_name)
                     next_reclaim = time.monotonic() + reclaim_every
@@ -102,7 +121,7 @@ class ResilientWorker(Worker):
                 log.warning("worker %s: database unavailable (%s), retrying in %.1fs",
                             self.worker_id, exc, backoff)
                 self.drop_connections()
-                time.sleep(backoff)
+                self._stopped.wait(backoff)
                 continue
             if backoff:
                 log.info("worker %s: database reachable again", self.worker_id)
@@ -112,7 +131,7 @@ class ResilientWorker(Worker):
             if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
                 return
             if self.running and task_result is None:
-                time.sleep(self.interval)
+                self._woken.wait(self.interval)
 
     @staticmethod
     def drop_connections() -> None:

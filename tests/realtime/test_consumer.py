@@ -26,7 +26,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def in_memory_layer(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # The embedded default's layer (in memory, sends from any thread reach the serving loop).
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "realtime.layers.ProcessChannelLayer"}}
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()

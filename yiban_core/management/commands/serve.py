@@ -1,7 +1,10 @@
 """Run the site: one daphne process and task-queue workers, supervised.
 
 Production runs one daphne per core behind a load balancer, and workers on as many hosts
-as needed; this command is the same thing on one machine. A child that exits is started
+as needed; this command is the same thing on one machine. On the embedded default (no
+Redis) the workers are threads of the daphne process instead (TASK_WORKERS_IN_WEB_PROCESS):
+the in-memory channel layer does not cross processes, and a task's live events must reach
+the sockets (yiban_core/worker_threads.py). A child that exits is started
 again (with back-off, each restart logged); SIGTERM or SIGINT stops every child gracefully
 (daphne closes websockets with 1012 and finishes requests in flight) and then exits 0.
 """
@@ -15,6 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 log = logging.getLogger("yiban_core.serve")
@@ -62,7 +66,8 @@ class Child:
 
 class Command(BaseCommand):
     help = "Serve the site with daphne and run the background task workers, supervised."
-    # The workers run the system checks as they start; the supervisor need not wait on them.
+    # Worker processes run the system checks as they start; the supervisor need not wait on
+    # them (it runs them itself when the workers are threads of daphne).
     requires_system_checks = []
 
     def add_arguments(self, parser):
@@ -72,11 +77,16 @@ class Command(BaseCommand):
 
     def handle(self, *, host, port, workers, **options):
         python = sys.executable
-        children = [Child("daphne", [python, "-m", "yiban_core.daphne_server", "-b", host,
-                                     "-p", str(port), "yiban_core.asgi:application"])]
-        children += [Child(f"worker-{i}", [python, "manage.py", "task_worker",
-                                           "--worker-id", f"worker-{i}"])
-                     for i in range(workers)]
+        in_process = settings.TASK_WORKERS_IN_WEB_PROCESS
+        daphne = [python, "-m", "yiban_core.daphne_server", "-b", host, "-p", str(port)]
+        if in_process:
+            self.check()
+            daphne += ["--task-workers", str(workers)]
+        children = [Child("daphne", [*daphne, "yiban_core.asgi:application"])]
+        if not in_process:
+            children += [Child(f"worker-{i}", [python, "manage.py", "task_worker",
+                                               "--worker-id", f"worker-{i}"])
+                         for i in range(workers)]
         stopping = []
 
         def request_stop(signum, _frame):
@@ -86,8 +96,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, request_stop)
         for child in children:
             child.start()
-        self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} task worker(s). "
-                          "Ctrl+C stops all.")
+        where = " inside the web process" if in_process else ""
+        self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} task worker(s)"
+                          f"{where}. Ctrl+C stops all.")
         while not stopping:
             now = time.monotonic()
             for child in children:
