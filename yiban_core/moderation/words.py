@@ -1,0 +1,212 @@
+"""The sensitive-word matcher: one Aho-Corasick automaton per list, one pass per text.
+
+`check_text(text, school=...)` folds the text (normalise.py) and runs it through the
+site list's automaton and the school's. Each list's automaton holds every word's folded
+form and, for Chinese words of two characters or more, its toneless pinyin, so `daikao`,
+`dai kao` and `DAI-KAO` match 代考.
+
+Word boundaries. Folding drops spaces and symbols, which would glue latin words together,
+so a match that starts or ends with a letter or digit of a spaced script (latin ...) must
+sit on a word boundary of the original text: the start of the text, a dropped character
+(space, symbol), or a Chinese character next to it. `class` does not match `ass`, and
+`of uck` does not match `fuck`; `f u c k`, `f*ck`... the first does. A pinyin match may
+also start or end between two pinyin syllables inside a run of latin letters when the
+whole run reads as pinyin: `woyaodaikao` (wo yao dai kao) matches 代考, `pandaikao`
+(pan dai kao) too, but an English word with the letters inside (`adaikaon`) does not.
+Single Chinese characters get no pinyin entry (each syllable is shared by dozens of
+characters), and a word's pinyin is its usual reading (pypinyin's phrase dictionary).
+
+Caching. A list's automaton is built once per process and kept; a change in this process
+forgets it at once (signals.py), and every `MODERATION_WORDS_RECHECK_S` seconds (1) a
+check compares the list's fingerprint in the database (count, last change) so the other
+processes notice within that time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import ahocorasick
+from django.conf import settings
+from django.db.models import Count, Max
+
+from yiban_core.moderation.models import SEVERITY, Action, SensitiveWord
+from yiban_core.moderation.normalise import (
+    fold,
+    fold_with_origins,
+    is_spaced,
+    syllable_cuts,
+)
+
+STAR = "*"
+
+
+@dataclass(frozen=True)
+class Entry:
+    word: str  # as listed
+    action: str
+    via_pinyin: bool
+
+
+@dataclass(frozen=True)
+class Match:
+    word: str  # the listed word (the Chinese one for a pinyin match)
+    action: str
+    start: int  # in the original text, end exclusive
+    end: int
+    via_pinyin: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: str | None  # the worst action among the matches; None: clean
+    text: str  # the text to save: each character of a `replace` match starred
+    matches: tuple[Match, ...] = field(default=())
+
+    @property
+    def words(self) -> list[str]:
+        return sorted({m.word for m in self.matches})
+
+    def words_with(self, action: str) -> list[str]:
+        return sorted({m.word for m in self.matches if m.action == action})
+
+
+@dataclass
+class _Compiled:
+    fingerprint: tuple
+    checked_at: float
+    automaton: ahocorasick.Automaton | None
+
+
+_compiled: dict[int | None, _Compiled] = {}
+_build_lock = threading.Lock()
+
+
+def forget() -> None:
+    """Drop every compiled list of this process: the next check rebuilds from the database."""
+    _compiled.clear()
+
+
+def _fingerprint(school_id: int | None) -> tuple:
+    found = SensitiveWord.objects.filter(school_id=school_id).aggregate(
+        n=Count("id"), last=Max("updated_at"))
+    return found["n"], found["last"]
+
+
+def build_automaton(rows) -> ahocorasick.Automaton | None:
+    """An automaton over (word, normalised, pinyin, action) rows: key -> (length, entries)."""
+    entries: dict[str, list[Entry]] = {}
+    for word, normalised, pinyin, action in rows:
+        entries.setdefault(normalised, []).append(Entry(word, action, via_pinyin=False))
+        if pinyin:
+            entries.setdefault(pinyin, []).append(Entry(word, action, via_pinyin=True))
+    if not entries:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, found in entries.items():
+        automaton.add_word(key, (len(key), tuple(found)))
+    automaton.make_automaton()
+    return automaton
+
+
+def _automaton(school_id: int | None) -> ahocorasick.Automaton | None:
+    now = time.monotonic()
+    compiled = _compiled.get(school_id)
+    if compiled is not None and now - compiled.checked_at < settings.MODERATION_WORDS_RECHECK_S:
+        return compiled.automaton
+    fingerprint = _fingerprint(school_id)
+    if compiled is not None and compiled.fingerprint == fingerprint:
+        compiled.checked_at = now
+        return compiled.automaton
+    with _build_lock:  # one build at a time in a process; a list of 20,000 words takes ~0.1 s
+        rows = SensitiveWord.objects.filter(school_id=school_id).values_list(
+            "word", "normalised", "pinyin", "action")
+        automaton = build_automaton(rows.iterator())
+        _compiled[school_id] = _Compiled(fingerprint, now, automaton)
+    return automaton
+
+
+def _joined(origins: list[int], j: int) -> bool:
+    """Folded characters j-1 and j stood side by side in the original (nothing dropped)."""
+    return origins[j] - origins[j - 1] <= 1
+
+
+def _boundary(folded: str, origins: list[int], j: int) -> bool:
+    """A word boundary before folded position j (see the module's docstring)."""
+    if j == 0 or j == len(folded):
+        return True
+    return (not is_spaced(folded[j - 1]) or not is_spaced(folded[j])
+            or not _joined(origins, j))
+
+
+def _latin_run(folded: str, origins: list[int], j: int) -> tuple[int, int]:
+    """The run of joined latin letters around folded position j: (start, end)."""
+    start = j
+    while start > 0 and folded[start - 1].isascii() and folded[start - 1].isalpha() \
+            and _joined(origins, start):
+        start -= 1
+    end = j + 1
+    while end < len(folded) and folded[end].isascii() and folded[end].isalpha() \
+            and _joined(origins, end):
+        end += 1
+    return start, end
+
+
+def _pinyin_cut(folded: str, origins: list[int], j: int, *, at_start: bool) -> bool:
+    """Whether position j falls between two pinyin syllables of a run that reads as pinyin."""
+    inside = j if at_start else j - 1
+    start, end = _latin_run(folded, origins, inside)
+    from_start, to_end = syllable_cuts(folded[start:end])
+    return (j - start) in from_start if at_start else (j - start) in to_end
+
+
+def _accepted(folded: str, origins: list[int], start: int, end: int, entry: Entry) -> bool:
+    if not _boundary(folded, origins, start) and not (
+            entry.via_pinyin and _pinyin_cut(folded, origins, start, at_start=True)):
+        return False
+    return _boundary(folded, origins, end) or (
+        entry.via_pinyin and _pinyin_cut(folded, origins, end, at_start=False))
+
+
+def _school_id(school) -> int | None:
+    if school is None or isinstance(school, int):
+        return school
+    return school.pk
+
+
+def check_text(text: str, *, school=None) -> Verdict:
+    """What the site's list and the school's (a School, its id or None) say about a text."""
+    text = text or ""
+    automata = [_automaton(None)]
+    school_id = _school_id(school)
+    if school_id is not None:
+        automata.append(_automaton(school_id))
+    automata = [a for a in automata if a is not None]
+    if not automata:
+        return Verdict(None, text)
+    folded = fold(text)
+    hits = [hit for automaton in automata for hit in automaton.iter(folded)]
+    if not hits:
+        return Verdict(None, text)
+    folded_again, origins = fold_with_origins(text)
+    assert folded_again == folded  # the same table folds both ways
+    matches, starred = [], set()
+    for last, (length, entries) in hits:
+        start, end = last - length + 1, last + 1
+        for entry in entries:
+            if _accepted(folded, origins, start, end, entry):
+                matches.append(Match(entry.word, entry.action, origins[start],
+                                     origins[end - 1] + 1, entry.via_pinyin))
+                if entry.action == Action.REPLACE:
+                    # Only the matched characters: the spaces and symbols between them
+                    # stay, so the text keeps its length.
+                    starred.update(origins[start:end])
+    if not matches:
+        return Verdict(None, text)
+    matches.sort(key=lambda m: (m.start, m.end, m.word))
+    worst = max((m.action for m in matches), key=SEVERITY.__getitem__)
+    if starred:
+        text = "".join(STAR if i in starred else char for i, char in enumerate(text))
+    return Verdict(worst, text, tuple(matches))
