@@ -20,7 +20,8 @@ against latin letters under the boundary rule of words.py.
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
+from itertools import compress
 
 import opencc
 from pypinyin import Style, lazy_pinyin
@@ -72,18 +73,28 @@ def fold(text: str) -> str:
     return text.translate(_TABLE)
 
 
-def fold_with_origins(text: str) -> tuple[str, list[int]]:
-    """The folded text and, for each folded character, the index of the original
-    character it came from."""
-    chars: list[str] = []
+class _LengthTable(dict):
+    """ord -> chr(length of the folded character), to measure a text with str.translate."""
+
+    def __missing__(self, code: int) -> str:
+        length = chr(len(_TABLE[code]))
+        if len(self) < _TABLE_LIMIT:
+            self[code] = length
+        return length
+
+
+_LENGTHS = _LengthTable()
+
+
+def origins_of(text: str) -> list[int]:
+    """For each character of fold(text), the index of the original character it came from."""
+    lengths = text.translate(_LENGTHS).encode("latin-1")  # one byte a character
+    if max(lengths, default=0) <= 1:  # the usual text: each character kept or dropped
+        return list(compress(range(len(text)), lengths))
     origins: list[int] = []
-    table = _TABLE
-    for index, char in enumerate(text):
-        folded = table[ord(char)]
-        if folded:
-            chars.append(folded)
-            origins.extend([index] * len(folded))
-    return "".join(chars), origins
+    for index, length in enumerate(lengths):
+        origins.extend([index] * length)
+    return origins
 
 
 def pinyin_of(folded_word: str) -> str:
@@ -113,6 +124,7 @@ def pinyin_syllables() -> frozenset[str]:
 MAX_SYLLABLE = 6  # zhuang, shuang
 
 
+@lru_cache(maxsize=512)
 def syllable_cuts(letters: str) -> tuple[set[int], set[int]]:
     """Where a run of latin letters may be cut between pinyin syllables: positions p whose
     prefix letters[:p] is whole syllables (first set) and positions whose suffix
