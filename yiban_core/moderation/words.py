@@ -9,7 +9,7 @@ Word boundaries. Folding drops spaces and symbols, which would glue latin words 
 so a match that starts or ends with a letter or digit of a spaced script (latin ...) must
 sit on a word boundary of the original text: the start of the text, a dropped character
 (space, symbol), or a Chinese character next to it. `class` does not match `ass`, and
-`of uck` does not match `fuck`; `f u c k`, `f*ck`... the first does. A pinyin match may
+`of uck` does not match `fuck`; `f u c k` and `f.u.c.k` do. A pinyin match may
 also start or end between two pinyin syllables inside a run of latin letters when the
 whole run reads as pinyin: `woyaodaikao` (wo yao dai kao) matches 代考, `pandaikao`
 (pan dai kao) too, but an English word with the letters inside (`adaikaon`) does not.
@@ -19,7 +19,8 @@ characters), and a word's pinyin is its usual reading (pypinyin's phrase diction
 Caching. A list's automaton is built once per process and kept; a change in this process
 forgets it at once (signals.py), and every `MODERATION_WORDS_RECHECK_S` seconds (1) a
 check compares the list's fingerprint in the database (count, last change) so the other
-processes notice within that time.
+processes notice within that time. The fingerprint is read before the rows, so a change
+landing in between is rebuilt on the next recheck, never missed.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def _automaton(school_id: int | None) -> Automaton | None:
     if compiled is not None and compiled.fingerprint == fingerprint:
         compiled.checked_at = now
         return compiled.automaton
-    with _build_lock:  # one build at a time in a process; a list of 20,000 words takes ~0.1 s
+    with _build_lock:  # one build at a time in a process (20,000 words: well under a second)
         rows = SensitiveWord.objects.filter(school_id=school_id).values_list(
             "word", "normalised", "pinyin", "action")
         automaton = build_automaton(rows.iterator())
