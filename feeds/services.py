@@ -41,6 +41,7 @@ from yiban_core.groups.models import Group
 from yiban_core.groups.rules import role_in
 from yiban_core.ids import parse_id
 from yiban_core.images import check_image
+from yiban_core.moderation.services import school_of, screened
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
 from yiban_core.ratelimit import hit
@@ -112,6 +113,7 @@ def publish_post(
     images = list(images or [])
     text = _clean_text(text, max_length=POST_MAX_LENGTH,
                        required=not images and repost_of is None)
+    text = screened("text", text, school=school_of(user, group))
     if len(images) > MAX_IMAGES:
         raise Invalid(_("最多 9 张图片"), field="images")
     for upload in images:
@@ -177,6 +179,7 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
     if text is not None:
         text = _clean_text(text, max_length=POST_MAX_LENGTH,
                            required=not post.images.exists() and post.repost_of_id is None)
+        text = screened("text", text, school=school_of(user, post.group))
     if visibility is not None:
         if post.group_id is not None or visibility == Visibility.GROUP:
             raise Invalid(_("群内动态不能改可见范围"), field="visibility")
@@ -280,6 +283,7 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None) -> Comment:
     user = actor.require_user()
     post = _post_for_write(actor, post_id)
     text = _clean_text(text, max_length=COMMENT_MAX_LENGTH)
+    text = screened("text", text, school=school_of(user, post.group))
     parent = None
     if parent_id is not None:
         parent_pk = parse_id(parent_id)

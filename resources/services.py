@@ -38,6 +38,7 @@ from yiban_core.credits import services as credits
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.models import Group
 from yiban_core.groups.rules import role_in
+from yiban_core.moderation.services import school_of, screened
 from yiban_core.ratelimit import hit
 from yiban_core.search.services import index_later
 
@@ -62,10 +63,10 @@ def _clean_url(url: str) -> str:
     return url
 
 
-def _clean_tags(tags) -> list[str]:
+def _clean_tags(tags, *, school) -> list[str]:
     names = []
     for raw in tags or []:
-        name = " ".join(str(raw).split())[:30]
+        name = screened("tags", " ".join(str(raw).split())[:30], school=school)
         if name and name not in names:
             names.append(name)
     if len(names) > MAX_TAGS:
@@ -113,13 +114,16 @@ def publish_resource(
 ) -> Resource:
     actor.require_scope("resources:write")
     user = actor.require_user()
-    title = _text(title, field="title", max_length=120, required=True)
-    description = _text(description, field="description", max_length=5000)
+    school = school_of(user, group)
+    title = screened("title", _text(title, field="title", max_length=120, required=True),
+                     school=school)
+    description = screened(
+        "description", _text(description, field="description", max_length=5000), school=school)
     if subject not in Subject.values:
         raise Invalid(_("请选择学科"), field="subject")
     if licence not in Licence.values:
         raise Invalid(_("许可协议不正确"), field="licence")
-    tag_names = _clean_tags(tags)
+    tag_names = _clean_tags(tags, school=school)
     if (upload is None) == (not url):
         raise Invalid(_("请上传一个文件，或填写一个链接（二选一）"), field="file")
     if url:
@@ -164,7 +168,8 @@ def add_version(*, actor: Actor, resource_id, upload=None, url: str = "",
                 note: str = "") -> ResourceVersion:
     """A new version; the old ones stay in the history."""
     resource = _owned(actor, resource_id)
-    note = _text(note, field="note", max_length=200)
+    note = screened("note", _text(note, field="note", max_length=200),
+                    school=school_of(actor.user, resource.group))
     if resource.kind == Resource.Kind.FILE:
         if upload is None:
             raise Invalid(_("请上传新版本的文件"), field="file")
@@ -180,11 +185,15 @@ def update_resource(*, actor: Actor, resource_id, title: str | None = None,
                     description: str | None = None, subject: str | None = None,
                     licence: str | None = None, tags=None) -> Resource:
     resource = _owned(actor, resource_id)
+    school = school_of(actor.user, resource.group)
     changes = {}
     if title is not None:
-        changes["title"] = _text(title, field="title", max_length=120, required=True)
+        changes["title"] = screened(
+            "title", _text(title, field="title", max_length=120, required=True), school=school)
     if description is not None:
-        changes["description"] = _text(description, field="description", max_length=5000)
+        changes["description"] = screened(
+            "description", _text(description, field="description", max_length=5000),
+            school=school)
     if subject is not None:
         if subject not in Subject.values:
             raise Invalid(_("请选择学科"), field="subject")
@@ -193,7 +202,7 @@ def update_resource(*, actor: Actor, resource_id, title: str | None = None,
         if licence not in Licence.values:
             raise Invalid(_("许可协议不正确"), field="licence")
         changes["licence"] = licence
-    tag_names = _clean_tags(tags) if tags is not None else None
+    tag_names = _clean_tags(tags, school=school) if tags is not None else None
     with transaction.atomic():
         for name, value in changes.items():
             setattr(resource, name, value)
@@ -245,7 +254,8 @@ def rate_resource(*, actor: Actor, resource_id, stars, review: str = "") -> Rati
     resource = get_resource(actor=actor, pk=resource_id)
     if not isinstance(stars, int) or isinstance(stars, bool) or not 1 <= stars <= 5:
         raise Invalid(_("评分须为 1 到 5 星"), field="stars")
-    review = _text(review, field="review", max_length=2000)
+    review = screened("review", _text(review, field="review", max_length=2000),
+                      school=school_of(user, resource.group))
     if rules.rates_own(actor, resource):
         raise PermissionDenied(_("不能给自己的资源评分"))
     if not rules.may_rate(actor, resource, role_in(actor, resource.group)):

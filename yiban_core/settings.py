@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "yiban_core.notifications",
     "yiban_core.credits",
     "yiban_core.search",
+    "yiban_core.moderation",
     "feeds",
     "resources",
     "realtime",
@@ -226,6 +227,13 @@ FEED_CARD_TTL_S = 6 * 3600  # post, person and group cards of the home timeline 
 FEED_CARD_TOMBSTONE_S = 5  # a forgotten card cannot be refilled for this long
 POST_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 RESOURCE_MAX_BYTES = int(os.environ.get("RESOURCE_MAX_BYTES", 50 * 1024 * 1024))
+
+# Sensitive words (yiban_core/moderation/words.py): how often a process asks the database
+# whether a word list changed elsewhere (a change in the process itself is seen at once).
+MODERATION_WORDS_RECHECK_S = 1.0
+# What `manage.py import_sensitive_words` accepts.
+MODERATION_WORD_FILE_MAX_BYTES = 10 * 1024 * 1024
+MODERATION_WORD_FILE_MAX_LINES = 200_000
 
 # --- search: the database by default, Elasticsearch when a URL is given ----------------------
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")

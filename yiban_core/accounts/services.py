@@ -18,6 +18,7 @@ from yiban_core.actor import Actor, web_session_only
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.services import join_school_group
 from yiban_core.images import check_image
+from yiban_core.moderation.services import screened
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
 from yiban_core.ratelimit import check, failed, hit
@@ -60,7 +61,10 @@ def register_user(
         raise Invalid(_("用户名为 3 到 30 个字母、数字或 _ . -"), field="username")
     if role not in SELF_SERVICE_ROLES:
         raise Invalid(_("只能注册为学生或教师"), field="role")
-    display_name = _clean_text(display_name or username, field="display_name", max_length=40)
+    display_name = screened(
+        "display_name",
+        _clean_text(display_name or username, field="display_name", max_length=40),
+        school=school)
     email = _clean_text(email, field="email", max_length=254)
     if email and "@" not in email:
         raise Invalid(_("邮箱格式不正确"), field="email")
@@ -110,12 +114,16 @@ def update_profile(
     user = actor.require_user()
     user_changes, profile_changes = {}, {}
     if display_name is not None:
-        user_changes["display_name"] = _clean_text(display_name, field="display_name",
-                                                   max_length=40, required=True)
+        user_changes["display_name"] = screened(
+            "display_name",
+            _clean_text(display_name, field="display_name", max_length=40, required=True),
+            school=user.school_id)
     if bio is not None:
-        profile_changes["bio"] = _clean_text(bio, field="bio", max_length=280)
+        profile_changes["bio"] = screened(
+            "bio", _clean_text(bio, field="bio", max_length=280), school=user.school_id)
     if major is not None:
-        profile_changes["major"] = _clean_text(major, field="major", max_length=60)
+        profile_changes["major"] = screened(
+            "major", _clean_text(major, field="major", max_length=60), school=user.school_id)
     if enrolment_year is not UNCHANGED:
         last = timezone.now().year + 1
         if enrolment_year is not None and not 1950 <= enrolment_year <= last:

@@ -32,6 +32,7 @@ from yiban_core.groups.rules import (
     require_manager,
     require_owner,
 )
+from yiban_core.moderation.services import screened
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
 from yiban_core.ratelimit import check, failed, hit
@@ -113,6 +114,9 @@ def create_group(
         raise Invalid(_("这类群不能用这种加入方式"), field="join_policy")
     if kind == Group.Kind.SCHOOL and Group.objects.filter(kind=kind, school=school).exists():
         raise Conflict(_("这所学校已经有官方群了"), field="kind")
+    school_id = school.pk if school is not None else user.school_id
+    name = screened("name", name, school=school_id)
+    description = screened("description", description, school=school_id)
     try:
         with transaction.atomic():
             group = Group.objects.create(
@@ -135,10 +139,12 @@ def update_group(
     """Change a group's settings; everything is validated before anything is assigned."""
     require_manager(actor, group)
     changes = {}
+    school_id = group.school_id or getattr(actor.user, "school_id", None)
     if name is not None:
-        changes["name"] = _clean_name(name)
+        changes["name"] = screened("name", _clean_name(name), school=school_id)
     if description is not None:
-        changes["description"] = _clean_description(description)
+        changes["description"] = screened("description", _clean_description(description),
+                                          school=school_id)
     if is_private is not None:
         if group.kind == Group.Kind.SCHOOL and is_private:
             raise Invalid(_("学校官方群不能设为私密"), field="is_private")
@@ -343,6 +349,7 @@ def request_to_join(*, actor: Actor, group: Group, message: str = "") -> JoinReq
     message = (message or "").strip()
     if len(message) > 200:
         raise Invalid(_("申请理由不能超过 200 个字"), field="message")
+    message = screened("message", message, school=group.school_id or user.school_id)
     if group.join_policy != Group.JoinPolicy.APPROVAL:
         raise Invalid(_("这个群不需要申请"), field="group")
     if Ban.objects.filter(group=group, user=user).exists():
