@@ -3,7 +3,14 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import actor_for, make_class_group, make_school, make_teacher, make_user, verify
+from tests.factories import (
+    actor_for,
+    make_class_group,
+    make_school,
+    make_teacher,
+    make_user,
+    verify,
+)
 from yiban_core.accounts import services as account_services
 from yiban_core.groups.models import Invitation
 from yiban_core.groups.selectors import mask_member_number
