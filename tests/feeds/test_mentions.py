@@ -109,3 +109,16 @@ def test_group_members_are_known_by_name(no_redis, run_worker):
     publish(author, "@周杰 来群里看看")
     run_worker()
     assert Notification.objects.get(kind=Notification.Kind.MENTIONED).recipient == member
+
+
+def test_home_timeline_from_redis_cards_links_the_mention(redis_timelines, run_worker, client):
+    """A warm home page is read from cards (feeds/cards.py): the links come with the post."""
+    school = make_school()
+    author = make_user("author", school=school)
+    liyueting = make_user("lyt2023", school=school, display_name="李月婷")
+    publish(author, "@李月婷 借我笔记")
+    run_worker()
+    client.force_login(author)
+    for _ in range(2):  # the second read is from the cards the first one filled
+        html = client.get(reverse("home")).content.decode()
+        assert mention_link(liyueting, "李月婷") + " 借我笔记" in html
