@@ -69,7 +69,7 @@ def resolve(*, author: User, text: str, chosen_ids=(), kept: dict[str, str] | No
         link(user.username, user)
 
     runs = [run for run in _NAME_RUN_RE.findall(text)
-            if not any(run.startswith(name) for name in links)]
+            if not any(run.startswith(name) for name in links)][:MAX_MENTIONS]
     prefixes = {run[:n] for run in runs for n in range(1, len(run) + 1)}
     if not prefixes:
         return links

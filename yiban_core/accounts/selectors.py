@@ -130,18 +130,23 @@ def suggest_people(*, actor: Actor, query: str, group=None,
     for pk in Membership.objects.filter(group__memberships__user=me) \
             .values_list("user_id", flat=True)[:PINYIN_POOL_LIMIT]:
         rank[pk] = 1
-    close = set(Follow.objects.filter(follower=me).values_list("followee_id", flat=True))
+    close = set(Follow.objects.filter(follower=me).order_by("-created_at")
+                .values_list("followee_id", flat=True)[:PINYIN_POOL_LIMIT])
     if group is not None and can_see_content(actor, group):
         close.update(group.memberships.values_list("user_id", flat=True)[:PINYIN_POOL_LIMIT])
     rank.update(dict.fromkeys(close, 0))
-    pool = Q(pk__in=list(rank)) | Q(username__iexact=query)
+    # Those close to me are always read; the rest of my school up to a bound, since
+    # pinyin is matched here in Python (a Chinese prefix the database matches itself).
+    others = Q(username__iexact=query)
     if me.school_id is not None:
-        pool |= Q(school_id=me.school_id)
-    people = User.objects.filter(pool, is_active=True).exclude(pk=me.pk)
-    if not query.isascii():  # a Chinese prefix: let the database match it
-        people = people.filter(display_name__startswith=query)
-    rows = people.values_list("pk", "display_name", "username", "school_id") \
-        .order_by("pk")[:PINYIN_POOL_LIMIT]
+        others |= Q(school_id=me.school_id)
+    rows = []
+    for pool in (Q(pk__in=list(rank)), others & ~Q(pk__in=list(rank))):
+        people = User.objects.filter(pool, is_active=True).exclude(pk=me.pk)
+        if not query.isascii():
+            people = people.filter(display_name__startswith=query)
+        rows += people.values_list("pk", "display_name", "username", "school_id") \
+            .order_by("pk")[:PINYIN_POOL_LIMIT]
 
     def order(row) -> tuple:
         pk, name, username, school_id = row
