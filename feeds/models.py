@@ -46,6 +46,8 @@ class Post(models.Model):
     repost_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # The @words of the text linked to whom they mean: {"李月婷": "<username>"} (feeds/mentions.py)
+    mention_links = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("动态")
@@ -130,6 +132,7 @@ class Comment(models.Model):
     reply_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="+")
     text = models.TextField(max_length=COMMENT_MAX_LENGTH)
+    mention_links = models.JSONField(default=dict, blank=True)  # as Post.mention_links
     like_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

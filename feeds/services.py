@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feeds import boards, cards, rules, selectors, tasks, timeline_store
+from feeds import boards, cards, mentions, rules, selectors, tasks, timeline_store
 from feeds.models import (
     COMMENT_MAX_LENGTH,
     MAX_IMAGES,
@@ -30,9 +30,8 @@ from feeds.models import (
     Topic,
     Visibility,
 )
-from feeds.text import mentioned_usernames, normalize_topic, topic_names
+from feeds.text import normalize_topic, topic_names
 from yiban_core import events
-from yiban_core.accounts.models import User
 from yiban_core.accounts.rules import require_school_publisher
 from yiban_core.actor import Actor
 from yiban_core.credits import services as credits
@@ -73,7 +72,11 @@ def _post_for_write(actor: Actor, post_id) -> Post:
     return selectors.get_post(actor=actor, pk=post_id)
 
 
-def _link_topics_and_mentions(post: Post, *, actor: Actor, old_mentions: set[int]) -> None:
+def _link_topics_and_mentions(post: Post, *, actor: Actor, old_mentions: set[int],
+                              mention_ids=()) -> None:
+    """Topics, and the people the text mentions (feeds/mentions.py): `mention_ids` are
+    those chosen in the composer's autocomplete. Sets post.mention_links; the caller
+    saves it."""
     names = topic_names(post.text)
     for name in names:
         topic, created = Topic.objects.get_or_create(normalized=normalize_topic(name),
@@ -82,11 +85,14 @@ def _link_topics_and_mentions(post: Post, *, actor: Actor, old_mentions: set[int
             index_later("topic", topic.pk)
         PostTopic.objects.create(post=post, topic=topic)
     _count_topics(post, +1)
-    usernames = mentioned_usernames(post.text)
-    mentioned = list(User.objects.filter(username__in=usernames, is_active=True))
-    Mention.objects.bulk_create([Mention(post=post, user=u) for u in mentioned],
+    mentioned = mentions.resolve(author=post.author, text=post.text, chosen_ids=mention_ids,
+                                 kept=post.mention_links)
+    post.mention_links = mentions.as_links(mentioned)  # saved by the caller
+    people = {user.pk for user in mentioned.values()}
+    post.mentions.exclude(user_id__in=people).delete()
+    Mention.objects.bulk_create([Mention(post=post, user_id=pk) for pk in people],
                                 ignore_conflicts=True)
-    new = [u.pk for u in mentioned if u.pk not in old_mentions]
+    new = [pk for pk in people if pk not in old_mentions]
     if new:
         tasks.notify_visible_mentions.enqueue(post_id=post.pk, user_ids=new)
 
@@ -106,7 +112,7 @@ def _unlink_topics(post: Post) -> None:
 
 def publish_post(
     *, actor: Actor, text: str, visibility: str = Visibility.PUBLIC, group: Group | None = None,
-    images=(), repost_of: Post | None = None,
+    images=(), repost_of: Post | None = None, mention_ids=(),
 ) -> Post:
     actor.require_scope("feed:write")
     user = actor.require_user()
@@ -137,7 +143,10 @@ def publish_post(
         for position, upload in enumerate(images):
             PostImage.objects.create(post=post, position=position,
                                      image=_named(upload, f"{post.pk}-{position}"))
-        _link_topics_and_mentions(post, actor=actor, old_mentions=set())
+        _link_topics_and_mentions(post, actor=actor, old_mentions=set(),
+                                  mention_ids=mention_ids)
+        if post.mention_links:
+            post.save(update_fields=["mention_links"])
         index_later("post", post.pk)
         credits.award(user_id=user.pk, rule="post_published", key=str(post.pk), source=post)
         if repost_of is not None:
@@ -170,7 +179,7 @@ def repost(*, actor: Actor, post_id, text: str = "",
 
 
 def edit_post(*, actor: Actor, post_id, text: str | None = None,
-              visibility: str | None = None) -> Post:
+              visibility: str | None = None, mention_ids=()) -> Post:
     actor.require_scope("feed:write")
     user = actor.require_user()
     post = _post_for_write(actor, post_id)
@@ -196,13 +205,14 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
             old_mentions = set(post.mentions.values_list("user_id", flat=True))
             _unlink_topics(post)
             post.text = text
-            _link_topics_and_mentions(post, actor=actor, old_mentions=old_mentions)
+            _link_topics_and_mentions(post, actor=actor, old_mentions=old_mentions,
+                                      mention_ids=mention_ids)
         if visibility is not None and visibility != post.visibility:
             _count_topics(post, -1)
             post.visibility = visibility
             _count_topics(post, +1)
         post.edited_at = timezone.now()
-        post.save(update_fields=["text", "visibility", "edited_at"])
+        post.save(update_fields=["text", "visibility", "edited_at", "mention_links"])
         index_later("post", post.pk)
     return post
 
@@ -278,7 +288,8 @@ def unlike_post(*, actor: Actor, post_id) -> Post:
     return post
 
 
-def add_comment(*, actor: Actor, post_id, text: str, parent_id=None) -> Comment:
+def add_comment(*, actor: Actor, post_id, text: str, parent_id=None,
+                mention_ids=()) -> Comment:
     actor.require_scope("feed:write")
     user = actor.require_user()
     post = _post_for_write(actor, post_id)
@@ -292,8 +303,9 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None) -> Comment:
             raise NotFound(_("要回复的评论不存在"), field="parent")
     hit(f"comment:{user.pk}", limit=COMMENTS_PER_HOUR, window_s=3600)
     with transaction.atomic():
+        mentioned = mentions.resolve(author=user, text=text, chosen_ids=mention_ids)
         comment = Comment.objects.create(
-            post=post, author=user, text=text,
+            post=post, author=user, text=text, mention_links=mentions.as_links(mentioned),
             # Replies stay one level deep: a reply to a reply joins the same thread.
             parent=(parent.parent or parent) if parent else None,
             reply_to=parent.author if parent else None,
@@ -307,9 +319,8 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None) -> Comment:
             notify(recipient_ids=[parent.author_id], kind=Notification.Kind.REPLIED,
                    actor_id=user.pk, event_key=f"reply:{comment.pk}", target=post,
                    excerpt=text)
-        usernames = mentioned_usernames(text)
-        if usernames:
-            ids = list(User.objects.filter(username__in=usernames).values_list("pk", flat=True))
+        ids = sorted({person.pk for person in mentioned.values()})
+        if ids:
             tasks.notify_visible_mentions.enqueue(post_id=post.pk, user_ids=ids,
                                                   comment_id=comment.pk)
     return comment

@@ -184,7 +184,7 @@ class JoinRequestForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    username = forms.CharField(label=_("用户名"), max_length=30)
+    username = forms.CharField(label=_("用户名、昵称或学号"), max_length=40)
 
 
 class BanForm(forms.Form):

@@ -34,6 +34,7 @@ urlpatterns = [
     path("settings/2fa/", two_factor.settings_page, name="two_factor"),
     path("settings/2fa/verify/", two_factor.verify_page, name="two_factor_verify"),
     path("settings/2fa/remove/", two_factor.remove, name="two_factor_remove"),
+    path("people/suggest/", accounts.people_suggest, name="people_suggest"),
     path("u/<str:username>/", accounts.profile, name="profile"),
     path("u/<str:username>/follow/", accounts.follow, name="follow"),
     path("u/<str:username>/unfollow/", accounts.unfollow, name="unfollow"),

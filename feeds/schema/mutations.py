@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from feeds import selectors, services
 from feeds.models import Comment, Visibility
 from feeds.schema.nodes import CommentNode, PostNode, PostVisibility, comment_pk
+from feeds.text import MAX_MENTIONS
 from yiban_core.errors import NotFound
 from yiban_core.graphql.enums import enum_value
 from yiban_core.graphql.errors import DomainMutation
@@ -28,6 +29,20 @@ class FeedMutation(DomainMutation):
         abstract = True
 
 
+MENTION_IDS = ("用 @名字 提到的人（User 的全局 ID，客户端 @ 补全所选的）：同名的人不止一个时"
+               "据此确定是谁；正文里须写着 TA 的昵称或用户名")
+
+
+def MentionIds():
+    return graphene.List(graphene.NonNull(graphene.ID), description=MENTION_IDS)
+
+
+def _user_pks(values) -> list[int]:
+    """The users a client's @ autocomplete chose (at most as many as a text may mention)."""
+    return [decode_global_id(value, expected="User", field="mentionIds")
+            for value in (values or [])[:MAX_MENTIONS]]
+
+
 class PublishPost(FeedMutation):
     """Publish a post. With groupId it is a group post (members only; visibility is GROUP).
 
@@ -40,14 +55,16 @@ class PublishPost(FeedMutation):
         text = graphene.String(required=True, description="最多 2000 字；可带 @用户名 和 #话题#")
         visibility = graphene.Field(PostVisibility, description="默认 PUBLIC；有 groupId 时忽略")
         group_id = graphene.ID(description="发到哪个群（须是成员）")
+        mention_ids = MentionIds()
 
     post = graphene.Field(PostNode)
 
     @classmethod
-    def perform(cls, info, actor, text, visibility=None, group_id=None):
+    def perform(cls, info, actor, text, visibility=None, group_id=None, mention_ids=None):
         group = group_from_input(info, group_id) if group_id else None
         post = services.publish_post(actor=actor, text=text, group=group,
-                                     visibility=enum_value(visibility) or Visibility.PUBLIC)
+                                     visibility=enum_value(visibility) or Visibility.PUBLIC,
+                                     mention_ids=_user_pks(mention_ids))
         return {"post": post}
 
 
@@ -181,15 +198,17 @@ class AddComment(FeedMutation):
         post_id = graphene.ID(required=True)
         text = graphene.String(required=True, description="最多 500 字")
         parent_id = graphene.ID(description="回复哪条评论")
+        mention_ids = MentionIds()
 
     comment = graphene.Field(CommentNode)
     post = graphene.Field(PostNode, description="评论数已更新的动态")
 
     @classmethod
-    def perform(cls, info, actor, post_id, text, parent_id=None):
+    def perform(cls, info, actor, post_id, text, parent_id=None, mention_ids=None):
         pk = decode_global_id(post_id, expected="Post", field="postId")
         parent = comment_pk(parent_id, field="parentId") if parent_id else None
-        comment = services.add_comment(actor=actor, post_id=pk, text=text, parent_id=parent)
+        comment = services.add_comment(actor=actor, post_id=pk, text=text, parent_id=parent,
+                                       mention_ids=_user_pks(mention_ids))
         return {"comment": comment, "post": selectors.get_post(actor=actor, pk=pk)}
 
 

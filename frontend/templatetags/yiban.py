@@ -67,9 +67,10 @@ def avatar(user, size: int = 40):
 
 
 @register.filter
-def rich(text: str):
-    """Post or comment text, escaped, with links, @mentions and #话题# linked."""
-    return render_text(text)
+def rich(text: str, links=None):
+    """Post or comment text, escaped, with links, @mentions and #话题# linked:
+    `{{ post.text|rich:post.mention_links }}` links the mentions to whom they mean."""
+    return render_text(text, links if isinstance(links, dict) else None)
 
 
 @register.filter

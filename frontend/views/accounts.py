@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from frontend.errors import domain_errors, error_page, perform, retry_later, show_error
 from frontend.forms import PasswordChangeForm, ProfileForm, RegisterForm
+from frontend.templatetags.yiban import AVATAR_COLOURS
 from frontend.views.feeds import user_feed_context
 from openapi_plugins import selectors as app_selectors
 from openapi_plugins.form_action import allow_oauth_redirect
@@ -20,6 +22,7 @@ from yiban_core import redirects
 from yiban_core.accounts import selectors, services, two_factor
 from yiban_core.errors import DomainError, RateLimited
 from yiban_core.groups import selectors as group_selectors
+from yiban_core.ids import parse_id
 from yiban_core.pagination import paginate
 from yiban_core.ratelimit import client_ip, wait_text
 
@@ -209,3 +212,31 @@ def follow_list(request, username, which):
     return render(request, "frontend/accounts/follow_list.html", {
         "person": person, "which": which, "page": page,
     })
+
+
+@login_required
+@domain_errors
+def people_suggest(request):
+    """People to @mention, as JSON, for the composer's autocomplete (feeds.js):
+    ?q=李 or ?q=liyt, and ?group=<id> when posting to a group (its members come first)."""
+    group = None
+    if request.GET.get("group"):
+        group = group_selectors.groups(actor=request.actor).filter(
+            pk=parse_id(request.GET["group"]) or 0).first()
+    people = selectors.suggest_people(actor=request.actor, query=request.GET.get("q", ""),
+                                      group=group)
+    return JsonResponse({"people": [person_json(person) for person in people]})
+
+
+def person_json(person) -> dict:
+    """What a chooser shows to tell two 李月婷 apart: school, major, avatar."""
+    profile = getattr(person, "profile", None)
+    return {
+        "id": person.pk, "username": person.username,
+        "display_name": person.display_name or person.username,
+        "school": person.school.name if person.school_id else "",
+        "major": profile.major if profile is not None else "",
+        "avatar": profile.avatar.url if profile is not None and profile.avatar else "",
+        "letter": str(person)[:1].upper(), "colour": person.pk % AVATAR_COLOURS,
+        "url": reverse("profile", args=[person.username]),
+    }

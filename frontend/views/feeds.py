@@ -153,7 +153,8 @@ def post_create(request):
         if group_id is not None:
             group = group_selectors.get_group(actor=request.actor, pk=group_id)
         post = services.publish_post(actor=request.actor, text=text, visibility=visibility,
-                                     group=group, images=images)
+                                     group=group, images=images,
+                                     mention_ids=request.POST.getlist("mention"))
     except DomainError as error:
         if wants_json(request):
             return error_json(error)
@@ -210,7 +211,8 @@ def comment_create(request, pk):
 
     def action():
         comment = services.add_comment(actor=request.actor, post_id=pk,
-                                       text=request.POST.get("text", ""), parent_id=parent_id)
+                                       text=request.POST.get("text", ""), parent_id=parent_id,
+                                       mention_ids=request.POST.getlist("mention"))
         post = selectors.get_post(actor=request.actor, pk=pk)
         result = {"id": comment.pk, "parent": comment.parent_id,
                   "comment_count": post.comment_count}

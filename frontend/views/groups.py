@@ -271,12 +271,27 @@ def decide_request(request, pk, request_id):
 @login_required
 @domain_errors
 def invite(request, pk):
+    """Invite by username, display name or 学号. One person: invited. Several (two 李月婷):
+    a page to pick one, which posts their id back here. Nobody: say so, change nothing."""
     group = selectors.get_group(actor=request.actor, pk=pk)
-    username = (request.POST.get("username") or "").strip()
-    return perform(
-        request, lambda: services.invite(actor=request.actor, group=group, username=username),
-        success=_("邀请已发出"), next_url=reverse("group_manage", args=[group.pk]),
-    )
+    manage = reverse("group_manage", args=[group.pk])
+    if request.POST.get("user_id"):
+        return perform(request, lambda: services.invite(
+            actor=request.actor, group=group, user_id=request.POST["user_id"]),
+            success=_("邀请已发出"), next_url=manage)
+    who = (request.POST.get("username") or "").strip()
+    candidates = selectors.invitee_candidates(actor=request.actor, group=group, query=who)
+    if len(candidates) == 1:
+        return perform(request, lambda: services.invite(
+            actor=request.actor, group=group, user_id=candidates[0].pk),
+            success=_("邀请已发出"), next_url=manage)
+    if not candidates:
+        messages.error(request, _("没有这个用户：「%(who)s」不是任何人的用户名、昵称或学号")
+                       % {"who": who[:40]})
+        return redirect(manage)
+    context = _group_context(request, group)
+    context.update({"who": who, "candidates": candidates})
+    return render(request, "frontend/groups/invite_choose.html", context)
 
 
 @require_POST

@@ -1,11 +1,16 @@
 """Every read of users, schools and follows. Profiles are public; member numbers are not."""
 
-from django.db.models import F, QuerySet
+from functools import lru_cache
+
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
 
 from yiban_core.accounts.models import Follow, School, User
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
+from yiban_core.groups.models import Membership
+from yiban_core.groups.rules import can_see_content
 
 
 def is_school_admin(user: User | None, school: School | None) -> bool:
@@ -71,3 +76,92 @@ def get_school(*, actor: Actor, pk) -> School:
     if school is None:
         raise NotFound(_("没有这所学校"), field="school")
     return school
+
+
+# --- people one knows: @mention autocomplete and plain typed @名字 ------------------------------
+
+SUGGEST_LIMIT = 8
+PINYIN_POOL_LIMIT = 3000  # names read to match pinyin in Python, per keystroke
+
+
+def known_to_q(user: User) -> Q:
+    """Whom a plain typed @名字 may name: people the user follows, shares a group with,
+    or who are of the user's school. Display names are not unique; among these a name
+    is usually one person."""
+    q = Q(follower_set__follower=user) | Q(memberships__group__memberships__user=user)
+    if user.school_id is not None:
+        q |= Q(school_id=user.school_id)
+    return q
+
+
+def people_known_by_name(*, user: User, names: list[str]) -> dict[str, list[int]]:
+    """Active people known to the user whose display name is one of `names`: name → ids."""
+    found: dict[str, list[int]] = {}
+    rows = (User.objects.filter(known_to_q(user), is_active=True, display_name__in=names)
+            .values_list("display_name", "pk").distinct())
+    for name, pk in rows:
+        found.setdefault(name, []).append(pk)
+    return found
+
+
+@lru_cache(maxsize=20000)
+def _pinyin_keys(name: str) -> tuple[str, str]:
+    """A name's full pinyin and its initials, lower case: 李月婷 → liyueting, lyt."""
+    return ("".join(lazy_pinyin(name)).lower(),
+            "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower())
+
+
+def _matches(query: str, display_name: str, username: str) -> bool:
+    q = query.lower()
+    if display_name.lower().startswith(q) or username.lower().startswith(q):
+        return True
+    if q.isascii():
+        full, initials = _pinyin_keys(display_name)
+        return full.startswith(q) or initials.startswith(q)
+    return False
+
+
+def suggest_people(*, actor: Actor, query: str, group=None,
+                   limit: int = SUGGEST_LIMIT) -> list[User]:
+    """People to @mention, for the composer's autocomplete: matching the start of the
+    name, its pinyin (full or initials) or the username. People the user follows and
+    members of the group being posted to come first, then members of the user's other
+    groups, then the user's school; someone else only by their exact username (as a
+    typed @username would reach them). A group the user may not read adds nobody."""
+    actor.require_scope("profile")
+    me = actor.require_user()
+    query = (query or "").strip().lstrip("@")[:40]
+    if not query:
+        return []
+    rank: dict[int, int] = {}
+    for pk in Membership.objects.filter(group__memberships__user=me) \
+            .values_list("user_id", flat=True)[:PINYIN_POOL_LIMIT]:
+        rank[pk] = 1
+    close = set(Follow.objects.filter(follower=me).order_by("-created_at")
+                .values_list("followee_id", flat=True)[:PINYIN_POOL_LIMIT])
+    if group is not None and can_see_content(actor, group):
+        close.update(group.memberships.values_list("user_id", flat=True)[:PINYIN_POOL_LIMIT])
+    rank.update(dict.fromkeys(close, 0))
+    # Those close to me are always read; the rest of my school up to a bound, since
+    # pinyin is matched here in Python (a Chinese prefix the database matches itself).
+    others = Q(username__iexact=query)
+    if me.school_id is not None:
+        others |= Q(school_id=me.school_id)
+    rows = []
+    for pool in (Q(pk__in=list(rank)), others & ~Q(pk__in=list(rank))):
+        people = User.objects.filter(pool, is_active=True).exclude(pk=me.pk)
+        if not query.isascii():
+            people = people.filter(display_name__startswith=query)
+        rows += people.values_list("pk", "display_name", "username", "school_id") \
+            .order_by("pk")[:PINYIN_POOL_LIMIT]
+
+    def order(row) -> tuple:
+        pk, name, username, school_id = row
+        closeness = rank.get(pk, 2 if school_id == me.school_id and school_id else 3)
+        exact = name == query or username.lower() == query.lower()
+        return (closeness, not exact, len(name), name, pk)
+
+    chosen = sorted((row for row in rows if _matches(query, row[1], row[2])), key=order)[:limit]
+    ids = [row[0] for row in chosen]
+    by_id = users(actor=actor).in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]

@@ -1,9 +1,10 @@
 """Every read of groups. Any group can be found by name (so people can ask to
 join), but a private group's members and content are for its members only."""
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
+from yiban_core.accounts.models import Follow, User
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
 from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Membership
@@ -112,3 +113,48 @@ def my_invitations(*, actor: Actor) -> QuerySet[Invitation]:
     return Invitation.objects.filter(invitee=user, status=Invitation.Status.PENDING).select_related(
         "group", "inviter"
     ).order_by("-created_at", "-pk")
+
+
+INVITE_CANDIDATES = 20
+
+
+def invitee_candidates(*, actor: Actor, group: Group, query: str) -> list[User]:
+    """Whom a manager's "邀请" box may mean: a username, a display name (not unique: the
+    page lets the manager pick), or a 学号 of the group's school. A 学号 is private, so it
+    finds someone only for a manager verified by that school, and then the chooser shows
+    it partly hidden (mask_member_number); a name never shows one.
+    People of the group's school and people the manager follows come first."""
+    require_manager(actor, group)
+    query = (query or "").strip().lstrip("@")[:40]
+    if not query:
+        return []
+    match = Q(username__iexact=query) | Q(display_name=query)
+    by_number = (group.school_id is not None
+                 and actor.user.verified_school_id == group.school_id)
+    if by_number:
+        match |= Q(school_id=group.school_id, member_number=query)
+    follows = Follow.objects.filter(follower=actor.user, followee=OuterRef("pk"))
+    near = [When(Exists(follows), then=Value(1))]
+    if group.school_id is not None:
+        near.insert(0, When(school_id=group.school_id, then=Value(0)))
+    people = (User.objects.filter(match, is_active=True)
+              .select_related("school", "profile")
+              .annotate(near=Case(*near, default=Value(2), output_field=IntegerField()),
+                        is_member=Exists(Membership.objects.filter(group=group,
+                                                                   user=OuterRef("pk"))))
+              .order_by("near", "display_name", "pk")[:INVITE_CANDIDATES])
+    people = list(people)
+    for person in people:
+        person.matched_number = (mask_member_number(person.member_number)
+                                 if by_number and person.member_number == query else "")
+    return people
+
+
+def mask_member_number(number: str | None) -> str:
+    """2023011234 → 20******34: enough to tell two namesakes apart, not to copy."""
+    if not number:
+        return ""
+    keep = max(1, len(number) // 4)
+    if len(number) <= 2 * keep:
+        return "*" * len(number)
+    return number[:keep] + "*" * (len(number) - 2 * keep) + number[-keep:]

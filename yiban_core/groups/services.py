@@ -32,6 +32,7 @@ from yiban_core.groups.rules import (
     require_manager,
     require_owner,
 )
+from yiban_core.ids import parse_id
 from yiban_core.moderation.services import screened
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
@@ -415,9 +416,16 @@ def cancel_request(*, actor: Actor, request_id) -> None:
         request.save(update_fields=["status"])
 
 
-def invite(*, actor: Actor, group: Group, username: str) -> Invitation:
+def invite(*, actor: Actor, group: Group, user_id=None, username: str | None = None
+           ) -> Invitation:
+    """Invite one person, named by id (the pages resolve a name or 学号 to one first,
+    groups.selectors.invitee_candidates) or, as the API always could, by username."""
     require_manager(actor, group)
-    invitee = User.objects.filter(username=username, is_active=True).first()
+    if user_id is not None:
+        pk = parse_id(user_id)
+        invitee = User.objects.filter(pk=pk, is_active=True).first() if pk else None
+    else:
+        invitee = User.objects.filter(username=username or "", is_active=True).first()
     if invitee is None:
         raise NotFound(_("没有这个用户"), field="username")
     if Membership.objects.filter(group=group, user=invitee).exists():

@@ -1,4 +1,5 @@
-/* Feeds without full page reloads: like, comment, repost, and the composer's counter.
+/* Feeds without full page reloads: like, comment, repost, the composer's counter, and
+ * the @mention autocomplete.
  *
  * Progressive enhancement: every form here works without this file (POST, then a
  * redirect back). With it, the same URLs are fetched with Accept: application/json;
@@ -205,4 +206,164 @@
   }
 
   document.querySelectorAll("[data-composer]").forEach(setUpComposer);
+  // ---- @mentions: an autocomplete under the field ------------------------------------
+  //
+  // Typing @ and a few letters of a name (汉字, pinyin, initials or the username) asks
+  // the server whom it could be: people followed and the group's members first. Picking
+  // one writes "@名字 " into the text and adds a hidden `mention` input with their id,
+  // so the post links to that person even when two people share the name.
+
+  var menuSeq = 0;
+
+  function mentionQuery(field) {
+    var before = field.value.slice(0, field.selectionStart || 0);
+    var match = /(?:^|[^A-Za-z0-9_.\-@])@([^\s@#,，.。!！?？:：;；、()（）]{1,20})$/.exec(before);
+    return match ? { text: match[1], start: before.length - match[1].length - 1 } : null;
+  }
+
+  function setUpMentions(field) {
+    var form = field.form;
+    var url = script && script.dataset.suggestUrl;
+    if (!form || !url || !window.fetch) { return; }
+    var menu = document.createElement("ul");
+    menu.className = "mention-menu";
+    menu.id = "mention-menu-" + (++menuSeq);
+    menu.setAttribute("role", "listbox");
+    menu.hidden = true;
+    field.insertAdjacentElement("afterend", menu);
+    field.setAttribute("aria-autocomplete", "list");
+    field.setAttribute("aria-controls", menu.id);
+    field.setAttribute("aria-expanded", "false");
+    var people = [], active = 0, timer = null, asked = "", query = null;
+
+    function close() {
+      menu.hidden = true;
+      people = [];
+      field.setAttribute("aria-expanded", "false");
+      field.removeAttribute("aria-activedescendant");
+    }
+
+    function highlight(index) {
+      active = index;
+      Array.prototype.forEach.call(menu.children, function (item, i) {
+        item.classList.toggle("is-active", i === index);
+        item.setAttribute("aria-selected", i === index ? "true" : "false");
+        if (i === index) { field.setAttribute("aria-activedescendant", item.id); }
+      });
+    }
+
+    function item(person, index) {
+      var li = document.createElement("li");
+      li.id = menu.id + "-" + index;
+      li.setAttribute("role", "option");
+      var face;
+      if (person.avatar) {
+        face = document.createElement("img");
+        face.src = person.avatar;
+        face.alt = "";
+        face.className = "avatar";
+      } else {
+        face = document.createElement("span");
+        face.className = "avatar avatar-letter avatar-size-32 avatar-colour-" + person.colour;
+        face.textContent = person.letter;
+      }
+      face.setAttribute("aria-hidden", "true");
+      var name = document.createElement("span");
+      name.className = "mention-name";
+      name.textContent = person.display_name;
+      var handle = document.createElement("span");
+      handle.className = "muted small";
+      handle.textContent = " @" + person.username;
+      name.appendChild(handle);
+      var about = document.createElement("span");
+      about.className = "mention-about muted small";
+      about.textContent = [person.school, person.major].filter(Boolean).join(" · ");
+      var words = document.createElement("span");
+      words.className = "mention-words";
+      words.appendChild(name);
+      words.appendChild(about);
+      li.appendChild(face);
+      li.appendChild(words);
+      li.addEventListener("mousedown", function (event) { event.preventDefault(); });
+      li.addEventListener("click", function () { choose(index); });
+      return li;
+    }
+
+    function show(found) {
+      people = found;
+      menu.textContent = "";
+      if (!people.length) { close(); return; }
+      people.forEach(function (person, i) { menu.appendChild(item(person, i)); });
+      // Under the field, wherever the field is in its form (CSSOM: the CSP allows it).
+      menu.style.top = (field.offsetTop + field.offsetHeight + 2) + "px";
+      menu.style.left = field.offsetLeft + "px";
+      menu.hidden = false;
+      field.setAttribute("aria-expanded", "true");
+      highlight(0);
+    }
+
+    function choose(index) {
+      var person = people[index];
+      if (!person || !query) { return; }
+      var name = person.display_name;
+      var after = field.value.slice(field.selectionStart || 0);
+      var inserted = "@" + name + " ";
+      field.value = field.value.slice(0, query.start) + inserted + after.replace(/^\s/, "");
+      var caret = query.start + inserted.length;
+      field.setSelectionRange(caret, caret);
+      if (!form.querySelector('input[name="mention"][value="' + person.id + '"]')) {
+        var hidden = document.createElement("input");
+        hidden.type = "hidden";
+        hidden.name = "mention";
+        hidden.value = person.id;
+        form.appendChild(hidden);
+      }
+      close();
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+      field.focus();
+    }
+
+    function ask() {
+      query = mentionQuery(field);
+      if (!query) { close(); return; }
+      if (query.text === asked && !menu.hidden) { return; }
+      asked = query.text;
+      var group = form.querySelector('[name="group"]');
+      var params = new URLSearchParams({ q: query.text });
+      if (group && group.value) { params.set("group", group.value); }
+      fetch(url + "?" + params.toString(), { credentials: "same-origin",
+                                             headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { people: [] }; })
+        .then(function (body) {
+          var now = mentionQuery(field);
+          if (now && now.text === asked) { show(body.people || []); }
+        }, close);
+    }
+
+    field.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 120);
+    });
+    field.addEventListener("keydown", function (event) {
+      if (menu.hidden) { return; }
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        var step = event.key === "ArrowDown" ? 1 : people.length - 1;
+        highlight((active + step) % people.length);
+      } else if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        choose(active);
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        close();
+      }
+    });
+    field.addEventListener("blur", function () { setTimeout(close, 150); });
+    form.addEventListener("reset", function () {
+      form.querySelectorAll('input[name="mention"]').forEach(function (i) { i.remove(); });
+      close();
+    });
+  }
+
+  document.querySelectorAll("[data-mentions]").forEach(setUpMentions);
 })();

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import graphene
+from django.utils.translation import gettext as _
 
 from yiban_core.accounts.schema import school_from_input
+from yiban_core.errors import Invalid
 from yiban_core.graphql.enums import enum_value
 from yiban_core.graphql.errors import DomainMutation
 from yiban_core.graphql.relay import decode_global_id, global_id
@@ -187,13 +189,19 @@ class Invite(DomainMutation):
 
     class Input:
         group_id = graphene.ID(required=True)
-        username = graphene.String(required=True)
+        user_id = graphene.ID(description="被邀请的人（User 的全局 ID）；或给 username")
+        username = graphene.String(description="被邀请的人的用户名；或给 userId")
 
     invitation = graphene.Field(InvitationNode)
 
     @classmethod
-    def perform(cls, info, actor, group_id, username):
+    def perform(cls, info, actor, group_id, user_id=None, username=None):
+        if (user_id is None) == (username is None):
+            raise Invalid(_("请给出 userId 或 username 之一"), field="userId")
         invitation = services.invite(actor=actor, group=group_from_input(info, group_id),
+                                     user_id=(decode_global_id(user_id, expected="User",
+                                                               field="userId")
+                                              if user_id is not None else None),
                                      username=username)
         return {"invitation": invitation}
 
