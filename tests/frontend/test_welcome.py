@@ -169,3 +169,19 @@ def test_the_panel_goes_when_closed_when_all_is_done_or_after_two_weeks(client, 
     group_services.join_group(actor=actor_for(done), group=campus["big_club"])
     assert welcome(client, done)[0] is None
 
+
+
+SUGGESTIONS = """{ suggestedPeople(first: 3) { username }
+                   suggestedGroups { name viewerRole } }"""
+
+
+def test_the_api_suggests_what_the_panel_does(client, campus):
+    from tests.graphql.conftest import GraphQLClient
+
+    data = GraphQLClient(client).as_user(campus["me"]).data(SUGGESTIONS)
+    assert [p["username"] for p in data["suggestedPeople"]] == [
+        campus[k].username for k in ("classmate", "senior", "same_year")]
+    assert data["suggestedGroups"] == [
+        {"name": name, "viewerRole": None} for name in ("编程俱乐部", "北大摄影社", "北大考研群")]
+    body = GraphQLClient(client).as_user(None)(SUGGESTIONS)
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

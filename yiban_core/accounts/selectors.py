@@ -56,6 +56,7 @@ def suggested_people(*, actor: Actor, limit: int = 6) -> list[User]:
     school-verified people and those many follow first. Never the
     viewer, someone they already follow, a suspended account or a site admin. None
     without a school: the panel asks for one first."""
+    actor.require_scope("profile")
     me = actor.require_user()
     if me.school_id is None:
         return []
