@@ -21,6 +21,7 @@ from frontend.views import (
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("welcome/dismiss/", home.dismiss_welcome, name="dismiss_welcome"),
     path("search/", search.search_page, name="search"),
     # accounts
     path("register/", accounts.register, name="register"),

@@ -190,7 +190,8 @@ def edit_profile(request):
 def follow(request, username):
     return perform(
         request, lambda: services.follow(actor=request.actor, username=username),
-        success=_("已关注"), next_url=reverse("profile", args=[username]),
+        success=_("已关注"),
+        next_url=redirects.next_url(request, reverse("profile", args=[username])),
     )
 
 
@@ -199,7 +200,8 @@ def follow(request, username):
 def unfollow(request, username):
     return perform(
         request, lambda: services.unfollow(actor=request.actor, username=username),
-        success=_("已取消关注"), next_url=reverse("profile", args=[username]),
+        success=_("已取消关注"),
+        next_url=redirects.next_url(request, reverse("profile", args=[username])),
     )
 
 

@@ -5,6 +5,8 @@ services); these views only ask and show. Buttons are hidden when they could
 not work, but the service is what refuses.
 """
 
+from itertools import groupby
+from operator import attrgetter
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -34,6 +36,12 @@ from yiban_core.pagination import paginate
 from yiban_core.ratelimit import client_ip
 
 PAGE_SIZE = 20
+# The groups page's parts (selectors.directory), titled for a signed-in viewer.
+SECTION_TITLES = {
+    selectors.MINE: gettext_lazy("我的群组"),
+    selectors.MY_SCHOOL: gettext_lazy("本校可加入的群组"),
+    selectors.OTHERS: gettext_lazy("更多群组"),
+}
 
 
 @domain_errors
@@ -42,15 +50,20 @@ def group_list(request):
     query, kind = "", ""
     if form.is_valid():
         query, kind = form.cleaned_data["q"], form.cleaned_data["kind"]
-    qs = selectors.groups(actor=request.actor, query=query, kind=kind or None)
+    qs = selectors.directory(actor=request.actor, query=query, kind=kind or None)
     page = paginate(qs, first=PAGE_SIZE, after=request.GET.get("after"))
+    viewer = request.user if request.user.is_authenticated else None
+    for group in page.items:  # the button each card offers, if any
+        group.join_route = (None if group.viewer_role else
+                            rules.join_route(viewer, group, banned=group.viewer_banned))
     more = None
     if page.has_next:
         more = "?" + urlencode({k: v for k, v in
                                 {"q": query, "kind": kind, "after": page.end_cursor}.items() if v})
     return render(request, "frontend/groups/list.html", {
         "form": form if form.is_bound else GroupSearchForm(), "page": page, "more": more,
-        "query": query,
+        "query": query, "parts": [(SECTION_TITLES[part], list(items)) for part, items
+                                  in groupby(page.items, key=attrgetter("part"))],
     })
 
 
@@ -122,7 +135,8 @@ def group_members(request, pk):
 def group_join(request, pk):
     group = selectors.get_group(actor=request.actor, pk=pk)
     return perform(request, lambda: services.join_group(actor=request.actor, group=group),
-                   success=_("已加入群"), next_url=reverse("group_detail", args=[group.pk]))
+                   success=_("已加入群"),
+                   next_url=redirects.next_url(request, reverse("group_detail", args=[group.pk])))
 
 
 @require_POST
@@ -136,7 +150,7 @@ def group_request(request, pk):
         request,
         lambda: services.request_to_join(actor=request.actor, group=group, message=message),
         success=_("申请已提交，请等待群主或管理员审核"),
-        next_url=reverse("group_detail", args=[group.pk]),
+        next_url=redirects.next_url(request, reverse("group_detail", args=[group.pk])),
     )
 
 

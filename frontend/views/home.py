@@ -10,6 +10,8 @@ from django.views.decorators.http import require_POST
 from feeds import selectors as feed_selectors
 from frontend.errors import domain_errors, perform
 from frontend.views.feeds import composer_context, decorate_posts, more_url, my_groups_with_roles
+from frontend.welcome import welcome_panel
+from yiban_core.accounts import services as account_services
 from yiban_core.groups import selectors as group_selectors
 from yiban_core.notifications import selectors as notification_selectors
 from yiban_core.notifications import services as notification_services
@@ -32,8 +34,17 @@ def home(request):
             "page": page,
             "more": more_url(request, page),
             "trending": feed_selectors.trending_topics(actor=request.actor),
+            "welcome": welcome_panel(request),
         })
     return render(request, "frontend/home.html", context)
+
+
+@require_POST
+@login_required
+def dismiss_welcome(request):
+    return perform(request, lambda: account_services.dismiss_welcome(actor=request.actor),
+                   success=_("已关闭新手引导"),
+                   next_url=reverse("home"))
 
 
 @login_required

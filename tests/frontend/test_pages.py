@@ -244,6 +244,8 @@ def test_student_creating_a_class_group_sees_the_refusal_and_nothing_is_created(
 def test_group_list_searches_by_name_and_filters_by_kind(client):
     teacher = make_teacher()
     make_class_group(teacher, name="软件技术2024级2班")
+    # A class group is listed to its own school's people (tests/groups/test_listing.py).
+    login(client, make_user(school=teacher.school))
     make_interest_group(teacher, name="摄影社")
     make_interest_group(teacher, name="考研交流群")
     response = client.get(reverse("group_list"), {"q": "摄影"})

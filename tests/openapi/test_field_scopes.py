@@ -184,6 +184,8 @@ QUERIES = {
     "group": lambda w: f'{{ group(id: "{gid(w.my_group)}") {{ name }} }}',
     "myGroups": page("myGroups", "(first: 1)"),
     "myInvitations": page("myInvitations", "(first: 1)"),
+    "suggestedGroups": lambda w: "{ suggestedGroups { id name } }",
+    "suggestedPeople": lambda w: "{ suggestedPeople { username } }",
     "notifications": page("notifications", "(first: 1)"),
     "unreadNotificationCount": lambda w: "{ unreadNotificationCount }",
     "myPoints": lambda w: "{ myPoints { balance } }",

@@ -111,6 +111,9 @@ class Profile(models.Model):
     bio = models.CharField(_("个人简介"), max_length=280, blank=True)
     major = models.CharField(_("专业"), max_length=60, blank=True)
     enrolment_year = models.PositiveSmallIntegerField(_("入学年份"), null=True, blank=True)
+    # The home page's welcome panel for a new account, closed by its owner for good
+    # (on every device: kept here, not in a session).
+    welcome_dismissed_at = models.DateTimeField(_("关闭新手引导的时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("个人资料")

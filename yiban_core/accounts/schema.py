@@ -10,9 +10,11 @@ are uploaded through the web form, not GraphQL.
 from __future__ import annotations
 
 import graphene
+from django.utils.translation import gettext as _
 
 from yiban_core.accounts import selectors, services
 from yiban_core.accounts.models import Profile, School, User
+from yiban_core.errors import Invalid
 from yiban_core.graphql.connections import Connection, connection_field, resolve_connection
 from yiban_core.graphql.enums import choices_enum, enum_value
 from yiban_core.graphql.errors import DomainMutation
@@ -22,6 +24,17 @@ from yiban_core.ratelimit import client_ip
 
 UserRole = choices_enum("UserRole", User.Role, "身份：学生、教师、学校职员、站点管理员")
 SchoolKind = choices_enum("SchoolKind", School.Kind, "学校类型：大学、职业院校、其他")
+
+
+MAX_SUGGESTIONS = 20  # suggestedPeople, suggestedGroups
+
+
+def suggestion_count(first: int | None) -> int:
+    if first is None:
+        return 6
+    if first < 1:
+        raise Invalid(_("每页条数至少为 1"), field="first")
+    return min(first, MAX_SUGGESTIONS)
 
 
 def _profile(user: User) -> Profile | None:
@@ -147,6 +160,18 @@ class Query(graphene.ObjectType):
     user = ScopedField(UserNode, username=graphene.String(required=True), scope="profile")
     schools = connection_field(SchoolConnection, "所有学校，按名称排序", scope=NO_SCOPE)
     school = ScopedField(SchoolNode, id=graphene.ID(required=True), scope=NO_SCOPE)
+    suggested_people = ScopedField(
+        graphene.List(graphene.NonNull(UserNode)), required=True,
+        description=("可能认识的同学：本校同专业同年级的在前，不含自己和已关注的人；"
+                     "没有选择学校时为空"),
+        first=graphene.Int(description=f"最多几位，默认 6，至多 {MAX_SUGGESTIONS}"),
+        scope="profile",
+    )
+
+    @staticmethod
+    def resolve_suggested_people(root, info, first=None) -> list[User]:
+        return selectors.suggested_people(actor=info.context.actor,
+                                          limit=suggestion_count(first))
 
     @staticmethod
     def resolve_viewer(root, info) -> User | None:

@@ -152,6 +152,15 @@ def update_profile(
     return user
 
 
+@web_session_only(gettext_lazy("新手引导只在网页上显示"))
+def dismiss_welcome(*, actor: Actor) -> None:
+    """Close the home page's welcome panel for good (it also ends by itself, see
+    frontend/welcome.py). Closing it twice changes nothing."""
+    user = actor.require_user()
+    Profile.objects.filter(user=user, welcome_dismissed_at__isnull=True).update(
+        welcome_dismissed_at=timezone.now())
+
+
 def follow(*, actor: Actor, username: str) -> Follow:
     actor.require_scope("feed:write")
     user = actor.require_user()

@@ -6,7 +6,7 @@ the group already read (None: not a member), so a page of groups costs no query 
 group; `role_in` reads it for one.
 """
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from yiban_core.accounts.models import User
@@ -62,6 +62,31 @@ def may_delete_group(actor: Actor, group: Group, role: str | None) -> bool:
 def sees_join_code(group: Group, role: str | None) -> bool:
     """The class code is handed out by the class's owner and admins."""
     return group.join_code is not None and role in Membership.MANAGER_ROLES
+
+
+def join_route(user: User | None, group: Group, *, banned: bool = False) -> str | None:
+    """How `user`, not yet a member, gets into `group` from a list of groups: "join" (an
+    open group, or their own school's official group once verified), "request" (managers
+    approve), or None (a class code, an invitation, or not at all). `joinable_q` is the
+    same rule as a query; the services refuse whatever it leaves out."""
+    if (user is None or banned or group.archived_at is not None
+            or (group.member_cap is not None and group.member_count >= group.member_cap)):
+        return None
+    if group.kind == Group.Kind.SCHOOL:
+        return "join" if user.is_verified and user.school_id == group.school_id else None
+    return {Group.JoinPolicy.OPEN: "join",
+            Group.JoinPolicy.APPROVAL: "request"}.get(group.join_policy)
+
+
+def joinable_q(user: User) -> Q:
+    """The groups `join_route` opens to `user` (members and the banned are left to the
+    caller, who knows them by subquery)."""
+    room = Q(member_cap__isnull=True) | Q(member_count__lt=F("member_cap"))
+    routes = (~Q(kind=Group.Kind.SCHOOL)
+              & Q(join_policy__in=[Group.JoinPolicy.OPEN, Group.JoinPolicy.APPROVAL]))
+    if user.is_verified:
+        routes |= Q(kind=Group.Kind.SCHOOL, school_id=user.school_id)
+    return Q(archived_at__isnull=True) & room & routes
 
 
 def school_app_reads_q(school_id: int, prefix: str = "") -> Q:

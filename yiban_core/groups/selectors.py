@@ -1,7 +1,29 @@
-"""Every read of groups. Any group can be found by name (so people can ask to
-join), but a private group's members and content are for its members only."""
+"""Every read of groups. A private group's members and content are for its members only.
 
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+Who finds a group in a list (the groups page, search, the API's `groups`, the group
+boards), `_listed_q`: public interest groups and official groups are for anyone to
+discover; a class group, public or private, is its school's business, and a private
+group of a school is found only by that school's people (the school they picked: they
+may then ask to join, and the managers decide). A private group of no school has no
+school to keep it in: any signed-in person may find it and ask. Members always find
+their own groups, a site admin finds every group, a school app what it reads
+(`school_app_reads_q`), an anonymous visitor only public ones. A group's own page
+(its name and description) still opens by its address, for invitations and links.
+"""
+
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
 from yiban_core.accounts.models import Follow, User
@@ -9,6 +31,7 @@ from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
 from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Membership
 from yiban_core.groups.rules import (
+    joinable_q,
     membership,
     require_content_access,
     require_manager,
@@ -26,11 +49,34 @@ ROLE_RANK = Case(
 )
 
 
+# The parts of the groups page, in order (`directory`).
+MINE, MY_SCHOOL, OTHERS = 0, 1, 2
+
+
+def _listed_q(actor: Actor) -> Q:
+    """The groups `actor` finds in lists: the rule at the top of this module."""
+    anyone = Q(is_private=False) & ~Q(kind=Group.Kind.CLASS)
+    user = actor.user
+    if user is None:
+        if actor.school is not None:  # a school app
+            return anyone | school_app_reads_q(actor.school.pk)
+        return anyone
+    if actor.is_site_admin:
+        return Q()
+    listed = (anyone | Q(school__isnull=True)
+              | Q(pk__in=Membership.objects.filter(user=user).values("group_id")))
+    if user.school_id is not None:
+        listed |= Q(school_id=user.school_id)
+    return listed
+
+
 def groups(
     *, actor: Actor, query: str = "", kind: str | None = None, school_id=None
 ) -> QuerySet[Group]:
+    """The groups `actor` may find, biggest first, by name or description."""
     actor.require_scope("groups:read")
-    qs = Group.objects.select_related("owner", "school").order_by("-member_count", "-pk")
+    qs = (Group.objects.filter(_listed_q(actor)).select_related("owner", "school")
+          .order_by("-member_count", "-pk"))
     query = (query or "").strip()[:60]
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(description__icontains=query))
@@ -39,6 +85,67 @@ def groups(
     if school_id:
         qs = qs.filter(school_id=school_id)
     return qs
+
+
+def directory(*, actor: Actor, query: str = "", kind: str | None = None) -> QuerySet[Group]:
+    """The groups page: the viewer's own groups (those they manage too), then the groups
+    of their school they may join or ask to join, then every other group they may find;
+    biggest first within each part. Each row carries its `part` (MINE, MY_SCHOOL,
+    OTHERS), the viewer's `viewer_role`, `viewer_requested` (a request waiting) and
+    `viewer_banned`."""
+    qs = groups(actor=actor, query=query, kind=kind)
+    user = actor.user
+    if user is None:
+        qs = qs.annotate(part=Value(OTHERS), viewer_role=Value(None, CharField()),
+                         viewer_requested=Value(False), viewer_banned=Value(False))
+    else:
+        mine = Membership.objects.filter(group=OuterRef("pk"), user=user)
+        qs = qs.annotate(viewer_banned=Exists(Ban.objects.filter(group=OuterRef("pk"),
+                                                                 user=user)))
+        sections = [When(Exists(mine), then=Value(MINE))]
+        if user.school_id is not None:
+            sections.append(When(Q(school_id=user.school_id, viewer_banned=False)
+                                 & joinable_q(user), then=Value(MY_SCHOOL)))
+        qs = qs.annotate(
+            part=Case(*sections, default=Value(OTHERS), output_field=IntegerField()),
+            viewer_role=Subquery(mine.values("role")[:1]),
+            viewer_requested=_requested(user),
+        )
+    return qs.order_by("part", "-member_count", "-pk")
+
+
+def _requested(user) -> Exists:
+    return Exists(JoinRequest.objects.filter(group=OuterRef("pk"), user=user,
+                                             status=JoinRequest.Status.PENDING))
+
+
+def suggested_groups(*, actor: Actor, limit: int = 6) -> list[Group]:
+    """Groups of the viewer's school they may join or ask to join (the welcome panel):
+    those naming their major first, then the biggest. None without a school. Each row
+    carries `viewer_requested`."""
+    actor.require_scope("groups:read")
+    user = actor.require_user()
+    if user.school_id is None:
+        return []
+    qs = (Group.objects.filter(joinable_q(user), school_id=user.school_id)
+          .exclude(Exists(Membership.objects.filter(group=OuterRef("pk"), user=user)))
+          .exclude(Exists(Ban.objects.filter(group=OuterRef("pk"), user=user)))
+          .select_related("school").annotate(viewer_requested=_requested(user)))
+    major = getattr(getattr(user, "profile", None), "major", "")
+    of_major = Value(1)
+    if major:
+        of_major = Case(When(Q(name__icontains=major) | Q(description__icontains=major),
+                             then=Value(0)), default=Value(1), output_field=IntegerField())
+    return list(qs.annotate(of_major=of_major)
+                .order_by("of_major", "-member_count", "-pk")[:limit])
+
+
+def official_group(*, actor: Actor, school_id: int | None) -> Group | None:
+    """A school's official group (public: its page is where the school speaks)."""
+    actor.require_scope("groups:read")
+    if school_id is None:
+        return None
+    return Group.objects.filter(kind=Group.Kind.SCHOOL, school_id=school_id).first()
 
 
 def get_group(*, actor: Actor, pk) -> Group:

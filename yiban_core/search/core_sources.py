@@ -1,6 +1,7 @@
 """Groups and people, the core's searchable kinds."""
 
 from yiban_core.accounts.models import User
+from yiban_core.groups import selectors as group_selectors
 from yiban_core.groups.models import Group
 from yiban_core.search.registry import Document, Source, register
 
@@ -9,7 +10,7 @@ def _group_document(pk: int) -> Document | None:
     group = Group.objects.filter(pk=pk).first()
     if group is None:
         return None
-    # A private group can be found by name (to ask to join); its content never is.
+    # Who finds it is decided at search time (_visible_groups); its content is never indexed.
     return Document(title=group.name, body=group.description, created_at=group.created_at,
                     school_id=group.school_id)
 
@@ -28,7 +29,9 @@ def _user_document(pk: int) -> Document | None:
 def _visible_groups(actor, ids: list[int]) -> set[int]:
     if not actor.has_scope("groups:read"):
         return set()
-    return set(Group.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    # The groups listing's rule: another school's class or private group is never found.
+    listed = group_selectors.groups(actor=actor).filter(pk__in=ids)
+    return set(listed.values_list("pk", flat=True))
 
 
 def _visible_users(actor, ids: list[int]) -> set[int]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import graphene
 
-from yiban_core.accounts.schema import school_from_input
+from yiban_core.accounts.schema import MAX_SUGGESTIONS, school_from_input, suggestion_count
 from yiban_core.graphql.connections import connection_field, resolve_connection
 from yiban_core.graphql.enums import enum_value
 from yiban_core.graphql.scopes import ScopedField
 from yiban_core.groups import selectors
 from yiban_core.groups.models import Group
+from yiban_core.groups.schema.loaders import ViewerRoles
 from yiban_core.groups.schema.nodes import (
     GroupConnection,
     GroupKind,
@@ -23,7 +24,7 @@ from yiban_core.groups.schema.nodes import (
 class Query(graphene.ObjectType):
     groups = connection_field(
         GroupConnection,
-        "找群：按名称或简介搜索，人多的在前",
+        "找群：按名称或简介搜索，人多的在前；其他学校的班级群和私密群不会列出",
         query=graphene.String(description="群名或简介里的字"),
         kind=graphene.Argument(GroupKind),
         school_id=graphene.ID(),
@@ -34,6 +35,19 @@ class Query(graphene.ObjectType):
                                  scope="groups:read")
     my_invitations = connection_field(InvitationConnection, "我收到的待处理邀请",
                                       scope="groups:read")
+    suggested_groups = ScopedField(
+        graphene.List(graphene.NonNull(GroupNode)), required=True,
+        description="本校我可以加入或申请加入的群，名字或简介提到我专业的在前；没有选择学校时为空",
+        first=graphene.Int(description=f"最多几个，默认 6，至多 {MAX_SUGGESTIONS}"),
+        scope="groups:read",
+    )
+
+    @staticmethod
+    def resolve_suggested_groups(root, info, first=None) -> list[Group]:
+        found = selectors.suggested_groups(actor=info.context.actor,
+                                           limit=suggestion_count(first))
+        ViewerRoles.of(info).queue(found)
+        return found
 
     @staticmethod
     def resolve_groups(root, info, first=None, after=None, query="", kind=None, school_id=None):
