@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from yiban_core.accounts.models import User
+from yiban_core.accounts.selectors import is_school_admin
 from yiban_core.actor import Actor
 from yiban_core.errors import NotAuthenticated, PermissionDenied
 from yiban_core.groups.models import Group, Membership
@@ -37,6 +38,14 @@ def may_manage(actor: Actor, role: str | None) -> bool:
     requests, invitations, removals and bans, the class code."""
     return (actor.user is not None and actor.has_scope("groups:write")
             and (role in Membership.MANAGER_ROLES or actor.is_site_admin))
+
+
+def sees_member_numbers(actor: Actor, group: Group, role: str | None) -> bool:
+    """The members' 学号/工号 (the member table, its CSV): the group's managers and the
+    administrators of the group's school, in a web session or with profile:verified.
+    Members never see each other's numbers."""
+    return (actor.user is not None and actor.has_scope("profile:verified")
+            and (may_manage(actor, role) or is_school_admin(actor.user, group.school)))
 
 
 def may_set_roles(actor: Actor, role: str | None) -> bool:
