@@ -172,7 +172,7 @@ class DecideJoinRequests(DomainMutation):
     All or nothing: a request already decided, of another group or unknown, or an
     approval a ban or the member cap refuses, changes nothing."""
 
-    scope = "groups:write"
+    scope = ("groups:write", "groups:read")
 
     class Input:
         group_id = graphene.ID(required=True)
