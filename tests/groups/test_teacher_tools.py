@@ -12,7 +12,14 @@ from django.urls import reverse
 
 from feeds import selectors as feed_selectors
 from feeds import services as feed_services
-from tests.factories import actor_for, make_class_group, make_school, make_teacher, make_user, verify
+from tests.factories import (
+    actor_for,
+    make_class_group,
+    make_school,
+    make_teacher,
+    make_user,
+    verify,
+)
 from yiban_core import events
 from yiban_core.errors import Conflict, NotFound, PermissionDenied
 from yiban_core.groups import services

@@ -11,7 +11,14 @@ from django.utils import timezone
 from openapi_plugins.academic_affairs import services
 from openapi_plugins.academic_affairs.models import Section
 from openapi_plugins.academic_affairs.selectors import roster_students_not_joined
-from tests.factories import actor_for, make_class_group, make_school, make_teacher, make_user, verify
+from tests.factories import (
+    actor_for,
+    make_class_group,
+    make_school,
+    make_teacher,
+    make_user,
+    verify,
+)
 from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
 from yiban_core.errors import PermissionDenied
