@@ -72,6 +72,7 @@ def sent(monkeypatch):
 
 # --- bulk decisions --------------------------------------------------------------------
 
+@pytest.mark.django_db(transaction=True)  # the worker runs the notifications' tasks
 def test_approving_three_requests_adds_three_members_with_one_event(course, teacher, school,
                                                                    sent, run_worker):
     requests = ask(course, 3, school)
@@ -239,6 +240,7 @@ def test_members_and_outsiders_get_no_csv(client, course, classmates, school):
 
 # --- announcements in one step -------------------------------------------------------------
 
+@pytest.mark.django_db(transaction=True)
 def test_a_manager_publishes_an_announcement_directly_and_members_hear_of_it(
         course, teacher, classmates, no_redis, run_worker):
     post = feed_services.publish_post(actor=actor_for(teacher), text="周五第三节课改到 A203",
