@@ -141,15 +141,14 @@ def group_members_csv(request, pk):
     group = selectors.get_group(actor=request.actor, pk=pk)
     members = selectors.member_directory(actor=request.actor, group=group,
                                          query=request.GET.get("q") or "")
-    # Labels are read now: the rows are written after the view has returned.
-    roles = {value: str(label) for value, label in Membership.Role.choices}
+    roles = dict(Membership.Role.choices)
     header = [_("姓名"), _("用户名"), _("学号/工号"), _("身份"), _("加入时间")]
     rows = ((m.user.display_name or m.user.username, m.user.username,
              m.user.member_number or "", roles[m.role],
              timezone.localtime(m.joined_at).strftime("%Y-%m-%d %H:%M"))
             for m in members.iterator(chunk_size=500))
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return csv_response(f"{group.name}-{_('成员')}-{stamp}.csv", [str(h) for h in header], rows)
+    return csv_response(f"{group.name}-{_('成员')}-{stamp}.csv", header, rows)
 
 
 @require_POST

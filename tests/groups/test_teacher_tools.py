@@ -214,7 +214,7 @@ def test_the_csv_export_opens_in_excel_and_cannot_run_formulas(client, course, t
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    body = b"".join(response.streaming_content)
+    body = response.content
     assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0] == ["姓名", "用户名", "学号/工号", "身份", "加入时间"]
@@ -223,8 +223,7 @@ def test_the_csv_export_opens_in_excel_and_cannot_run_formulas(client, course, t
     assert by_username["zhang_wei"][:4] == ["张伟", "zhang_wei", "2023010101", "成员"]
     assert by_username["sly"][0] == "'=HYPERLINK(\"http://x\")"
     searched = client.get(reverse("group_members_csv", args=[course.pk]), {"q": "王娜"})
-    rows = list(csv.reader(io.StringIO(b"".join(searched.streaming_content)
-                                       .decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(searched.content.decode("utf-8-sig"))))
     assert [row[1] for row in rows[1:]] == ["wang_na"]
 
 
@@ -274,3 +273,11 @@ def test_the_group_composer_offers_the_announcement_to_managers_only(client, cou
     page = response.content.decode()
     assert "公告已发布" in page
     assert course.posts.get().is_announcement
+
+
+@pytest.mark.parametrize("name", ["=1+1", "+86 138", "-2+3", "@SUM(A1)", "\tcmd"])
+def test_every_formula_start_is_made_text(name):
+    from frontend.csv_export import safe_cell
+
+    assert safe_cell(name) == "'" + name
+    assert safe_cell("张伟") == "张伟" and safe_cell(None) == ""
