@@ -40,6 +40,11 @@ def may_pin(actor: Actor, post: Post, role: str | None) -> bool:
     return _writer(actor) and post.group_id is not None and role in Membership.MANAGER_ROLES
 
 
+def may_announce_in(actor: Actor, group: Group, role: str | None) -> bool:
+    """Publishing straight as an announcement: whoever may pin a post of the group."""
+    return _writer(actor) and role in Membership.MANAGER_ROLES and group.archived_at is None
+
+
 def may_delete_comment(actor: Actor, comment: Comment, post: Post, role: str | None) -> bool:
     """Its author, the post's author, or whoever moderates the post."""
     return _writer(actor) and (actor.user.pk in (comment.author_id, post.author_id)

@@ -112,8 +112,11 @@ def _unlink_topics(post: Post) -> None:
 
 def publish_post(
     *, actor: Actor, text: str, visibility: str = Visibility.PUBLIC, group: Group | None = None,
-    images=(), repost_of: Post | None = None, mention_ids=(),
+    images=(), repost_of: Post | None = None, mention_ids=(), announce: bool = False,
 ) -> Post:
+    """Publish a post. With `announce`, a group post is published as the group's
+    announcement (群公告) in one step: pinned from the start, its members notified, as
+    set_pinned does for a post already published (owner and admins only)."""
     actor.require_scope("feed:write")
     user = actor.require_user()
     images = list(images or [])
@@ -124,8 +127,13 @@ def publish_post(
         raise Invalid(_("最多 9 张图片"), field="images")
     for upload in images:
         check_image(upload, field="images", max_bytes=settings.POST_IMAGE_MAX_BYTES)
+    if announce and group is None:
+        raise Invalid(_("只有群内动态可以设为公告"), field="announce")
     if group is not None:
-        rules.require_may_post_in(group, role_in(actor, group))
+        role = role_in(actor, group)
+        rules.require_may_post_in(group, role)
+        if announce and not rules.may_announce_in(actor, group, role):
+            raise PermissionDenied(_("只有群主或管理员可以发布公告"))
         visibility = Visibility.GROUP
     elif visibility == Visibility.GROUP:
         raise Invalid(_("群内动态要选一个群"), field="group")
@@ -139,7 +147,8 @@ def publish_post(
     with transaction.atomic():
         post = Post.objects.create(author=user, text=text, visibility=visibility, group=group,
                                    school_id=user.school_id, repost_of=repost_of,
-                                   is_repost=repost_of is not None)
+                                   is_repost=repost_of is not None,
+                                   pinned_at=timezone.now() if announce else None)
         for position, upload in enumerate(images):
             PostImage.objects.create(post=post, position=position,
                                      image=_named(upload, f"{post.pk}-{position}"))
@@ -149,6 +158,8 @@ def publish_post(
             post.save(update_fields=["mention_links"])
         index_later("post", post.pk)
         credits.award(user_id=user.pk, rule="post_published", key=str(post.pk), source=post)
+        if announce:
+            tasks.announce.enqueue(post_id=post.pk, actor_id=user.pk)
         if repost_of is not None:
             _bump(repost_of.pk, "repost_count", 1)
             notify(recipient_ids=[repost_of.author_id], kind=Notification.Kind.REPOSTED,

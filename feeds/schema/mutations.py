@@ -56,15 +56,18 @@ class PublishPost(FeedMutation):
         visibility = graphene.Field(PostVisibility, description="默认 PUBLIC；有 groupId 时忽略")
         group_id = graphene.ID(description="发到哪个群（须是成员）")
         mention_ids = MentionIds()
+        announce = graphene.Boolean(
+            description="直接发布为群公告（须有 groupId，群主或管理员）：置顶并通知全体成员")
 
     post = graphene.Field(PostNode)
 
     @classmethod
-    def perform(cls, info, actor, text, visibility=None, group_id=None, mention_ids=None):
+    def perform(cls, info, actor, text, visibility=None, group_id=None, mention_ids=None,
+                announce=False):
         group = group_from_input(info, group_id) if group_id else None
         post = services.publish_post(actor=actor, text=text, group=group,
                                      visibility=enum_value(visibility) or Visibility.PUBLIC,
-                                     mention_ids=_user_pks(mention_ids))
+                                     mention_ids=_user_pks(mention_ids), announce=bool(announce))
         return {"post": post}
 
 

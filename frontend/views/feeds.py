@@ -32,6 +32,7 @@ from yiban_core.accounts.rules import may_publish_to_school
 from yiban_core.errors import DomainError, NotAuthenticated, RateLimited
 from yiban_core.groups import selectors as group_selectors
 from yiban_core.groups.models import Group, Membership
+from yiban_core.groups.rules import role_in
 
 PAGE_SIZE = 20
 COMMENTS_PAGE_SIZE = 50
@@ -146,6 +147,7 @@ def post_create(request):
     text = request.POST.get("text", "")
     visibility = request.POST.get("visibility") or Visibility.PUBLIC
     group_id = request.POST.get("group") or None
+    announce = request.POST.get("announce") == "1"
     images = request.FILES.getlist("images")
     default_next = reverse("home")
     group = None
@@ -153,7 +155,7 @@ def post_create(request):
         if group_id is not None:
             group = group_selectors.get_group(actor=request.actor, pk=group_id)
         post = services.publish_post(actor=request.actor, text=text, visibility=visibility,
-                                     group=group, images=images,
+                                     group=group, images=images, announce=announce,
                                      mention_ids=request.POST.getlist("mention"))
     except DomainError as error:
         if wants_json(request):
@@ -164,11 +166,15 @@ def post_create(request):
             request, groups=my_groups_with_roles(request), group=group, text=text,
             visibility=visibility, next_url=_next_url(request, default_next))
         context["error"] = error
+        if group is not None:  # keep the announcement choice with the kept text
+            context["composer_may_announce"] = rules.may_announce_in(
+                request.actor, group, role_in(request.actor, group))
+            context["composer_announce"] = announce
         status = STATUS_BY_CODE.get(error.code, 400)
         return render(request, "frontend/feeds/compose.html", context, status=status)
     if wants_json(request):
         return JsonResponse({"id": post.pk, "url": reverse("post_detail", args=[post.pk])})
-    messages.success(request, _("已发布"))
+    messages.success(request, _("公告已发布，已通知全体成员") if announce else _("已发布"))
     return redirect(_next_url(request, default_next))
 
 
@@ -357,6 +363,8 @@ def group_feed_context(request, group: Group, me: Membership | None) -> dict:
     if may_post:
         context.update(composer_context(request, groups=[], group=group,
                                         next_url=request.path))
+        context["composer_may_announce"] = rules.may_announce_in(
+            request.actor, group, me.role if me is not None else None)
     context["may_post"] = may_post
     return context
 

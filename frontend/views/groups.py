@@ -9,14 +9,17 @@ from itertools import groupby
 from operator import attrgetter
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from frontend.csv_export import csv_response
 from frontend.errors import domain_errors, perform, retry_later, show_error
 from frontend.forms import (
     BanForm,
@@ -42,6 +45,7 @@ SECTION_TITLES = {
     selectors.MY_SCHOOL: gettext_lazy("本校可加入的群组"),
     selectors.OTHERS: gettext_lazy("更多群组"),
 }
+ROSTER_PLUGIN = "openapi_plugins.academic_affairs"
 
 
 @domain_errors
@@ -117,16 +121,47 @@ def group_detail(request, pk):
 
 @domain_errors
 def group_members(request, pk):
+    """The members; the group's managers and its school's administrators get the roster
+    table instead: 学号 column, search, CSV export (members never see each other's
+    numbers)."""
     group = selectors.get_group(actor=request.actor, pk=pk)
-    members = selectors.members(actor=request.actor, group=group)
-    page = paginate(members, first=50, after=request.GET.get("after"))
     context = _group_context(request, group)
     role = context["me"].role if context["me"] is not None else None
+    directory = rules.sees_member_numbers(request.actor, group, role)
+    query = (request.GET.get("q") or "").strip()[:40] if directory else ""
+    if directory:
+        members = selectors.member_directory(actor=request.actor, group=group, query=query)
+    else:
+        members = selectors.members(actor=request.actor, group=group)
+    page = paginate(members, first=50, after=request.GET.get("after"))
     for member in page.items:
         member.viewer_may_remove = (member.user_id != request.user.pk
                                     and rules.may_remove(request.actor, role, member.role))
-    context.update({"page": page, "ban_form": BanForm()})
+    more = None
+    if page.has_next:
+        more = "?" + urlencode({k: v for k, v in
+                                {"q": query, "after": page.end_cursor}.items() if v})
+    context.update({"page": page, "ban_form": BanForm(), "directory": directory,
+                    "query": query, "more": more,
+                    "export_query": urlencode({"q": query}) if query else ""})
     return render(request, "frontend/groups/members.html", context)
+
+
+@login_required
+@domain_errors
+def group_members_csv(request, pk):
+    """The member table as a spreadsheet (frontend/csv_export.py), search applied."""
+    group = selectors.get_group(actor=request.actor, pk=pk)
+    members = selectors.member_directory(actor=request.actor, group=group,
+                                         query=request.GET.get("q") or "")
+    roles = dict(Membership.Role.choices)
+    header = [_("姓名"), _("用户名"), _("学号/工号"), _("身份"), _("加入时间")]
+    rows = ((m.user.display_name or m.user.username, m.user.username,
+             m.user.member_number or "", roles[m.role],
+             timezone.localtime(m.joined_at).strftime("%Y-%m-%d %H:%M"))
+            for m in members.iterator(chunk_size=500))
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return csv_response(f"{group.name}-{_('成员')}-{stamp}.csv", header, rows)
 
 
 @require_POST
@@ -262,8 +297,71 @@ def group_manage(request, pk):
     context.update({
         "form": form, "pending": pending, "bans": bans, "invite_form": InviteForm(),
         "show_join_code": selectors.can_see_join_code(actor=request.actor, group=group),
+        "roster_students": _roster_students_not_joined(request, group),
     })
     return render(request, "frontend/groups/manage.html", context)
+
+
+def _roster_students_not_joined(request, group: Group):
+    """Asked of the academic-affairs plugin when it is installed (the core knows no
+    plugin); None for a group no roster made."""
+    if group.kind != Group.Kind.CLASS or not apps.is_installed(ROSTER_PLUGIN):
+        return None
+    from openapi_plugins.academic_affairs.selectors import roster_students_not_joined
+
+    return roster_students_not_joined(actor=request.actor, group=group)
+
+
+BULK_DECISIONS = {"approve": True, "reject": False, "approve_all": True}
+
+
+@require_POST
+@login_required
+@domain_errors
+def decide_requests(request, pk):
+    """The join-request list's 批准所选 / 拒绝所选 / 全部批准: one service call."""
+    group = selectors.get_group(actor=request.actor, pk=pk)
+    decision = request.POST.get("decision")
+    back = reverse("group_manage", args=[group.pk])
+    if decision not in BULK_DECISIONS:
+        return redirect(back)
+    if decision == "approve_all":
+        ids = list(selectors.pending_requests(actor=request.actor, group=group)
+                   .values_list("pk", flat=True)[:services.MAX_BULK_DECISIONS])
+    else:
+        ids = request.POST.getlist("request_ids")
+    approve = BULK_DECISIONS[decision]
+    done = (ngettext("已通过 %(n)d 条申请", "已通过 %(n)d 条申请", len(ids)) if approve
+            else ngettext("已拒绝 %(n)d 条申请", "已拒绝 %(n)d 条申请", len(ids)))
+    return perform(
+        request, lambda: services.decide_requests(actor=request.actor, group=group,
+                                                  request_ids=ids, approve=approve),
+        success=done % {"n": len(ids)}, next_url=back)
+
+
+@require_POST
+@login_required
+@domain_errors
+def invite_roster_students(request, pk):
+    """Invite the chosen (or all invitable) roster students who have not joined."""
+    group = selectors.get_group(actor=request.actor, pk=pk)
+    back = reverse("group_manage", args=[group.pk])
+    if request.POST.get("all") == "1":
+        students = _roster_students_not_joined(request, group) or []
+        ids = [student.user.pk for student in students if student.invitable]
+    else:
+        ids = request.POST.getlist("user_ids")
+    try:
+        made = services.invite_users(actor=request.actor, group=group, user_ids=ids)
+    except DomainError as error:
+        show_error(request, error)
+    else:
+        if made:
+            messages.success(request, ngettext("已邀请 %(n)d 位同学", "已邀请 %(n)d 位同学",
+                                               len(made)) % {"n": len(made)})
+        else:
+            messages.info(request, _("所选同学都已邀请过或已在群里"))
+    return redirect(back)
 
 
 @require_POST

@@ -241,6 +241,9 @@ MUTATIONS = {
         "requestId": gid(w.join_request_to_me)}),
     "rejectJoinRequest": mutation("rejectJoinRequest", lambda w: {
         "requestId": gid(w.join_request_to_me)}),
+    "decideJoinRequests": mutation("decideJoinRequests", lambda w: {
+        "groupId": gid(w.join_request_to_me.group), "requestIds": [gid(w.join_request_to_me)],
+        "approve": True}),
     "cancelJoinRequest": mutation("cancelJoinRequest", lambda w: {
         "requestId": gid(w.my_join_request)}),
     "invite": mutation("invite", lambda w: {"groupId": gid(w.my_group),

@@ -9,6 +9,8 @@ group; `role_in` reads it for one.
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
+# A module import: accounts.selectors asks these rules in turn (group members to mention).
+from yiban_core.accounts import selectors as account_selectors
 from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
 from yiban_core.errors import NotAuthenticated, PermissionDenied
@@ -37,6 +39,15 @@ def may_manage(actor: Actor, role: str | None) -> bool:
     requests, invitations, removals and bans, the class code."""
     return (actor.user is not None and actor.has_scope("groups:write")
             and (role in Membership.MANAGER_ROLES or actor.is_site_admin))
+
+
+def sees_member_numbers(actor: Actor, group: Group, role: str | None) -> bool:
+    """The members' 学号/工号 (the member table, its CSV): the group's managers and the
+    administrators of the group's school, in a web session or with profile:verified.
+    Members never see each other's numbers."""
+    return (actor.user is not None and actor.has_scope("profile:verified")
+            and (may_manage(actor, role)
+                 or account_selectors.is_school_admin(actor.user, group.school)))
 
 
 def may_set_roles(actor: Actor, role: str | None) -> bool:

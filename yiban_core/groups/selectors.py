@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from yiban_core.accounts.models import Follow, User
 from yiban_core.actor import Actor
-from yiban_core.errors import NotFound
+from yiban_core.errors import NotFound, PermissionDenied
 from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Membership
 from yiban_core.groups.rules import (
     joinable_q,
@@ -37,6 +37,7 @@ from yiban_core.groups.rules import (
     require_manager,
     school_app_reads_q,
     sees_join_code,
+    sees_member_numbers,
 )
 from yiban_core.ids import parse_id
 
@@ -184,6 +185,23 @@ def members(*, actor: Actor, group: Group) -> QuerySet[Membership]:
         .annotate(role_rank=ROLE_RANK)
         .order_by("role_rank", "joined_at", "pk")
     )
+
+
+def member_directory(*, actor: Actor, group: Group, query: str = "") -> QuerySet[Membership]:
+    """The members with their 学号/工号, for the group's managers and its school's
+    administrators (groups.rules.sees_member_numbers); `query` finds a name, a username or
+    a number. Ordered as `members` (owner, admins, then by joining), for keyset pages."""
+    me = membership(actor.user, group)
+    if not sees_member_numbers(actor, group, me.role if me is not None else None):
+        raise PermissionDenied(_("只有群主、管理员和本校管理员可以查看成员名册"))
+    qs = (group.memberships.select_related("user", "user__profile")
+          .annotate(role_rank=ROLE_RANK).order_by("role_rank", "joined_at", "pk"))
+    query = (query or "").strip()[:40]
+    if query:
+        qs = qs.filter(Q(user__display_name__icontains=query)
+                       | Q(user__username__icontains=query)
+                       | Q(user__member_number__icontains=query))
+    return qs
 
 
 def viewer_membership(*, actor: Actor, group: Group) -> Membership | None:

@@ -228,9 +228,10 @@ def remove_members_in_bulk(*, actor: Actor, school: School,
 
 
 def _add_members(
-    additions: list[tuple[int, int, str]], *, school_id: int,
+    additions: list[tuple[int, int, str]], *, school_id: int | None,
 ) -> tuple[list[Membership], dict[tuple[int, int], str]]:
-    """_add_member for many at once, for add_members_in_bulk: inside a transaction,
+    """_add_member for many at once, for add_members_in_bulk (every group of `school_id`)
+    and decide_requests (one group its manager checked; school_id None): inside a transaction,
     the groups are locked (in id order), bans, existing rows and caps are checked in
     the order given, then one bulk insert and one counter update per group."""
     if not additions:
@@ -239,7 +240,8 @@ def _add_members(
     user_ids = {user_id for _group_id, user_id, _role in additions}
     groups = {g.pk: g for g in Group.objects.select_for_update().filter(pk__in=group_ids)
               .order_by("pk").only("pk", "member_count", "member_cap", "school_id", "archived_at")}
-    if set(groups) != set(group_ids) or any(g.school_id != school_id for g in groups.values()):
+    if set(groups) != set(group_ids) or (
+            school_id is not None and any(g.school_id != school_id for g in groups.values())):
         raise PermissionDenied(_("只能管理本校的群"))
     banned = set(Ban.objects.filter(group_id__in=group_ids, user_id__in=user_ids)
                  .values_list("group_id", "user_id"))
@@ -405,6 +407,54 @@ def decide_request(*, actor: Actor, request_id, approve: bool) -> JoinRequest:
     return request
 
 
+MAX_BULK_DECISIONS = 500
+
+
+def decide_requests(*, actor: Actor, group: Group, request_ids, approve: bool
+                    ) -> list[JoinRequest]:
+    """Approve or reject many pending requests to join `group` at once (a teacher's
+    first week): all or nothing. A request that is not pending, not of this group or
+    does not exist refuses the whole batch, as does an approval a ban or the cap would
+    refuse. Approved members are added in one bulk insert and announced with one
+    MembershipsChanged of N entries, as a roster sync is."""
+    require_manager(actor, group)
+    ids = sorted({parse_id(value) or 0 for value in request_ids or ()})
+    if not ids:
+        raise Invalid(_("请至少选择一条申请"), field="request_ids")
+    if len(ids) > MAX_BULK_DECISIONS:
+        raise Invalid(_("一次最多处理 %(n)d 条申请") % {"n": MAX_BULK_DECISIONS},
+                      field="request_ids")
+    status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.REJECTED
+    with transaction.atomic():
+        requests = list(JoinRequest.objects.select_for_update().select_related("user")
+                        .filter(pk__in=ids, group=group).order_by("pk"))
+        if len(requests) != len(ids):
+            raise NotFound(_("有的申请不存在或不属于这个群，什么都没有改"), field="request_ids")
+        decided = [r for r in requests if r.status != JoinRequest.Status.PENDING]
+        if decided:
+            raise Conflict(_("%(names)s 的申请已处理，什么都没有改")
+                           % {"names": "、".join(str(r.user) for r in decided[:5])},
+                           field="request_ids")
+        if approve:
+            _created, refused = _add_members(
+                [(group.pk, r.user_id, Membership.Role.MEMBER) for r in requests], school_id=None)
+            if refused:
+                users = {r.user_id: r.user for r in requests}
+                (_group_id, user_id), reason = next(iter(refused.items()))
+                raise Conflict(_("%(name)s：%(reason)s，什么都没有改")
+                               % {"name": users[user_id], "reason": reason}, field="request_ids")
+        now = timezone.now()
+        for request in requests:
+            request.move_to(status)
+            request.decided_by, request.decided_at = actor.user, now
+        JoinRequest.objects.bulk_update(requests, ["status", "decided_by", "decided_at"])
+        kind = Notification.Kind.JOIN_APPROVED if approve else Notification.Kind.JOIN_REJECTED
+        for request in requests:
+            notify(recipient_ids=[request.user_id], kind=kind, actor_id=actor.user_id,
+                   group_id=group.pk, event_key=f"join-decision:{request.pk}")
+    return requests
+
+
 def cancel_request(*, actor: Actor, request_id) -> None:
     actor.require_scope("groups:write")
     user = actor.require_user()
@@ -442,6 +492,37 @@ def invite(*, actor: Actor, group: Group, user_id=None, username: str | None = N
     except IntegrityError:
         raise Conflict(_("已经邀请过 TA 了"), field="username") from None
     return invitation
+
+
+def invite_users(*, actor: Actor, group: Group, user_ids) -> list[Invitation]:
+    """Invite many people at once (a roster's students who have not joined yet). Those
+    who are members, banned, inactive or already invited are passed over, so sending
+    the same list twice invites nobody twice. Returns the invitations made."""
+    require_manager(actor, group)
+    ids = {parse_id(value) for value in user_ids or ()} - {None}
+    if not ids:
+        raise Invalid(_("请至少选择一位同学"), field="user_ids")
+    if len(ids) > MAX_BULK_DECISIONS:
+        raise Invalid(_("一次最多邀请 %(n)d 人") % {"n": MAX_BULK_DECISIONS}, field="user_ids")
+    skip = (set(group.memberships.filter(user_id__in=ids).values_list("user_id", flat=True))
+            | set(Ban.objects.filter(group=group, user_id__in=ids).values_list("user_id",
+                                                                              flat=True))
+            | set(Invitation.objects.filter(group=group, invitee_id__in=ids,
+                                            status=Invitation.Status.PENDING)
+                  .values_list("invitee_id", flat=True)))
+    invitees = list(User.objects.filter(pk__in=ids - skip, is_active=True).order_by("pk")
+                    .values_list("pk", flat=True))
+    with transaction.atomic():
+        made = Invitation.objects.bulk_create(
+            [Invitation(group=group, invitee_id=pk, inviter=actor.user) for pk in invitees],
+            ignore_conflicts=True)
+        made = list(Invitation.objects.filter(group=group, invitee_id__in=invitees,
+                                              status=Invitation.Status.PENDING))
+        for invitation in made:
+            notify(recipient_ids=[invitation.invitee_id], kind=Notification.Kind.INVITED,
+                   actor_id=actor.user_id, group_id=group.pk,
+                   event_key=f"invitation:{invitation.pk}")
+    return made
 
 
 def answer_invitation(*, actor: Actor, invitation_id, accept: bool) -> Invitation:

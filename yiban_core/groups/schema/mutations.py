@@ -168,6 +168,33 @@ class RejectJoinRequest(DomainMutation):
         return {"join_request": request}
 
 
+class DecideJoinRequests(DomainMutation):
+    """Approve or reject many pending requests to one group at once (owner and admins).
+
+    All or nothing: a request already decided, of another group or unknown, or an
+    approval a ban or the member cap refuses, changes nothing."""
+
+    scope = ("groups:write", "groups:read")
+
+    class Input:
+        group_id = graphene.ID(required=True)
+        request_ids = graphene.List(graphene.NonNull(graphene.ID), required=True,
+                                    description="最多 500 条")
+        approve = graphene.Boolean(required=True)
+
+    join_requests = graphene.List(graphene.NonNull(JoinRequestNode))
+    group = graphene.Field(GroupNode)
+
+    @classmethod
+    def perform(cls, info, actor, group_id, request_ids, approve):
+        group = group_from_input(info, group_id)
+        ids = [_request_id(value) for value in request_ids[:services.MAX_BULK_DECISIONS + 1]]
+        requests = services.decide_requests(actor=actor, group=group, request_ids=ids,
+                                            approve=approve)
+        group.refresh_from_db(fields=["member_count"])
+        return {"join_requests": requests, "group": group}
+
+
 class CancelJoinRequest(DomainMutation):
     """Withdraw one's own pending request."""
 
@@ -369,6 +396,7 @@ class Mutation(graphene.ObjectType):
     request_to_join = RequestToJoin.Field()
     approve_join_request = ApproveJoinRequest.Field()
     reject_join_request = RejectJoinRequest.Field()
+    decide_join_requests = DecideJoinRequests.Field()
     cancel_join_request = CancelJoinRequest.Field()
     invite = Invite.Field()
     answer_invitation = AnswerInvitation.Field()
