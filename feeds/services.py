@@ -297,9 +297,10 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None) -> Comment:
         _bump(post.pk, "comment_count", 1)
         events.send(events.CommentAdded(comment_id=comment.pk, post_id=post.pk))
         events.send(events.PostCountersChanged(post_id=post.pk))
-        notify(recipient_ids=[post.author_id], kind=Notification.Kind.COMMENTED,
-               actor_id=user.pk, event_key=f"comment:{comment.pk}", target=post,
-               detail_id=comment.pk)
+        if parent is None or parent.author_id != post.author_id:  # else "回复了你的评论" says it
+            notify(recipient_ids=[post.author_id], kind=Notification.Kind.COMMENTED,
+                   actor_id=user.pk, event_key=f"comment:{comment.pk}", target=post,
+                   detail_id=comment.pk)
         if parent is not None:
             notify(recipient_ids=[parent.author_id], kind=Notification.Kind.REPLIED,
                    actor_id=user.pk, event_key=f"reply:{comment.pk}", target=post,

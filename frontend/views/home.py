@@ -15,7 +15,6 @@ from yiban_core.notifications import selectors as notification_selectors
 from yiban_core.notifications import services as notification_services
 from yiban_core.notifications import texts as notification_texts
 from yiban_core.notifications.targets import target_model_label
-from yiban_core.pagination import paginate
 
 
 @domain_errors
@@ -44,8 +43,8 @@ def notifications(request):
     """One row per group of notifications, with what happened in words; opening the page
     marks what it shows read (the rows keep their unread look for this visit)."""
     actor = request.actor
-    page = paginate(notification_selectors.notification_groups(actor=actor), first=30,
-                    after=request.GET.get("after"))
+    page = notification_selectors.notification_groups(actor=actor, first=30,
+                                                      after=request.GET.get("after"))
     notification_selectors.describe_groups(actor=actor, notifications=page.items)
     for notification in page.items:
         notification.link = _link(notification)

@@ -16,9 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import graphene
+from django.utils.translation import gettext as _
 
 from yiban_core.accounts.schema import UserNode
-from yiban_core.graphql.connections import Connection, connection_field, resolve_connection
+from yiban_core.errors import Invalid
+from yiban_core.graphql.connections import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    connection_field,
+    max_page_size,
+    resolve_connection,
+)
 from yiban_core.graphql.enums import choices_enum
 from yiban_core.graphql.errors import DomainMutation
 from yiban_core.graphql.loaders import Loader
@@ -225,12 +233,20 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_notification_groups(root, info, first=None, after=None):
         actor = info.context.actor
-        qs = selectors.notification_groups(actor=actor)
-        result = resolve_connection(NotificationGroupConnection, qs, first=first, after=after)
-        nodes = [edge.node for edge in result.edges]
-        selectors.describe_groups(actor=actor, notifications=nodes)
-        VisibleTargets.of(info).queue(n for n in nodes if _target(n) is not None)
-        return result
+        if first is not None and not 1 <= first <= max_page_size():
+            raise Invalid(_("first 须在 1 到 %(max)d 之间") % {"max": max_page_size()},
+                          field="first")
+        page = selectors.notification_groups(actor=actor, first=first or DEFAULT_PAGE_SIZE,
+                                             after=after)
+        selectors.describe_groups(actor=actor, notifications=page.items)
+        VisibleTargets.of(info).queue(n for n in page.items if _target(n) is not None)
+        return NotificationGroupConnection(
+            edges=[NotificationGroupConnection.Edge(node=n, cursor=n.cursor) for n in page.items],
+            page_info=graphene.relay.PageInfo(
+                has_next_page=page.has_next, has_previous_page=False,
+                start_cursor=page.start_cursor, end_cursor=page.end_cursor,
+            ),
+        )
 
     @staticmethod
     def resolve_unread_notification_count(root, info) -> int:

@@ -11,14 +11,20 @@ the keyset cursor of that row pages groups exactly as it pages rows.
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from datetime import datetime
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.utils.translation import gettext as _
 
 from yiban_core.actor import Actor
+from yiban_core.errors import Invalid
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.targets import describe_all
+from yiban_core.pagination import Page, clamp_page_size, sign_cursor, unsign_cursor
 
 SAMPLE_ACTORS = 2  # names shown in a group's row: "张三、李四等 5 人"
+_CURSOR_SALT = "yiban.cursor:notification-groups"
 
 
 def notifications_for(*, actor: Actor) -> QuerySet[Notification]:
@@ -31,13 +37,45 @@ def notifications_for(*, actor: Actor) -> QuerySet[Notification]:
     )
 
 
-def notification_groups(*, actor: Actor) -> QuerySet[Notification]:
-    """The newest row of each group, newest first: paginate it, then `describe_groups`."""
-    newer = Notification.objects.filter(
-        recipient=OuterRef("recipient"), group_key=OuterRef("group_key"),
-    ).filter(Q(created_at__gt=OuterRef("created_at"))
-             | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")))
-    return notifications_for(actor=actor).exclude(Exists(newer))
+def notification_groups(*, actor: Actor, first: int | None = None,
+                        after: str | None = None) -> Page:
+    """A page of groups, newest first, each at the place of its newest notification: pass
+    its items to `describe_groups`.
+
+    The first page fixes which notifications the listing covers (those that exist now),
+    and its cursors carry that bound: a like arriving while someone pages on would move
+    its group to the top, out of the pages still to come, or show it twice. It appears
+    at the top the next time the list is opened."""
+    size = clamp_page_size(first)
+    rows = notifications_for(actor=actor)
+    if after:
+        created_at, pk, until = _decode(after)
+    else:
+        created_at = pk = None
+        until = rows.aggregate(newest=Max("pk"))["newest"] or 0
+    newer = Notification.objects.filter(recipient=OuterRef("recipient"),
+                                        group_key=OuterRef("group_key"),
+                                        pk__gt=OuterRef("pk"), pk__lte=until)
+    newest = rows.filter(pk__lte=until).exclude(Exists(newer))
+    if after:
+        newest = newest.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+    found = list(newest[: size + 1])
+    items = found[:size]
+    for item in items:
+        item.cursor = sign_cursor([item.created_at.isoformat(), item.pk, until], _CURSOR_SALT)
+    return Page(items=items, has_next=len(found) > size, cursor_of=lambda item: item.cursor)
+
+
+def _decode(cursor: str) -> tuple[datetime, int, int]:
+    values = unsign_cursor(cursor, _CURSOR_SALT)
+    try:
+        created_at, pk, until = values
+        created_at = datetime.fromisoformat(created_at)
+    except (TypeError, ValueError):
+        raise Invalid(_("分页游标无效"), field="after") from None
+    if not isinstance(pk, int) or not isinstance(until, int):
+        raise Invalid(_("分页游标无效"), field="after")
+    return created_at, pk, until
 
 
 def describe_groups(*, actor: Actor, notifications: list[Notification]) -> list[Notification]:
@@ -47,8 +85,10 @@ def describe_groups(*, actor: Actor, notifications: list[Notification]) -> list[
     if not notifications:
         return notifications
     user = actor.require_user()
-    keys = {n.group_key for n in notifications}
-    in_groups = Notification.objects.filter(recipient=user, group_key__in=keys)
+    shown = Q(pk__in=[])
+    for notification in notifications:  # each group as far as its row on the page
+        shown |= Q(group_key=notification.group_key, pk__lte=notification.pk)
+    in_groups = Notification.objects.filter(shown, recipient=user)
     totals = {row["group_key"]: row for row in in_groups.values("group_key").annotate(
         rows=Count("pk"), actors=Count("actor_id", distinct=True),
         unread=Count("pk", filter=Q(read_at__isnull=True)))}
