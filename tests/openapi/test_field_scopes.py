@@ -185,6 +185,7 @@ QUERIES = {
     "myGroups": page("myGroups", "(first: 1)"),
     "myInvitations": page("myInvitations", "(first: 1)"),
     "notifications": page("notifications", "(first: 1)"),
+    "notificationGroups": page("notificationGroups", "(first: 1)", "edges { node { count } }"),
     "unreadNotificationCount": lambda w: "{ unreadNotificationCount }",
     "myPoints": lambda w: "{ myPoints { balance } }",
     "homeTimeline": page("homeTimeline", "(first: 1)"),
