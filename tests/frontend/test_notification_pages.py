@@ -180,3 +180,25 @@ def test_groups_page_by_their_newest_notification_each_once(client):
 
     client.force_login(li)
     assert rows(client)[0].endswith("等 4 人 赞了你的动态「动态0」")
+
+
+def test_the_page_costs_the_same_queries_for_few_or_many_groups(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    li = make_user("li_hua", display_name="李华")
+    fans = [make_user(f"fan{i}") for i in range(2)]
+    client.force_login(li)
+
+    def queries_for(groups: int) -> int:
+        Notification.objects.filter(recipient=li).update(read_at=None)
+        for post in [publish(li, f"动态{i}") for i in range(groups - Post.objects.count())]:
+            for fan in fans:
+                feed_services.like_post(actor=actor_for(fan), post_id=post.pk)
+            feed_services.add_comment(actor=actor_for(fans[0]), post_id=post.pk, text="好")
+        Notification.objects.filter(recipient=li).update(read_at=None)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("notifications")).status_code == 200
+        return len(captured)
+
+    assert queries_for(2) == queries_for(6)

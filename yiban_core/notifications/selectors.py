@@ -92,7 +92,7 @@ def describe_groups(*, actor: Actor, notifications: list[Notification]) -> list[
     totals = {row["group_key"]: row for row in in_groups.values("group_key").annotate(
         rows=Count("pk"), actors=Count("actor_id", distinct=True),
         unread=Count("pk", filter=Q(read_at__isnull=True)))}
-    newest = (in_groups.exclude(actor__isnull=True).select_related("actor")
+    newest = (in_groups.exclude(actor__isnull=True).select_related("actor__profile")
               .annotate(rank=Window(RowNumber(), partition_by=[F("group_key")],
                                     order_by=[F("created_at").desc(), F("pk").desc()]))
               .filter(rank__lte=SAMPLE_ACTORS + 1))
