@@ -60,6 +60,9 @@ def _link(notification) -> str | None:
     if (excerpts is not None and excerpts.target is not None
             and target_model_label(notification) == "feeds.post"):
         return reverse("post_detail", args=[notification.target_id])
+    if (excerpts is not None and excerpts.target is not None
+            and target_model_label(notification) == "resources.resource"):
+        return reverse("resource_detail", args=[notification.target_id])
     if notification.group_id:
         return reverse("group_detail", args=[notification.group_id])
     if notification.kind == notification.Kind.FOLLOWED and notification.actor_id:

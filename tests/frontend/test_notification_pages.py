@@ -202,3 +202,25 @@ def test_the_page_costs_the_same_queries_for_few_or_many_groups(client):
         return len(captured)
 
     assert queries_for(2) == queries_for(6)
+
+
+def test_ratings_of_my_resource_are_one_row_with_the_title_and_the_newest_review(client):
+    from resources import services as resource_services
+
+    li = make_user("li_hua", display_name="李华")
+    title = "高等数学期末复习资料（含历年真题与详细解答）第三版"
+    resource = resource_services.publish_resource(
+        actor=actor_for(li), title=title, subject="mathematics",
+        url="https://example.edu.cn/gaoshu.pdf")
+    for i, (stars, review) in enumerate([(5, ""), (4, "第三章的例题讲得很清楚，谢谢分享")]):
+        fan = make_user(f"fan{i}", display_name=f"同学{i}")
+        resource_services.rate_resource(actor=actor_for(fan), resource_id=resource.pk,
+                                        stars=stars, review=review)
+    resource_services.rate_resource(actor=actor_for(fan), resource_id=resource.pk, stars=3)
+
+    client.force_login(li)
+    assert rows(client) == [f"同学1、同学0 评价了你的资源「{title}」：「★★★☆☆」"]
+    page = client.get(reverse("notifications")).content.decode()
+    assert f'href="{reverse("resource_detail", args=[resource.pk])}"' in page
+    resource_services.delete_resource(actor=actor_for(li), resource_id=resource.pk)
+    assert rows(client) == ["同学1、同学0 评价了你的资源（该资源已删除）"]

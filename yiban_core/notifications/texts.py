@@ -22,10 +22,15 @@ _QUOTES: dict[str, tuple[tuple[str, bool], ...]] = {
     Kind.LIKED_COMMENT: (("detail", False),),
     Kind.REPOSTED: (("target", False), ("detail", True)),
     Kind.ANNOUNCEMENT: (("target", True),),
+    Kind.RESOURCE_RATED: (("target", False), ("detail", True)),
 }
 
 
 def _gone(part: str, state: str, kind: str) -> str:
+    if kind == Kind.RESOURCE_RATED:
+        if part == "detail":
+            return _("（该评价已删除）")
+        return _("（该资源已删除）") if state == DELETED else _("（该资源不可见）")
     if part == "detail" and kind == Kind.REPOSTED:
         return _("（该转发已删除）") if state == DELETED else _("（该转发不可见）")
     if part == "detail":
