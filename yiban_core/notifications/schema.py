@@ -39,8 +39,7 @@ from yiban_core.notifications.targets import describe_all, target_type
 
 NotificationKind = choices_enum("NotificationKind", Notification.Kind, "通知的类型")
 
-def _target(notification: Notification):
-    return target_type(notification)
+_target = target_type
 
 
 class VisibleTargets(Loader[Notification, bool]):
@@ -134,7 +133,9 @@ class NotificationNode(graphene.ObjectType):
         excerpts = _with_excerpts(info, notification).excerpts
         if excerpts is None:
             return ""
-        return excerpts.detail or excerpts.target or ""
+        # The comment or repost when there is one (even gone: then nothing), else the target.
+        said = excerpts.detail if notification.detail_id else excerpts.target
+        return said or ""
 
     @staticmethod
     def resolve_target_excerpt(notification: Notification, info) -> str:
