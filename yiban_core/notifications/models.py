@@ -68,9 +68,9 @@ class Notification(models.Model):
                          name="notification_group_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.actor} {self.get_kind_display()}"
+
     def save(self, *args, **kwargs):
         self.group_key = self.group_key or self.event_key  # alone unless told otherwise
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return f"{self.actor} {self.get_kind_display()}"
