@@ -17,3 +17,12 @@ class FeedsConfig(AppConfig):
         from yiban_core.demo.contributors import CONTRIBUTORS
 
         CONTRIBUTORS.append(demo.contribute)
+        from feeds import selectors
+        from feeds.models import Post
+        from yiban_core.notifications.targets import register_target
+
+        # A notification about a post shows its ID and words only while the reader may
+        # see it (GraphQL and the page alike).
+        register_target(Post, "Post",
+                        lambda actor, ids: selectors.visible_post_ids(actor=actor, ids=ids),
+                        describe=selectors.notification_excerpts)

@@ -54,6 +54,7 @@ from yiban_core.errors import NotFound
 from yiban_core.groups.models import Group, Membership
 from yiban_core.groups.rules import require_content_access
 from yiban_core.ids import parse_id
+from yiban_core.notifications.targets import DELETED, HIDDEN, Excerpts, excerpt
 from yiban_core.pagination import Page, clamp_page_size, decode_cursor, encode_cursor, paginate
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,43 @@ def shown_reposts(*, actor: Actor, posts) -> dict[int, Post]:
     visible = visible_post_ids(actor=actor, ids={p.repost_of_id for p in posts
                                                  if p.repost_of_id is not None})
     return {p.pk: p.repost_of for p in posts if p.repost_of_id in visible}
+
+
+def notification_excerpts(actor: Actor, refs) -> dict[tuple, Excerpts]:
+    """What notifications about posts quote, for a page of (kind, post id, detail id):
+    the post's first words and the detail's (a comment, or the repost that quoted it),
+    only while the reader may see the post; a deleted one is said to be deleted."""
+    post_ids = {pk for _kind, pk, _detail in refs}
+    post_ids |= {detail for kind, _pk, detail in refs if detail and kind == "reposted"}
+    existing = dict(Post.objects.filter(pk__in=post_ids).values_list("pk", "text"))
+    visible = visible_post_ids(actor=actor, ids=existing)
+    comment_ids = {detail for kind, _pk, detail in refs if detail and kind != "reposted"}
+    comments = dict(Comment.objects.filter(pk__in=comment_ids, post_id__in=visible)
+                    .values_list("pk", "text")) if comment_ids else {}
+
+    def post_text(pk: int) -> tuple[str | None, str]:
+        if pk not in existing:
+            return None, DELETED
+        if pk not in visible:
+            return None, HIDDEN
+        return excerpt(existing[pk]), ""
+
+    found = {}
+    for kind, pk, detail in refs:
+        target, target_state = post_text(pk)
+        if target == "":
+            target = _("[图片]")  # a post of images only
+        detail_text, detail_state = None, ""
+        if detail and kind == "reposted":
+            detail_text, detail_state = post_text(detail)
+            detail_text = detail_text or None  # a repost without words of its own
+        elif detail and target is not None:
+            detail_text = excerpt(comments[detail]) if detail in comments else None
+            detail_state = "" if detail in comments else DELETED
+        elif detail:
+            detail_state = target_state
+        found[(kind, pk, detail)] = Excerpts(target, target_state, detail_text, detail_state)
+    return found
 
 
 # --- timelines ------------------------------------------------------------------------

@@ -163,8 +163,8 @@ def publish_post(
         if repost_of is not None:
             _bump(repost_of.pk, "repost_count", 1)
             notify(recipient_ids=[repost_of.author_id], kind=Notification.Kind.REPOSTED,
-                   actor_id=user.pk, event_key=f"repost:{post.pk}", target=post,
-                   excerpt=text or repost_of.text)
+                   actor_id=user.pk, event_key=f"repost:{post.pk}", target=repost_of,
+                   detail_id=post.pk)
         if timeline_store.available():
             tasks.fan_out_post.enqueue(post_id=post.pk)
         events.send(events.PostPublished(post_id=post.pk, author_id=user.pk, group_id=post.group_id,
@@ -278,7 +278,7 @@ def like_post(*, actor: Actor, post_id) -> Post:
                               key=f"{post.pk}:{user.pk}", source=post)
             notify(recipient_ids=[post.author_id], kind=Notification.Kind.LIKED_POST,
                    actor_id=user.pk, event_key=f"like:post:{post.pk}:{user.pk}", target=post,
-                   excerpt=post.text)
+                   group_key=f"liked_post:{post.pk}")
     except IntegrityError:
         raise Conflict(_("已经赞过了"), field="post") from None
     post.refresh_from_db(fields=["like_count"])
@@ -324,12 +324,14 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None,
         _bump(post.pk, "comment_count", 1)
         events.send(events.CommentAdded(comment_id=comment.pk, post_id=post.pk))
         events.send(events.PostCountersChanged(post_id=post.pk))
-        notify(recipient_ids=[post.author_id], kind=Notification.Kind.COMMENTED,
-               actor_id=user.pk, event_key=f"comment:{comment.pk}", target=post, excerpt=text)
+        if parent is None or parent.author_id != post.author_id:  # else "回复了你的评论" says it
+            notify(recipient_ids=[post.author_id], kind=Notification.Kind.COMMENTED,
+                   actor_id=user.pk, event_key=f"comment:{comment.pk}", target=post,
+                   detail_id=comment.pk)
         if parent is not None:
             notify(recipient_ids=[parent.author_id], kind=Notification.Kind.REPLIED,
                    actor_id=user.pk, event_key=f"reply:{comment.pk}", target=post,
-                   excerpt=text)
+                   detail_id=comment.pk)
         ids = sorted({person.pk for person in mentioned.values()})
         if ids:
             tasks.notify_visible_mentions.enqueue(post_id=post.pk, user_ids=ids,
@@ -369,7 +371,8 @@ def like_comment(*, actor: Actor, comment_id) -> Comment:
             Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
             notify(recipient_ids=[comment.author_id], kind=Notification.Kind.LIKED_COMMENT,
                    actor_id=user.pk, event_key=f"like:comment:{comment.pk}:{user.pk}",
-                   target=comment.post, excerpt=comment.text)
+                   target=comment.post, detail_id=comment.pk,
+                   group_key=f"liked_comment:{comment.pk}")
     except IntegrityError:
         raise Conflict(_("已经赞过了"), field="comment") from None
     comment.refresh_from_db(fields=["like_count"])

@@ -65,13 +65,13 @@ def notify_visible_mentions(*, post_id: int, user_ids: list[int],
         comment = Comment.objects.filter(pk=comment_id).first()
         if comment is None:
             return
-        author_id, text, key = comment.author_id, comment.text, f"mention:comment:{comment_id}"
+        author_id, key = comment.author_id, f"mention:comment:{comment_id}"
     else:
-        text, key = post.text, f"mention:post:{post_id}"
+        key = f"mention:post:{post_id}"
     recipients = [user.pk for user in User.objects.filter(pk__in=user_ids, is_active=True)
                   if can_see_post(Actor.for_user(user), post)]
     notify(recipient_ids=recipients, kind=Notification.Kind.MENTIONED, actor_id=author_id,
-           event_key=key, target=post, excerpt=text)
+           event_key=key, target=post, detail_id=comment_id)
 
 
 @task()
@@ -82,7 +82,7 @@ def announce(*, post_id: int, actor_id: int) -> None:
     members = Membership.objects.filter(group_id=post.group_id).values_list("user_id", flat=True)
     notify(recipient_ids=list(members), kind=Notification.Kind.ANNOUNCEMENT, actor_id=actor_id,
            group_id=post.group_id, event_key=f"announcement:{post.pk}:{post.pinned_at.timestamp()}",
-           target=post, excerpt=post.text)
+           target=post)
 
 
 # Retries queued before these tasks moved next to what they retry still find them.

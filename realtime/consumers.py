@@ -16,7 +16,8 @@ Protocol (JSON text frames). Client to server:
 Server to client: {"type": "hello", "user_id", "unread_count", "last_notification_id"}
 after connecting (a client that reconnects sends resume with the last id it saw);
 {"type": "subscribed", "stream", ...}; {"type": "notification", "id", "kind",
-"unread_count"}; {"type": "new_post", "post_id", "group_id"}; {"type": "counters",
+"unread_count"}; {"type": "unread", "unread_count"} (notifications were read, e.g. in
+another tab); {"type": "new_post", "post_id", "group_id"}; {"type": "counters",
 "post_id", "like_count", "comment_count"}; {"type": "pong"}; {"type": "error",
 "code": "INVALID" | "PERMISSION_DENIED" | "NOT_FOUND", "message"} (the socket
 stays open).

@@ -85,6 +85,10 @@ def notification_event(*, notification_id: int, kind: str, unread_count: int) ->
             "unread_count": unread_count}
 
 
+def unread_event(*, unread_count: int) -> dict:
+    return {"type": "unread", "unread_count": unread_count}
+
+
 def new_post_event(*, post_id: int, group_id: int | None) -> dict:
     return {"type": "new_post", "post_id": post_id, "group_id": group_id}
 
@@ -99,6 +103,11 @@ def send_notifications(rows: Iterable[tuple[int, int, str, int]]) -> None:
     send((user_stream(recipient_id),
           layer_message(notification_event(notification_id=pk, kind=kind, unread_count=unread)))
          for recipient_id, pk, kind, unread in rows)
+
+
+def send_unread(*, user_id: int, unread_count: int) -> None:
+    """The person's unread count fell (read in one tab): every open tab's badge follows."""
+    send([(user_stream(user_id), layer_message(unread_event(unread_count=unread_count)))])
 
 
 def send_new_post(*, post_id: int, group_id: int | None, home_user_ids: Iterable[int]) -> None:

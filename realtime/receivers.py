@@ -12,7 +12,9 @@
   which is the only way on the embedded in-memory channel layer (a worker's
   messages do not reach daphne's sockets there). Revoking twice is harmless;
 - NotificationsStored (after commit, sent by the delivery task): pushed to
-  user.<recipient> with the unread count.
+  user.<recipient> with the unread count;
+- NotificationsRead (after commit): the new unread count to user.<id>, so the
+  badge of every open tab drops when one tab opens 通知.
 """
 
 from __future__ import annotations
@@ -71,9 +73,17 @@ def on_notifications_stored(event: events.NotificationsStored) -> None:
     live.send_notifications((rid, pk, kind, unread.get(rid, 0)) for rid, pk, kind in rows)
 
 
+def on_notifications_read(event: events.NotificationsRead) -> None:
+    from yiban_core.notifications.models import Notification
+
+    unread = Notification.objects.filter(recipient_id=event.user_id, read_at__isnull=True).count()
+    live.send_unread(user_id=event.user_id, unread_count=unread)
+
+
 def connect() -> None:
     events.subscribe(events.PostPublished, on_post_published, durable=True)
     events.subscribe(events.PostCountersChanged, on_counters_changed, durable=False)
     events.subscribe(events.MembershipsChanged, revoke_later, durable=True)
     events.subscribe(events.MembershipsChanged, revoke_now, durable=False)
     events.subscribe(events.NotificationsStored, on_notifications_stored, durable=False)
+    events.subscribe(events.NotificationsRead, on_notifications_read, durable=False)

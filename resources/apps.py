@@ -21,3 +21,10 @@ class ResourcesConfig(AppConfig):
         from yiban_core.demo.contributors import CONTRIBUTORS
 
         CONTRIBUTORS.append(demo.contribute)
+        from resources import selectors
+        from resources.models import Resource
+        from yiban_core.notifications.targets import register_target
+
+        register_target(Resource, "Resource",
+                        lambda actor, ids: selectors.visible_resource_ids(actor=actor, ids=ids),
+                        describe=selectors.notification_excerpts)

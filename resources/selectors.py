@@ -25,6 +25,7 @@ from yiban_core.errors import Invalid, NotFound
 from yiban_core.groups.models import Membership
 from yiban_core.groups.rules import school_app_reads_q
 from yiban_core.ids import parse_id, require_id
+from yiban_core.notifications.targets import DELETED, HIDDEN, Excerpts, excerpt
 
 SORTS = {
     "newest": ("-pk",),
@@ -66,6 +67,30 @@ def visible_resource_ids(*, actor: Actor, ids) -> set[int]:
         return set()
     return set(Resource.objects.filter(visible_q(actor), pk__in=ids)
                .values_list("pk", flat=True))
+
+
+def notification_excerpts(actor: Actor, refs) -> dict[tuple, Excerpts]:
+    """What notifications about resources quote, for (kind, resource id, rating id): the
+    title, and the rating's stars and review, while the reader may see the resource."""
+    titles = dict(Resource.objects.filter(pk__in={pk for _k, pk, _d in refs})
+                  .values_list("pk", "title"))
+    visible = visible_resource_ids(actor=actor, ids=titles)
+    ratings = {pk: (stars, review) for pk, stars, review in Rating.objects.filter(
+        pk__in={d for _k, _pk, d in refs if d}, resource_id__in=visible,
+    ).values_list("pk", "stars", "review")}
+    found = {}
+    for kind, pk, detail in refs:
+        if pk not in visible:
+            found[(kind, pk, detail)] = Excerpts(target_state=DELETED if pk not in titles
+                                                 else HIDDEN)
+            continue
+        said = None
+        if detail in ratings:
+            stars, review = ratings[detail]
+            said = "★" * stars + "☆" * (5 - stars) + (f" {excerpt(review)}" if review else "")
+        found[(kind, pk, detail)] = Excerpts(excerpt(titles[pk]), "", said,
+                                             "" if said or not detail else DELETED)
+    return found
 
 
 def can_see_resource(actor: Actor, resource: Resource) -> bool:

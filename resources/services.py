@@ -39,6 +39,8 @@ from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.models import Group
 from yiban_core.groups.rules import role_in
 from yiban_core.moderation.services import school_of, screened
+from yiban_core.notifications.models import Notification
+from yiban_core.notifications.services import notify
 from yiban_core.ratelimit import hit
 from yiban_core.search.services import index_later
 
@@ -271,6 +273,10 @@ def rate_resource(*, actor: Actor, resource_id, stars, review: str = "") -> Rati
             locked.rating_sum += stars
             credits.award(user_id=locked.owner_id, rule="resource_rated",
                           key=f"{locked.pk}:{user.pk}", source=locked)
+            # The first rating only: changing the stars later notifies nobody again.
+            notify(recipient_ids=[locked.owner_id], kind=Notification.Kind.RESOURCE_RATED,
+                   actor_id=user.pk, event_key=f"rating:{rating.pk}", target=locked,
+                   detail_id=rating.pk, group_key=f"resource_rated:{locked.pk}")
         else:
             locked.rating_sum += stars - rating.stars
             rating.stars, rating.review = stars, review

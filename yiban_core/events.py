@@ -125,6 +125,12 @@ class NotificationsStored:
     event_key: str
 
 
+@dataclass(frozen=True)
+class NotificationsRead:
+    """Some of a person's notifications were marked read (their unread count fell)."""
+    user_id: int
+
+
 # --- subscribing and sending ----------------------------------------------------------
 
 Handler = Callable[[Any], None]

@@ -26,7 +26,6 @@ from yiban_core.graphql.connections import (
 from yiban_core.graphql.enums import choices_enum
 from yiban_core.graphql.relay import Node, decode_global_id
 from yiban_core.groups.schema import GroupNode
-from yiban_core.notifications.schema import register_target
 from yiban_core.pagination import Page, encode_cursor
 
 PostVisibility = choices_enum(
@@ -228,7 +227,3 @@ class PostConnection(Connection):
     class Meta:
         node = PostNode
 
-
-# A notification about a post shows its ID (and excerpt) only while the viewer may see it.
-register_target(Post, "Post",
-                lambda actor, ids: selectors.visible_post_ids(actor=actor, ids=ids))

@@ -15,7 +15,8 @@ from yiban_core.accounts import services as account_services
 from yiban_core.groups import selectors as group_selectors
 from yiban_core.notifications import selectors as notification_selectors
 from yiban_core.notifications import services as notification_services
-from yiban_core.pagination import paginate
+from yiban_core.notifications import texts as notification_texts
+from yiban_core.notifications.targets import target_model_label
 
 
 @domain_errors
@@ -50,9 +51,34 @@ def dismiss_welcome(request):
 @login_required
 @domain_errors
 def notifications(request):
-    page = paginate(notification_selectors.notifications_for(actor=request.actor), first=30,
-                    after=request.GET.get("after"))
+    """One row per group of notifications, with what happened in words; opening the page
+    marks what it shows read (the rows keep their unread look for this visit)."""
+    actor = request.actor
+    page = notification_selectors.notification_groups(actor=actor, first=30,
+                                                      after=request.GET.get("after"))
+    notification_selectors.describe_groups(actor=actor, notifications=page.items)
+    for notification in page.items:
+        notification.link = _link(notification)
+        notification.quotes = notification_texts.quotes(notification)
+        notification.others = notification_texts.others(notification)
+    notification_services.mark_groups_read(actor=actor, notifications=page.items)
     return render(request, "frontend/notifications.html", {"page": page})
+
+
+def _link(notification) -> str | None:
+    """Where the row leads: the post while the reader may see it, else the group."""
+    excerpts = notification.excerpts
+    if (excerpts is not None and excerpts.target is not None
+            and target_model_label(notification) == "feeds.post"):
+        return reverse("post_detail", args=[notification.target_id])
+    if (excerpts is not None and excerpts.target is not None
+            and target_model_label(notification) == "resources.resource"):
+        return reverse("resource_detail", args=[notification.target_id])
+    if notification.group_id:
+        return reverse("group_detail", args=[notification.group_id])
+    if notification.kind == notification.Kind.FOLLOWED and notification.actor_id:
+        return reverse("profile", args=[notification.actor.username])
+    return None
 
 
 @require_POST

@@ -187,6 +187,7 @@ QUERIES = {
     "suggestedGroups": lambda w: "{ suggestedGroups { id name } }",
     "suggestedPeople": lambda w: "{ suggestedPeople { username } }",
     "notifications": page("notifications", "(first: 1)"),
+    "notificationGroups": page("notificationGroups", "(first: 1)", "edges { node { count } }"),
     "unreadNotificationCount": lambda w: "{ unreadNotificationCount }",
     "myPoints": lambda w: "{ myPoints { balance } }",
     "homeTimeline": page("homeTimeline", "(first: 1)"),

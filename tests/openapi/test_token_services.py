@@ -65,6 +65,7 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     "yiban_core.groups.services.remove_members_in_bulk": (False, True),
     # notifications and points
     "yiban_core.notifications.services.mark_all_read": (True, False),
+    "yiban_core.notifications.services.mark_groups_read": (True, False),
     "yiban_core.credits.services.daily_checkin": (False, False),
     # feeds
     "feeds.services.publish_post": (True, False),

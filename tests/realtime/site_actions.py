@@ -44,6 +44,11 @@ def like(*, username, post_id):
     return {"like_count": feeds.like_post(actor=actor_for(user), post_id=post_id).like_count}
 
 
+def comment(*, username, post_id, text):
+    user = User.objects.get(username=username)
+    return {"comment_id": feeds.add_comment(actor=actor_for(user), post_id=post_id, text=text).pk}
+
+
 def follow(*, follower, followee):
     from yiban_core.accounts import services as accounts
 
@@ -58,6 +63,7 @@ def post(*, username, text):
 
 if __name__ == "__main__":
     action, kwargs = sys.argv[1], json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}")
-    result = {"seed": seed, "like": like, "follow": follow, "post": post}[action](**kwargs)
+    result = {"seed": seed, "like": like, "comment": comment, "follow": follow,
+              "post": post}[action](**kwargs)
     call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
     print(json.dumps(result))

@@ -223,6 +223,27 @@ def test_notification_goes_to_its_recipient_only_and_resume_catches_up():
     run(scenario())
 
 
+def test_reading_notifications_in_one_tab_drops_the_unread_count_in_the_others():
+    from yiban_core.notifications import services as notifications
+
+    alice, bob, carol = make_user("alice_li"), make_user("bob_wang"), make_user("carol_zhao")
+    for follower in (bob, carol):
+        accounts.follow(actor=actor_for(follower), username=alice.username)
+    worker()
+
+    async def scenario():
+        tab, to_bob = await connect(alice), await connect(bob)
+        marked = await database_sync_to_async(notifications.mark_all_read)(
+            actor=actor_for(alice))
+        assert marked == 2
+        assert await frame_of_type(tab, "unread") == {"type": "unread", "unread_count": 0}
+        assert await to_bob.receive_nothing(timeout=0.3)
+        await tab.disconnect()
+        await to_bob.disconnect()
+
+    run(scenario())
+
+
 def test_counters_only_for_posts_the_user_may_see():
     author, friend, stranger = make_user("chen_ming"), make_user("liu_yang"), make_user("he_jing")
     accounts.follow(actor=actor_for(friend), username=author.username)

@@ -176,7 +176,9 @@ def follow(*, actor: Actor, username: str) -> Follow:
             User.objects.filter(pk=user.pk).update(following_count=F("following_count") + 1)
             User.objects.filter(pk=target.pk).update(follower_count=F("follower_count") + 1)
             notify(recipient_ids=[target.pk], kind=Notification.Kind.FOLLOWED, actor_id=user.pk,
-                   event_key=f"follow:{relation.pk}")
+                   event_key=f"follow:{relation.pk}",
+                   # New followers of one day are one row: "张三等 5 人关注了你".
+                   group_key=f"followed:{timezone.localdate().isoformat()}")
             events.send(events.FollowChanged(follower_id=user.pk, followee_id=target.pk,
                                              following=True))
     except IntegrityError:

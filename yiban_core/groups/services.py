@@ -364,7 +364,8 @@ def request_to_join(*, actor: Actor, group: Group, message: str = "") -> JoinReq
         with transaction.atomic():
             request = JoinRequest.objects.create(group=group, user=user, message=message)
             notify(recipient_ids=_manager_ids(group), kind=Notification.Kind.JOIN_REQUESTED,
-                   actor_id=user.pk, group_id=group.pk, event_key=f"join-request:{request.pk}")
+                   actor_id=user.pk, group_id=group.pk, event_key=f"join-request:{request.pk}",
+                   group_key=f"join_requested:{group.pk}")
     except IntegrityError:
         raise Conflict(_("你已经提交过申请，请等待审核")) from None
     return request

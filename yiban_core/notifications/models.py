@@ -24,6 +24,7 @@ class Notification(models.Model):
         LIKED_COMMENT = "liked_comment", _("赞了你的评论")
         REPOSTED = "reposted", _("转发了你的动态")
         ANNOUNCEMENT = "announcement", _("在群里发布了公告")
+        RESOURCE_RATED = "resource_rated", _("评价了你的资源")
         # To an app's owner: its webhook kept failing (openapi_plugins.webhooks).
         WEBHOOK_DISABLED = "webhook_disabled", _("你的应用的一个 Webhook 订阅因连续投递失败已停用")
 
@@ -42,9 +43,16 @@ class Notification(models.Model):
                                     related_name="+")
     target_id = models.PositiveBigIntegerField(null=True, blank=True)
     target = GenericForeignKey("target_type", "target_id")
+    # A part of the target (a comment of the post), read by the app that registered the
+    # target type (yiban_core.notifications.targets). Its text is read when shown, never stored.
+    detail_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Kept only for notifications about something no app describes (a webhook subscription).
     excerpt = models.CharField(max_length=140, blank=True)
     # Makes the task idempotent: the same event never notifies the same person twice.
     event_key = models.CharField(max_length=100)
+    # Rows of one recipient with the same key are shown as one ("张三等 5 人赞了你的动态"):
+    # grouped when read (selectors.notification_groups). Ungrouped kinds use the event key.
+    group_key = models.CharField(max_length=100, default="")
     read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -54,7 +62,15 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["recipient", "event_key"], name="notify_once")
         ]
-        indexes = [models.Index(fields=["recipient", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(fields=["recipient", "group_key", "-created_at"],
+                         name="notification_group_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        self.group_key = self.group_key or self.event_key  # alone unless told otherwise
+        super().save(*args, **kwargs)

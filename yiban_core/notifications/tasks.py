@@ -10,14 +10,14 @@ BATCH = 1000
 def deliver_notifications(
     *, recipient_ids: list[int], kind: str, actor_id: int | None, group_id: int | None,
     event_key: str, target_type_id: int | None = None, target_id: int | None = None,
-    excerpt: str = "",
+    excerpt: str = "", detail_id: int | None = None, group_key: str = "",
 ) -> int:
     """Store one notification per recipient. Idempotent: (recipient, event_key) is unique."""
     rows = [
         Notification(
             recipient_id=recipient_id, kind=kind, actor_id=actor_id, group_id=group_id,
             event_key=event_key, target_type_id=target_type_id, target_id=target_id,
-            excerpt=excerpt,
+            excerpt=excerpt, detail_id=detail_id, group_key=group_key or event_key,
         )
         for recipient_id in recipient_ids
         if recipient_id != actor_id

@@ -118,6 +118,9 @@
         }
         setUnread(message.unread_count);
         break;
+      case "unread":  // read elsewhere (another tab opened 通知)
+        setUnread(message.unread_count);
+        break;
       case "new_post":
         showNewPosts(message.post_id);
         break;
