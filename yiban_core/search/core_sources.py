@@ -19,9 +19,9 @@ def _user_document(pk: int) -> Document | None:
     if user is None:
         return None
     profile = getattr(user, "profile", None)
-    body = " ".join(filter(None, [user.username, profile.major if profile else "",
-                                  profile.bio if profile else ""]))
-    return Document(title=user.display_name or user.username, body=body,
+    extra = " ".join(filter(None, [user.username, profile.major if profile else ""]))
+    return Document(title=user.display_name or user.username,
+                    body=profile.bio if profile else "", extra=extra,
                     created_at=user.date_joined, school_id=user.school_id)
 
 

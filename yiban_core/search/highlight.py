@@ -1,0 +1,129 @@
+"""Snippets: an excerpt of the text people wrote, with what the query matched marked.
+
+A query can match words it does not spell: 高数 matches 高等数学 (synonyms.py),
+gaod and gdsx match 高等 and 高等数学 (pinyin). The marks follow the same rules as
+the index (text.py), so what found a result is what is marked in it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import rjieba
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from pypinyin import Style, lazy_pinyin
+
+from yiban_core.search import synonyms
+from yiban_core.search.text import as_prefix, has_chinese, initials, pinyin
+
+PINYIN_SCAN = 2000  # characters of a text searched for pinyin matches
+_PINYIN_TERM = re.compile(r"[a-z]{2,}")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+@cache
+def _course_spellings() -> dict[str, tuple[str, str]]:
+    words = synonyms.abbreviations() | set(synonyms.COURSE_ABBREVIATIONS)
+    return {word: (pinyin(word), initials(word)) for word in words}
+
+
+def _spelled_words(term: str, prefix: bool) -> set[str]:
+    """The course names and abbreviations a Latin term spells (gaoshu, gs -> 高数)."""
+    words = set()
+    for word, spellings in _course_spellings().items():
+        for spelling in spellings:
+            if spelling == term or (prefix and len(term) >= 2 and spelling.startswith(term)):
+                words.add(word)
+    return words
+
+
+def _surfaces(terms: list[str]) -> set[str]:
+    """Strings to mark wherever they occur: the terms and every other way of writing them."""
+    found = set()
+    for position, term in enumerate(terms):
+        words = {term}
+        if _PINYIN_TERM.fullmatch(term):
+            words |= _spelled_words(term, as_prefix(terms, position))
+        for word in list(words):
+            words |= synonyms.equivalents(word)
+        found |= words
+    return found
+
+
+def _pinyin_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Chinese words whose pinyin or initials the Latin terms spell, from a word's start."""
+    latin = [(t, as_prefix(terms, i)) for i, t in enumerate(terms) if _PINYIN_TERM.fullmatch(t)]
+    if not latin or not has_chinese(text):
+        return []
+    scanned = text[:PINYIN_SCAN]
+    starts, position = set(), 0
+    for word in rjieba.cut(scanned):
+        starts.add(position)
+        position += len(word)
+    spans = []
+    for run in _CJK_RUN.finditer(scanned):
+        chars = run.group(0)
+        full = lazy_pinyin(chars)
+        first = lazy_pinyin(chars, style=Style.FIRST_LETTER)
+        if len(full) != len(chars):  # an unusual character: skip rather than misalign
+            continue
+        for offset in range(len(chars)):
+            if run.start() + offset not in starts:
+                continue
+            for term, prefix in latin:
+                for syllables in (full, first):
+                    end = _spelled_from(syllables, offset, term, prefix)
+                    if end:
+                        spans.append((run.start() + offset, run.start() + end))
+    return spans
+
+
+def _spelled_from(syllables: list[str], start: int, term: str, prefix: bool) -> int:
+    """The end of the characters from `start` whose syllables spell `term` (or begin it,
+    for a prefix); 0 when they do not."""
+    spelled = ""
+    for end in range(start, len(syllables)):
+        spelled += syllables[end].lower()
+        if spelled == term or (prefix and spelled.startswith(term)):
+            return end + 1
+        if not term.startswith(spelled):
+            return 0
+    return 0
+
+
+def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    surfaces = sorted(_surfaces(terms), key=len, reverse=True)
+    spans = []
+    if surfaces:
+        pattern = re.compile("|".join(map(re.escape, surfaces)), re.IGNORECASE)
+        spans = [m.span() for m in pattern.finditer(text)]
+    spans += _pinyin_spans(text, terms)
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def highlight(text: str, terms: list[str], width: int = 120) -> SafeString:
+    """An escaped excerpt around the first match, every match wrapped in <mark>."""
+    text = " ".join((text or "").split())
+    spans = _spans(text, terms) if terms else []
+    start = max(0, spans[0][0] - width // 3) if spans else 0
+    stop = start + width
+    pieces, position = [], start
+    for span_start, span_end in spans:
+        span_start, span_end = max(span_start, start), min(span_end, stop)
+        if span_start >= span_end:
+            continue
+        pieces.append(escape(text[position:span_start]))
+        pieces.append(f"<mark>{escape(text[span_start:span_end])}</mark>")
+        position = span_end
+    pieces.append(escape(text[position:stop]))
+    prefix = "…" if start else ""
+    suffix = "…" if stop < len(text) else ""
+    return mark_safe(prefix + "".join(pieces) + suffix)
