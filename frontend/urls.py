@@ -22,6 +22,7 @@ from frontend.views import (
 urlpatterns = [
     path("", home.home, name="home"),
     path("search/", search.search_page, name="search"),
+    path("search/suggest", search.suggest, name="search_suggest"),
     # accounts
     path("register/", accounts.register, name="register"),
     path("login/", accounts.LoginView.as_view(), name="login"),

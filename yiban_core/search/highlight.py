@@ -8,7 +8,7 @@ the index (text.py), so what found a result is what is marked in it.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import rjieba
 from django.utils.html import escape
@@ -18,7 +18,7 @@ from pypinyin import Style, lazy_pinyin
 from yiban_core.search import synonyms
 from yiban_core.search.text import as_prefix, has_chinese, initials, pinyin
 
-PINYIN_SCAN = 2000  # characters of a text searched for pinyin matches
+PINYIN_SCAN = 1000  # characters of a text searched for pinyin matches
 _PINYIN_TERM = re.compile(r"[a-z]{2,}")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 
@@ -52,31 +52,45 @@ def _surfaces(terms: list[str]) -> set[str]:
     return found
 
 
+@lru_cache(maxsize=20_000)
+def _syllables(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A word's pinyin a character at a time, whole and initials (as text.index_tokens
+    spells words: lazy_pinyin of the word, so a reading follows its word)."""
+    full = tuple(s.lower() for s in lazy_pinyin(word))
+    first = tuple(s.lower() for s in lazy_pinyin(word, style=Style.FIRST_LETTER))
+    if len(full) != len(word) or len(first) != len(word):  # an unusual character
+        return (), ()
+    return full, first
+
+
 def _pinyin_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Chinese words whose pinyin or initials the Latin terms spell, from a word's start."""
-    latin = [(t, as_prefix(terms, i)) for i, t in enumerate(terms) if _PINYIN_TERM.fullmatch(t)]
+    """Chinese words whose pinyin or initials the Latin terms spell, from a word's start.
+    A term the text contains as it is (python, java) is not read as pinyin."""
+    lowered = text.lower()
+    latin = [(t, as_prefix(terms, i)) for i, t in enumerate(terms)
+             if _PINYIN_TERM.fullmatch(t) and t not in lowered]
     if not latin or not has_chinese(text):
         return []
     scanned = text[:PINYIN_SCAN]
-    starts, position = set(), 0
+    starts, full, first, offsets, position = [], [], [], [], 0
     for word in rjieba.cut(scanned):
-        starts.add(position)
+        if _CJK_RUN.fullmatch(word):
+            word_full, word_first = _syllables(word)
+            if word_full:
+                starts.append(len(full))
+                full += word_full
+                first += word_first
+                positions = range(position, position + len(word))
+                offsets.extend(positions)
         position += len(word)
     spans = []
-    for run in _CJK_RUN.finditer(scanned):
-        chars = run.group(0)
-        full = lazy_pinyin(chars)
-        first = lazy_pinyin(chars, style=Style.FIRST_LETTER)
-        if len(full) != len(chars):  # an unusual character: skip rather than misalign
-            continue
-        for offset in range(len(chars)):
-            if run.start() + offset not in starts:
-                continue
-            for term, prefix in latin:
-                for syllables in (full, first):
-                    end = _spelled_from(syllables, offset, term, prefix)
-                    if end:
-                        spans.append((run.start() + offset, run.start() + end))
+    for start in starts:
+        for term, prefix in latin:
+            for syllables in (full, first):
+                end = _spelled_from(syllables, start, term, prefix)
+                # Spelled across characters that sit next to each other in the text.
+                if end and offsets[end - 1] - offsets[start] == end - 1 - start:
+                    spans.append((offsets[start], offsets[end - 1] + 1))
     return spans
 
 
