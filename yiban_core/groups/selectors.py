@@ -40,6 +40,21 @@ def groups(
     return qs
 
 
+def findable_group_ids(*, actor: Actor, ids) -> set[int]:
+    """Which of `ids` the search may show the actor: any group by name, except a private
+    group of another school, which only its members and that school's people find."""
+    if not actor.has_scope("groups:read"):
+        return set()
+    qs = Group.objects.filter(pk__in=ids)
+    if not actor.is_site_admin:
+        user = actor.user
+        elsewhere = Q(is_private=True, school__isnull=False)
+        if user is not None:
+            elsewhere &= ~Q(school_id=user.school_id) & ~Q(memberships__user=user)
+        qs = qs.exclude(elsewhere)
+    return set(qs.values_list("pk", flat=True))
+
+
 def get_group(*, actor: Actor, pk) -> Group:
     actor.require_scope("groups:read")
     pk = parse_id(pk)

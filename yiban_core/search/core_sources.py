@@ -1,6 +1,7 @@
 """Groups and people, the core's searchable kinds."""
 
 from yiban_core.accounts.models import User
+from yiban_core.groups import selectors as group_selectors
 from yiban_core.groups.models import Group
 from yiban_core.search.registry import Document, Source, register
 
@@ -9,7 +10,8 @@ def _group_document(pk: int) -> Document | None:
     group = Group.objects.filter(pk=pk).first()
     if group is None:
         return None
-    # A private group can be found by name (to ask to join); its content never is.
+    # A private group can be found by name (to ask to join; groups.selectors says by whom);
+    # its content never is.
     return Document(title=group.name, body=group.description, created_at=group.created_at,
                     school_id=group.school_id)
 
@@ -25,12 +27,6 @@ def _user_document(pk: int) -> Document | None:
                     created_at=user.date_joined, school_id=user.school_id)
 
 
-def _visible_groups(actor, ids: list[int]) -> set[int]:
-    if not actor.has_scope("groups:read"):
-        return set()
-    return set(Group.objects.filter(pk__in=ids).values_list("pk", flat=True))
-
-
 def _visible_users(actor, ids: list[int]) -> set[int]:
     if not actor.has_scope("profile"):
         return set()
@@ -39,7 +35,8 @@ def _visible_users(actor, ids: list[int]) -> set[int]:
 
 def register_sources() -> None:
     register(Source(
-        kind="group", label="群组", document=_group_document, visible_ids=_visible_groups,
+        kind="group", label="群组", document=_group_document,
+        visible_ids=lambda actor, ids: group_selectors.findable_group_ids(actor=actor, ids=ids),
         load=lambda ids: Group.objects.select_related("school").in_bulk(ids),
         all_ids=lambda: Group.objects.values_list("pk", flat=True).iterator(), scope="groups:read",
         node="yiban_core.groups.schema.GroupNode",

@@ -23,7 +23,7 @@ from yiban_core.search.backends.base import Filters, Hit
 from yiban_core.search.highlight import highlight
 from yiban_core.search.models import SearchDocument
 from yiban_core.search.registry import SOURCES
-from yiban_core.search.text import MAX_QUERY_LENGTH, query_terms
+from yiban_core.search.text import MAX_QUERY_LENGTH, query_terms, typed_name
 
 log = logging.getLogger(__name__)
 SORTS = ("relevance", "newest", "rating")
@@ -40,14 +40,15 @@ class Result:
     cursor: str = ""  # the position right after this result (a Relay edge's cursor)
 
 
-def _backend_search(terms, filters, *, sort, after, limit) -> list[Hit]:
+def _backend_search(terms, name, filters, *, sort, after, limit) -> list[Hit]:
     elastic = elastic_backend()
     if elastic is not None:
         try:
-            return elastic.search(terms, filters, sort=sort, after=after, limit=limit)
+            return elastic.search(terms, filters, sort=sort, after=after, limit=limit, name=name)
         except elastic.unavailable_errors:
             log.warning("Elasticsearch unreachable; searching the database", exc_info=True)
-    return database_backend().search(terms, filters, sort=sort, after=after, limit=limit)
+    return database_backend().search(terms, filters, sort=sort, after=after, limit=limit,
+                                     name=name)
 
 
 def _cursor_salt(terms: list[str], sort: str, filters: Filters) -> str:
@@ -76,7 +77,8 @@ def search(*, actor: Actor, query: str, kinds=None, school_id=None, subject: str
     filters = Filters(kinds=allowed, school_id=school_id, subject=subject or "",
                       course_id=course_id, since=since,
                       viewer_school_id=actor.user.school_id if actor.user else None)
-    salt = _cursor_salt(terms, sort, filters)
+    name = typed_name(query)
+    salt = _cursor_salt([*terms, name], sort, filters)
     position = None
     if after:
         try:
@@ -92,7 +94,8 @@ def search(*, actor: Actor, query: str, kinds=None, school_id=None, subject: str
     for _round in range(MAX_ROUNDS):
         want = size + 1 - len(kept)
         # Ask for plenty: each round costs a ranking, and visibility drops some hits.
-        hits = _backend_search(terms, filters, sort=sort, after=position, limit=max(want * 3, 60))
+        hits = _backend_search(terms, name, filters, sort=sort, after=position,
+                               limit=max(want * 3, 60))
         visible = _visible(actor, hits)
         kept += [h for h in hits if (h.kind, h.object_id) in visible][:want]
         if len(hits) < max(want * 3, 60):

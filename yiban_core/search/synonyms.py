@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+import rjieba
+
 # full name: the abbreviations in common use
 COURSE_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     # mathematics
@@ -95,6 +97,16 @@ def full_names_in(text: str) -> list[str]:
         if match.group(0) not in found:
             found.append(match.group(0))
     return found
+
+
+def abbreviations_in(text: str) -> list[str]:
+    """The abbreviations `text` uses as words: 编译 in 编译原理很难, not in 编译器; 大英 in
+    大英四级, not in 大英博物馆 (rjieba's precise mode decides, only when one occurs)."""
+    candidates = [a for a in abbreviations() if a in text]
+    if not candidates:
+        return []
+    words = set(rjieba.cut(text))
+    return sorted(a for a in candidates if a in words)
 
 
 def abbreviations_of(full_name: str) -> tuple[str, ...]:

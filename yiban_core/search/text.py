@@ -34,10 +34,11 @@ _WORD = re.compile(r"[0-9A-Za-z\u3400-\u9fff]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[^0-9a-z]+")
 
-# Segment the abbreviations as words, in documents as in queries.
+# Segment the abbreviations as words, in documents as in queries (马原怎么复习: 马原, not
+# 马 原); the frequency of a common word, so they still lose to longer words (大英博物馆).
+ABBREVIATION_FREQUENCY = 3000
 for _abbreviation in synonyms.abbreviations():
-    if not rjieba.has_word(_abbreviation):
-        rjieba.add_word(_abbreviation, None, None)  # a frequency suggested by rjieba
+    rjieba.add_word(_abbreviation, ABBREVIATION_FREQUENCY, None)
 
 
 def _words(pieces) -> list[str]:
@@ -71,7 +72,7 @@ def index_tokens(title: str, body: str = "", extra: str = "", *, named: bool = T
     tokens = list(words)
     for full in synonyms.full_names_in(text):
         tokens += synonyms.abbreviations_of(full)
-    for abbreviation in synonyms.abbreviations() & set(words):
+    for abbreviation in synonyms.abbreviations_in(text):
         for full in sorted(synonyms.full_names_of(abbreviation)):
             tokens += [full, *_words(rjieba.cut_for_search(full))]
 
@@ -98,6 +99,16 @@ def query_terms(query: str) -> list[str]:
         if word not in terms:
             terms.append(word)
     return terms[:MAX_TERMS]
+
+
+def typed_name(query: str) -> str:
+    """A query typed as one run of characters (李月婷, 清华摄影社, 习习习书习) is also
+    matched as the beginning of a whole name: segmented on its own, an unfinished name can
+    split differently from the finished one. Empty when that does not apply."""
+    pieces = _WORD.findall((query or "")[:MAX_QUERY_LENGTH])
+    if len(pieces) != 1 or not 2 <= len(pieces[0]) <= MAX_NAME:
+        return ""
+    return pieces[0].lower() if len(query_terms(query)) > 1 else ""
 
 
 def is_short(term: str) -> bool:

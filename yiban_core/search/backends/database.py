@@ -51,13 +51,15 @@ class DatabaseBackend:
 
     # --- reading ------------------------------------------------------------------------
     def search(self, terms: list[str], filters: Filters, *, sort: str,
-               after: tuple[float, int] | None, limit: int) -> list[Hit]:
+               after: tuple[float, int] | None, limit: int, name: str = "") -> list[Hit]:
         if connection.vendor == "postgresql":
-            return self._postgres(terms, filters, sort=sort, after=after, limit=limit)
-        return self._sqlite(terms, filters, sort=sort, after=after, limit=limit)
+            return self._postgres(terms, name, filters, sort=sort, after=after, limit=limit)
+        return self._sqlite(terms, name, filters, sort=sort, after=after, limit=limit)
 
-    def _postgres(self, terms, filters, *, sort, after, limit) -> list[Hit]:
+    def _postgres(self, terms, name, filters, *, sort, after, limit) -> list[Hit]:
         tsquery = " & ".join(f"{t}:*" if as_prefix(terms, i) else t for i, t in enumerate(terms))
+        if name:  # or the beginning of a whole name (text.typed_name)
+            tsquery = f"({tsquery}) | {name}:*"
         query = SearchQuery(tsquery, search_type="raw", config="simple")
         matches = apply_filters(SearchDocument.objects.annotate(vector=VECTOR), filters).filter(
             vector=query)
@@ -87,9 +89,11 @@ class DatabaseBackend:
         rows = ranked.values_list("kind", "object_id", "score", "pk")[:limit]
         return [Hit(kind, oid, score, pk) for kind, oid, score, pk in rows]
 
-    def _sqlite(self, terms, filters, *, sort, after, limit) -> list[Hit]:
+    def _sqlite(self, terms, name, filters, *, sort, after, limit) -> list[Hit]:
         match = " AND ".join(f'"{t}"*' if as_prefix(terms, i) else f'"{t}"'
                              for i, t in enumerate(terms))
+        if name:  # or the beginning of a whole name (text.typed_name)
+            match = f'({match}) OR "{name}"*'
         # The filters go into the window's query: filtered after it, a type or school
         # with no match among the newest RANK_WINDOW matches would find nothing at all.
         allowed = apply_filters(SearchDocument.objects.all(), filters).values("pk")

@@ -178,15 +178,19 @@ def filter_clauses(filters: Filters) -> list[Q]:
 
 
 def build_search(index: str, terms: list[str], filters: Filters, *, sort: str,
-                 after: tuple[float, int] | None, limit: int, using=None) -> Search:
+                 after: tuple[float, int] | None, limit: int, using=None,
+                 name: str = "") -> Search:
     """The DSL search for our cleaned terms (every one must match), filters, sort and
     cursor; `Search.to_dict()` is the request body."""
     phrase = " ".join(terms)
     # Ranking help only (should): whole words in the title and body, under the Chinese
     # analyzer. `match` analyses its text, it never parses operators.
     ranking = [Q("match", title={"query": phrase, "boost": 2}), Q("match", body=phrase)]
-    query = Q("bool", must=[term_query(t, as_prefix(terms, i)) for i, t in enumerate(terms)],
-              should=ranking, filter=filter_clauses(filters))
+    words = [term_query(t, as_prefix(terms, i)) for i, t in enumerate(terms)]
+    if name:  # or the beginning of a whole name (text.typed_name)
+        words = [Q("bool", should=[Q("bool", must=words), term_query(name, True)],
+                   minimum_should_match=1)]
+    query = Q("bool", must=words, should=ranking, filter=filter_clauses(filters))
     if sort == "relevance":
         query = ranked(query, filters)
     search = Search(using=using, index=index).query(query)
@@ -354,9 +358,9 @@ class ElasticBackend:
 
     # --- reading ------------------------------------------------------------------------
     def search(self, terms: list[str], filters: Filters, *, sort: str,
-               after: tuple[float, int] | None, limit: int) -> list[Hit]:
+               after: tuple[float, int] | None, limit: int, name: str = "") -> list[Hit]:
         search = build_search(self.alias, terms, filters, sort=sort, after=after, limit=limit,
-                              using=self.client)
+                              using=self.client, name=name)
         with _available():
             response = search.execute()
         return hits_from(response, sort)
