@@ -77,6 +77,7 @@ def test_type_gaoshu_see_suggestions_and_enter_for_results(live_server, browser,
     result = page.locator(".search-result[data-kind=resource]")
     sync_api.expect(result).to_contain_text("高等数学期末复习资料")
     sync_api.expect(result).to_contain_text("清华大学")
+    page.screenshot(path=str(ARTIFACTS / "search-results-1280.png"))
     context.close()
 
     context, page = log_in(browser, base_url, "li_yueting", viewport={"width": 390, "height": 844},
