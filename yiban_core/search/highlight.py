@@ -39,8 +39,10 @@ def _spelled_words(term: str, prefix: bool) -> set[str]:
     return words
 
 
-def _surfaces(terms: list[str]) -> set[str]:
-    """Strings to mark wherever they occur: the terms and every other way of writing them."""
+@lru_cache(maxsize=1000)
+def _surfaces(terms: tuple[str, ...]) -> frozenset[str]:
+    """Strings to mark wherever they occur: the terms and every other way of writing them
+    (once per query, not per result)."""
     found = set()
     for position, term in enumerate(terms):
         words = {term}
@@ -49,7 +51,7 @@ def _surfaces(terms: list[str]) -> set[str]:
         for word in list(words):
             words |= synonyms.equivalents(word)
         found |= words
-    return found
+    return frozenset(found)
 
 
 @lru_cache(maxsize=20_000)
@@ -108,7 +110,7 @@ def _spelled_from(syllables: list[str], start: int, term: str, prefix: bool) -> 
 
 
 def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    surfaces = sorted(_surfaces(terms), key=len, reverse=True)
+    surfaces = sorted(_surfaces(tuple(terms)), key=len, reverse=True)
     spans = []
     if surfaces:
         pattern = re.compile("|".join(map(re.escape, surfaces)), re.IGNORECASE)
