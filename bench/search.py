@@ -261,10 +261,10 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def _tokens(pair: tuple[str, str]) -> str:
-    from yiban_core.search.text import index_tokens
+def _tokens(document) -> str:
+    from yiban_core.search.backends.base import document_tokens
 
-    return index_tokens(*pair)
+    return document_tokens(document)
 
 
 # --- the data --------------------------------------------------------------------------
@@ -388,36 +388,35 @@ def build_documents(args, content, log) -> dict:
     docs: list[tuple[str, int, Document]] = []
     for pid, _author, text, _vis, _group, school, created in content["posts"]:
         docs.append(("post", pid, Document(title=text[:60], body=text, created_at=created,
-                                           school_id=school)))
+                                           school_id=school, named=False)))
     for (rid, _owner, _kind, title, description, subject, course_id, _vis, _group, school,
-         _downloads, _count, _sum, score, created, _updated) in content["resources"]:
+         downloads, _count, _sum, score, created, _updated) in content["resources"]:
         course = content["courses"].get(course_id)
-        body = f"{description}\n{course[0]} {course[1]}" if course else description
         docs.append(("resource", rid, Document(
-            title=title, body=body.strip(), created_at=created,
-            school_id=course[2] if course else school, subject=subject, course_id=course_id,
-            rating=score)))
+            title=title, body=description, extra=f"{course[0]} {course[1]}" if course else "",
+            created_at=created, school_id=course[2] if course else school, subject=subject,
+            course_id=course_id, rating=score, downloads=downloads)))
     for group in Group.objects.all():
         docs.append(("group", group.pk, Document(title=group.name, body=group.description,
                                                  created_at=group.created_at,
                                                  school_id=group.school_id)))
     for user in User.objects.select_related("profile").filter(is_active=True):
         profile = getattr(user, "profile", None)
-        body = " ".join(filter(None, [user.username, profile.major if profile else "",
-                                      profile.bio if profile else ""]))
+        extra = " ".join(filter(None, [user.username, profile.major if profile else ""]))
         docs.append(("user", user.pk, Document(title=user.display_name or user.username,
-                                               body=body, created_at=user.date_joined,
+                                               body=profile.bio if profile else "", extra=extra,
+                                               created_at=user.date_joined,
                                                school_id=user.school_id)))
     # Ids in time order, as the indexer would have given them over the months.
     docs.sort(key=lambda d: d[2].created_at)
 
     started = time.perf_counter()
-    pairs = [(d.title, d.body) for _, _, d in docs]
+    documents = [d for _, _, d in docs]
     if args.workers > 1:
         with multiprocessing.get_context("fork").Pool(args.workers) as pool:
-            tokens = pool.map(_tokens, pairs, chunksize=2000)
+            tokens = pool.map(_tokens, documents, chunksize=2000)
     else:
-        tokens = [_tokens(p) for p in pairs]
+        tokens = [_tokens(d) for d in documents]
     tokens_s = time.perf_counter() - started
 
     # The site's index (migration 0003): dropped for the COPY, built after the rows.
@@ -425,7 +424,7 @@ def build_documents(args, content, log) -> dict:
     create_index = ["CREATE INDEX search_vector_gin ON search_searchdocument USING gin (vector)"]
     started = time.perf_counter()
     fields = ["id", "kind", "object_id", "title", "body", "tokens", "school_id", "subject",
-              "course_id", "rating", "created_at"]
+              "course_id", "rating", "downloads", "created_at"]
     with transaction.atomic():
         with connection.cursor() as cursor:
             for statement in drop_index:
@@ -434,7 +433,8 @@ def build_documents(args, content, log) -> dict:
         for i, ((kind, oid, doc), tok) in enumerate(zip(docs, tokens, strict=True)):
             f = document_fields(doc)
             rows.append((i + 1, kind, oid, f["title"], f["body"], tok, f["school_id"],
-                         f["subject"], f["course_id"], f["rating"], f["created_at"]))
+                         f["subject"], f["course_id"], f["rating"], f["downloads"],
+                         f["created_at"]))
         copy_rows(SearchDocument, fields, rows)
         copy_s = time.perf_counter() - started
         started = time.perf_counter()

@@ -10,14 +10,14 @@ def _post_document(pk: int) -> Document | None:
     if post is None or not post.text:
         return None
     return Document(title=post.text[:60], body=post.text, created_at=post.created_at,
-                    school_id=post.school_id)
+                    school_id=post.school_id, named=False)
 
 
 def _topic_document(pk: int) -> Document | None:
     topic = Topic.objects.filter(pk=pk).first()
     if topic is None:
         return None
-    return Document(title=topic.name, body=f"#{topic.name}#", created_at=topic.created_at)
+    return Document(title=topic.name, body="", created_at=topic.created_at)
 
 
 def _visible_topics(actor, ids: list[int]) -> set[int]:

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("welcome/dismiss/", home.dismiss_welcome, name="dismiss_welcome"),
     path("search/", search.search_page, name="search"),
+    path("search/suggest", search.suggest, name="search_suggest"),
     # accounts
     path("register/", accounts.register, name="register"),
     path("login/", accounts.LoginView.as_view(), name="login"),

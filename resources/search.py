@@ -12,12 +12,13 @@ def _resource_document(pk: int) -> Document | None:
         return None
     course = f"{resource.course.code} {resource.course.name}" if resource.course else ""
     tags = " ".join(t.name for t in resource.tags.all())
+    # Course and tags are found by but not shown: the snippet is the owner's description.
     return Document(
-        title=resource.title, body=f"{resource.description}\n{course}\n{tags}".strip(),
+        title=resource.title, body=resource.description, extra=f"{course}\n{tags}".strip(),
         created_at=resource.created_at,
         school_id=resource.course.school_id if resource.course else resource.school_id,
         subject=resource.subject, course_id=resource.course_id,
-        rating=resource.bayesian_score,
+        rating=resource.bayesian_score, downloads=resource.download_count,
     )
 
 
@@ -25,7 +26,9 @@ def register_sources() -> None:
     register(Source(
         kind="resource", label="学习资源", document=_resource_document,
         visible_ids=lambda actor, ids: selectors.visible_resource_ids(actor=actor, ids=ids),
-        load=lambda ids: selectors.with_details(Resource.objects.all()).in_bulk(ids),
+        # With the school it was shared in: a result names it.
+        load=lambda ids: selectors.with_details(Resource.objects.select_related("school"))
+        .in_bulk(ids),
         all_ids=lambda: Resource.objects.values_list("pk", flat=True).iterator(),
         scope="resources:read", node="resources.schema.ResourceNode",
         prepare="resources.schema.loaders.prepare_found_resources",

@@ -246,6 +246,7 @@ def record_download(*, actor: Actor, resource_id) -> ResourceVersion:
                 credits.award(user_id=resource.owner_id, rule="resource_downloaded",
                               key=f"{resource.pk}:{actor.user.pk}:{today}", source=resource)
             boards.record_download(resource, timezone.now())  # on commit
+            index_later("resource", resource.pk)  # downloads rank search results
     return version
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET
 
 from frontend.forms import IdField
 from frontend.views.feeds import more_url
@@ -124,3 +126,39 @@ def search_page(request):
         "filtered": filtered, "clear_url": _query_string(
             request, school="", subject="", course="", since=""),
     }, status=status)
+
+
+def _detail(result) -> str:
+    """The line under a suggestion: what tells two 张伟 or two 摄影社 apart."""
+    obj = result.object
+    if result.kind == "user":
+        return " · ".join(filter(None, [f"@{obj.username}", obj.school.name if obj.school else "",
+                                        getattr(getattr(obj, "profile", None), "major", "")]))
+    if result.kind == "group":
+        return " · ".join(filter(None, [str(obj.get_kind_display()),
+                                        obj.school.name if obj.school else ""]))
+    if result.kind == "topic":
+        return ngettext("%(counter)s 条公开动态", "%(counter)s 条公开动态",
+                        obj.post_count) % {"counter": obj.post_count}
+    return ""
+
+
+@require_GET
+def suggest(request):
+    """/search/suggest?q=: people, groups and topics for the box under the search field
+    (frontend/static/frontend/suggest.js), as JSON, through the search selector."""
+    query = request.GET.get("q", "").strip()
+    try:
+        results = selectors.suggest(actor=request.actor, query=query)
+    except DomainError as failure:
+        return JsonResponse({"code": failure.code, "message": failure.message}, status=400)
+    terms = query_terms(query)
+    suggestions = []
+    for r in results:
+        title = f"#{r.title}#" if r.kind == "topic" else r.title
+        suggestions.append({
+            "kind": r.kind, "label": str(KIND_LABELS.get(r.kind, r.kind)), "title": title,
+            "html": str(selectors.highlight(title, terms, width=60)),  # escaped, <mark>ed
+            "detail": _detail(r), "url": _link(r),
+        })
+    return JsonResponse({"query": query, "suggestions": suggestions})

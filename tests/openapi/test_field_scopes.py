@@ -206,6 +206,7 @@ QUERIES = {
     "courses": page("courses", "(first: 1)"),
     "leaderboard": lambda w: "{ leaderboard(kind: PEOPLE) { rows { rank } } }",
     "search": lambda w: page("search", '(query: "高等数学")')(w),
+    "searchSuggestions": lambda w: '{ searchSuggestions(query: "tok") { kind } }',
     "rosterSections": page("rosterSections", "(first: 1)"),
     "myTrainingRecords": page("myTrainingRecords", "(first: 1)"),
     "trainingRecordsToSignOff": page("trainingRecordsToSignOff", "(first: 1)"),
@@ -450,6 +451,13 @@ def search(query: str, kind: str, prepare):
     return operation
 
 
+def suggestions(query: str, prepare):
+    def operation(w):
+        prepare(w)
+        return f'{{ searchSuggestions(query: "{query}") {{ kind title }} }}'
+    return operation
+
+
 def board(kind: str, prepare):
     def operation(w):
         prepare(w)
@@ -467,6 +475,9 @@ PER_KIND_CASES = {
     ("search", "resources:read"): search("概率论", "RESOURCE", lambda w: w.their_resource),
     ("search", "groups:read"): search("摄影社", "GROUP", lambda w: w.my_group),
     ("search", "profile"): search("classmate", "USER", lambda w: w.other),
+    ("searchSuggestions", "feed:read"): suggestions("期末", lambda w: w.post),
+    ("searchSuggestions", "groups:read"): suggestions("摄影", lambda w: w.my_group),
+    ("searchSuggestions", "profile"): suggestions("classm", lambda w: w.other),
     ("leaderboard", NO_SCOPE): board("PEOPLE", lambda w: w.post),
     ("leaderboard", "resources:read"): board("RESOURCES_BY_SCORE", lambda w: w.review),
     ("leaderboard", "groups:read"): board("GROUPS", lambda w: w.announcement),

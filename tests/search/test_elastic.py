@@ -55,6 +55,12 @@ def body(terms, filters=None, **kwargs) -> dict:
     return es.build_search("yiban", terms, filters or Filters(), **kwargs).to_dict()
 
 
+def matching(sent: dict) -> dict:
+    """The bool query of a request body (inside the relevance sort's function_score)."""
+    query = sent["query"]
+    return query.get("function_score", {}).get("query", query)
+
+
 # --- the mapping -----------------------------------------------------------------------
 
 
@@ -71,7 +77,7 @@ def test_mapping_follows_the_analyzer_setting(settings, analyzer):
     assert {name: f["type"] for name, f in fields.items()} == {
         "kind": "keyword", "object_id": "long", "document_id": "long", "title": "text",
         "body": "text", "tokens": "text", "school_id": "long", "course_id": "long",
-        "subject": "keyword", "rating": "float", "created_at": "date"}
+        "subject": "keyword", "rating": "float", "downloads": "long", "created_at": "date"}
 
 
 def test_unknown_analyzer_fails_at_start(settings):
@@ -93,7 +99,7 @@ def test_index_names_are_the_alias_plus_a_timestamp(settings):
 
 def test_every_term_must_match_short_ones_as_prefixes():
     terms = query_terms("Python 数据分析 期末 a")
-    query = body(terms)["query"]["bool"]
+    query = matching(body(terms))["bool"]
     assert query["must"] == [
         {"term": {"tokens": {"value": "python"}}},
         {"term": {"tokens": {"value": "数据分析"}}},
@@ -106,7 +112,7 @@ def test_every_term_must_match_short_ones_as_prefixes():
 
 
 def test_single_chinese_character_is_a_prefix():
-    assert body(query_terms("数"))["query"]["bool"]["must"] == [
+    assert matching(body(query_terms("数")))["bool"]["must"] == [
         {"prefix": {"tokens": {"value": "数"}}}]
 
 
@@ -123,7 +129,7 @@ def test_hostile_queries_reach_the_cluster_as_plain_terms(hostile):
     sent = body(terms)
     text = json.dumps(sent, ensure_ascii=False)
     assert "query_string" not in text and "regexp" not in text and "wildcard" not in text
-    must = sent["query"]["bool"]["must"]
+    must = matching(sent)["bool"]["must"]
     leaves = [next(iter(clause.values()))["tokens"]["value"] for clause in must]
     assert leaves == terms
     for term in leaves:  # nothing but letters, digits and Chinese characters
@@ -134,7 +140,7 @@ def test_filters_are_filter_clauses():
     since = datetime(2026, 1, 1, tzinfo=UTC)
     filters = Filters(kinds=["post", "resource"], school_id=7, subject="mathematics",
                       course_id=12, since=since)
-    query = body(["数学"], filters)["query"]["bool"]
+    query = matching(body(["数学"], filters))["bool"]
     assert query["filter"] == [
         {"terms": {"kind": ["post", "resource"]}},
         {"term": {"school_id": 7}},
@@ -203,7 +209,8 @@ def test_bulk_actions_carry_the_database_row():
     assert action == {"_op_type": "index", "_index": "yiban-9", "_id": "resource:5", "_source": {
         "kind": "resource", "object_id": 5, "document_id": row.pk, "title": "高等数学期末复习资料",
         "body": "习题解答", "tokens": "高等 数学 高等数学 gaodengshuxue gdsx", "school_id": 2,
-        "course_id": None, "subject": "mathematics", "rating": 4.5, "created_at": created}}
+        "course_id": None, "subject": "mathematics", "rating": 4.5, "downloads": 0,
+        "created_at": created}}
 
 
 @pytest.mark.django_db

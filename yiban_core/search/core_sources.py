@@ -20,9 +20,9 @@ def _user_document(pk: int) -> Document | None:
     if user is None:
         return None
     profile = getattr(user, "profile", None)
-    body = " ".join(filter(None, [user.username, profile.major if profile else "",
-                                  profile.bio if profile else ""]))
-    return Document(title=user.display_name or user.username, body=body,
+    extra = " ".join(filter(None, [user.username, profile.major if profile else ""]))
+    return Document(title=user.display_name or user.username,
+                    body=profile.bio if profile else "", extra=extra,
                     created_at=user.date_joined, school_id=user.school_id)
 
 
@@ -42,7 +42,8 @@ def _visible_users(actor, ids: list[int]) -> set[int]:
 
 def register_sources() -> None:
     register(Source(
-        kind="group", label="群组", document=_group_document, visible_ids=_visible_groups,
+        kind="group", label="群组", document=_group_document,
+        visible_ids=_visible_groups,
         load=lambda ids: Group.objects.select_related("school").in_bulk(ids),
         all_ids=lambda: Group.objects.values_list("pk", flat=True).iterator(), scope="groups:read",
         node="yiban_core.groups.schema.GroupNode",

@@ -2,7 +2,8 @@
 
 Kept narrow on purpose (DESIGN.md section 7): ranking reads whole matching rows,
 so the wide tables (posts, resources) stay out of it. `tokens` is the text
-segmented into words (Chinese by rjieba in search mode, plus pinyin of titles),
+segmented into words (Chinese by rjieba in search mode, course abbreviations,
+pinyin of titles: text.index_tokens),
 indexed by a GIN expression index on PostgreSQL and an FTS5 table on SQLite
 (both created in migrations). Who may see a hit is decided by the owning app's
 selector at query time, so the index holds no visibility rules.
@@ -21,6 +22,7 @@ class SearchDocument(models.Model):
     subject = models.CharField(max_length=20, blank=True)
     course_id = models.PositiveBigIntegerField(null=True, blank=True)
     rating = models.FloatField(default=0)
+    downloads = models.PositiveIntegerField(default=0)  # with rating: a resource's quality
     created_at = models.DateTimeField()
 
     class Meta:

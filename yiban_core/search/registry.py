@@ -23,12 +23,15 @@ from typing import Any
 @dataclass
 class Document:
     title: str
-    body: str
+    body: str  # the text people wrote: what snippets are cut from
     created_at: datetime
     school_id: int | None = None
     subject: str = ""
     course_id: int | None = None
     rating: float = 0.0
+    downloads: int = 0
+    extra: str = ""  # found by, never shown (a course code, tags, a login name)
+    named: bool = True  # the title is a name (not a post's first line): found as typed
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from yiban_core.graphql.scopes import PER_KIND, ScopedField
 from yiban_core.search import selectors
 from yiban_core.search.registry import SOURCES
 
+MAX_SUGGESTIONS = 10
 PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30),
            "year": timedelta(days=365)}
 
@@ -179,6 +180,25 @@ class Query(graphene.ObjectType):
         after=graphene.String(description="上一页的 endCursor"),
         scope=PER_KIND,
     )
+
+    search_suggestions = ScopedField(
+        graphene.NonNull(graphene.List(graphene.NonNull(SearchResult))),
+        description="边输入边提示：与搜索词匹配的几位用户、几个群组和话题（最后一个词按前缀匹配，"
+        "支持课程简称和拼音，如“高数”“gaoshu”“gs”）；只返回你能看到的",
+        query=graphene.String(required=True, description="正在输入的搜索词"),
+        per_kind=graphene.Int(description=f"每类最多几条，1 到 {MAX_SUGGESTIONS}，默认 4"),
+        scope=PER_KIND,
+    )
+
+    @staticmethod
+    def resolve_search_suggestions(root, info, query, per_kind=None):
+        if per_kind is not None and not 1 <= per_kind <= MAX_SUGGESTIONS:
+            raise Invalid(_("perKind 须在 1 到 %(max)d 之间") % {"max": MAX_SUGGESTIONS},
+                          field="perKind")
+        results = selectors.suggest(actor=info.context.actor, query=query,
+                                    per_kind=per_kind or 4)
+        _prime(info, results)
+        return results
 
     @staticmethod
     def resolve_search(root, info, query, kinds=None, school_id=None, subject=None,

@@ -1,4 +1,4 @@
-"""One search over posts, resources, groups, people and topics.
+"""One search over posts, resources, groups, people and topics, and suggestions as it is typed.
 
 Candidates come from the backend (Elasticsearch when configured and up, else the
 database); each kind's own selector then keeps only what the searcher may see,
@@ -9,12 +9,10 @@ else's results. Pages are cut by a signed cursor bound to the query.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from yiban_core.actor import Actor
@@ -22,9 +20,10 @@ from yiban_core.errors import Invalid
 from yiban_core.pagination import Page, clamp_page_size, sign_cursor, unsign_cursor
 from yiban_core.search.backends import database_backend, elastic_backend
 from yiban_core.search.backends.base import Filters, Hit
+from yiban_core.search.highlight import highlight
 from yiban_core.search.models import SearchDocument
 from yiban_core.search.registry import SOURCES
-from yiban_core.search.text import MAX_QUERY_LENGTH, query_terms
+from yiban_core.search.text import MAX_QUERY_LENGTH, query_terms, typed_name
 
 log = logging.getLogger(__name__)
 SORTS = ("relevance", "newest", "rating")
@@ -41,43 +40,23 @@ class Result:
     cursor: str = ""  # the position right after this result (a Relay edge's cursor)
 
 
-def _backend_search(terms, filters, *, sort, after, limit) -> list[Hit]:
+def _backend_search(terms, name, filters, *, sort, after, limit) -> list[Hit]:
     elastic = elastic_backend()
     if elastic is not None:
         try:
-            return elastic.search(terms, filters, sort=sort, after=after, limit=limit)
+            return elastic.search(terms, filters, sort=sort, after=after, limit=limit, name=name)
         except elastic.unavailable_errors:
             log.warning("Elasticsearch unreachable; searching the database", exc_info=True)
-    return database_backend().search(terms, filters, sort=sort, after=after, limit=limit)
+    return database_backend().search(terms, filters, sort=sort, after=after, limit=limit,
+                                     name=name)
 
 
 def _cursor_salt(terms: list[str], sort: str, filters: Filters) -> str:
     # Not the exact `since`: "the past week" is computed anew on every request, and a
     # cursor must still open the next page of the same search.
     bound = (filters.kinds, filters.school_id, filters.subject, filters.course_id,
-             filters.since is not None)
+             filters.since is not None, filters.viewer_school_id)
     return f"search:{sort}:{' '.join(terms)}:{bound!r}"
-
-
-def highlight(text: str, terms: list[str], width: int = 120) -> SafeString:
-    """An escaped excerpt around the first match, every match wrapped in <mark>."""
-    text = " ".join((text or "").split())
-    if not terms:
-        return mark_safe(escape(text[:width]))
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)),
-                         re.IGNORECASE)
-    first = pattern.search(text)
-    start = max(0, first.start() - width // 3) if first else 0
-    excerpt = text[start:start + width]
-    pieces, position = [], 0
-    for match in pattern.finditer(excerpt):
-        pieces.append(escape(excerpt[position:match.start()]))
-        pieces.append(f"<mark>{escape(match.group(0))}</mark>")
-        position = match.end()
-    pieces.append(escape(excerpt[position:]))
-    prefix = "…" if start else ""
-    suffix = "…" if start + width < len(text) else ""
-    return mark_safe(prefix + "".join(pieces) + suffix)
 
 
 def search(*, actor: Actor, query: str, kinds=None, school_id=None, subject: str = "",
@@ -96,8 +75,10 @@ def search(*, actor: Actor, query: str, kinds=None, school_id=None, subject: str
     allowed = [k for k in (kinds or SOURCES) if actor.has_scope(SOURCES[k].scope)]
     size = clamp_page_size(first)
     filters = Filters(kinds=allowed, school_id=school_id, subject=subject or "",
-                      course_id=course_id, since=since)
-    salt = _cursor_salt(terms, sort, filters)
+                      course_id=course_id, since=since,
+                      viewer_school_id=actor.user.school_id if actor.user else None)
+    name = typed_name(query)
+    salt = _cursor_salt([*terms, name], sort, filters)
     position = None
     if after:
         try:
@@ -113,7 +94,8 @@ def search(*, actor: Actor, query: str, kinds=None, school_id=None, subject: str
     for _round in range(MAX_ROUNDS):
         want = size + 1 - len(kept)
         # Ask for plenty: each round costs a ranking, and visibility drops some hits.
-        hits = _backend_search(terms, filters, sort=sort, after=position, limit=max(want * 3, 60))
+        hits = _backend_search(terms, name, filters, sort=sort, after=position,
+                               limit=max(want * 3, 60))
         visible = _visible(actor, hits)
         kept += [h for h in hits if (h.kind, h.object_id) in visible][:want]
         if len(hits) < max(want * 3, 60):
@@ -154,7 +136,24 @@ def _results(hits: list[Hit], terms: list[str], salt: str) -> list[Result]:
         document = documents.get((hit.kind, hit.object_id))
         if obj is None or document is None:
             continue
+        # The snippet is cut from what people wrote (never from the index's tokens).
         results.append(Result(kind=hit.kind, object=obj, title=document.title,
                               snippet=highlight(document.body or document.title, terms),
                               score=hit.score, cursor=_cursor(hit, salt)))
+    return results
+
+
+SUGGESTED_KINDS = ("user", "group", "topic")
+
+
+def suggest(*, actor: Actor, query: str, per_kind: int = 4) -> list[Result]:
+    """What to offer under the search box while the query is typed: a few people, groups
+    and topics, through the same search (so the same visibility rules and scopes); an
+    incomplete or unusable query suggests nothing rather than failing."""
+    if not query_terms(query) or len(query) > MAX_QUERY_LENGTH:
+        return []
+    results = []
+    for kind in SUGGESTED_KINDS:
+        if kind in SOURCES and actor.has_scope(SOURCES[kind].scope):
+            results += search(actor=actor, query=query, kinds=[kind], first=per_kind).items
     return results

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from yiban_core.search.models import SearchDocument
+from yiban_core.search.text import index_tokens
 
 
 @dataclass
@@ -13,6 +15,7 @@ class Filters:
     subject: str = ""
     course_id: int | None = None
     since: datetime | None = None
+    viewer_school_id: int | None = None  # not a filter: ranks the viewer's school first
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,30 @@ class Hit:
 
 
 RANK_WINDOW = 1000  # relevance ranks only the newest matches (DESIGN.md section 7)
+
+# Relevance order, the same on every backend: text relevance first, as one of RELEVANCE_LEVELS
+# steps of the best match's (ts_rank, bm25 or Elasticsearch's score, whichever the backend
+# has); within a step, the viewer's own school first, then a resource's quality (its
+# Bayesian score, then its downloads). The backends compute it where they rank.
+RELEVANCE_LEVELS = 10
+SAME_SCHOOL_BONUS = 0.5
+QUALITY_WEIGHT = 0.4  # below SAME_SCHOOL_BONUS, and the two below one level
+DOWNLOADS_SATURATE = 4  # log10: 10,000 downloads count fully
+
+
+def rank_score(relevance: float, best: float, *, same_school: bool, rating: float,
+               downloads: int) -> float:
+    """The relevance sort's score (SQLite's and the tests' form; PostgreSQL computes the
+    same expression in SQL: database.py)."""
+    level = math.ceil(RELEVANCE_LEVELS * relevance / best) if best > 0 else 0
+    return level + (SAME_SCHOOL_BONUS if same_school else 0) + QUALITY_WEIGHT * quality(
+        rating, downloads)
+
+
+def quality(rating: float, downloads: int) -> float:
+    """0 to 1: three quarters the Bayesian score out of 5, a quarter the downloads."""
+    return (0.75 * min(max(rating, 0) / 5, 1)
+            + 0.25 * min(math.log10(1 + max(downloads, 0)) / DOWNLOADS_SATURATE, 1))
 
 
 def apply_filters(qs, filters: Filters):
@@ -43,7 +70,12 @@ def apply_filters(qs, filters: Filters):
 def document_fields(doc) -> dict:
     return {"title": doc.title[:200], "body": doc.body[:5000], "school_id": doc.school_id,
             "subject": doc.subject, "course_id": doc.course_id, "rating": doc.rating,
-            "created_at": doc.created_at}
+            "downloads": doc.downloads, "created_at": doc.created_at}
 
 
-__all__ = ["RANK_WINDOW", "Filters", "Hit", "SearchDocument", "apply_filters", "document_fields"]
+def document_tokens(doc) -> str:
+    return index_tokens(doc.title, doc.body, doc.extra, named=doc.named)
+
+
+__all__ = ["RANK_WINDOW", "Filters", "Hit", "SearchDocument", "apply_filters", "document_fields",
+           "document_tokens"]

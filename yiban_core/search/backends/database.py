@@ -1,7 +1,9 @@
 """Search in the database: a GIN-indexed tsvector on PostgreSQL, FTS5 on SQLite.
 
-Both match every query word (single characters and short Latin fragments as
-prefixes), rank only the newest RANK_WINDOW matches, and page by keyset on
+Both match every query word (the last one, single characters and short Latin
+fragments as prefixes), rank only the newest RANK_WINDOW matches by
+base.rank_score (ts_rank on PostgreSQL, bm25 on SQLite, as levels of the best
+match; then the viewer's school and a resource's quality), and page by keyset on
 (score, id) or on id for newest-first.
 """
 
@@ -9,19 +11,25 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import FloatField, Q
+from django.db.models import Case, F, FloatField, Max, Q, Value, When, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Ceil, Coalesce, Least, Ln, NullIf
 
 from yiban_core.search.backends.base import (
+    DOWNLOADS_SATURATE,
+    QUALITY_WEIGHT,
     RANK_WINDOW,
+    RELEVANCE_LEVELS,
+    SAME_SCHOOL_BONUS,
     Filters,
     Hit,
     SearchDocument,
     apply_filters,
     document_fields,
+    document_tokens,
+    rank_score,
 )
-from yiban_core.search.text import index_tokens, is_short
+from yiban_core.search.text import as_prefix
 
 # The stored, GIN-indexed tsvector column (PostgreSQL only: migration 0003).
 # Unqualified on purpose: inside the ranked subquery it must name the subquery's row.
@@ -35,7 +43,7 @@ class DatabaseBackend:
     def upsert(self, kind: str, object_id: int, doc) -> None:
         SearchDocument.objects.update_or_create(
             kind=kind, object_id=object_id,
-            defaults={**document_fields(doc), "tokens": index_tokens(doc.title, doc.body)},
+            defaults={**document_fields(doc), "tokens": document_tokens(doc)},
         )
 
     def delete(self, kind: str, object_id: int) -> None:
@@ -43,13 +51,15 @@ class DatabaseBackend:
 
     # --- reading ------------------------------------------------------------------------
     def search(self, terms: list[str], filters: Filters, *, sort: str,
-               after: tuple[float, int] | None, limit: int) -> list[Hit]:
+               after: tuple[float, int] | None, limit: int, name: str = "") -> list[Hit]:
         if connection.vendor == "postgresql":
-            return self._postgres(terms, filters, sort=sort, after=after, limit=limit)
-        return self._sqlite(terms, filters, sort=sort, after=after, limit=limit)
+            return self._postgres(terms, name, filters, sort=sort, after=after, limit=limit)
+        return self._sqlite(terms, name, filters, sort=sort, after=after, limit=limit)
 
-    def _postgres(self, terms, filters, *, sort, after, limit) -> list[Hit]:
-        tsquery = " & ".join(f"{t}:*" if is_short(t) else t for t in terms)
+    def _postgres(self, terms, name, filters, *, sort, after, limit) -> list[Hit]:
+        tsquery = " & ".join(f"{t}:*" if as_prefix(terms, i) else t for i, t in enumerate(terms))
+        if name:  # or the beginning of a whole name (text.typed_name)
+            tsquery = f"({tsquery}) | {name}:*"
         query = SearchQuery(tsquery, search_type="raw", config="simple")
         matches = apply_filters(SearchDocument.objects.annotate(vector=VECTOR), filters).filter(
             vector=query)
@@ -71,14 +81,19 @@ class DatabaseBackend:
         # equals it, and the next page's "score < cursor" skips or repeats rows. Cast it
         # to float8 in SQL, so the value a cursor holds is the value compared.
         ranked = SearchDocument.objects.filter(pk__in=newest).annotate(
-            score=Cast(SearchRank(VECTOR, query), FloatField())).order_by("-score", "-pk")
+            relevance=Cast(SearchRank(VECTOR, query), FloatField())).annotate(
+            best=Window(Max("relevance"))).annotate(
+            score=_postgres_rank(filters.viewer_school_id)).order_by("-score", "-pk")
         if after:
             ranked = _after_score(ranked, "score", after)
         rows = ranked.values_list("kind", "object_id", "score", "pk")[:limit]
         return [Hit(kind, oid, score, pk) for kind, oid, score, pk in rows]
 
-    def _sqlite(self, terms, filters, *, sort, after, limit) -> list[Hit]:
-        match = " AND ".join(f'"{t}"*' if is_short(t) else f'"{t}"' for t in terms)
+    def _sqlite(self, terms, name, filters, *, sort, after, limit) -> list[Hit]:
+        match = " AND ".join(f'"{t}"*' if as_prefix(terms, i) else f'"{t}"'
+                             for i, t in enumerate(terms))
+        if name:  # or the beginning of a whole name (text.typed_name)
+            match = f'({match}) OR "{name}"*'
         # The filters go into the window's query: filtered after it, a type or school
         # with no match among the newest RANK_WINDOW matches would find nothing at all.
         allowed = apply_filters(SearchDocument.objects.all(), filters).values("pk")
@@ -94,21 +109,37 @@ class DatabaseBackend:
                 [*params, RANK_WINDOW])
             found = {rowid: -score for rowid, score in cursor.fetchall()}  # bm25: lower is better
         rows = list(SearchDocument.objects.filter(pk__in=list(found))
-                    .values_list("kind", "object_id", "rating", "pk"))
-        if sort == "newest":
-            key = lambda r: (r[3], r[3])  # noqa: E731
-        elif sort == "rating":
-            key = lambda r: (r[2], r[3])  # noqa: E731
-        else:
-            key = lambda r: (round(found[r[3]], 9), r[3])  # noqa: E731
-        rows.sort(key=key, reverse=True)
+                    .values_list("kind", "object_id", "rating", "pk", "school_id", "downloads"))
+        best = max(found.values(), default=0)
+        scores = {}
+        for _kind, _oid, rating, pk, school_id, downloads in rows:
+            if sort == "newest":
+                scores[pk] = float(pk)
+            elif sort == "rating":
+                scores[pk] = rating
+            else:
+                scores[pk] = rank_score(
+                    found[pk], best, rating=rating, downloads=downloads,
+                    same_school=bool(school_id) and school_id == filters.viewer_school_id)
+        rows.sort(key=lambda r: (scores[r[3]], r[3]), reverse=True)
         if after:
-            rows = [r for r in rows if key(r) < (after[0], after[1])]
-        return [Hit(kind, oid, key((kind, oid, rating, pk))[0], pk)
-                for kind, oid, rating, pk in rows[:limit]]
+            rows = [r for r in rows if (scores[r[3]], r[3]) < (after[0], after[1])]
+        return [Hit(kind, oid, scores[pk], pk) for kind, oid, _r, pk, _s, _d in rows[:limit]]
 
     def clear(self) -> None:
         SearchDocument.objects.all().delete()
+
+
+def _postgres_rank(viewer_school_id: int | None):
+    """base.rank_score in SQL, over the annotations `relevance` (ts_rank) and `best` (the
+    window's highest)."""
+    level = Coalesce(Ceil(RELEVANCE_LEVELS * F("relevance") / NullIf(F("best"), 0.0)), 0.0)
+    same_school = Case(When(school_id=viewer_school_id, then=Value(SAME_SCHOOL_BONUS)),
+                       default=Value(0.0)) if viewer_school_id else Value(0.0)
+    downloads = Ln(1.0 + Cast("downloads", FloatField())) / Ln(Value(10.0))
+    quality = (0.75 * Least(F("rating") / 5.0, Value(1.0))
+               + 0.25 * Least(downloads / DOWNLOADS_SATURATE, Value(1.0)))
+    return Cast(level + same_school + QUALITY_WEIGHT * quality, FloatField())
 
 
 def _after_score(qs, field: str, after: tuple[float, int]):

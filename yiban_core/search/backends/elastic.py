@@ -35,8 +35,17 @@ from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundErro
 from elasticsearch.dsl import Date, Document, Float, Index, Keyword, Long, Q, Search, Text
 from elasticsearch.helpers import streaming_bulk
 
-from yiban_core.search.backends.base import Filters, Hit, SearchDocument, document_fields
-from yiban_core.search.text import index_tokens, is_short
+from yiban_core.search.backends.base import (
+    DOWNLOADS_SATURATE,
+    QUALITY_WEIGHT,
+    SAME_SCHOOL_BONUS,
+    Filters,
+    Hit,
+    SearchDocument,
+    document_fields,
+    document_tokens,
+)
+from yiban_core.search.text import as_prefix
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +81,7 @@ def document_class(analyzer: str) -> type[Document]:
         course_id = Long()
         subject = Keyword()
         rating = Float()
+        downloads = Long()
         created_at = Date()
 
     return SearchEntry
@@ -98,7 +108,7 @@ def entry_source(kind: str, object_id: int, document_id: int, fields: dict, toke
             "title": fields["title"], "body": fields["body"], "tokens": tokens,
             "school_id": fields["school_id"], "course_id": fields["course_id"],
             "subject": fields["subject"] or None, "rating": fields["rating"],
-            "created_at": fields["created_at"]}
+            "downloads": fields["downloads"], "created_at": fields["created_at"]}
 
 
 def bulk_actions(rows: Iterable[SearchDocument], index: str) -> Iterator[dict]:
@@ -106,7 +116,7 @@ def bulk_actions(rows: Iterable[SearchDocument], index: str) -> Iterator[dict]:
     for row in rows:
         fields = {"title": row.title, "body": row.body, "school_id": row.school_id,
                   "course_id": row.course_id, "subject": row.subject, "rating": row.rating,
-                  "created_at": row.created_at}
+                  "downloads": row.downloads, "created_at": row.created_at}
         yield {"_op_type": "index", "_index": index, "_id": entry_id(row.kind, row.object_id),
                "_source": entry_source(row.kind, row.object_id, row.pk, fields, row.tokens)}
 
@@ -126,11 +136,30 @@ def alias_actions(alias: str, new_index: str, current: Iterable[str], *,
 
 
 # --- queries ---------------------------------------------------------------------------
-def term_query(term: str) -> Q:
-    """One query word: an exact token, or a prefix for single characters and short Latin."""
-    if is_short(term):
+def term_query(term: str, prefix: bool) -> Q:
+    """One query word: an exact token, or a prefix (text.as_prefix: the last word, single
+    characters and short Latin)."""
+    if prefix:
         return Q("prefix", tokens={"value": term})
     return Q("term", tokens={"value": term})
+
+
+def ranked(query: Q, filters: Filters) -> Q:
+    """base.rank_score's tie-breakers added to the text score: the viewer's school, then
+    a resource's quality (its Bayesian score, then its downloads). Elasticsearch has no
+    best match to cut its score into levels by, so they weigh in unstepped."""
+    functions = [
+        {"field_value_factor": {"field": "rating", "factor": QUALITY_WEIGHT * 0.75 / 5,
+                                "missing": 0}},
+        {"field_value_factor": {"field": "downloads", "modifier": "log1p",
+                                "factor": 1, "missing": 0},
+         "weight": QUALITY_WEIGHT * 0.25 / DOWNLOADS_SATURATE},
+    ]
+    if filters.viewer_school_id:
+        functions.append({"filter": {"term": {"school_id": filters.viewer_school_id}},
+                          "weight": SAME_SCHOOL_BONUS})
+    return Q("function_score", query=query, functions=functions, score_mode="sum",
+             boost_mode="sum")
 
 
 def filter_clauses(filters: Filters) -> list[Q]:
@@ -149,15 +178,21 @@ def filter_clauses(filters: Filters) -> list[Q]:
 
 
 def build_search(index: str, terms: list[str], filters: Filters, *, sort: str,
-                 after: tuple[float, int] | None, limit: int, using=None) -> Search:
+                 after: tuple[float, int] | None, limit: int, using=None,
+                 name: str = "") -> Search:
     """The DSL search for our cleaned terms (every one must match), filters, sort and
     cursor; `Search.to_dict()` is the request body."""
     phrase = " ".join(terms)
     # Ranking help only (should): whole words in the title and body, under the Chinese
     # analyzer. `match` analyses its text, it never parses operators.
     ranking = [Q("match", title={"query": phrase, "boost": 2}), Q("match", body=phrase)]
-    query = Q("bool", must=[term_query(t) for t in terms], should=ranking,
-              filter=filter_clauses(filters))
+    words = [term_query(t, as_prefix(terms, i)) for i, t in enumerate(terms)]
+    if name:  # or the beginning of a whole name (text.typed_name)
+        words = [Q("bool", should=[Q("bool", must=words), term_query(name, True)],
+                   minimum_should_match=1)]
+    query = Q("bool", must=words, should=ranking, filter=filter_clauses(filters))
+    if sort == "relevance":
+        query = ranked(query, filters)
     search = Search(using=using, index=index).query(query)
     search = search.source(["kind", "object_id", "document_id", "rating"])
     if sort == "newest":
@@ -263,7 +298,7 @@ class ElasticBackend:
             return
         document_id, tokens = row
         source = entry_source(kind, object_id, document_id, document_fields(doc),
-                              tokens or index_tokens(doc.title, doc.body))
+                              tokens or document_tokens(doc))
         self.ensure_index()
         with _available():
             self.client.index(index=self.alias, id=entry_id(kind, object_id), document=source)
@@ -323,9 +358,9 @@ class ElasticBackend:
 
     # --- reading ------------------------------------------------------------------------
     def search(self, terms: list[str], filters: Filters, *, sort: str,
-               after: tuple[float, int] | None, limit: int) -> list[Hit]:
+               after: tuple[float, int] | None, limit: int, name: str = "") -> list[Hit]:
         search = build_search(self.alias, terms, filters, sort=sort, after=after, limit=limit,
-                              using=self.client)
+                              using=self.client, name=name)
         with _available():
             response = search.execute()
         return hits_from(response, sort)
