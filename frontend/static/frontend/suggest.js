@@ -84,10 +84,24 @@
     });
     active = -1;
     if (!items.length) { close(); return; }
-    var room = window.innerWidth - input.getBoundingClientRect().left;
-    list.classList.toggle("suggest-right", room < 360);
+    place();
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
+  }
+
+  // On a phone the box sits between the brand and the bell: the list becomes a sheet the
+  // width of the screen, just under the top bar; wider, it hangs from the box.
+  function place() {
+    var sheet = window.innerWidth <= 760;
+    list.classList.toggle("suggest-sheet", sheet);
+    if (sheet) {
+      var bar = input.closest("header");
+      list.style.top = ((bar || input).getBoundingClientRect().bottom + 4) + "px";
+      return;
+    }
+    list.style.top = "";
+    var room = window.innerWidth - input.getBoundingClientRect().left;
+    list.classList.toggle("suggest-right", room < 360);
   }
 
   function ask() {
