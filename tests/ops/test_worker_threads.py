@@ -5,7 +5,7 @@ and started again; stop() ends them."""
 import time
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django_tasks_db.models import DBTaskResult
 
 from tests.ops.tasks import hold
@@ -17,14 +17,25 @@ pytestmark = pytest.mark.django_db(transaction=True)
 LONG_POLL_S = 60.0  # only a wake-up makes a worker look at the queue in time
 
 
-def wait_until_done(result, timeout: float) -> str:
+def status_of(result) -> str | None:
+    try:
+        return DBTaskResult.objects.get(pk=result.id).status
+    except OperationalError:
+        # The embedded test database is SQLite in memory with a shared cache: a read while
+        # the worker thread writes is refused ("table is locked") instead of waiting, as a
+        # file database would. Ask again.
+        return None
+
+
+def wait_until_done(result, timeout: float) -> str | None:
     deadline = time.monotonic() + timeout
+    status = None
     while time.monotonic() < deadline:
-        status = DBTaskResult.objects.get(pk=result.id).status
+        status = status_of(result)
         if status in ("SUCCESSFUL", "FAILED"):
             return status
         time.sleep(0.05)
-    return DBTaskResult.objects.get(pk=result.id).status
+    return status
 
 
 @pytest.fixture
