@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import Case, F, FloatField, Max, Q, Value, When, Window
+from django.db.models import FloatField, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Ceil, Coalesce, Least, Ln, NullIf
+from django.db.models.functions import Cast
 
 from yiban_core.search.backends.base import (
     DOWNLOADS_SATURATE,
@@ -75,18 +75,28 @@ class DatabaseBackend:
             rows = matches.values_list("kind", "object_id", "rating", "pk")[:limit]
             return [Hit(kind, oid, score, pk) for kind, oid, score, pk in rows]
         # With the tsvector stored (and its statistics known) the planner chooses: walk the
-        # primary key back for a common word, the GIN index for a rare one.
-        newest = matches.order_by("-pk").values("pk")[:RANK_WINDOW]
+        # primary key back for a common word, the GIN index for a rare one. ts_rank is
+        # computed in that same pass, once a row, from the row already read: the window
+        # is not fetched a second time by id, nor ranked twice (once for its best).
         # ts_rank is a float4: as such it comes back rounded to a float8 that no longer
         # equals it, and the next page's "score < cursor" skips or repeats rows. Cast it
         # to float8 in SQL, so the value a cursor holds is the value compared.
-        ranked = SearchDocument.objects.filter(pk__in=newest).annotate(
-            relevance=Cast(SearchRank(VECTOR, query), FloatField())).annotate(
-            best=Window(Max("relevance"))).annotate(
-            score=_postgres_rank(filters.viewer_school_id)).order_by("-score", "-pk")
+        window = (matches.annotate(relevance=Cast(SearchRank(VECTOR, query), FloatField()))
+                  .order_by("-pk")
+                  .values("id", "kind", "object_id", "school_id", "rating", "downloads",
+                          "relevance")[:RANK_WINDOW])
+        window_sql, window_params = window.query.sql_with_params()
+        params = [filters.viewer_school_id or 0, *window_params]
+        older = ""
         if after:
-            ranked = _after_score(ranked, "score", after)
-        rows = ranked.values_list("kind", "object_id", "score", "pk")[:limit]
+            older = "WHERE score < %s OR (score = %s AND id < %s)"
+            params += [after[0], after[0], after[1]]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT kind, object_id, score, id FROM (SELECT kind, object_id, id, "
+                f"{_POSTGRES_SCORE} AS score FROM ({window_sql}) AS window_rows) AS scored "
+                f"{older} ORDER BY score DESC, id DESC LIMIT %s", [*params, limit])
+            rows = cursor.fetchall()
         return [Hit(kind, oid, score, pk) for kind, oid, score, pk in rows]
 
     def _sqlite(self, terms, name, filters, *, sort, after, limit) -> list[Hit]:
@@ -130,16 +140,17 @@ class DatabaseBackend:
         SearchDocument.objects.all().delete()
 
 
-def _postgres_rank(viewer_school_id: int | None):
-    """base.rank_score in SQL, over the annotations `relevance` (ts_rank) and `best` (the
-    window's highest)."""
-    level = Coalesce(Ceil(RELEVANCE_LEVELS * F("relevance") / NullIf(F("best"), 0.0)), 0.0)
-    same_school = Case(When(school_id=viewer_school_id, then=Value(SAME_SCHOOL_BONUS)),
-                       default=Value(0.0)) if viewer_school_id else Value(0.0)
-    downloads = Ln(1.0 + Cast("downloads", FloatField())) / Ln(Value(10.0))
-    quality = (0.75 * Least(F("rating") / 5.0, Value(1.0))
-               + 0.25 * Least(downloads / DOWNLOADS_SATURATE, Value(1.0)))
-    return Cast(level + same_school + QUALITY_WEIGHT * quality, FloatField())
+# base.rank_score in SQL, over a window row's `relevance` (ts_rank as float8): its level
+# against the window's best, the viewer's school (the one parameter; 0 for no school),
+# then the quality. The same operations in the same order as the Python, so both sort
+# ties alike.
+_POSTGRES_SCORE = (
+    f"(COALESCE(CEILING(({RELEVANCE_LEVELS} * relevance) / NULLIF(MAX(relevance) OVER (), 0.0)),"
+    f" 0.0) + (CASE WHEN school_id = %s THEN {SAME_SCHOOL_BONUS} ELSE 0.0 END)"
+    f" + {QUALITY_WEIGHT} * (0.75 * LEAST(rating / 5.0, 1.0)"
+    f" + 0.25 * LEAST((LN(1.0 + downloads::float8) / LN(10.0)) / {DOWNLOADS_SATURATE}, 1.0))"
+    ")::float8"
+)
 
 
 def _after_score(qs, field: str, after: tuple[float, int]):
