@@ -9,11 +9,10 @@ match; then the viewer's school and a resource's quality), and page by keyset on
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
-from django.db.models import FloatField, Q
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
 
 from yiban_core.search.backends.base import (
     DOWNLOADS_SATURATE,
@@ -75,26 +74,29 @@ class DatabaseBackend:
             rows = matches.values_list("kind", "object_id", "rating", "pk")[:limit]
             return [Hit(kind, oid, score, pk) for kind, oid, score, pk in rows]
         # With the tsvector stored (and its statistics known) the planner chooses: walk the
-        # primary key back for a common word, the GIN index for a rare one. ts_rank is
-        # computed in that same pass, once a row, from the row already read: the window
-        # is not fetched a second time by id, nor ranked twice (once for its best).
+        # primary key back for a common word, the GIN index for a rare one. The window
+        # carries each row's vector out of that pass, and ts_rank runs on the window alone
+        # (past its LIMIT: not on every match of a common word), once a row, without a
+        # second fetch by id.
         # ts_rank is a float4: as such it comes back rounded to a float8 that no longer
         # equals it, and the next page's "score < cursor" skips or repeats rows. Cast it
         # to float8 in SQL, so the value a cursor holds is the value compared.
-        window = (matches.annotate(relevance=Cast(SearchRank(VECTOR, query), FloatField()))
-                  .order_by("-pk")
-                  .values("id", "kind", "object_id", "school_id", "rating", "downloads",
-                          "relevance")[:RANK_WINDOW])
+        window = matches.order_by("-pk").values(
+            "id", "kind", "object_id", "school_id", "rating", "downloads", "vector",
+        )[:RANK_WINDOW]
         window_sql, window_params = window.query.sql_with_params()
-        params = [filters.viewer_school_id or 0, *window_params]
+        params = [filters.viewer_school_id or 0, tsquery, *window_params]
         older = ""
         if after:
             older = "WHERE score < %s OR (score = %s AND id < %s)"
             params += [after[0], after[0], after[1]]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT kind, object_id, score, id FROM (SELECT kind, object_id, id, "
-                f"{_POSTGRES_SCORE} AS score FROM ({window_sql}) AS window_rows) AS scored "
+                f"SELECT kind, object_id, score, id FROM ("
+                f"SELECT kind, object_id, id, {_POSTGRES_SCORE} AS score FROM ("
+                "SELECT kind, object_id, id, school_id, rating, downloads, ts_rank(vector, "
+                "to_tsquery('simple'::regconfig, %s))::float8 AS relevance "
+                f"FROM ({window_sql}) AS newest) AS ranked) AS scored "
                 f"{older} ORDER BY score DESC, id DESC LIMIT %s", [*params, limit])
             rows = cursor.fetchall()
         return [Hit(kind, oid, score, pk) for kind, oid, score, pk in rows]
