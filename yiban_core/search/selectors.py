@@ -125,8 +125,10 @@ def _cursor(hit: Hit, salt: str) -> str:
 
 
 def _results(hits: list[Hit], terms: list[str], salt: str) -> list[Result]:
+    # Only what a result shows: not the index's tokens, the largest column.
     documents = {(d.kind, d.object_id): d for d in SearchDocument.objects.filter(
-        pk__in=[h.document_id for h in hits if h.document_id])}
+        pk__in=[h.document_id for h in hits if h.document_id]).only(
+        "kind", "object_id", "title", "body")}
     objects: dict[str, dict[int, Any]] = {}
     for kind in {h.kind for h in hits}:
         objects[kind] = SOURCES[kind].load([h.object_id for h in hits if h.kind == kind])

@@ -9,11 +9,10 @@ match; then the viewer's school and a resource's quality), and page by keyset on
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
-from django.db.models import Case, F, FloatField, Max, Q, Value, When, Window
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Ceil, Coalesce, Least, Ln, NullIf
 
 from yiban_core.search.backends.base import (
     DOWNLOADS_SATURATE,
@@ -75,18 +74,31 @@ class DatabaseBackend:
             rows = matches.values_list("kind", "object_id", "rating", "pk")[:limit]
             return [Hit(kind, oid, score, pk) for kind, oid, score, pk in rows]
         # With the tsvector stored (and its statistics known) the planner chooses: walk the
-        # primary key back for a common word, the GIN index for a rare one.
-        newest = matches.order_by("-pk").values("pk")[:RANK_WINDOW]
+        # primary key back for a common word, the GIN index for a rare one. The window
+        # carries each row's vector out of that pass, and ts_rank runs on the window alone
+        # (past its LIMIT: not on every match of a common word), once a row, without a
+        # second fetch by id.
         # ts_rank is a float4: as such it comes back rounded to a float8 that no longer
         # equals it, and the next page's "score < cursor" skips or repeats rows. Cast it
         # to float8 in SQL, so the value a cursor holds is the value compared.
-        ranked = SearchDocument.objects.filter(pk__in=newest).annotate(
-            relevance=Cast(SearchRank(VECTOR, query), FloatField())).annotate(
-            best=Window(Max("relevance"))).annotate(
-            score=_postgres_rank(filters.viewer_school_id)).order_by("-score", "-pk")
+        window = matches.order_by("-pk").values(
+            "id", "kind", "object_id", "school_id", "rating", "downloads", "vector",
+        )[:RANK_WINDOW]
+        window_sql, window_params = window.query.sql_with_params()
+        params = [filters.viewer_school_id or 0, tsquery, *window_params]
+        older = ""
         if after:
-            ranked = _after_score(ranked, "score", after)
-        rows = ranked.values_list("kind", "object_id", "score", "pk")[:limit]
+            older = "WHERE score < %s OR (score = %s AND id < %s)"
+            params += [after[0], after[0], after[1]]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT kind, object_id, score, id FROM ("
+                f"SELECT kind, object_id, id, {_POSTGRES_SCORE} AS score FROM ("
+                "SELECT kind, object_id, id, school_id, rating, downloads, ts_rank(vector, "
+                "to_tsquery('simple'::regconfig, %s))::float8 AS relevance "
+                f"FROM ({window_sql}) AS newest) AS ranked) AS scored "
+                f"{older} ORDER BY score DESC, id DESC LIMIT %s", [*params, limit])
+            rows = cursor.fetchall()
         return [Hit(kind, oid, score, pk) for kind, oid, score, pk in rows]
 
     def _sqlite(self, terms, name, filters, *, sort, after, limit) -> list[Hit]:
@@ -130,16 +142,17 @@ class DatabaseBackend:
         SearchDocument.objects.all().delete()
 
 
-def _postgres_rank(viewer_school_id: int | None):
-    """base.rank_score in SQL, over the annotations `relevance` (ts_rank) and `best` (the
-    window's highest)."""
-    level = Coalesce(Ceil(RELEVANCE_LEVELS * F("relevance") / NullIf(F("best"), 0.0)), 0.0)
-    same_school = Case(When(school_id=viewer_school_id, then=Value(SAME_SCHOOL_BONUS)),
-                       default=Value(0.0)) if viewer_school_id else Value(0.0)
-    downloads = Ln(1.0 + Cast("downloads", FloatField())) / Ln(Value(10.0))
-    quality = (0.75 * Least(F("rating") / 5.0, Value(1.0))
-               + 0.25 * Least(downloads / DOWNLOADS_SATURATE, Value(1.0)))
-    return Cast(level + same_school + QUALITY_WEIGHT * quality, FloatField())
+# base.rank_score in SQL, over a window row's `relevance` (ts_rank as float8): its level
+# against the window's best, the viewer's school (the one parameter; 0 for no school),
+# then the quality. The same operations in the same order as the Python, so both sort
+# ties alike.
+_POSTGRES_SCORE = (
+    f"(COALESCE(CEILING(({RELEVANCE_LEVELS} * relevance) / NULLIF(MAX(relevance) OVER (), 0.0)),"
+    f" 0.0) + (CASE WHEN school_id = %s THEN {SAME_SCHOOL_BONUS} ELSE 0.0 END)"
+    f" + {QUALITY_WEIGHT} * (0.75 * LEAST(rating / 5.0, 1.0)"
+    f" + 0.25 * LEAST((LN(1.0 + downloads::float8) / LN(10.0)) / {DOWNLOADS_SATURATE}, 1.0))"
+    ")::float8"
+)
 
 
 def _after_score(qs, field: str, after: tuple[float, int]):
