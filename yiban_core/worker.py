@@ -32,6 +32,7 @@ log = logging.getLogger("yiban_core.worker")
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 BACKOFF_FIRST_S = 0.5
 BACKOFF_MAX_S = 30.0
+BUSY_RETRY_S = 0.1  # a claim refused by a busy SQLite is tried again this soon
 
 
 def lease_seconds() -> float:
@@ -131,7 +132,9 @@ class ResilientWorker(Worker):
             if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
                 return
             if self.running and task_result is None:
-                self._woken.wait(self.interval)
+                # A queue it could not read (SQLite busy) is looked at again shortly: the
+                # wake of a task enqueued meanwhile was spent on that look.
+                self._woken.wait(self.interval if retrieved else min(self.interval, BUSY_RETRY_S))
 
     @staticmethod
     def drop_connections() -> None:
