@@ -590,16 +590,26 @@ def ban_member(*, actor: Actor, group: Group, username: str, reason: str = "") -
         _require_outranks(actor, manager, target)
     if len(reason or "") > 200:
         raise Invalid(_("理由不能超过 200 个字"), field="reason")
+    return record_ban(group=group, user=user, banned_by=actor.user, reason=reason)
+
+
+def record_ban(*, group: Group, user: User, banned_by: User | None, reason: str = "") -> Ban:
+    """Ban `user` from `group` (out of it, pending requests rejected) for a caller that
+    has checked who may: ban_member (the group's managers) and a moderation decision
+    (the case's moderators, school admins included). The group's owner is never banned."""
+    target = Membership.objects.filter(group=group, user=user).first()
+    if target is not None and target.role == Membership.Role.OWNER:
+        raise PermissionDenied(_("不能封禁群主"))
     try:
         with transaction.atomic():
             if target is not None:
                 _remove_member(group, target)
             JoinRequest.objects.filter(group=group, user=user,
                                        status=JoinRequest.Status.PENDING).update(
-                status=JoinRequest.Status.REJECTED, decided_by=actor.user,
+                status=JoinRequest.Status.REJECTED, decided_by=banned_by,
                 decided_at=timezone.now())
-            return Ban.objects.create(group=group, user=user, banned_by=actor.user,
-                                      reason=(reason or "").strip())
+            return Ban.objects.create(group=group, user=user, banned_by=banned_by,
+                                      reason=(reason or "").strip()[:200])
     except IntegrityError:
         raise Conflict(_("TA 已经被封禁了"), field="username") from None
 

@@ -1,9 +1,20 @@
-"""Who may edit the sensitive-word lists: the site list, site admins; a school's list, its
-administrators too. Only in a web session (or the shell): a token never edits a list."""
+"""Who may do what in moderation.
+
+- The sensitive-word lists: the site list, site admins; a school's list, its
+  administrators too. Only in a web session (or the shell): a token never edits a list.
+- The review queue (jurisdiction): see jurisdiction_q, moderates, may_decide.
+- Mutes: is_muted, asked by the services that publish posts and comments.
+"""
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiban_core.accounts.models import School
 from yiban_core.accounts.selectors import is_school_admin
 from yiban_core.actor import Actor
+from yiban_core.errors import PermissionDenied
+from yiban_core.groups.models import Membership
 
 
 def may_edit_word_list(actor: Actor, school: School | None) -> bool:
@@ -12,3 +23,90 @@ def may_edit_word_list(actor: Actor, school: School | None) -> bool:
     if school is None:
         return actor.is_site_admin
     return is_school_admin(actor.user, school)
+
+
+# --- the review queue: who decides a case (issue 19, item 2) --------------------------------
+
+MODERATION_SCOPE = "moderation"  # a user's token: the queue and decisions of their jurisdiction
+
+
+def _moderator(actor: Actor):
+    """The user who acts as a moderator, or None (anonymous, inactive, a school app, a token
+    without the moderation scope)."""
+    user = actor.user
+    if user is None or not user.is_active or not actor.has_scope(MODERATION_SCOPE):
+        return None
+    return user
+
+
+def jurisdiction_q(actor: Actor) -> Q | None:
+    """The cases the actor moderates as a query on Case, or None for none: site admins all;
+    a group's owner and admins their group's; a school's administrators their school's.
+    Never a case about the actor's own content (its reporters stay unknown to them)."""
+    user = _moderator(actor)
+    if user is None:
+        return None
+    if actor.is_site_admin:
+        return ~Q(author_id=user.pk)
+    managed = Membership.objects.filter(user=user, role__in=Membership.MANAGER_ROLES)
+    schools = School.objects.filter(administrators=user)
+    return ((Q(group_id__in=managed.values("group_id")) | Q(school_id__in=schools.values("pk")))
+            & ~Q(author_id=user.pk))
+
+
+def has_jurisdiction(actor: Actor) -> bool:
+    """Whether the actor moderates anything (the queue's link in the account menu)."""
+    user = _moderator(actor)
+    if user is None:
+        return False
+    return (actor.is_site_admin
+            or Membership.objects.filter(user=user, role__in=Membership.MANAGER_ROLES).exists()
+            or School.objects.filter(administrators=user).exists())
+
+
+def moderates(actor: Actor, case) -> bool:
+    """Whether the case is in the actor's jurisdiction (see jurisdiction_q)."""
+    user = _moderator(actor)
+    if user is None or case.author_id == user.pk:
+        return False
+    if actor.is_site_admin:
+        return True
+    if case.group_id is not None and Membership.objects.filter(
+            user=user, group_id=case.group_id, role__in=Membership.MANAGER_ROLES).exists():
+        return True
+    return case.school_id is not None and School.objects.filter(
+        pk=case.school_id, administrators=user).exists()
+
+
+def may_decide(actor: Actor, case) -> bool:
+    """A moderator of the case, and for an appeal not the one who made the decision
+    appealed against (the pages show the decision form only when this holds)."""
+    if not moderates(actor, case):
+        return False
+    return case.appealed_at is None or case.first_moderator_id != actor.user_id
+
+
+def require_decider(actor: Actor, case) -> None:
+    actor.require_scope(MODERATION_SCOPE)
+    actor.require_user()
+    if case.author_id == actor.user_id:
+        raise PermissionDenied(_("不能审核与自己有关的内容"))
+    if not moderates(actor, case):
+        raise PermissionDenied(_("这条审核不在你的管辖范围内"))
+    if not may_decide(actor, case):
+        raise PermissionDenied(_("申诉须由另一位审核员复核"))
+
+
+def is_muted(user) -> bool:
+    """An unlifted mute still running: no posting or commenting (feeds services ask)."""
+    from yiban_core.moderation.models import Sanction  # models import rules' neighbours
+
+    if user is None or user.pk is None:
+        return False
+    return Sanction.objects.filter(user_id=user.pk, kind=Sanction.Kind.MUTE,
+                                   lifted_at__isnull=True, until__gt=timezone.now()).exists()
+
+
+def require_not_muted(user) -> None:
+    if is_muted(user):
+        raise PermissionDenied(_("你已被禁言，禁言期间不能发布动态或评论"))

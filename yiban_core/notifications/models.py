@@ -27,6 +27,19 @@ class Notification(models.Model):
         RESOURCE_RATED = "resource_rated", _("评价了你的资源")
         # To an app's owner: its webhook kept failing (openapi_plugins.webhooks).
         WEBHOOK_DISABLED = "webhook_disabled", _("你的应用的一个 Webhook 订阅因连续投递失败已停用")
+        # A moderator decided a case (yiban_core.moderation): to the content's author, who
+        # is told the reason (kept in `excerpt`) and may appeal; the moderator is not named.
+        CONTENT_APPROVED = "content_approved", _("你的内容已通过审核")
+        CONTENT_REMOVED = "content_removed", _("你的内容因违反社区规范已被删除")
+        WARNED = "warned", _("你因发布的内容收到一次警告")
+        MUTED = "muted", _("你因发布的内容被禁言")
+        SUSPENDED = "suspended", _("你的账号因违反社区规范已被停用")
+        BANNED_FROM_GROUP = "banned_from_group", _("你因发布的内容被禁止参与群")
+        APPEAL_UPHELD = "appeal_upheld", _("你的申诉已复核，维持原处理")
+        APPEAL_GRANTED = "appeal_granted", _("你的申诉成立，原处理已撤销")
+        # ... and to each reporter, without the author's sanction.
+        REPORT_HANDLED = "report_handled", _("你的举报已处理")
+        REPORT_NO_VIOLATION = "report_no_violation", _("你举报的内容经审核未违规")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

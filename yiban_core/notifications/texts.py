@@ -24,9 +24,17 @@ _QUOTES: dict[str, tuple[tuple[str, bool], ...]] = {
     Kind.ANNOUNCEMENT: (("target", True),),
     Kind.RESOURCE_RATED: (("target", False), ("detail", True)),
 }
+# Moderation outcomes quote the content judged; the author's also say why (the reason is
+# stored in `excerpt` as the moderator wrote it: the case may be decided again later).
+MODERATION_KINDS = (Kind.CONTENT_APPROVED, Kind.CONTENT_REMOVED, Kind.WARNED, Kind.MUTED,
+                    Kind.SUSPENDED, Kind.BANNED_FROM_GROUP, Kind.APPEAL_UPHELD,
+                    Kind.APPEAL_GRANTED, Kind.REPORT_HANDLED, Kind.REPORT_NO_VIOLATION)
+_QUOTES.update({kind: (("target", False),) for kind in MODERATION_KINDS})
 
 
 def _gone(part: str, state: str, kind: str) -> str:
+    if kind in MODERATION_KINDS:
+        return _("（该内容不可见）")
     if kind == Kind.RESOURCE_RATED:
         if part == "detail":
             return _("（该评价已删除）")
@@ -63,6 +71,8 @@ def quotes(notification: Notification) -> list[str]:
             said.append(_("：「%(text)s」") % {"text": text})
         else:
             said.append(_("「%(text)s」") % {"text": text})
+    if notification.kind in MODERATION_KINDS and notification.excerpt:
+        said.append(_("，理由：%(reason)s") % {"reason": notification.excerpt})
     return said
 
 
