@@ -40,6 +40,7 @@ from yiban_core.groups.models import Group
 from yiban_core.groups.rules import role_in
 from yiban_core.ids import parse_id
 from yiban_core.images import check_image
+from yiban_core.moderation.rules import require_not_muted
 from yiban_core.moderation.services import school_of, screened
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
@@ -119,6 +120,7 @@ def publish_post(
     set_pinned does for a post already published (owner and admins only)."""
     actor.require_scope("feed:write")
     user = actor.require_user()
+    require_not_muted(user)
     images = list(images or [])
     text = _clean_text(text, max_length=POST_MAX_LENGTH,
                        required=not images and repost_of is None)
@@ -193,6 +195,7 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
               visibility: str | None = None, mention_ids=()) -> Post:
     actor.require_scope("feed:write")
     user = actor.require_user()
+    require_not_muted(user)
     post = _post_for_write(actor, post_id)
     if not rules.may_edit_post(actor, post):
         raise PermissionDenied(_("只能编辑自己的动态"))
@@ -303,6 +306,7 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None,
                 mention_ids=()) -> Comment:
     actor.require_scope("feed:write")
     user = actor.require_user()
+    require_not_muted(user)
     post = _post_for_write(actor, post_id)
     text = _clean_text(text, max_length=COMMENT_MAX_LENGTH)
     text = screened("text", text, school=school_of(user, post.group))

@@ -23,12 +23,14 @@ USER_SCOPES = {
     "resources:read": _("读取你能看到的学习资源"),
     "resources:write": _("以你的名义分享、评分和评论学习资源"),
     "notifications:read": _("读取你的通知"),
+    "moderation": _("查看并处理你管理的群组或学校里的举报与待审内容"),
 }
 
 SCHOOL_SCOPES = {
     "school:roster": _("同步本校的学期、课程、教学班和名单"),
     "school:resources": _("以学校的名义发布学习资源"),
     "school:announce": _("在本校的班级和官方群组发布公告"),
+    "school:moderation": _("接收本校的举报与待审内容"),
 }
 
 # Read scopes a school app may also be granted: what it reads is its school's data.

@@ -10,3 +10,14 @@ class ModerationConfig(AppConfig):
         from yiban_core.moderation import core_targets, signals  # noqa: F401  signals: word lists
 
         core_targets.register_targets()
+        _register_notification_target()
+
+
+def _register_notification_target() -> None:
+    """Notifications of a decision are about its case: named to its author and reporters."""
+    from yiban_core.moderation import selectors
+    from yiban_core.moderation.models import Case
+    from yiban_core.notifications.targets import register_target
+
+    register_target(Case, "ModerationCase", selectors.notified_case_ids,
+                    describe=selectors.notification_excerpts)

@@ -15,6 +15,8 @@ from yiban_core.accounts.selectors import is_school_admin
 from yiban_core.actor import Actor
 from yiban_core.errors import PermissionDenied
 from yiban_core.groups.models import Membership
+from yiban_core.moderation.models import Decision, Sanction, SanctionKind
+from yiban_core.moderation.targets import kind_of
 
 
 def may_edit_word_list(actor: Actor, school: School | None) -> bool:
@@ -97,13 +99,38 @@ def require_decider(actor: Actor, case) -> None:
         raise PermissionDenied(_("申诉须由另一位审核员复核"))
 
 
+def may_suspend(actor: Actor, case) -> bool:
+    """Suspending an account reaches past any one group: the administrators of the case's
+    school and site admins, not a group's managers."""
+    if actor.is_site_admin:
+        return True
+    return case.school_id is not None and School.objects.filter(
+        pk=case.school_id, administrators=actor.user_id).exists()
+
+
+def decisions_for(actor: Actor, case) -> list[str]:
+    """The decisions the actor may choose for an open case (the page's choices)."""
+    if case.appealed_at is not None:
+        return [Decision.APPROVE, UPHOLD]
+    allowed = [Decision.APPROVE, Decision.DISMISS, Decision.WARN, Decision.MUTE]
+    kind = kind_of(case.target_type.model_class())
+    if kind is not None and kind.hideable:
+        allowed.insert(2, Decision.REMOVE)  # groups and people have no content state
+    if may_suspend(actor, case):
+        allowed.append(Decision.SUSPEND)
+    if case.group_id is not None:
+        allowed.append(Decision.BAN)
+    return allowed
+
+
+UPHOLD = "uphold"  # an appeal's other outcome: the decision stands (not stored as a decision)
+
+
 def is_muted(user) -> bool:
     """An unlifted mute still running: no posting or commenting (feeds services ask)."""
-    from yiban_core.moderation.models import Sanction  # models import rules' neighbours
-
     if user is None or user.pk is None:
         return False
-    return Sanction.objects.filter(user_id=user.pk, kind=Sanction.Kind.MUTE,
+    return Sanction.objects.filter(user_id=user.pk, kind=SanctionKind.MUTE,
                                    lifted_at__isnull=True, until__gt=timezone.now()).exists()
 
 

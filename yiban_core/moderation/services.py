@@ -16,20 +16,35 @@ for what is written in or about a group, else the writer's school.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yiban_core.accounts.models import School
+from yiban_core import events
+from yiban_core.accounts.models import School, User
 from yiban_core.actor import Actor, web_session_only
-from yiban_core.errors import Invalid, PermissionDenied
-from yiban_core.moderation import rules, words
-from yiban_core.moderation.models import Action, SensitiveWord
+from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from yiban_core.groups.models import Ban
+from yiban_core.ids import parse_id
+from yiban_core.moderation import rules, targets, words
+from yiban_core.moderation.models import (
+    Action,
+    Case,
+    CaseStatus,
+    ContentState,
+    Decision,
+    Sanction,
+    SanctionKind,
+    SensitiveWord,
+)
 from yiban_core.moderation.normalise import fold, pinyin_of
 from yiban_core.moderation.wordfile import read_word_file
 from yiban_core.moderation.words import Verdict, check_text
+from yiban_core.notifications.models import Notification
+from yiban_core.notifications.services import notify
 
 BATCH = 1000
 
@@ -100,3 +115,208 @@ def import_words(*, actor: Actor, data: bytes, school: School | None = None) -> 
         transaction.on_commit(words.forget)  # bulk writes send no signal
     return ImportReport(created=created, updated=updated,
                         unchanged=len(lines) - created - updated)
+
+
+# --- deciding cases and appeals (issue 19, item 2) -------------------------------------------
+#
+# A decision on a case reported, held or flagged:
+# - approve / dismiss: the content is (again) visible; the reports were not upheld;
+# - remove: the content is REMOVED, seen by its author only, marked 已删除 with the reason;
+# - warn / mute N days / suspend / ban from the group: a sanction on the author, and the
+#   content judged is removed as well (it is why the author is sanctioned).
+# The author is told what was decided and why (and may appeal once, within APPEAL_DAYS);
+# each reporter is told 已处理 or 未违规, never the author's sanction. An appeal reopens the
+# case for another moderator, who restores (approve: content visible, sanction lifted) or
+# upholds.
+
+APPEAL_DAYS = 30
+APPEAL_SCOPE = "profile"  # an author's token appeals for them (any kind of content)
+REASON_MAX_LENGTH = 1000
+MUTE_DAYS_MAX = 365
+REMOVING = (Decision.REMOVE, Decision.WARN, Decision.MUTE, Decision.SUSPEND, Decision.BAN)
+_AUTHOR_KINDS = {
+    Decision.APPROVE: Notification.Kind.CONTENT_APPROVED,
+    Decision.DISMISS: Notification.Kind.CONTENT_APPROVED,
+    Decision.REMOVE: Notification.Kind.CONTENT_REMOVED,
+    Decision.WARN: Notification.Kind.WARNED,
+    Decision.MUTE: Notification.Kind.MUTED,
+    Decision.SUSPEND: Notification.Kind.SUSPENDED,
+    Decision.BAN: Notification.Kind.BANNED_FROM_GROUP,
+}
+
+
+def _case_id(value) -> int:
+    pk = parse_id(value)
+    if pk is None:
+        raise NotFound(_("没有这条审核"), field="case_id")
+    return pk
+
+
+def _locked_case(pk: int) -> Case:
+    case = (Case.objects.select_for_update().select_related("target_type", "author")
+            .filter(pk=pk).first())
+    if case is None:
+        raise NotFound(_("没有这条审核"), field="case_id")
+    return case
+
+
+def _clean_reason(decision: str, reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX_LENGTH:
+        raise Invalid(_("理由不能超过 %(n)d 个字") % {"n": REASON_MAX_LENGTH}, field="reason")
+    if not reason and decision not in (Decision.APPROVE, Decision.DISMISS):
+        raise Invalid(_("请写明理由：作者会看到它"), field="reason")
+    return reason
+
+
+def _clean_mute_days(decision: str, mute_days) -> int | None:
+    if decision != Decision.MUTE:
+        return None
+    days = parse_id(mute_days) if not isinstance(mute_days, bool) else None
+    if days is None or not 1 <= days <= MUTE_DAYS_MAX:
+        raise Invalid(_("禁言天数须在 1 到 %(n)d 之间") % {"n": MUTE_DAYS_MAX},
+                      field="mute_days")
+    return days
+
+
+def decide_case(*, actor: Actor, case_id, decision: str, reason: str = "",
+                mute_days=None) -> Case:
+    """Decide an open case (or its appeal) in the actor's jurisdiction. Outside it, or about
+    the actor's own content, or an appeal of the actor's own decision: PermissionDenied; a
+    case already decided: Conflict; nothing changes on any error."""
+    actor.require_scope(rules.MODERATION_SCOPE)
+    actor.require_user()
+    pk = _case_id(case_id)
+    with transaction.atomic():
+        case = _locked_case(pk)
+        rules.require_decider(actor, case)
+        if case.status != CaseStatus.OPEN:
+            raise Conflict(_("这条审核已经处理过了"))
+        if decision not in rules.decisions_for(actor, case):
+            if decision == Decision.SUSPEND and case.appealed_at is None:
+                raise PermissionDenied(_("只有学校管理员或站点管理员可以封禁账号"))
+            raise Invalid(_("不能对这条审核作出这个处理"), field="decision")
+        reason = _clean_reason(decision, reason)
+        days = _clean_mute_days(decision, mute_days)
+        if case.appealed_at is not None:
+            _decide_appeal(actor, case, restore=decision == Decision.APPROVE, reason=reason)
+        else:
+            _decide(actor, case, decision, reason, days)
+        events.send(events.ModerationDecided(case_id=case.pk, moderator_id=actor.user_id,
+                                             decision=case.decision))
+    return case
+
+
+def _model(case: Case):
+    return case.target_type.model_class()
+
+
+def _hideable(case: Case) -> bool:
+    kind = targets.kind_of(_model(case))
+    return kind is not None and kind.hideable
+
+
+def _state(case: Case) -> str | None:
+    if not _hideable(case):
+        return None
+    return (_model(case).objects.filter(pk=case.target_id)
+            .values_list("moderation", flat=True).first())
+
+
+def _decide(actor: Actor, case: Case, decision: str, reason: str, days: int | None) -> None:
+    was_held = _state(case) == ContentState.HELD
+    now = timezone.now()
+    if _hideable(case):
+        state = ContentState.REMOVED if decision in REMOVING else ContentState.VISIBLE
+        targets.set_state(_model(case), case.target_id, state)
+    if decision == Decision.BAN:
+        if case.author is None:
+            raise Invalid(_("作者的账号已不存在"), field="decision")
+        # groups.services screens text through this module: imported when used, not in a circle
+        from yiban_core.groups.services import record_ban
+
+        if not Ban.objects.filter(group_id=case.group_id, user=case.author).exists():
+            record_ban(group=case.group, user=case.author, banned_by=actor.user,
+                       reason=reason)
+    elif decision in (Decision.WARN, Decision.MUTE, Decision.SUSPEND) and case.author_id:
+        until = now + timedelta(days=days) if decision == Decision.MUTE else None
+        Sanction.objects.create(user_id=case.author_id, kind=decision, until=until,
+                                case=case, created_by=actor.user)
+        if decision == Decision.SUSPEND:  # no more logins, sessions or tokens
+            User.objects.filter(pk=case.author_id).update(is_active=False)
+    case.status, case.decision, case.reason, case.mute_days = (
+        CaseStatus.DECIDED, decision, reason, days)
+    case.decided_by, case.decided_at = actor.user, now
+    case.save()
+    if decision in REMOVING or was_held:  # a cleared report the author never knew of: silence
+        _tell_author(case, _AUTHOR_KINDS[decision], reason, step="decided")
+    _tell_reporters(case, upheld=decision in REMOVING, step="decided")
+
+
+def _decide_appeal(actor: Actor, case: Case, *, restore: bool, reason: str) -> None:
+    now = timezone.now()
+    if restore:
+        if _hideable(case):
+            targets.set_state(_model(case), case.target_id, ContentState.VISIBLE)
+        lifted = list(case.sanctions.filter(lifted_at__isnull=True))
+        case.sanctions.filter(pk__in=[s.pk for s in lifted]).update(lifted_at=now)
+        if any(s.kind == SanctionKind.SUSPEND for s in lifted):
+            User.objects.filter(pk=case.author_id).update(is_active=True)
+        if case.decision == Decision.BAN and case.group_id and case.author_id:
+            Ban.objects.filter(group_id=case.group_id, user_id=case.author_id).delete()
+        case.decision = Decision.APPROVE
+    case.status, case.reason, case.appeal_decided = CaseStatus.DECIDED, reason, True
+    case.decided_by, case.decided_at = actor.user, now
+    case.save()
+    kind = Notification.Kind.APPEAL_GRANTED if restore else Notification.Kind.APPEAL_UPHELD
+    _tell_author(case, kind, reason, step="appeal")
+    _tell_reporters(case, upheld=not restore, step="appeal")
+
+
+def _tell_author(case: Case, kind: str, reason: str, *, step: str) -> None:
+    if case.author_id is None:
+        return
+    notify(recipient_ids=[case.author_id], kind=kind, event_key=f"moderation:{case.pk}:{step}",
+           group_id=case.group_id if kind == Notification.Kind.BANNED_FROM_GROUP else None,
+           target=case, excerpt=reason)
+
+
+def _tell_reporters(case: Case, *, upheld: bool, step: str) -> None:
+    reports = case.reports.all()
+    reporter_ids = list(reports.values_list("reporter_id", flat=True))
+    if not reporter_ids:
+        return
+    kind = Notification.Kind.REPORT_HANDLED if upheld else Notification.Kind.REPORT_NO_VIOLATION
+    notify(recipient_ids=reporter_ids, kind=kind, target=case,
+           event_key=f"report-outcome:{case.pk}:{step}")
+    reports.update(outcome_notified_at=timezone.now())
+
+
+def appeal_case(*, actor: Actor, case_id, text: str) -> Case:
+    """The author appeals a decision against them, once per case, within APPEAL_DAYS: the
+    case is open again (appealed), for a moderator other than the one who decided it."""
+    actor.require_scope(APPEAL_SCOPE)
+    user = actor.require_user()
+    pk = _case_id(case_id)
+    text = (text or "").strip()
+    if not text:
+        raise Invalid(_("请写明申诉理由"), field="text")
+    if len(text) > REASON_MAX_LENGTH:
+        raise Invalid(_("申诉理由不能超过 %(n)d 个字") % {"n": REASON_MAX_LENGTH}, field="text")
+    with transaction.atomic():
+        case = _locked_case(pk)
+        if case.author_id != user.pk:
+            raise PermissionDenied(_("只有内容的作者可以申诉"))
+        if case.appealed_at is not None:
+            raise Conflict(_("每条处理只能申诉一次"))
+        if case.status != CaseStatus.DECIDED or case.decision not in REMOVING:
+            raise Invalid(_("这条审核没有可申诉的处理"))
+        if case.decided_at < timezone.now() - timedelta(days=APPEAL_DAYS):
+            raise Invalid(_("已超过申诉期限（%(n)d 天）") % {"n": APPEAL_DAYS})
+        if Case.objects.filter(target_type_id=case.target_type_id, target_id=case.target_id,
+                               status=CaseStatus.OPEN).exists():
+            raise Conflict(_("这项内容已有一条待处理的审核"))
+        case.status, case.appeal_text, case.appealed_at = CaseStatus.OPEN, text, timezone.now()
+        case.first_moderator_id = case.decided_by_id
+        case.save()
+    return case
