@@ -11,6 +11,7 @@ from frontend.views import (
     feeds,
     groups,
     home,
+    moderation,
     points,
     resources,
     roster,
@@ -99,6 +100,12 @@ urlpatterns = [
     path("points/", points.points, name="points"),
     path("points/checkin/", points.checkin, name="checkin"),
     path("leaderboards/", points.leaderboards, name="leaderboards"),
+    # moderation: reports, the review queue, a decision and its appeal
+    path("report/<slug:kind>/<int:pk>/", moderation.report, name="report"),
+    path("moderation/", moderation.queue, name="moderation_queue"),
+    path("moderation/cases/<int:pk>/decide/", moderation.decide, name="moderation_decide"),
+    path("moderation/cases/<int:pk>/", moderation.my_case, name="moderation_case"),
+    path("moderation/cases/<int:pk>/appeal/", moderation.appeal, name="moderation_appeal"),
     # notifications
     path("notifications/", home.notifications, name="notifications"),
     path("notifications/read-all/", home.mark_all_read, name="notifications_read_all"),

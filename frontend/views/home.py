@@ -17,6 +17,7 @@ from yiban_core.notifications import selectors as notification_selectors
 from yiban_core.notifications import services as notification_services
 from yiban_core.notifications import texts as notification_texts
 from yiban_core.notifications.targets import target_model_label
+from yiban_core.notifications.texts import REPORTER_KINDS
 
 
 @domain_errors
@@ -74,6 +75,9 @@ def _link(notification) -> str | None:
     if (excerpts is not None and excerpts.target is not None
             and target_model_label(notification) == "resources.resource"):
         return reverse("resource_detail", args=[notification.target_id])
+    if (target_model_label(notification) == "moderation.case"
+            and notification.kind not in REPORTER_KINDS):
+        return reverse("moderation_case", args=[notification.target_id])  # why, and appeal
     if notification.group_id:
         return reverse("group_detail", args=[notification.group_id])
     if notification.kind == notification.Kind.FOLLOWED and notification.actor_id:

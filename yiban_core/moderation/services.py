@@ -130,7 +130,7 @@ def import_words(*, actor: Actor, data: bytes, school: School | None = None) -> 
 # upholds.
 
 APPEAL_DAYS = 30
-APPEAL_SCOPE = "profile"  # an author's token appeals for them (any kind of content)
+APPEAL_SCOPE = "feed:write"  # as reporting: a token writing for its user
 REASON_MAX_LENGTH = 1000
 MUTE_DAYS_MAX = 365
 REMOVING = (Decision.REMOVE, Decision.WARN, Decision.MUTE, Decision.SUSPEND, Decision.BAN)

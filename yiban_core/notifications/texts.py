@@ -29,6 +29,7 @@ _QUOTES: dict[str, tuple[tuple[str, bool], ...]] = {
 MODERATION_KINDS = (Kind.CONTENT_APPROVED, Kind.CONTENT_REMOVED, Kind.WARNED, Kind.MUTED,
                     Kind.SUSPENDED, Kind.BANNED_FROM_GROUP, Kind.APPEAL_UPHELD,
                     Kind.APPEAL_GRANTED, Kind.REPORT_HANDLED, Kind.REPORT_NO_VIOLATION)
+REPORTER_KINDS = (Kind.REPORT_HANDLED, Kind.REPORT_NO_VIOLATION)
 _QUOTES.update({kind: (("target", False),) for kind in MODERATION_KINDS})
 
 
