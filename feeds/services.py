@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,8 +40,9 @@ from yiban_core.groups.models import Group
 from yiban_core.groups.rules import role_in
 from yiban_core.ids import parse_id
 from yiban_core.images import check_image
+from yiban_core.moderation.models import ContentState
 from yiban_core.moderation.rules import require_not_muted
-from yiban_core.moderation.services import school_of, screened
+from yiban_core.moderation.services import hold_if_needed, school_of, screen
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
 from yiban_core.ratelimit import hit
@@ -57,6 +58,17 @@ def _bump(post_id: int, counter: str, step: int) -> None:
     the post's card is forgotten here (cards.forget_after_commit)."""
     Post.objects.filter(pk=post_id).update(**{counter: F(counter) + step})
     cards.forget_after_commit(cards.POST, [post_id])
+
+
+def recount_comments(post_id: int) -> None:
+    """Set a post's comment count to the comments everyone sees: not those held or removed
+    by moderation, nor the replies under such a comment (after a deletion too)."""
+    shown = Comment.objects.filter(post_id=post_id, moderation=ContentState.VISIBLE)
+    count = shown.filter(Q(parent__isnull=True)
+                         | Q(parent__moderation=ContentState.VISIBLE)).count()
+    Post.objects.filter(pk=post_id).update(comment_count=count)
+    cards.forget_after_commit(cards.POST, [post_id])
+    events.send(events.PostCountersChanged(post_id=post_id))
 
 
 def _clean_text(text: str, *, max_length: int, field: str = "text", required: bool = True) -> str:
@@ -124,7 +136,8 @@ def publish_post(
     images = list(images or [])
     text = _clean_text(text, max_length=POST_MAX_LENGTH,
                        required=not images and repost_of is None)
-    text = screened("text", text, school=school_of(user, group))
+    verdict = screen("text", text, school=school_of(user, group))
+    text = verdict.text
     if len(images) > MAX_IMAGES:
         raise Invalid(_("最多 9 张图片"), field="images")
     for upload in images:
@@ -158,6 +171,7 @@ def publish_post(
                                   mention_ids=mention_ids)
         if post.mention_links:
             post.save(update_fields=["mention_links"])
+        hold_if_needed(post, verdict)
         index_later("post", post.pk)
         credits.award(user_id=user.pk, rule="post_published", key=str(post.pk), source=post)
         if announce:
@@ -199,10 +213,12 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
     post = _post_for_write(actor, post_id)
     if not rules.may_edit_post(actor, post):
         raise PermissionDenied(_("只能编辑自己的动态"))
+    verdict = None
     if text is not None:
         text = _clean_text(text, max_length=POST_MAX_LENGTH,
                            required=not post.images.exists() and post.repost_of_id is None)
-        text = screened("text", text, school=school_of(user, post.group))
+        verdict = screen("text", text, school=school_of(user, post.group))
+        text = verdict.text
     if visibility is not None:
         if post.group_id is not None or visibility == Visibility.GROUP:
             raise Invalid(_("群内动态不能改可见范围"), field="visibility")
@@ -227,6 +243,8 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
             _count_topics(post, +1)
         post.edited_at = timezone.now()
         post.save(update_fields=["text", "visibility", "edited_at", "mention_links"])
+        if verdict is not None:
+            hold_if_needed(post, verdict)
         index_later("post", post.pk)
     return post
 
@@ -309,7 +327,8 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None,
     require_not_muted(user)
     post = _post_for_write(actor, post_id)
     text = _clean_text(text, max_length=COMMENT_MAX_LENGTH)
-    text = screened("text", text, school=school_of(user, post.group))
+    verdict = screen("text", text, school=school_of(user, post.group))
+    text = verdict.text
     parent = None
     if parent_id is not None:
         parent_pk = parse_id(parent_id)
@@ -326,6 +345,7 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None,
             reply_to=parent.author if parent else None,
         )
         _bump(post.pk, "comment_count", 1)
+        hold_if_needed(comment, verdict)  # a held comment leaves the count again
         events.send(events.CommentAdded(comment_id=comment.pk, post_id=post.pk))
         events.send(events.PostCountersChanged(post_id=post.pk))
         if parent is None or parent.author_id != post.author_id:  # else "回复了你的评论" says it
@@ -351,15 +371,14 @@ def delete_comment(*, actor: Actor, comment_id) -> None:
     if not rules.may_delete_comment(actor, comment, post, role_in(actor, post.group)):
         raise PermissionDenied(_("只能删除自己的评论或自己动态下的评论"))
     with transaction.atomic():
-        removed = 1 + comment.replies.count()
         comment.delete()
-        _bump(post.pk, "comment_count", -removed)
-        events.send(events.PostCountersChanged(post_id=post.pk))
+        recount_comments(post.pk)
 
 
 def _visible_comment(actor: Actor, comment_id) -> Comment:
     comment = Comment.objects.select_related("post", "post__group").filter(pk=comment_id).first()
-    if comment is None or not selectors.can_see_post(actor, comment.post):
+    if (comment is None or not selectors.can_see_post(actor, comment.post)
+            or not selectors.comment_is_shown(actor, comment)):
         raise NotFound(_("评论不存在"), field="comment")
     return comment
 

@@ -234,6 +234,10 @@ MODERATION_WORDS_RECHECK_S = 1.0
 # What `manage.py import_sensitive_words` accepts.
 MODERATION_WORD_FILE_MAX_BYTES = 10 * 1024 * 1024
 MODERATION_WORD_FILE_MAX_LINES = 200_000
+# Hide after reports (issue 19 item 3): this many distinct verified school members reporting
+# a post, comment, resource or review hold it (审核中) until a moderator decides its case.
+MODERATION_HIDE_AFTER_REPORTS = int(os.environ.get("MODERATION_HIDE_AFTER_REPORTS", "3"))
+MODERATION_REPORTS_PER_HOUR = 30  # reports one person may file in an hour
 
 # --- search: the database by default, Elasticsearch when a URL is given ----------------------
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")

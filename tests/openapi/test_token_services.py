@@ -41,6 +41,7 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     "yiban_core.accounts.services.dismiss_welcome": (False, False),
     # moderation: the word lists are edited in the admin site or the shell
     "yiban_core.moderation.services.import_words": (False, False),
+    "yiban_core.moderation.services.report_content": (True, False),
     # groups
     "yiban_core.groups.services.create_group": (True, False),
     "yiban_core.groups.services.update_group": (True, False),

@@ -137,3 +137,12 @@ def is_muted(user) -> bool:
 def require_not_muted(user) -> None:
     if is_muted(user):
         raise PermissionDenied(_("你已被禁言，禁言期间不能发布动态或评论"))
+
+
+def may_see_state(actor: Actor, author_id: int | None) -> bool:
+    """Who is told a content row's moderation state (审核中, 已删除): its author, and site
+    admins (the queue's moderators see it on the case)."""
+    user = actor.user
+    if user is None:
+        return False
+    return user.pk == author_id or actor.is_site_admin
