@@ -32,7 +32,6 @@ SCHEMA_MODULES = [
     "feeds.schema",
     "resources.schema",
     "yiban_core.search.schema",
-    "yiban_core.moderation.schema",
 ]
 
 
