@@ -36,6 +36,7 @@ from yiban_core.graphql.schema import schema
 from yiban_core.graphql.scopes import NO_SCOPE
 from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Group
+from yiban_core.moderation import services as moderation_services
 from yiban_core.notifications.services import notify
 
 USER_SCOPES = tuple(s for s in all_scopes() if not s.startswith("school:"))
@@ -140,6 +141,27 @@ class World:
         return resource_services.course_for(school=self.school, code="MA201", name="线性代数")
 
     @cached_property
+    def case_in_my_group(self):
+        """A classmate's post in my group, reported by a third member: mine to decide."""
+        post = feed_services.publish_post(actor=actor_for(self.other), text="出售作业答案",
+                                          group=self.my_group)
+        reporter = make_user("reporter_in_my_group")
+        group_services.join_group(actor=actor_for(reporter), group=self.my_group)
+        return moderation_services.report_content(actor=actor_for(reporter), target=post,
+                                                  reason="ad").case
+
+    @cached_property
+    def my_removed_case(self):
+        """My post, reported and removed by a site admin: mine to appeal."""
+        report = moderation_services.report_content(actor=actor_for(self.other),
+                                                    target=self.post, reason="ad")
+        admin = make_user("site_admin_of_test")
+        admin.is_superuser = True
+        admin.save(update_fields=["is_superuser"])
+        return moderation_services.decide_case(actor=actor_for(admin), case_id=report.case_id,
+                                               decision="remove", reason="广告")
+
+    @cached_property
     def notification(self):
         notify(recipient_ids=[self.me.pk], kind="followed", actor_id=self.other.pk,
                event_key=f"test-follow-{self.other.pk}")
@@ -213,6 +235,7 @@ QUERIES = {
     "trainingRecord": lambda w: f'{{ trainingRecord(id: "{gid(w.record)}") {{ title }} }}',
     "growthRecord": lambda w: f'{{ growthRecord(username: "{w.me.username}") {{ recordCount }} }}',
     "trainingSupervisors": page("trainingSupervisors", "(first: 1)"),
+    "moderationQueue": page("moderationQueue", "(first: 1)"),
 }
 # Fields whose answer is cut down to the scopes rather than refused; the world must give
 # them something to show with the scope.
@@ -279,6 +302,10 @@ MUTATIONS = {
     "deleteComment": mutation("deleteComment", lambda w: {"commentId": gid(w.comment)}),
     "reportContent": mutation("reportContent", lambda w: {"targetId": gid(w.comment),
                                                            "reason": "AD"}),
+    "decideReport": mutation("decideReport", lambda w: {
+        "caseId": global_id("ModerationCase", w.case_in_my_group.pk), "decision": "DISMISS"}),
+    "appealDecision": mutation("appealDecision", lambda w: {
+        "caseId": global_id("ModerationCase", w.my_removed_case.pk), "text": "请复核"}),
     "likeComment": mutation("likeComment", lambda w: {"commentId": gid(w.comment)}),
     "unlikeComment": mutation("unlikeComment", lambda w: {"commentId": gid(w.comment)}),
     "publishResource": mutation("publishResource", lambda w: {

@@ -42,6 +42,9 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     # moderation: the word lists are edited in the admin site or the shell
     "yiban_core.moderation.services.import_words": (False, False),
     "yiban_core.moderation.services.report_content": (True, False),
+    # the queue: a manager's token with the moderation scope; an author's appeal
+    "yiban_core.moderation.services.decide_case": (True, False),
+    "yiban_core.moderation.services.appeal_case": (True, False),
     # groups
     "yiban_core.groups.services.create_group": (True, False),
     "yiban_core.groups.services.update_group": (True, False),

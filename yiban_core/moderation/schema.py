@@ -229,7 +229,7 @@ class ModerationCaseNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_decision(case: Case, info) -> str | None:
-        return case.decision or None
+        return str(case.decision) or None
 
     @staticmethod
     def resolve_viewer_can_decide(case: Case, info) -> bool:
@@ -237,7 +237,7 @@ class ModerationCaseNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_viewer_decisions(case: Case, info) -> list[str]:
-        return getattr(case, "viewer_decisions", [])
+        return [str(d) for d in getattr(case, "viewer_decisions", [])]
 
 
 class ModerationCaseConnection(Connection):
