@@ -76,6 +76,8 @@
     var link = event.target.closest && event.target.closest("a[data-report]");
     if (!link || typeof HTMLDialogElement === "undefined") { return; }
     event.preventDefault();
+    var menu = link.closest("details");
+    if (menu) { menu.open = false; }
     fetch(link.href, {credentials: "same-origin"})
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
