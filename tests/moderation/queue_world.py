@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.contenttypes.models import ContentType
-
 from feeds import services as feed_services
 from feeds.models import Post
 from tests.factories import actor_for, make_class_group, make_school, make_teacher, make_user
@@ -14,7 +12,8 @@ from tests.factories import verify as verify_user
 from yiban_core.accounts.models import School, User
 from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Group
-from yiban_core.moderation.models import Case, Report
+from yiban_core.moderation import services as moderation_services
+from yiban_core.moderation.models import Case
 
 POST_TEXT = "周五的实验报告我直接抄了隔壁班的，反正老师也看不出来，谁要可以找我买一份"
 
@@ -52,16 +51,7 @@ def make_world() -> World:
 
 
 def file_report(target, reporter: User, reason: str = "ad", detail: str = "") -> Case:
-    """A report on `target`, opening or joining its case (as the reporting service does)."""
-    from yiban_core.moderation.targets import kind_of
-
-    kind = kind_of(target)
-    case, _created = Case.objects.get_or_create(
-        target_type=ContentType.objects.get_for_model(target), target_id=target.pk,
-        status="open",
-        defaults={"author_id": kind.author_id(target), "group_id": kind.group_id(target),
-                  "school_id": kind.school_id(target), "excerpt": kind.excerpt(target)[:200]})
-    Report.objects.create(case=case, reporter=reporter, reason=reason, detail=detail)
-    case.report_count = case.reports.count()
-    case.save(update_fields=["report_count"])
-    return case
+    """`reporter` reports `target` through the reporting service; its (open) case."""
+    report = moderation_services.report_content(actor=actor_for(reporter), target=target,
+                                                reason=reason, detail=detail)
+    return Case.objects.get(pk=report.case_id)
