@@ -282,7 +282,8 @@ def _case_id(value) -> int:
 
 
 def _locked_case(pk: int) -> Case:
-    case = (Case.objects.select_for_update().select_related("target_type", "author")
+    # Lock the case row only (an outer join to its author may not be locked on PostgreSQL).
+    case = (Case.objects.select_for_update(of=("self",)).select_related("target_type", "author")
             .filter(pk=pk).first())
     if case is None:
         raise NotFound(_("没有这条审核"), field="case_id")
