@@ -137,3 +137,12 @@ def test_graphql_shows_the_author_their_held_post(client, author, reader):
     assert post["moderationState"] == "HELD" and post["text"] == "期末包过秘籍"
     query = "query($id: ID!) { node(id: $id) { id } }"
     assert gql.as_user(reader).data(query, id=post["id"])["node"] is None
+
+
+def test_a_held_post_is_not_announced_live(author, reader):
+    from realtime.tasks import push_new_post
+
+    held = feed_services.publish_post(actor=actor_for(author), text="六级包过")
+    shown = feed_services.publish_post(actor=actor_for(author), text="今晚班会")
+    assert push_new_post.call(post_id=shown.pk) == 2  # the follower and the author
+    assert push_new_post.call(post_id=held.pk) == 0
