@@ -48,7 +48,7 @@ from feeds.timeline_rebuild import (
     newest_ids,
 )
 from yiban_core import metrics
-from yiban_core.accounts.models import Follow, School, User
+from yiban_core.accounts.models import Block, Follow, School, User
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
 from yiban_core.groups.models import Group, Membership
@@ -70,13 +70,18 @@ def _member_group_ids(user: User):
     return Membership.objects.filter(user=user).values("group_id")
 
 
+def _blocked_ids(user: User):
+    return Block.objects.filter(blocker=user).values("blocked_id")
+
+
 def reader_of(actor: Actor) -> visibility.Reader:
     """The actor as the visibility table asks about them, in SQL terms."""
     user = actor.user
     if user is not None:
         return visibility.Reader(user_id=user.pk, school_id=user.verified_school_id,
                                  followee_ids=_followee_ids(user),
-                                 member_group_ids=_member_group_ids(user))
+                                 member_group_ids=_member_group_ids(user),
+                                 blocked_ids=_blocked_ids(user))
     if actor.school is not None:  # a school app sees its own school's content
         return visibility.Reader(school_id=actor.school.pk, is_school_app=True)
     return visibility.Reader()
@@ -269,6 +274,7 @@ class _HomeSources:
 
     def __init__(self, user: User, groups: list[tuple[int, str, int]], *,
                  followees: frozenset[int] | None = None,
+                 blocked: frozenset[int] | None = None,
                  member_ids: frozenset[int] = frozenset(),
                  group_cards: dict[int, Group] | None = None):
         self.user = user
@@ -277,6 +283,7 @@ class _HomeSources:
                                  if merged_at_read_time_kind(kind, count)})
         self.fanned_ids = sorted(set(self.group_ids) - set(self.large_ids))
         self._followees = followees
+        self._blocked = blocked
         self.member_ids = member_ids
         self.group_cards = group_cards
         self.read_ahead: dict[tuple, timeline_store.Slice | None] = {}
@@ -301,7 +308,8 @@ class _HomeSources:
             return None
         groups = {pk: cards.group(entry) for pk, entry in home.groups[cards.GROUP].items()}
         sources = cls(user, [(g.pk, g.kind, g.member_count) for g in groups.values()],
-                      followees=home.followees, member_ids=home.member_ids, group_cards=groups)
+                      followees=home.followees, blocked=home.blocked,
+                      member_ids=home.member_ids, group_cards=groups)
         slices = [home.own, *home.slices]
         keys = [timeline_store.key(user.pk),
                 *(timeline_store.group_key(pk) for pk in home.group_ids)]
@@ -317,6 +325,12 @@ class _HomeSources:
         return frozenset(Follow.objects.filter(follower=self.user)
                          .values_list("followee_id", flat=True))
 
+    @cached_property
+    def blocked(self) -> frozenset[int]:
+        if self._blocked is not None:
+            return self._blocked
+        return frozenset(_blocked_ids(self.user).values_list("blocked_id", flat=True))
+
     @property
     def people_ids(self) -> list[int]:
         return [*self.followees, self.user.pk]
@@ -324,7 +338,8 @@ class _HomeSources:
     @cached_property
     def reader(self) -> visibility.Reader:
         return visibility.Reader(user_id=self.user.pk, school_id=self.user.verified_school_id,
-                                 followee_ids=self.followees, member_group_ids=self.member_ids)
+                                 followee_ids=self.followees, member_group_ids=self.member_ids,
+                                 blocked_ids=self.blocked)
 
     def admits(self, post: Post) -> bool:
         """home_q and visible_q for one post read from the cards, in Python (the
@@ -495,11 +510,15 @@ def home_groups_merged_at_read_time(user: User) -> list[int]:
 
 
 def comments(*, actor: Actor, post: Post, first=None, after=None) -> Page:
-    """Top-level comments, oldest first, each with its replies (one level deep)."""
+    """Top-level comments, oldest first, each with its replies (one level deep); a
+    blocked person's comment is left out with its replies."""
     if not can_see_post(actor, post):
         raise NotFound(_("动态不存在或你无权查看"), field="post")
-    replies = Comment.objects.select_related("author", "author__profile", "reply_to").order_by("pk")
-    qs = (Comment.objects.filter(post=post, parent__isnull=True)
+    shown = Comment.objects.all()
+    if actor.user is not None:  # not those of people the reader blocked (拉黑)
+        shown = shown.exclude(author_id__in=_blocked_ids(actor.user))
+    replies = shown.select_related("author", "author__profile", "reply_to").order_by("pk")
+    qs = (shown.filter(post=post, parent__isnull=True)
           .select_related("author", "author__profile")
           .prefetch_related(Prefetch("replies", queryset=replies))
           .order_by("pk"))

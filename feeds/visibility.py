@@ -6,9 +6,9 @@ for a post read from the Redis cards, feeds.selectors._HomeSources). A post is a
 seen by its author. tests/feeds/test_visibility.py draws random posts, follows,
 memberships and verifications and holds the two paths to the same pages.
 
-A `Reader` carries what the rules ask about whoever reads: whom they follow and which
-groups they belong to, as subqueries for SQL or as sets read from the cards; `q` works
-with either, `admits` wants sets.
+A `Reader` carries what the rules ask about whoever reads: whom they follow, whom they
+blocked (whose posts they never see) and which groups they belong to, as subqueries for
+SQL or as sets read from the cards; `q` works with either, `admits` wants sets.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ class Reader:
     is_school_app: bool = False
     followee_ids: Collection[int] | Any = ()  # a set, or a subquery of ids (SQL only)
     member_group_ids: Collection[int] | Any = ()
+    # Whom the reader blocked (拉黑): their posts are not shown to the reader, whatever
+    # their visibility. An empty tuple when there is nobody (no SQL condition then).
+    blocked_ids: Collection[int] | Any = ()
 
 
 @dataclass(frozen=True)
@@ -89,12 +92,16 @@ def q(reader: Reader) -> Q:
     seen = [Q(author_id=reader.user_id)] if reader.user_id is not None else []
     seen += [Q(visibility=visibility) & alternative
              for visibility, kind in KINDS.items() for alternative in kind.q(reader)]
-    return reduce(or_, seen)
+    if isinstance(reader.blocked_ids, tuple) and not reader.blocked_ids:
+        return reduce(or_, seen)
+    return reduce(or_, seen) & ~Q(author_id__in=reader.blocked_ids)
 
 
 def admits(reader: Reader, post: Post, group: Group | None) -> bool:
     """The same rule for one post in hand; `group`: the post's group, if it has one."""
     if reader.user_id is not None and post.author_id == reader.user_id:
         return True
+    if post.author_id in reader.blocked_ids:
+        return False
     kind = KINDS.get(post.visibility)
     return kind is not None and kind.admits(reader, post, group)

@@ -186,6 +186,7 @@ QUERIES = {
     "myInvitations": page("myInvitations", "(first: 1)"),
     "suggestedGroups": lambda w: "{ suggestedGroups { id name } }",
     "suggestedPeople": lambda w: "{ suggestedPeople { username } }",
+    "myBlockedUsers": page("myBlockedUsers", "(first: 1)"),
     "notifications": page("notifications", "(first: 1)"),
     "notificationGroups": page("notificationGroups", "(first: 1)", "edges { node { count } }"),
     "unreadNotificationCount": lambda w: "{ unreadNotificationCount }",
@@ -229,6 +230,8 @@ MUTATIONS = {
     "updateProfile": mutation("updateProfile", lambda w: {"bio": "你好"}),
     "follow": mutation("follow", lambda w: {"username": w.other.username}),
     "unfollow": mutation("unfollow", lambda w: {"username": w.other.username}),
+    "blockUser": mutation("blockUser", lambda w: {"username": w.other.username}),
+    "unblockUser": mutation("unblockUser", lambda w: {"username": w.other.username}),
     "createSchool": mutation("createSchool", lambda w: {"name": "新学校", "kind": "UNIVERSITY"}),
     "verifyMember": mutation("verifyMember", lambda w: {
         "schoolId": gid(w.school), "username": w.other.username, "memberNumber": "20260001"}),
