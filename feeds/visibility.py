@@ -92,8 +92,8 @@ def q(reader: Reader) -> Q:
     seen = [Q(author_id=reader.user_id)] if reader.user_id is not None else []
     seen += [Q(visibility=visibility) & alternative
              for visibility, kind in KINDS.items() for alternative in kind.q(reader)]
-    if isinstance(reader.blocked_ids, tuple) and not reader.blocked_ids:
-        return reduce(or_, seen)
+    if isinstance(reader.blocked_ids, tuple | set | frozenset) and not reader.blocked_ids:
+        return reduce(or_, seen)  # nobody blocked: no condition
     return reduce(or_, seen) & ~Q(author_id__in=reader.blocked_ids)
 
 

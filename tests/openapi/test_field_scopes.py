@@ -31,6 +31,7 @@ from tests.factories import (
     verify,
 )
 from tests.openapi.helpers import graphql, make_school_app, make_user_app, mint_token
+from yiban_core.accounts.models import Block
 from yiban_core.graphql.relay import global_id
 from yiban_core.graphql.schema import schema
 from yiban_core.graphql.scopes import NO_SCOPE
@@ -218,10 +219,11 @@ QUERIES = {
 # Fields whose answer is cut down to the scopes rather than refused; the world must give
 # them something to show with the scope.
 FILTERS = {"unreadNotificationCount", "trendingTopics"}
-PREPARE = {  # what a filtering field needs to have something to show
+PREPARE = {  # what a filtering field needs to have something to show, or a field to act on
     "unreadNotificationCount": lambda w: w.notification,
     "trendingTopics": lambda w: w.post,
     "groupAnnouncements": lambda w: w.announcement,
+    "unblockUser": lambda w: Block.objects.create(blocker=w.me, blocked=w.other),
 }
 
 MUTATIONS = {
