@@ -410,7 +410,8 @@ def home_q(user: User, group_ids: list[int]) -> Q:
 
 def _home_ids_from_db(sources: _HomeSources, group_ids: list[int], *, before: int | None,
                       count: int) -> list[int]:
-    return home_ids(sources.user, sources.people_ids, group_ids, before=before, count=count)
+    return home_ids(sources.user, sources.people_ids, group_ids, before=before, count=count,
+                    blocked_ids=sources.blocked)
 
 
 def _home_ids_from_redis(sources: _HomeSources, *, before: int | None,

@@ -55,7 +55,11 @@ def on_follow_changed(event: events.FollowChanged) -> None:
 
 
 def on_block_changed(event: events.BlockChanged) -> None:
-    # Whom the blocker blocked is kept with their sources: the page filters on it.
+    # Whom the blocker blocked is kept with their sources: the page filters on it. Fan-out
+    # passed the blocker over meanwhile (feeds.tasks.fan_out_recipients): an unblock
+    # rebuilds their timeline, as a follow does.
+    if not event.blocking:
+        _forget_timeline_after_commit([event.blocker_id])
     cards.forget_after_commit(cards.SOURCES, [event.blocker_id])
 
 

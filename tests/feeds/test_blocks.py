@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from feeds import selectors, services
+from feeds import selectors, services, timeline_store
 from tests.factories import actor_for, make_interest_group, make_school, make_user
 from yiban_core import redis as accelerator
 from yiban_core.accounts import services as account_services
@@ -57,6 +57,21 @@ def test_blocking_takes_the_blocked_persons_posts_out_of_both_home_timelines(
     with without_redis(settings):
         assert home(me) == from_redis  # the database path agrees
 
+    # While blocked, a new post of theirs is not even fanned out to me (nor announced live).
+    home(friend)
+    run_worker()  # the friend's timeline is built: fan-out reaches it
+    later = services.publish_post(actor=actor_for(rude), text="又一条广告", group=group,
+                                  visibility="group")
+    run_worker()
+    assert str(later.pk).encode() not in redis_timelines.zrange(timeline_store.key(me.pk), 0, -1)
+    assert str(later.pk).encode() in redis_timelines.zrange(timeline_store.key(friend.pk), 0, -1)
+    assert home(me) == ["周六打球"]
+
     account_services.unblock_user(actor=actor_for(me), username="rude_one")
-    # The group post is back; the follow ended with the block, so the rest is not.
-    assert home(me) == ["周六打球", "群里的广告"]
+    # Their group posts are back, on both paths (the timeline is rebuilt); the follow ended
+    # with the block, so their other posts are not.
+    assert home(me) == ["又一条广告", "周六打球", "群里的广告"]
+    run_worker()  # the rebuild
+    assert home(me) == ["又一条广告", "周六打球", "群里的广告"]
+    with without_redis(settings):
+        assert home(me) == ["又一条广告", "周六打球", "群里的广告"]
