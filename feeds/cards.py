@@ -8,7 +8,7 @@ Entries, each a tuple of plain values (never a model; see _Row) with a TTL:
                the row stays deferred, read from the database if anything touches it, so
                counters and private fields never pass through here;
 - group:<id>   a group's name, kind, school, privacy and member count;
-- sources:<id> whom a user follows and which groups they are in;
+- sources:<id> whom a user follows, which groups they are in, and whom they blocked;
 - school:<id>  the ids of a school's official groups.
 
 Whatever changes an entry's rows forgets the entry, at once and again once committed
@@ -41,7 +41,7 @@ from feeds import retry as retries
 from feeds import timeline_store
 from feeds.models import Post, PostImage
 from yiban_core import metrics
-from yiban_core.accounts.models import Follow, Profile, User
+from yiban_core.accounts.models import Block, Follow, Profile, User
 from yiban_core.groups.models import Group, Membership
 from yiban_core.redis import redis_client, script
 
@@ -136,14 +136,16 @@ def _load_groups(ids: list[int]) -> dict[int, tuple]:
 
 
 def _load_sources(ids: list[int]) -> dict[int, tuple]:
-    found: dict[int, tuple[set, set]] = {pk: (set(), set()) for pk in ids}
+    found: dict[int, tuple[set, set, set]] = {pk: (set(), set(), set()) for pk in ids}
     follows = Follow.objects.filter(follower_id__in=ids).values_list(
         "follower_id", "followee_id", Value(0))
     groups = Membership.objects.filter(user_id__in=ids).values_list(
         "user_id", "group_id", Value(1))
-    for user_id, other, kind in follows.union(groups, all=True):
+    blocks = Block.objects.filter(blocker_id__in=ids).values_list(
+        "blocker_id", "blocked_id", Value(2))
+    for user_id, other, kind in follows.union(groups, blocks, all=True):
         found[user_id][kind].add(other)
-    return {pk: (frozenset(people), frozenset(groups)) for pk, (people, groups) in found.items()}
+    return {pk: tuple(frozenset(each) for each in entry) for pk, entry in found.items()}
 
 
 def _load_schools(ids: list[int]) -> dict[int, tuple]:
@@ -164,7 +166,7 @@ _LOADERS: dict[str, Callable[[list[int]], dict[int, tuple]]] = {
 
 # The prefix moves when the entries change shape: a card of other columns is never read.
 _SHAPE = zlib.crc32(repr([row.names for row in (_POST, _IMAGE, _USER, _PROFILE, _GROUP)]).encode())
-_PREFIX = f"yb:card1.{_SHAPE:08x}:"
+_PREFIX = f"yb:card2.{_SHAPE:08x}:"  # card2: sources carry blocks
 
 # Lua: the post cards of some ids, then, in one more MGET, the people, originals and
 # groups named in their headers (see _encode). The keys are built in the script, not
@@ -224,7 +226,7 @@ end
 local own = slice(own_key, true, upper, count, ttl)
 if not usable(sources) or not usable(official) then return {sources, official, own} end
 local group_ids, group_keys, seen = {}, {}, {}
-for id in string.gmatch(string.match(sources, ';(.*)$') .. official, '%d+') do
+for id in string.gmatch(string.match(sources, '^[^;]*;([^;]*)') .. official, '%d+') do
   if not seen[id] then
     seen[id] = true
     group_ids[#group_ids + 1] = id
@@ -268,10 +270,10 @@ def _ids(text: bytes) -> list[int]:
 
 def _encode(kind: str, entry: tuple) -> bytes:
     """Marshalled tuples, except what the scripts read: sources and school channels are
-    plain text ("followees;groups", ";groups"), and a post card starts with a header of
+    plain text ("followees;groups;blocked", ";groups"), and a post card starts with a header of
     the ids of its author, original, original's author and original's group (0: none)."""
     if kind == SOURCES:
-        return _ids_text(entry[0]) + b";" + _ids_text(entry[1])
+        return b";".join(_ids_text(ids) for ids in entry)
     if kind == SCHOOL:
         return b";" + _ids_text(entry)
     data = marshal.dumps(entry)
@@ -280,9 +282,9 @@ def _encode(kind: str, entry: tuple) -> bytes:
     return b"%d,%d,%d,%d;" % _refs(entry) + data
 
 
-def _decode_sources(value: bytes) -> tuple[frozenset[int], frozenset[int]]:
-    people, groups = value.split(b";")
-    return frozenset(_ids(people)), frozenset(_ids(groups))
+def _decode_sources(value: bytes) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+    people, groups, blocked = value.split(b";")
+    return frozenset(_ids(people)), frozenset(_ids(groups)), frozenset(_ids(blocked))
 
 
 _DECODE: dict[str, Callable[[bytes], tuple]] = {
@@ -363,9 +365,9 @@ def _joined(client, ids: list, reply: list) -> Found:
 class Home:
     """What read_home read (see _HOME)."""
 
-    def __init__(self, followees, member_ids, own: list, group_ids: list[int],
+    def __init__(self, followees, member_ids, blocked, own: list, group_ids: list[int],
                  slices: list[list], groups: Found, posts_asked: set[int], posts: Found):
-        self.followees, self.member_ids = followees, member_ids
+        self.followees, self.member_ids, self.blocked = followees, member_ids, blocked
         self.own, self.group_ids, self.slices = own, group_ids, slices
         self.groups, self.posts_asked, self.posts = groups, posts_asked, posts
 
@@ -390,12 +392,12 @@ def read_home(user, *, before: int | None, count: int) -> Home | None:
                  _encode(SCHOOL, found[SCHOOL][school]) if school else b""]
         reply = home(args=[*args, *given])
     sources, _official, own, group_ids, group_values, slices, top, joined = reply
-    followees, member_ids = _decode_sources(sources)
+    followees, member_ids, blocked = _decode_sources(sources)
     group_ids = [int(pk) for pk in group_ids]
     groups = Found()
     _fill(client, _take(groups, ((GROUP, pk, value) for pk, value
                                in zip(group_ids, group_values, strict=True))), groups)
-    return Home(followees, member_ids, own, group_ids, slices, groups,
+    return Home(followees, member_ids, blocked, own, group_ids, slices, groups,
                 {int(pk) for pk in top}, _joined(client, top, joined))
 
 

@@ -12,6 +12,9 @@ or a second 李月婷 joining, never moves the link. The person is known:
   (follows, shares a group with, same school). Two such 李月婷 and the text stays text:
   a mention notifies someone, so it is never a guess.
 
+Nobody a block stands between with the author (accounts/rules.py, either made it) is
+mentioned: the words stay plain text, link nowhere and notify nobody.
+
 Chinese has no spaces: "@李月婷明天见" names 李月婷 when she is known, the longest
 known name wins.
 """
@@ -22,7 +25,7 @@ import re
 
 from feeds.text import MAX_MENTIONS, mentioned_usernames
 from yiban_core.accounts.models import User
-from yiban_core.accounts.selectors import people_known_by_name
+from yiban_core.accounts.selectors import blocked_between_q, people_known_by_name
 from yiban_core.ids import parse_id
 
 MAX_NAME = 40  # User.display_name's length
@@ -43,7 +46,16 @@ def _ids(values) -> list[int]:
 def resolve(*, author: User, text: str, chosen_ids=(), kept: dict[str, str] | None = None
             ) -> dict[str, User]:
     """The people `text` mentions: {words after @: user}."""
-    text = text or ""
+    links = _resolve(author=author, text=text or "", chosen_ids=chosen_ids, kept=kept)
+    if not links:
+        return links
+    barred = set(User.objects.filter(blocked_between_q(author),
+                                     pk__in=[user.pk for user in links.values()])
+                 .values_list("pk", flat=True))
+    return {name: user for name, user in links.items() if user.pk not in barred}
+
+
+def _resolve(*, author: User, text: str, chosen_ids, kept) -> dict[str, User]:
     links: dict[str, User] = {}
 
     def link(name: str, user: User) -> None:

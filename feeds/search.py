@@ -12,7 +12,7 @@ def _post_document(pk: int) -> Document | None:
     if post is None or not post.text or post.moderation != ContentState.VISIBLE:
         return None
     return Document(title=post.text[:60], body=post.text, created_at=post.created_at,
-                    school_id=post.school_id, named=False)
+                    school_id=post.school_id, author_id=post.author_id, named=False)
 
 
 def _topic_document(pk: int) -> Document | None:

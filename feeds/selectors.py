@@ -48,7 +48,8 @@ from feeds.timeline_rebuild import (
     newest_ids,
 )
 from yiban_core import metrics
-from yiban_core.accounts.models import Follow, School, User
+from yiban_core.accounts.models import Block, Follow, School, User
+from yiban_core.accounts.selectors import blocked_ids
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
 from yiban_core.groups.models import Group, Membership
@@ -71,13 +72,18 @@ def _member_group_ids(user: User):
     return Membership.objects.filter(user=user).values("group_id")
 
 
+def _blocked_ids(user: User):
+    return Block.objects.filter(blocker=user).values("blocked_id")
+
+
 def reader_of(actor: Actor) -> visibility.Reader:
     """The actor as the visibility table asks about them, in SQL terms."""
     user = actor.user
     if user is not None:
         return visibility.Reader(user_id=user.pk, school_id=user.verified_school_id,
                                  followee_ids=_followee_ids(user),
-                                 member_group_ids=_member_group_ids(user))
+                                 member_group_ids=_member_group_ids(user),
+                                 blocked_ids=_blocked_ids(user))
     if actor.school is not None:  # a school app sees its own school's content
         return visibility.Reader(school_id=actor.school.pk, is_school_app=True)
     return visibility.Reader()
@@ -165,15 +171,20 @@ def get_post(*, actor: Actor, pk) -> Post:
 
 
 def shown_comments_q(actor: Actor) -> Q:
-    """Comments held or removed by moderation are shown to their authors only."""
+    """Comments held or removed by moderation are shown to their authors only; those of
+    people the reader blocked (拉黑), to nobody."""
     q = Q(moderation=ContentState.VISIBLE)
-    return q | Q(author_id=actor.user.pk) if actor.user is not None else q
+    if actor.user is None:
+        return q
+    return (q | Q(author_id=actor.user.pk)) & ~Q(author_id__in=_blocked_ids(actor.user))
 
 
 def comment_is_shown(actor: Actor, comment: Comment) -> bool:
     """shown_comments_q for one comment in hand."""
-    return comment.moderation == ContentState.VISIBLE or (
-        actor.user is not None and comment.author_id == actor.user.pk)
+    if actor.user is None:
+        return comment.moderation == ContentState.VISIBLE
+    return ((comment.moderation == ContentState.VISIBLE or comment.author_id == actor.user.pk)
+            and comment.author_id not in blocked_ids(actor.user))
 
 
 def visible_post_ids(*, actor: Actor, ids) -> set[int]:
@@ -283,6 +294,7 @@ class _HomeSources:
 
     def __init__(self, user: User, groups: list[tuple[int, str, int]], *,
                  followees: frozenset[int] | None = None,
+                 blocked: frozenset[int] | None = None,
                  member_ids: frozenset[int] = frozenset(),
                  group_cards: dict[int, Group] | None = None):
         self.user = user
@@ -291,6 +303,7 @@ class _HomeSources:
                                  if merged_at_read_time_kind(kind, count)})
         self.fanned_ids = sorted(set(self.group_ids) - set(self.large_ids))
         self._followees = followees
+        self._blocked = blocked
         self.member_ids = member_ids
         self.group_cards = group_cards
         self.read_ahead: dict[tuple, timeline_store.Slice | None] = {}
@@ -315,7 +328,8 @@ class _HomeSources:
             return None
         groups = {pk: cards.group(entry) for pk, entry in home.groups[cards.GROUP].items()}
         sources = cls(user, [(g.pk, g.kind, g.member_count) for g in groups.values()],
-                      followees=home.followees, member_ids=home.member_ids, group_cards=groups)
+                      followees=home.followees, blocked=home.blocked,
+                      member_ids=home.member_ids, group_cards=groups)
         slices = [home.own, *home.slices]
         keys = [timeline_store.key(user.pk),
                 *(timeline_store.group_key(pk) for pk in home.group_ids)]
@@ -331,6 +345,12 @@ class _HomeSources:
         return frozenset(Follow.objects.filter(follower=self.user)
                          .values_list("followee_id", flat=True))
 
+    @cached_property
+    def blocked(self) -> frozenset[int]:
+        if self._blocked is not None:
+            return self._blocked
+        return frozenset(_blocked_ids(self.user).values_list("blocked_id", flat=True))
+
     @property
     def people_ids(self) -> list[int]:
         return [*self.followees, self.user.pk]
@@ -338,7 +358,8 @@ class _HomeSources:
     @cached_property
     def reader(self) -> visibility.Reader:
         return visibility.Reader(user_id=self.user.pk, school_id=self.user.verified_school_id,
-                                 followee_ids=self.followees, member_group_ids=self.member_ids)
+                                 followee_ids=self.followees, member_group_ids=self.member_ids,
+                                 blocked_ids=self.blocked)
 
     def admits(self, post: Post) -> bool:
         """home_q and visible_q for one post read from the cards, in Python (the
@@ -409,7 +430,8 @@ def home_q(user: User, group_ids: list[int]) -> Q:
 
 def _home_ids_from_db(sources: _HomeSources, group_ids: list[int], *, before: int | None,
                       count: int) -> list[int]:
-    return home_ids(sources.user, sources.people_ids, group_ids, before=before, count=count)
+    return home_ids(sources.user, sources.people_ids, group_ids, before=before, count=count,
+                    blocked_ids=sources.blocked)
 
 
 def _home_ids_from_redis(sources: _HomeSources, *, before: int | None,
@@ -509,7 +531,8 @@ def home_groups_merged_at_read_time(user: User) -> list[int]:
 
 
 def comments(*, actor: Actor, post: Post, first=None, after=None) -> Page:
-    """Top-level comments, oldest first, each with its replies (one level deep)."""
+    """Top-level comments, oldest first, each with its replies (one level deep); a
+    blocked person's comment is left out with its replies."""
     if not can_see_post(actor, post):
         raise NotFound(_("动态不存在或你无权查看"), field="post")
     shown = shown_comments_q(actor)

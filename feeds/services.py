@@ -32,7 +32,7 @@ from feeds.models import (
 )
 from feeds.text import normalize_topic, topic_names
 from yiban_core import events
-from yiban_core.accounts.rules import require_school_publisher
+from yiban_core.accounts.rules import require_not_blocked, require_school_publisher
 from yiban_core.actor import Actor
 from yiban_core.credits import services as credits
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -202,6 +202,7 @@ def repost(*, actor: Actor, post_id, text: str = "",
     actor.require_scope("feed:write")  # before the lookup, so a token without it learns nothing
     original = _post_for_write(actor, post_id)
     original = original.repost_of or original  # a repost of a repost points at the original
+    require_not_blocked(actor.require_user(), original.author, doing=_("转发"), field="post")
     return publish_post(actor=actor, text=text, visibility=visibility, repost_of=original)
 
 
@@ -288,6 +289,7 @@ def like_post(*, actor: Actor, post_id) -> Post:
     actor.require_scope("feed:write")
     user = actor.require_user()
     post = _post_for_write(actor, post_id)
+    require_not_blocked(user, post.author, doing=_("点赞"), field="post")
     hit(f"like:{user.pk}", limit=LIKES_PER_HOUR, window_s=3600)
     try:
         with transaction.atomic():
@@ -335,6 +337,9 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None,
         parent = Comment.objects.filter(pk=parent_pk, post=post).first() if parent_pk else None
         if parent is None:
             raise NotFound(_("要回复的评论不存在"), field="parent")
+    require_not_blocked(user, post.author, doing=_("评论"), field="post")
+    if parent is not None:
+        require_not_blocked(user, parent.author, doing=_("回复 TA"), field="parent")
     hit(f"comment:{user.pk}", limit=COMMENTS_PER_HOUR, window_s=3600)
     with transaction.atomic():
         mentioned = mentions.resolve(author=user, text=text, chosen_ids=mention_ids)
@@ -387,6 +392,7 @@ def like_comment(*, actor: Actor, comment_id) -> Comment:
     actor.require_scope("feed:write")
     user = actor.require_user()
     comment = _visible_comment(actor, comment_id)
+    require_not_blocked(user, comment.author, doing=_("点赞"), field="comment")
     hit(f"like:{user.pk}", limit=LIKES_PER_HOUR, window_s=3600)
     try:
         with transaction.atomic():

@@ -7,7 +7,7 @@
   membership list are forgotten, at once and again after the commit.
 
 Follows, memberships and users written in bulk are the core apps' writes: they are
-heard as domain events (yiban_core/events.py: FollowChanged, MembershipsChanged,
+heard as domain events (yiban_core/events.py: FollowChanged, BlockChanged, MembershipsChanged,
 PeopleChanged), sent by the services that make them, bulk or single alike. These
 subscribers run inside the sender's transaction (durable=True) because they forget
 at once, for reads later in the same transaction; what they do after the commit
@@ -54,6 +54,15 @@ def on_follow_changed(event: events.FollowChanged) -> None:
     cards.forget_after_commit(cards.SOURCES, [event.follower_id])
 
 
+def on_block_changed(event: events.BlockChanged) -> None:
+    # Whom the blocker blocked is kept with their sources: the page filters on it. Fan-out
+    # passed the blocker over meanwhile (feeds.tasks.fan_out_recipients): an unblock
+    # rebuilds their timeline, as a follow does.
+    if not event.blocking:
+        _forget_timeline_after_commit([event.blocker_id])
+    cards.forget_after_commit(cards.SOURCES, [event.blocker_id])
+
+
 def on_user(sender, instance: User, update_fields=None, **kwargs) -> None:
     """A school verifying a user (or withdrawing it) opens its school-only posts to
     them, which fan-out never delivered: the timeline is rebuilt, as after a follow."""
@@ -92,4 +101,5 @@ def connect() -> None:
         signal.connect(on_group, sender=Group, dispatch_uid=f"feeds.group.{name}")
     events.subscribe(events.MembershipsChanged, on_memberships_changed, durable=True)
     events.subscribe(events.FollowChanged, on_follow_changed, durable=True)
+    events.subscribe(events.BlockChanged, on_block_changed, durable=True)
     events.subscribe(events.PeopleChanged, on_people_changed, durable=True)

@@ -22,11 +22,14 @@ log = logging.getLogger(__name__)
 
 
 def fan_out_recipients(post: Post) -> list[int]:
-    """Whose home timeline a post goes into by fan-out (big groups are merged at read time)."""
+    """Whose home timeline a post goes into by fan-out (big groups are merged at read time):
+    never one of those who blocked the author (their pages would drop it anyway, and their
+    live "new posts" bar would count it; unblocking rebuilds their timeline)."""
     if post.group_id is not None:
         if merged_at_read_time(post.group):
             return [post.author_id]
         return list(Membership.objects.filter(group_id=post.group_id)
+                    .exclude(user__blocking_set__blocked_id=post.author_id)
                     .values_list("user_id", flat=True))
     followers = Follow.objects.filter(followee_id=post.author_id)
     if post.visibility == Visibility.SCHOOL:

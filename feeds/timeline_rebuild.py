@@ -8,6 +8,7 @@ visibility is checked on the final rows of a page), so the two never import each
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from heapq import merge
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django_tasks import task
 
 from feeds import timeline_store
 from feeds.models import Post, Visibility
-from yiban_core.accounts.models import Follow, User
+from yiban_core.accounts.models import Block, Follow, User
 from yiban_core.groups.models import Group
 
 
@@ -50,9 +51,9 @@ def newest_ids(qs: QuerySet[Post], before: int | None, count: int) -> list[int]:
 
 
 def home_ids(user: User, people_ids: list[int], group_ids: list[int], *,
-             before: int | None, count: int) -> list[int]:
+             before: int | None, count: int, blocked_ids: Collection[int] = ()) -> list[int]:
     """Newest ids first: posts of these people (the user and whom they follow) outside
-    groups, and the given groups' posts.
+    groups, and the given groups' posts but those of `blocked_ids` (whom the user blocked).
 
     Two queries on plain id lists, merged here: an OR of subqueries makes the
     planner walk the whole table backwards for a user whose friends post rarely.
@@ -66,7 +67,10 @@ def home_ids(user: User, people_ids: list[int], group_ids: list[int], *,
     )
     streams = [newest_ids(people, before, count)]
     if group_ids:
-        streams.append(newest_ids(Post.objects.filter(group_id__in=group_ids), before, count))
+        in_groups = Post.objects.filter(group_id__in=group_ids)
+        if blocked_ids:
+            in_groups = in_groups.exclude(author_id__in=sorted(blocked_ids))
+        streams.append(newest_ids(in_groups, before, count))
     return list(merge(*streams, reverse=True))[:count]
 
 
@@ -75,7 +79,9 @@ def home_ids_for_rebuild(user: User, *, count: int) -> list[int]:
     followees = Follow.objects.filter(follower=user).values_list("followee_id", flat=True)
     fanned = sorted({pk for pk, kind, members in home_groups(user)
                      if not merged_at_read_time_kind(kind, members)})
-    return home_ids(user, [*followees, user.pk], fanned, before=None, count=count)
+    blocked = Block.objects.filter(blocker=user).values_list("blocked_id", flat=True)
+    return home_ids(user, [*followees, user.pk], fanned, before=None, count=count,
+                    blocked_ids=list(blocked))
 
 
 def group_ids_for_rebuild(group_id: int, *, count: int) -> list[int]:

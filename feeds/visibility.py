@@ -8,9 +8,9 @@ ContentState) by its author only, whatever its visibility (the cards carry the s
 tests/feeds/test_visibility.py draws random posts, follows, memberships, verifications
 and moderation states and holds the two paths to the same pages.
 
-A `Reader` carries what the rules ask about whoever reads: whom they follow and which
-groups they belong to, as subqueries for SQL or as sets read from the cards; `q` works
-with either, `admits` wants sets.
+A `Reader` carries what the rules ask about whoever reads: whom they follow, whom they
+blocked (whose posts they never see) and which groups they belong to, as subqueries for
+SQL or as sets read from the cards; `q` works with either, `admits` wants sets.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ class Reader:
     is_school_app: bool = False
     followee_ids: Collection[int] | Any = ()  # a set, or a subquery of ids (SQL only)
     member_group_ids: Collection[int] | Any = ()
+    # Whom the reader blocked (拉黑): their posts are not shown to the reader, whatever
+    # their visibility. An empty tuple when there is nobody (no SQL condition then).
+    blocked_ids: Collection[int] | Any = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ def q(reader: Reader) -> Q:
     seen = [Q(visibility=visibility) & alternative
             for visibility, kind in KINDS.items() for alternative in kind.q(reader)]
     shown = Q(moderation=ContentState.VISIBLE) & reduce(or_, seen)
+    if not (isinstance(reader.blocked_ids, tuple | set | frozenset) and not reader.blocked_ids):
+        shown &= ~Q(author_id__in=reader.blocked_ids)  # someone may be blocked
     return Q(author_id=reader.user_id) | shown if reader.user_id is not None else shown
 
 
@@ -99,7 +104,7 @@ def admits(reader: Reader, post: Post, group: Group | None) -> bool:
     """The same rule for one post in hand; `group`: the post's group, if it has one."""
     if reader.user_id is not None and post.author_id == reader.user_id:
         return True
-    if post.moderation != ContentState.VISIBLE:
+    if post.moderation != ContentState.VISIBLE or post.author_id in reader.blocked_ids:
         return False
     kind = KINDS.get(post.visibility)
     return kind is not None and kind.admits(reader, post, group)

@@ -96,6 +96,15 @@ class FollowChanged:
 
 
 @dataclass(frozen=True)
+class BlockChanged:
+    """`blocker` blocked (or unblocked) `blocked`: what the blocker sees changes. Follows
+    the block ended are announced as FollowChanged of their own."""
+    blocker_id: int
+    blocked_id: int
+    blocking: bool  # True: a new block; False: unblocked
+
+
+@dataclass(frozen=True)
 class PeopleChanged:
     """Users written in bulk (names, school, verification), which send no post_save.
 

@@ -17,6 +17,7 @@ def sections(user) -> list[tuple[str, str]]:
         ("change_password", _("密码")),
         ("settings_privacy", _("隐私")),
         ("settings_school", _("我的学校")),
+        ("settings_blocked", _("黑名单")),
         ("authorized_apps", _("已授权的应用")),
     ]
     if two_factor.needs_two_factor(user) or two_factor.enrolled(user) is not None:

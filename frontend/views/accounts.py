@@ -1,4 +1,4 @@
-"""Register, log in and out, password, profiles, follows and follower lists."""
+"""Register, log in and out, password, profiles, follows and follower lists, blocks."""
 
 from axes.helpers import get_cool_off
 from django.contrib import messages
@@ -116,6 +116,7 @@ def settings_index(request):
         "authorized_app_count": len(app_selectors.authorized_apps(actor=request.actor)),
         "two_factor_offered": two_factor.needs_two_factor(user),
         "two_factor_device": two_factor.enrolled(user),
+        "blocked_count": len(selectors.blocked_ids(user)),
     })
 
 
@@ -151,6 +152,7 @@ def profile(request, username):
         "person": person,
         "is_me": request.user.is_authenticated and request.user.pk == person.pk,
         "is_following": selectors.is_following(actor=request.actor, user=person),
+        "has_blocked": person.pk in selectors.blocked_ids(request.user),
         "show_member_number": selectors.can_see_member_number(actor=request.actor, user=person),
         **user_feed_context(request, person),
     })
@@ -203,6 +205,35 @@ def unfollow(request, username):
         success=_("已取消关注"),
         next_url=redirects.next_url(request, reverse("profile", args=[username])),
     )
+
+
+@require_POST
+@login_required
+def block(request, username):
+    return perform(
+        request, lambda: services.block_user(actor=request.actor, username=username),
+        success=_("已拉黑。你不会再看到 TA 的动态和评论，TA 也无法再关注你、@你、评论或赞你的内容"),
+        next_url=redirects.next_url(request, reverse("profile", args=[username])),
+    )
+
+
+@require_POST
+@login_required
+def unblock(request, username):
+    return perform(
+        request, lambda: services.unblock_user(actor=request.actor, username=username),
+        success=_("已取消拉黑"),
+        next_url=redirects.next_url(request, reverse("profile", args=[username])),
+    )
+
+
+@login_required
+@domain_errors
+def settings_blocked(request):
+    """黑名单: whom I blocked, the latest first, each with 取消拉黑."""
+    page = paginate(selectors.blocked_users(actor=request.actor), first=PAGE_SIZE,
+                    after=request.GET.get("after"))
+    return render(request, "frontend/accounts/settings_blocked.html", {"page": page})
 
 
 @domain_errors

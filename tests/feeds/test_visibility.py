@@ -1,8 +1,8 @@
 """The visibility table (feeds/visibility.py) says the rule once, as SQL and in Python:
-for random posts, follows, memberships and school verifications, the home timeline read
-from the Redis cards is the page the database gives, and every post is seen by the same
-readers (people, anonymous visitors, school apps) either way. Posts are drawn in every
-moderation state too: one held or removed is its author's only, on both paths."""
+for random posts, follows, blocks (拉黑), memberships and school verifications, the home
+timeline read from the Redis cards is the page the database gives, and every post is seen
+by the same readers (people, anonymous visitors, school apps) either way. Posts are drawn
+in every moderation state too: one held or removed is its author's only, on both paths."""
 
 from contextlib import contextmanager
 
@@ -18,7 +18,7 @@ from feeds.models import Post, Visibility
 from feeds.timeline_rebuild import rebuild_home_timeline
 from tests.factories import actor_for, make_interest_group, make_school, make_user, verify
 from yiban_core import redis as accelerator
-from yiban_core.accounts.models import Follow
+from yiban_core.accounts.models import Block, Follow
 from yiban_core.actor import Actor
 from yiban_core.groups.models import Membership
 from yiban_core.moderation.models import ContentState
@@ -48,6 +48,7 @@ def worlds(draw):
         "groups": draw(st.lists(st.tuples(person, st.booleans()), min_size=1,
                                 max_size=GROUPS)),
         "follows": draw(_subset(PAIRS)),
+        "blocks": draw(_subset(PAIRS)),
         "memberships": draw(_subset(SEATS)),
         "posts": draw(st.lists(st.tuples(person, st.sampled_from(Visibility.values),
                                          st.integers(0, GROUPS - 1),
@@ -83,6 +84,8 @@ def build(world, schools):
               for i, (owner, private) in enumerate(world["groups"])]
     for follower, followee in world["follows"]:
         Follow.objects.create(follower=users[follower], followee=users[followee])
+    for blocker, blocked in world["blocks"]:
+        Block.objects.create(blocker=users[blocker], blocked=users[blocked])
     for member, group in world["memberships"]:
         if group < len(groups):
             Membership.objects.get_or_create(user=users[member], group=groups[group])
@@ -122,7 +125,8 @@ def in_memory(actor: Actor) -> visibility.Reader:
         followee_ids=set(Follow.objects.filter(follower=user).values_list("followee_id",
                                                                           flat=True)),
         member_group_ids=set(Membership.objects.filter(user=user).values_list("group_id",
-                                                                               flat=True)))
+                                                                               flat=True)),
+        blocked_ids=set(Block.objects.filter(blocker=user).values_list("blocked_id", flat=True)))
 
 
 @settings(max_examples=30, deadline=None,

@@ -129,7 +129,7 @@ def member_urls(w) -> list[str]:
         reverse("leaderboards") + "?tab=people&scope=school", reverse("notifications"),
         reverse("invitations"), reverse("developer_apps"), reverse("developer_app_new"),
         reverse("developer_explorer"), reverse("authorized_apps"), reverse("settings"),
-        reverse("settings_privacy"), reverse("settings_school"),
+        reverse("settings_privacy"), reverse("settings_school"), reverse("settings_blocked"),
     ]
 
 

@@ -16,7 +16,7 @@ from yiban_core.groups.models import Group
 pytestmark = pytest.mark.django_db
 
 SECTIONS = ["settings", "edit_profile", "change_password", "settings_privacy",
-            "settings_school", "authorized_apps", "notifications"]
+            "settings_school", "settings_blocked", "authorized_apps", "notifications"]
 
 
 def page(client, name, *args) -> str:
@@ -41,7 +41,8 @@ def account_menu(html: str) -> str:
     return menu.group(0)
 
 
-@pytest.mark.parametrize("name", ["settings", "settings_privacy", "settings_school"])
+@pytest.mark.parametrize("name", ["settings", "settings_privacy", "settings_school",
+                                  "settings_blocked"])
 def test_the_settings_pages_want_a_login(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302
@@ -60,7 +61,8 @@ def test_the_settings_page_links_every_section(client):
 
 
 @pytest.mark.parametrize("name", ["settings", "edit_profile", "change_password",
-                                  "settings_privacy", "settings_school", "authorized_apps"])
+                                  "settings_privacy", "settings_school", "settings_blocked",
+                                  "authorized_apps"])
 def test_every_settings_page_shows_the_same_side_navigation(client, name):
     client.force_login(make_user("li_hua"))
     html = page(client, name)

@@ -31,6 +31,7 @@ from tests.factories import (
     verify,
 )
 from tests.openapi.helpers import graphql, make_school_app, make_user_app, mint_token
+from yiban_core.accounts.models import Block
 from yiban_core.graphql.relay import global_id
 from yiban_core.graphql.schema import schema
 from yiban_core.graphql.scopes import NO_SCOPE
@@ -208,6 +209,7 @@ QUERIES = {
     "myInvitations": page("myInvitations", "(first: 1)"),
     "suggestedGroups": lambda w: "{ suggestedGroups { id name } }",
     "suggestedPeople": lambda w: "{ suggestedPeople { username } }",
+    "myBlockedUsers": page("myBlockedUsers", "(first: 1)"),
     "notifications": page("notifications", "(first: 1)"),
     "notificationGroups": page("notificationGroups", "(first: 1)", "edges { node { count } }"),
     "unreadNotificationCount": lambda w: "{ unreadNotificationCount }",
@@ -240,10 +242,11 @@ QUERIES = {
 # Fields whose answer is cut down to the scopes rather than refused; the world must give
 # them something to show with the scope.
 FILTERS = {"unreadNotificationCount", "trendingTopics"}
-PREPARE = {  # what a filtering field needs to have something to show
+PREPARE = {  # what a filtering field needs to have something to show, or a field to act on
     "unreadNotificationCount": lambda w: w.notification,
     "trendingTopics": lambda w: w.post,
     "groupAnnouncements": lambda w: w.announcement,
+    "unblockUser": lambda w: Block.objects.create(blocker=w.me, blocked=w.other),
 }
 
 MUTATIONS = {
@@ -252,6 +255,8 @@ MUTATIONS = {
     "updateProfile": mutation("updateProfile", lambda w: {"bio": "你好"}),
     "follow": mutation("follow", lambda w: {"username": w.other.username}),
     "unfollow": mutation("unfollow", lambda w: {"username": w.other.username}),
+    "blockUser": mutation("blockUser", lambda w: {"username": w.other.username}),
+    "unblockUser": mutation("unblockUser", lambda w: {"username": w.other.username}),
     "createSchool": mutation("createSchool", lambda w: {"name": "新学校", "kind": "UNIVERSITY"}),
     "verifyMember": mutation("verifyMember", lambda w: {
         "schoolId": gid(w.school), "username": w.other.username, "memberNumber": "20260001"}),

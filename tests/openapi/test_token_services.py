@@ -38,6 +38,8 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     "yiban_core.accounts.services.verify_member": (False, True),
     "yiban_core.accounts.services.follow": (True, False),
     "yiban_core.accounts.services.unfollow": (True, False),
+    "yiban_core.accounts.services.block_user": (True, False),
+    "yiban_core.accounts.services.unblock_user": (True, False),
     "yiban_core.accounts.services.dismiss_welcome": (False, False),
     # moderation: the word lists are edited in the admin site or the shell
     "yiban_core.moderation.services.import_words": (False, False),

@@ -76,7 +76,8 @@ def test_mapping_follows_the_analyzer_setting(settings, analyzer):
     assert fields["tokens"] == {"type": "text", "analyzer": "whitespace"}
     assert {name: f["type"] for name, f in fields.items()} == {
         "kind": "keyword", "object_id": "long", "document_id": "long", "title": "text",
-        "body": "text", "tokens": "text", "school_id": "long", "course_id": "long",
+        "body": "text", "tokens": "text", "school_id": "long", "author_id": "long",
+        "course_id": "long",
         "subject": "keyword", "rating": "float", "downloads": "long", "created_at": "date"}
 
 
@@ -148,6 +149,15 @@ def test_filters_are_filter_clauses():
         {"term": {"course_id": 12}},
         {"range": {"created_at": {"gte": since.isoformat()}}},
     ]
+    assert "must_not" not in query  # nobody blocked: no clause
+
+
+def test_blocked_authors_are_left_out():
+    """拉黑: the searcher's blocked people's documents must not match; the filter is
+    applied in the cluster, so a page is not filled with hits dropped afterwards."""
+    query = matching(body(["数学"], Filters(blocked_author_ids=frozenset({9, 4}))))["bool"]
+    assert query["must_not"] == [{"terms": {"author_id": [4, 9]}}]
+    assert query["must"]  # the words still have to match
 
 
 def test_sorts_and_cursors():
@@ -209,6 +219,7 @@ def test_bulk_actions_carry_the_database_row():
     assert action == {"_op_type": "index", "_index": "yiban-9", "_id": "resource:5", "_source": {
         "kind": "resource", "object_id": 5, "document_id": row.pk, "title": "高等数学期末复习资料",
         "body": "习题解答", "tokens": "高等 数学 高等数学 gaodengshuxue gdsx", "school_id": 2,
+        "author_id": None,
         "course_id": None, "subject": "mathematics", "rating": 4.5, "downloads": 0,
         "created_at": created}}
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from yiban_core.accounts.models import Follow, Profile, School, User
+from yiban_core.accounts.models import Block, Follow, Profile, School, User
 
 
 class ProfileInline(admin.StackedInline):
@@ -39,3 +39,9 @@ class SchoolAdmin(admin.ModelAdmin):
 class FollowAdmin(admin.ModelAdmin):
     list_display = ["follower", "followee", "created_at"]
     raw_id_fields = ["follower", "followee"]
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    list_display = ["blocker", "blocked", "created_at"]
+    raw_id_fields = ["blocker", "blocked"]

@@ -166,3 +166,24 @@ class IdempotentResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.key}"
+
+
+class Block(models.Model):
+    """拉黑: `blocker` no longer sees `blocked`'s posts and comments, and the two no
+    longer follow, mention, comment on, like or invite each other (accounts/rules.py)."""
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocking_set")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocked_by_set")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("拉黑")
+        verbose_name_plural = _("拉黑")
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="no_self_block"),
+        ]
+        indexes = [models.Index(fields=["blocked", "blocker"])]
+
+    def __str__(self) -> str:
+        return f"{self.blocker} ⊘ {self.blocked}"

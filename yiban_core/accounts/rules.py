@@ -1,4 +1,13 @@
-"""Who may address their school: the rule the services enforce and the pages ask
+"""Who may address whom, and their school.
+
+Blocks (拉黑, accounts.models.Block): a block stands between two people whichever of
+them made it. Neither follows, mentions, comments on, likes, reposts, invites or
+messages the other (`require_not_blocked`, asked by each of those services, and
+`may_contact` for messages); the blocker no longer sees the blocked person's posts
+and comments (feeds/visibility.py, yiban_core/search). Unblocking lifts it all, but
+follows ended by the block stay ended.
+
+Who may address their school: the rule the services enforce and the pages ask
 (which visibility choices to offer).
 
 School-only posts and resources are read by the school's verified members
@@ -10,9 +19,10 @@ app acting for that school with `school:roster`, or the school's administrator i
 session (a user's OAuth token never carries the scope).
 """
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from yiban_core.accounts.models import School, User
+from yiban_core.accounts.models import Block, School, User
 from yiban_core.accounts.selectors import is_school_admin
 from yiban_core.actor import Actor
 from yiban_core.errors import Invalid, PermissionDenied
@@ -36,3 +46,40 @@ def require_roster_authority(actor: Actor, school: School, *, denied: str | None
         return
     if not is_school_admin(actor.require_user(), school):
         raise PermissionDenied(denied or _("只有学校管理员可以管理本校名单"))
+
+
+def has_blocked(blocker: User | None, blocked: User | None) -> bool:
+    """Whether `blocker` blocked `blocked` (one direction)."""
+    if blocker is None or blocked is None:
+        return False
+    return Block.objects.filter(blocker_id=blocker.pk, blocked_id=blocked.pk).exists()
+
+
+def is_blocked(a: User | None, b: User | None) -> bool:
+    """Whether a block stands between a and b, whichever of them made it."""
+    if a is None or b is None or a.pk == b.pk:
+        return False
+    return Block.objects.filter(Q(blocker_id=a.pk, blocked_id=b.pk)
+                                | Q(blocker_id=b.pk, blocked_id=a.pk)).exists()
+
+
+def require_not_blocked(user: User, other: User | None, *, doing: str,
+                        field: str | None = None) -> None:
+    """PermissionDenied, saying who blocked whom, when a block stands between `user`
+    (who acts) and `other` (whom it would reach). `doing`: what was refused (评论, 点赞)."""
+    if other is None or other.pk == user.pk:
+        return
+    found = set(Block.objects.filter(Q(blocker_id=user.pk, blocked_id=other.pk)
+                                     | Q(blocker_id=other.pk, blocked_id=user.pk))
+                .values_list("blocker_id", flat=True))
+    if other.pk in found:
+        raise PermissionDenied(_("对方已将你拉黑，无法%(doing)s") % {"doing": doing}, field=field)
+    if user.pk in found:
+        raise PermissionDenied(_("你已将对方拉黑，取消拉黑后才能%(doing)s") % {"doing": doing},
+                               field=field)
+
+
+def may_contact(sender: User | None, recipient: User | None) -> bool:
+    """Whether `sender` may send `recipient` a message (for the messages app): not while
+    a block stands between them."""
+    return sender is not None and recipient is not None and not is_blocked(sender, recipient)

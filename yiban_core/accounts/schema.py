@@ -100,6 +100,7 @@ class UserNode(graphene.ObjectType):
     follower_count = graphene.Int(required=True)
     following_count = graphene.Int(required=True)
     viewer_is_following = graphene.Boolean(required=True, description="当前用户是否关注了 TA")
+    viewer_has_blocked = graphene.Boolean(required=True, description="当前用户是否拉黑了 TA")
     followers = connection_field(lambda: UserConnection, "关注 TA 的人，最近关注的在前")
     following = connection_field(lambda: UserConnection, "TA 关注的人，最近关注的在前")
 
@@ -140,6 +141,10 @@ class UserNode(graphene.ObjectType):
         return selectors.is_following(actor=info.context.actor, user=user)
 
     @staticmethod
+    def resolve_viewer_has_blocked(user: User, info) -> bool:
+        return user.pk in selectors.blocked_ids(info.context.actor.user)  # once a request
+
+    @staticmethod
     def resolve_followers(user: User, info, first=None, after=None):
         qs = selectors.followers(actor=info.context.actor, user=user)
         return resolve_connection(UserConnection, qs, first=first, after=after)
@@ -158,6 +163,8 @@ class UserConnection(Connection):
 class Query(graphene.ObjectType):
     viewer = ScopedField(UserNode, description="当前登录的用户；未登录为 null", scope="profile")
     user = ScopedField(UserNode, username=graphene.String(required=True), scope="profile")
+    my_blocked_users = connection_field(UserConnection, "我拉黑的人，最近拉黑的在前",
+                                        scope="feed:read")
     schools = connection_field(SchoolConnection, "所有学校，按名称排序", scope=NO_SCOPE)
     school = ScopedField(SchoolNode, id=graphene.ID(required=True), scope=NO_SCOPE)
     suggested_people = ScopedField(
@@ -183,6 +190,11 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_user(root, info, username: str) -> User:
         return selectors.get_user(actor=info.context.actor, username=username)
+
+    @staticmethod
+    def resolve_my_blocked_users(root, info, first=None, after=None):
+        qs = selectors.blocked_users(actor=info.context.actor)
+        return resolve_connection(UserConnection, qs, first=first, after=after)
 
     @staticmethod
     def resolve_schools(root, info, first=None, after=None):
@@ -273,6 +285,39 @@ class Unfollow(DomainMutation):
         return {"user": selectors.get_user(actor=actor, username=username)}
 
 
+class BlockUser(DomainMutation):
+    """拉黑: TA can no longer follow, mention, comment on, like, repost or invite you (nor
+    you TA), follows either way end, and you no longer see TA's posts and comments."""
+
+    scope = ("feed:write", "profile")
+
+    class Input:
+        username = graphene.String(required=True)
+
+    user = graphene.Field(UserNode, description="被拉黑的人")
+
+    @classmethod
+    def perform(cls, info, actor, username):
+        services.block_user(actor=actor, username=username)
+        return {"user": selectors.get_user(actor=actor, username=username)}
+
+
+class UnblockUser(DomainMutation):
+    """取消拉黑 (follows the block ended stay ended)."""
+
+    scope = ("feed:write", "profile")
+
+    class Input:
+        username = graphene.String(required=True)
+
+    user = graphene.Field(UserNode, description="取消拉黑的人")
+
+    @classmethod
+    def perform(cls, info, actor, username):
+        services.unblock_user(actor=actor, username=username)
+        return {"user": selectors.get_user(actor=actor, username=username)}
+
+
 class CreateSchool(DomainMutation):
     """Add a school (site administrators only)."""
 
@@ -317,6 +362,8 @@ class Mutation(graphene.ObjectType):
     update_profile = UpdateProfile.Field()
     follow = Follow.Field()
     unfollow = Unfollow.Field()
+    block_user = BlockUser.Field()
+    unblock_user = UnblockUser.Field()
     create_school = CreateSchool.Field()
     verify_member = VerifyMember.Field()
 

@@ -6,7 +6,7 @@ from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySe
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from yiban_core.accounts.models import Follow, School, User
+from yiban_core.accounts.models import Block, Follow, School, User
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
 from yiban_core.groups.models import Membership
@@ -90,6 +90,37 @@ def suggested_people(*, actor: Actor, limit: int = 6) -> list[User]:
                                   default=Value(0), output_field=IntegerField()))
         .order_by("closeness", "other_role", "unverified", "-follower_count", "-pk")[:limit]
     )
+
+
+def blocked_users(*, actor: Actor) -> QuerySet[User]:
+    """Whom the signed-in user blocked, the latest first (paginate it). A token reads it
+    with feed:read: it is part of what shapes the user's timelines."""
+    actor.require_scope("feed:read")
+    me = actor.require_user()
+    return (
+        User.objects.filter(blocked_by_set__blocker=me).select_related("school", "profile")
+        .annotate(blocked_at=F("blocked_by_set__created_at"))
+        .order_by("-blocked_at", "-pk")
+    )
+
+
+def blocked_ids(user: User | None) -> frozenset[int]:
+    """The ids of those `user` blocked, read once per user object (a request's): what
+    lists filter in Python (search, mention suggestions). The block services reset it."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    cached = user.__dict__.get("_blocked_ids")
+    if cached is None:
+        cached = user.__dict__["_blocked_ids"] = frozenset(
+            Block.objects.filter(blocker_id=user.pk).values_list("blocked_id", flat=True))
+    return cached
+
+
+def blocked_between_q(user: User, field: str = "pk") -> Q:
+    """The people (`field` names their id) a block stands between `user` and, whichever
+    made it: whom the user can neither mention nor be mentioned by."""
+    return (Q(**{f"{field}__in": Block.objects.filter(blocker_id=user.pk).values("blocked_id")})
+            | Q(**{f"{field}__in": Block.objects.filter(blocked_id=user.pk).values("blocker_id")}))
 
 
 def is_following(*, actor: Actor, user: User) -> bool:
@@ -187,7 +218,8 @@ def suggest_people(*, actor: Actor, query: str, group=None,
         others |= Q(school_id=me.school_id)
     rows = []
     for pool in (Q(pk__in=list(rank)), others & ~Q(pk__in=list(rank))):
-        people = User.objects.filter(pool, is_active=True).exclude(pk=me.pk)
+        people = User.objects.filter(pool, is_active=True).exclude(pk=me.pk).exclude(
+            blocked_between_q(me))  # a mention would not reach them (accounts/rules.py)
         if not query.isascii():
             people = people.filter(display_name__startswith=query)
         rows += people.values_list("pk", "display_name", "username", "school_id") \

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yiban_core import events
-from yiban_core.accounts.models import Follow, Profile, School, User
-from yiban_core.accounts.rules import require_roster_authority
+from yiban_core.accounts.models import Block, Follow, Profile, School, User
+from yiban_core.accounts.rules import require_not_blocked, require_roster_authority
 from yiban_core.actor import Actor, web_session_only
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.services import join_school_group
@@ -176,6 +176,7 @@ def follow(*, actor: Actor, username: str) -> Follow:
         raise NotFound(_("没有这个用户"), field="username")
     if target.pk == user.pk:
         raise Invalid(_("不能关注自己"), field="username")
+    require_not_blocked(user, target, doing=_("关注 TA"), field="username")
     hit(f"follow:{user.pk}", limit=FOLLOWS_PER_HOUR, window_s=3600)
     try:
         with transaction.atomic():
@@ -198,13 +199,58 @@ def unfollow(*, actor: Actor, username: str) -> None:
     user = actor.require_user()
     target_id = User.objects.filter(username=username).values_list("pk", flat=True).first()
     with transaction.atomic():
-        deleted, _details = Follow.objects.filter(follower=user, followee_id=target_id).delete()
-        if not deleted:
+        if not _end_follow(user.pk, target_id):
             raise NotFound(_("你没有关注 TA"), field="username")
-        User.objects.filter(pk=user.pk).update(following_count=F("following_count") - 1)
-        User.objects.filter(pk=target_id).update(follower_count=F("follower_count") - 1)
-        events.send(events.FollowChanged(follower_id=user.pk, followee_id=target_id,
-                                         following=False))
+
+
+def _end_follow(follower_id: int, followee_id: int | None) -> bool:
+    """Delete a follow with its counters and event, in the caller's transaction; False
+    when there was none."""
+    deleted, _details = Follow.objects.filter(follower_id=follower_id,
+                                              followee_id=followee_id).delete()
+    if not deleted:
+        return False
+    User.objects.filter(pk=follower_id).update(following_count=F("following_count") - 1)
+    User.objects.filter(pk=followee_id).update(follower_count=F("follower_count") - 1)
+    events.send(events.FollowChanged(follower_id=follower_id, followee_id=followee_id,
+                                     following=False))
+    return True
+
+
+def block_user(*, actor: Actor, username: str) -> Block:
+    """拉黑: see accounts/rules.py for what a block stops. Follows either way end with it
+    (as on Weibo and Twitter), and do not come back when it is lifted."""
+    actor.require_scope("feed:write")
+    user = actor.require_user()
+    target = User.objects.filter(username=username or "").first()
+    if target is None:
+        raise NotFound(_("没有这个用户"), field="username")
+    if target.pk == user.pk:
+        raise Invalid(_("不能拉黑自己"), field="username")
+    try:
+        with transaction.atomic():
+            block = Block.objects.create(blocker=user, blocked=target)
+            _end_follow(user.pk, target.pk)
+            _end_follow(target.pk, user.pk)
+            events.send(events.BlockChanged(blocker_id=user.pk, blocked_id=target.pk,
+                                            blocking=True))
+    except IntegrityError:
+        raise Conflict(_("你已经拉黑了 TA"), field="username") from None
+    user.__dict__.pop("_blocked_ids", None)  # accounts.selectors.blocked_ids
+    return block
+
+
+def unblock_user(*, actor: Actor, username: str) -> None:
+    actor.require_scope("feed:write")
+    user = actor.require_user()
+    target_id = User.objects.filter(username=username or "").values_list("pk", flat=True).first()
+    with transaction.atomic():
+        deleted, _details = Block.objects.filter(blocker=user, blocked_id=target_id).delete()
+        if not deleted:
+            raise NotFound(_("你没有拉黑 TA"), field="username")
+        events.send(events.BlockChanged(blocker_id=user.pk, blocked_id=target_id,
+                                        blocking=False))
+    user.__dict__.pop("_blocked_ids", None)
 
 
 def verify_member(*, actor: Actor, school: School, username: str, member_number: str) -> User:

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from yiban_core import events
 from yiban_core.accounts.models import School, User
-from yiban_core.accounts.rules import require_roster_authority
-from yiban_core.accounts.selectors import is_school_admin
+from yiban_core.accounts.rules import require_not_blocked, require_roster_authority
+from yiban_core.accounts.selectors import blocked_between_q, is_school_admin
 from yiban_core.actor import Actor
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Membership
@@ -491,6 +491,8 @@ def invite(*, actor: Actor, group: Group, user_id=None, username: str | None = N
         raise Conflict(_("TA 已经是群成员了"), field="username")
     if Ban.objects.filter(group=group, user=invitee).exists():
         raise Conflict(_("TA 已被本群封禁，请先解封"), field="username")
+    if actor.user is not None:
+        require_not_blocked(actor.user, invitee, doing=_("邀请 TA"), field="username")
     try:
         with transaction.atomic():
             invitation = Invitation.objects.create(group=group, invitee=invitee,
@@ -519,6 +521,9 @@ def invite_users(*, actor: Actor, group: Group, user_ids) -> list[Invitation]:
             | set(Invitation.objects.filter(group=group, invitee_id__in=ids,
                                             status=Invitation.Status.PENDING)
                   .values_list("invitee_id", flat=True)))
+    if actor.user is not None:  # nobody a block stands between (accounts/rules.py)
+        skip |= set(User.objects.filter(blocked_between_q(actor.user), pk__in=ids)
+                    .values_list("pk", flat=True))
     invitees = list(User.objects.filter(pk__in=ids - skip, is_active=True).order_by("pk")
                     .values_list("pk", flat=True))
     with transaction.atomic():

@@ -19,6 +19,9 @@ class SearchDocument(models.Model):
     body = models.TextField(blank=True)  # the text snippets are cut from
     tokens = models.TextField()
     school_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Who wrote it (a post's author, a resource's owner): searches leave out the people
+    # the searcher blocked (拉黑). NULL for what nobody wrote (people, groups, topics).
+    author_id = models.PositiveBigIntegerField(null=True, blank=True)
     subject = models.CharField(max_length=20, blank=True)
     course_id = models.PositiveBigIntegerField(null=True, blank=True)
     rating = models.FloatField(default=0)

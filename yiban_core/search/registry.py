@@ -26,6 +26,7 @@ class Document:
     body: str  # the text people wrote: what snippets are cut from
     created_at: datetime
     school_id: int | None = None
+    author_id: int | None = None  # who wrote it: left out of the results of whoever blocked them
     subject: str = ""
     course_id: int | None = None
     rating: float = 0.0

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from yiban_core.accounts.selectors import blocked_ids
 from yiban_core.actor import Actor
 from yiban_core.errors import Invalid
 from yiban_core.pagination import Page, clamp_page_size, sign_cursor, unsign_cursor
@@ -76,7 +77,8 @@ def search(*, actor: Actor, query: str, kinds=None, school_id=None, subject: str
     size = clamp_page_size(first)
     filters = Filters(kinds=allowed, school_id=school_id, subject=subject or "",
                       course_id=course_id, since=since,
-                      viewer_school_id=actor.user.school_id if actor.user else None)
+                      viewer_school_id=actor.user.school_id if actor.user else None,
+                      blocked_author_ids=blocked_ids(actor.user))
     name = typed_name(query)
     salt = _cursor_salt([*terms, name], sort, filters)
     position = None

@@ -16,6 +16,7 @@ class Filters:
     course_id: int | None = None
     since: datetime | None = None
     viewer_school_id: int | None = None  # not a filter: ranks the viewer's school first
+    blocked_author_ids: frozenset[int] = frozenset()  # whom the searcher blocked: left out
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,14 @@ def apply_filters(qs, filters: Filters):
         qs = qs.filter(course_id=filters.course_id)
     if filters.since:
         qs = qs.filter(created_at__gte=filters.since)
+    if filters.blocked_author_ids:  # documents nobody wrote (author_id NULL) stay
+        qs = qs.exclude(author_id__in=sorted(filters.blocked_author_ids))
     return qs
 
 
 def document_fields(doc) -> dict:
     return {"title": doc.title[:200], "body": doc.body[:5000], "school_id": doc.school_id,
+            "author_id": doc.author_id,
             "subject": doc.subject, "course_id": doc.course_id, "rating": doc.rating,
             "downloads": doc.downloads, "created_at": doc.created_at}
 

@@ -78,6 +78,7 @@ def document_class(analyzer: str) -> type[Document]:
         body = Text(analyzer=analyzer)
         tokens = Text(analyzer="whitespace")  # rjieba words, lower-cased, space-separated
         school_id = Long()
+        author_id = Long()
         course_id = Long()
         subject = Keyword()
         rating = Float()
@@ -106,15 +107,17 @@ def entry_id(kind: str, object_id: int) -> str:
 def entry_source(kind: str, object_id: int, document_id: int, fields: dict, tokens: str) -> dict:
     return {"kind": kind, "object_id": object_id, "document_id": document_id,
             "title": fields["title"], "body": fields["body"], "tokens": tokens,
-            "school_id": fields["school_id"], "course_id": fields["course_id"],
-            "subject": fields["subject"] or None, "rating": fields["rating"],
-            "downloads": fields["downloads"], "created_at": fields["created_at"]}
+            "school_id": fields["school_id"], "author_id": fields.get("author_id"),
+            "course_id": fields["course_id"], "subject": fields["subject"] or None,
+            "rating": fields["rating"], "downloads": fields["downloads"],
+            "created_at": fields["created_at"]}
 
 
 def bulk_actions(rows: Iterable[SearchDocument], index: str) -> Iterator[dict]:
     """Bulk index actions for database index rows (pure: no cluster needed)."""
     for row in rows:
         fields = {"title": row.title, "body": row.body, "school_id": row.school_id,
+                  "author_id": row.author_id,
                   "course_id": row.course_id, "subject": row.subject, "rating": row.rating,
                   "downloads": row.downloads, "created_at": row.created_at}
         yield {"_op_type": "index", "_index": index, "_id": entry_id(row.kind, row.object_id),
@@ -177,6 +180,13 @@ def filter_clauses(filters: Filters) -> list[Q]:
     return clauses
 
 
+def excluded_clauses(filters: Filters) -> list[Q]:
+    """What must not match: documents by people the searcher blocked (拉黑)."""
+    if not filters.blocked_author_ids:
+        return []
+    return [Q("terms", author_id=sorted(filters.blocked_author_ids))]
+
+
 def build_search(index: str, terms: list[str], filters: Filters, *, sort: str,
                  after: tuple[float, int] | None, limit: int, using=None,
                  name: str = "") -> Search:
@@ -190,7 +200,9 @@ def build_search(index: str, terms: list[str], filters: Filters, *, sort: str,
     if name:  # or the beginning of a whole name (text.typed_name)
         words = [Q("bool", should=[Q("bool", must=words), term_query(name, True)],
                    minimum_should_match=1)]
-    query = Q("bool", must=words, should=ranking, filter=filter_clauses(filters))
+    excluded = excluded_clauses(filters)
+    query = Q("bool", must=words, should=ranking, filter=filter_clauses(filters),
+              **({"must_not": excluded} if excluded else {}))
     if sort == "relevance":
         query = ranked(query, filters)
     search = Search(using=using, index=index).query(query)
