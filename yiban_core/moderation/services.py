@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from yiban_core.accounts.models import School
 from yiban_core.actor import Actor, web_session_only
+from yiban_core.audit import services as audit
 from yiban_core.errors import Invalid, PermissionDenied
 from yiban_core.moderation import rules, words
 from yiban_core.moderation.models import Action, SensitiveWord
@@ -97,6 +98,10 @@ def import_words(*, actor: Actor, data: bytes, school: School | None = None) -> 
         SensitiveWord.objects.bulk_create(new, batch_size=BATCH)
         SensitiveWord.objects.bulk_update(changed, ["action", "updated_at"], batch_size=BATCH)
         created, updated = len(new), len(changed)
+        audit.record("words.imported", actor=actor, school=school,
+                     target_type="moderation.sensitiveword",
+                     target_text=school.name if school else _("全站词表"),
+                     detail={"created": created, "updated": updated, "lines": len(lines)})
         transaction.on_commit(words.forget)  # bulk writes send no signal
     return ImportReport(created=created, updated=updated,
                         unchanged=len(lines) - created - updated)
