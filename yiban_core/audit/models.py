@@ -27,6 +27,27 @@ class Outcome(models.TextChoices):
     DENIED = "denied", _("拒绝")
 
 
+# The action codes recorded, and what each says to a reader (the admin's filter, the CSV).
+ACTIONS = {
+    "login.succeeded": _("登录成功"),
+    "login.failed": _("登录失败"),
+    "login.locked_out": _("登录被锁定"),
+    "token.issued": _("签发令牌"),
+    "token.revoked": _("撤销令牌"),
+    "admin.add": _("管理后台：新增"),
+    "admin.change": _("管理后台：修改"),
+    "admin.delete": _("管理后台：删除"),
+    "school.install": _("安装学校应用"),
+    "school.uninstall": _("卸载学校应用"),
+    "roster.import": _("同步/导入名单"),
+    "group.role_changed": _("群成员身份变更"),
+    "account.verified": _("认证学校成员"),
+    "words.imported": _("导入敏感词"),
+    "moderation.decided": _("审核处理"),
+    "sanction.applied": _("处罚"),
+}
+
+
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise AppendOnly("audit entries are never changed")
@@ -81,3 +102,7 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("audit entries are removed only by the retention prune")
+
+    @property
+    def action_text(self) -> str:
+        return str(ACTIONS.get(self.action, self.action))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
 
+from axes.signals import user_locked_out
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
@@ -27,15 +28,21 @@ def on_logged_in(sender, request, user, **kwargs) -> None:
            ip=_ip(request))
 
 
-def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
-    username = str(credentials.get("username") or "")[:150]
+def _login_attempt(action: str, username: str, request, outcome: str) -> None:
+    username = str(username or "")[:150]
     user = get_user_model().objects.filter(username=username).first() if username else None
-    # django-axes refused it before any password was checked: the pair is locked out.
-    locked = bool(getattr(request, "axes_locked_out", False))
-    record("login.failed", user=user, username=username, target=user,
-           school=user.verified_school_id if user else None, ip=_ip(request),
-           outcome=Outcome.DENIED if locked else Outcome.FAILURE,
-           detail={"locked_out": locked})
+    record(action, user=user, username=username, target=user,
+           school=user.verified_school_id if user else None, ip=_ip(request), outcome=outcome)
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    _login_attempt("login.failed", credentials.get("username"), request, Outcome.FAILURE)
+
+
+def on_locked_out(sender, request=None, username=None, **kwargs) -> None:
+    """django-axes: this username and address reached the limit of failures, or tried again
+    while locked out (each such attempt is refused before any password is checked)."""
+    _login_attempt("login.locked_out", username, request, Outcome.DENIED)
 
 
 def _school_of(model, object_id) -> int | None:
@@ -101,4 +108,5 @@ def on_sanction_applied(event) -> None:
 def connect() -> None:
     user_logged_in.connect(on_logged_in, dispatch_uid="audit_logged_in")
     user_login_failed.connect(on_login_failed, dispatch_uid="audit_login_failed")
+    user_locked_out.connect(on_locked_out, dispatch_uid="audit_locked_out")
     post_save.connect(on_admin_log_entry, sender=LogEntry, dispatch_uid="audit_admin_log")
