@@ -34,7 +34,7 @@ class PostAdmin(admin.ModelAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["id", "text_excerpt", "author", "post", "parent_id", "like_count",
+    list_display = ["id", "text_excerpt", "author", "post", "parent_comment", "like_count",
                     "created_at"]
     list_display_links = ["id", "text_excerpt"]
     search_fields = ["text", "=author__username", "author__display_name"]
@@ -48,4 +48,8 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.display(description=_("内容"))
     def text_excerpt(self, obj):
         return excerpt(obj.text)
+
+    @admin.display(description=_("所回复的评论"))
+    def parent_comment(self, obj):
+        return obj.parent_id or "-"
 

@@ -22,7 +22,7 @@ class RuleFilter(admin.SimpleListFilter):
 @admin.register(PointEntry)
 class PointEntryAdmin(admin.ModelAdmin):
     list_display = ["id", "user", "amount", "rule_label", "source_type", "source_id",
-                    "reverses_id", "created_at"]
+                    "reversed_entry", "created_at"]
     list_filter = [RuleFilter]
     search_fields = ["=user__username", "user__display_name", "=idempotency_key"]
     list_select_related = ["user", "source_type"]
@@ -35,6 +35,10 @@ class PointEntryAdmin(admin.ModelAdmin):
     def rule_label(self, obj):
         rule = RULES.get(obj.rule)
         return rule.label if rule else obj.rule
+
+    @admin.display(description=_("冲正的流水"))
+    def reversed_entry(self, obj):
+        return obj.reverses_id or "-"
 
     def has_add_permission(self, request):
         return False
