@@ -164,7 +164,7 @@ def install_app(*, actor: Actor, app: AppProfile, scopes) -> SchoolInstall:
             app=app, defaults={"school": app.school, "scopes": approved, "installed_by": user})
         if not created:  # fewer scopes now: tokens issued before carry the old ones
             _revoke_tokens(app.application)
-        audit.record("school.install", actor=actor, app_id=app.application_id, target=app,
+        audit.record("school.install", by=actor, app_id=app.application_id, target=app,
                      school=app.school_id, detail={"scopes": approved, "updated": not created})
     return install
 
@@ -179,7 +179,7 @@ def uninstall_app(*, actor: Actor, app: AppProfile) -> None:
         if not deleted:
             raise NotFound(_("此应用没有安装"))
         _revoke_tokens(app.application)
-        audit.record("school.uninstall", actor=actor, app_id=app.application_id, target=app,
+        audit.record("school.uninstall", by=actor, app_id=app.application_id, target=app,
                      school=app.school_id)
 
 
@@ -192,5 +192,5 @@ def revoke_authorization(*, actor: Actor, application_id: int) -> None:
         raise NotFound(_("没有这个应用"))
     with transaction.atomic():
         _revoke_tokens(application, user=user)
-        audit.record("token.revoked", actor=actor, app_id=application.pk,
+        audit.record("token.revoked", by=actor, app_id=application.pk,
                      target=application, detail={"by": "user", "all_tokens": True})

@@ -219,7 +219,7 @@ def verify_member(*, actor: Actor, school: School, username: str, member_number:
             target.verified_at = timezone.now()
             target.save(update_fields=["school", "member_number", "verified_at"])
             join_school_group(user=target)
-            audit.record("account.verified", actor=actor, target=target, school=school,
+            audit.record("account.verified", by=actor, target=target, school=school,
                          detail={"member_number": member_number})
             notify(recipient_ids=[target.pk], kind=Notification.Kind.VERIFIED,
                    actor_id=actor.user_id, event_key=f"verified:{target.pk}:{member_number}")

@@ -36,19 +36,19 @@ def describe(obj: models.Model | None) -> tuple[str, str, str]:
     return f"{meta.app_label}.{meta.model_name}", str(obj.pk), str(obj)[:200]
 
 
-def record(action: str, *, actor: Actor | None = None, user=None, app_id: int | None = None,
+def record(action: str, *, by: Actor | None = None, user=None, app_id: int | None = None,
            target: models.Model | None = None, target_type: str = "", target_id: Any = "",
            target_text: str = "", school: Any = None, outcome: str = Outcome.SUCCESS,
            detail: dict | None = None, ip: str | None = None,
            username: str = "") -> AuditEntry:
-    """One entry. `actor` (or `user` and `app_id`) says who, `target` (or its type, id and
-    text) what it was done to, `school` (a School or its id) whose log it belongs to; the
-    client address is the request's unless given."""
-    if actor is not None:
-        user = user or actor.user
-        app_id = app_id or actor.app_id
-        if school is None and actor.user is None:
-            school = actor.school  # a school app acts for its school
+    """One entry. `by` (the acting Actor) or `user` and `app_id` say who, `target` (or its
+    type, id and text) what it was done to, `school` (a School or its id) whose log it
+    belongs to; the client address is the request's unless given."""
+    if by is not None:
+        user = user or by.user
+        app_id = app_id or by.app_id
+        if school is None and by.user is None:
+            school = by.school  # a school app acts for its school
     if target is not None:
         target_type, target_id, target_text = describe(target)
     school_id = getattr(school, "pk", school)

@@ -622,7 +622,7 @@ def set_member_role(*, actor: Actor, group: Group, username: str, role: str) -> 
     previous, target.role = target.role, role
     with transaction.atomic():
         target.save(update_fields=["role"])
-        audit.record("group.role_changed", actor=actor, target=target.user,
+        audit.record("group.role_changed", by=actor, target=target.user,
                      school=group.school_id,
                      detail={"group_id": group.pk, "group": group.name, "from": previous,
                              "to": role})
@@ -644,7 +644,7 @@ def transfer_ownership(*, actor: Actor, group: Group, username: str) -> Group:
         target.save(update_fields=["role"])
         group.owner = target.user
         group.save(update_fields=["owner"])
-        audit.record("group.role_changed", actor=actor, target=target.user,
+        audit.record("group.role_changed", by=actor, target=target.user,
                      school=group.school_id,
                      detail={"group_id": group.pk, "group": group.name,
                              "from": previous_role, "to": Membership.Role.OWNER})

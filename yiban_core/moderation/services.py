@@ -98,7 +98,7 @@ def import_words(*, actor: Actor, data: bytes, school: School | None = None) -> 
         SensitiveWord.objects.bulk_create(new, batch_size=BATCH)
         SensitiveWord.objects.bulk_update(changed, ["action", "updated_at"], batch_size=BATCH)
         created, updated = len(new), len(changed)
-        audit.record("words.imported", actor=actor, school=school,
+        audit.record("words.imported", by=actor, school=school,
                      target_type="moderation.sensitiveword",
                      target_text=school.name if school else _("全站词表"),
                      detail={"created": created, "updated": updated, "lines": len(lines)})
