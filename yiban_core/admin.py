@@ -11,7 +11,7 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.db import router, transaction
 from django.utils.translation import gettext_lazy as _
 
-from yiban_core.audit.receivers import record_admin_entry
+from yiban_core.audit.receivers import record_admin_entry, schools_of
 
 admin.site.site_header = _("易班学习网 管理后台")
 admin.site.site_title = _("易班管理后台")
@@ -22,13 +22,14 @@ admin.site.index_title = _("站点管理")
 def audited_delete_selected(modeladmin, request, queryset):
     with transaction.atomic(using=router.db_for_write(queryset.model)):
         last = LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        schools = schools_of(queryset.model, list(queryset.values_list("pk", flat=True)))
         response = delete_selected(modeladmin, request, queryset)
         if response is None:  # confirmed and done; a single row was saved (and audited)
             logged = list(LogEntry.objects.filter(pk__gt=last, user_id=request.user.pk,
                                                   action_flag=DELETION))
             if len(logged) > 1:
                 for entry in logged:
-                    record_admin_entry(entry)
+                    record_admin_entry(entry, schools.get(entry.object_id))
     return response
 
 

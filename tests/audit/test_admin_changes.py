@@ -52,8 +52,8 @@ def test_a_site_list_word_belongs_to_no_school(admin_client):
 
 
 @pytest.mark.parametrize("how_many", [1, 3])
-def test_deleting_selected_rows_records_each(admin_client, site_admin, how_many):
-    words = [SensitiveWord.objects.create(word=f"词{i}", normalised=f"词{i}")
+def test_deleting_selected_rows_records_each(admin_client, site_admin, school, how_many):
+    words = [SensitiveWord.objects.create(word=f"词{i}", normalised=f"词{i}", school=school)
              for i in range(how_many)]
     response = admin_client.post(CHANGELIST, {
         "action": "delete_selected", "_selected_action": [w.pk for w in words],
@@ -63,7 +63,7 @@ def test_deleting_selected_rows_records_each(admin_client, site_admin, how_many)
     entries = admin_entries()
     assert [e.action for e in entries] == ["admin.delete"] * how_many
     assert {e.target_id for e in entries} == {str(w.pk) for w in words}
-    assert {e.actor for e in entries} == {site_admin}
+    assert {(e.actor, e.school) for e in entries} == {(site_admin, school)}
 
 
 def test_a_delete_not_yet_confirmed_records_nothing(admin_client):

@@ -45,28 +45,31 @@ def on_locked_out(sender, request=None, username=None, **kwargs) -> None:
     _login_attempt("login.locked_out", username, request, Outcome.DENIED)
 
 
-def _school_of(model, object_id) -> int | None:
-    """The school a changed row belongs to (a school's own word list, say), if it has one."""
+def schools_of(model, pks) -> dict[str, int | None]:
+    """The school each row belongs to (a school's own word list, say), by pk as text."""
     if model is None:
-        return None
+        return {}
     if model._meta.label == "accounts.School":
-        return int(object_id) if str(object_id).isdigit() else None
+        return {str(pk): pk for pk in model._base_manager.filter(pk__in=pks)
+                .values_list("pk", flat=True)}
     if any(f.name == "school" and f.is_relation for f in model._meta.fields):
-        return model._base_manager.filter(pk=object_id).values_list("school_id",
-                                                                    flat=True).first()
-    return None
+        return {str(pk): school_id for pk, school_id in
+                model._base_manager.filter(pk__in=pks).values_list("pk", "school_id")}
+    return {}
 
 
-def record_admin_entry(entry: LogEntry) -> None:
-    """One audit entry for one of the admin site's LogEntry rows. Deletions are logged by
-    the admin before the row goes, so its school is still there to read."""
+def record_admin_entry(entry: LogEntry, school_id: int | None = None) -> None:
+    """One audit entry for one of the admin site's LogEntry rows. A deletion is logged by
+    the admin before the row goes, so its school is still there to read (the bulk delete
+    reads them before and passes each)."""
     model = entry.content_type.model_class() if entry.content_type_id else None
+    if school_id is None and entry.object_id:
+        school_id = schools_of(model, [entry.object_id]).get(str(entry.object_id))
     record(ADMIN_ACTIONS.get(entry.action_flag, "admin.change"), user=entry.user,
            target_type=(f"{entry.content_type.app_label}.{entry.content_type.model}"
                         if entry.content_type_id else ""),
            target_id=entry.object_id or "", target_text=entry.object_repr,
-           school=_school_of(model, entry.object_id),
-           detail={"message": entry.get_change_message()})
+           school=school_id, detail={"message": entry.get_change_message()})
 
 
 def on_admin_log_entry(sender, instance: LogEntry, created: bool, raw=False, **kwargs) -> None:
