@@ -29,6 +29,7 @@ def _audit_token(action: str, request, *, user=None, detail: dict) -> None:
     audit.record(action, user=user, app_id=client.pk, target=client, school=school_id,
                  detail=detail)
 
+
 # What an ID token carries besides the person's claims (oauthlib and DOT add them;
 # `nonce` when the request sent one).
 ID_TOKEN_CLAIMS = ("iss", "aud", "exp", "iat", "auth_time", "jti", "at_hash", "nonce")
