@@ -28,27 +28,27 @@ class Visibility(models.TextChoices):
 
 class Post(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                               related_name="posts")
-    text = models.TextField(max_length=POST_MAX_LENGTH, blank=True)
-    visibility = models.CharField(max_length=10, choices=Visibility.choices,
+                               related_name="posts", verbose_name=_("作者"))
+    text = models.TextField(_("正文"), max_length=POST_MAX_LENGTH, blank=True)
+    visibility = models.CharField(_("可见范围"), max_length=10, choices=Visibility.choices,
                                   default=Visibility.PUBLIC)
     group = models.ForeignKey("groups.Group", null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="posts")
+                              related_name="posts", verbose_name=_("群组"))
     # The author's school when posted: "school" visibility means that school.
     school = models.ForeignKey("accounts.School", null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
+                               on_delete=models.SET_NULL, related_name="+", verbose_name=_("学校"))
     repost_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="reposts")
+                                  related_name="reposts", verbose_name=_("转发自"))
     # Stays true when the original is deleted: "the original was deleted" is shown.
-    is_repost = models.BooleanField(default=False)
-    pinned_at = models.DateTimeField(null=True, blank=True)  # a group announcement
-    like_count = models.PositiveIntegerField(default=0)
-    comment_count = models.PositiveIntegerField(default=0)
-    repost_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    edited_at = models.DateTimeField(null=True, blank=True)
+    is_repost = models.BooleanField(_("是转发"), default=False)
+    pinned_at = models.DateTimeField(_("置顶为公告的时间"), null=True, blank=True)
+    like_count = models.PositiveIntegerField(_("点赞数"), default=0)
+    comment_count = models.PositiveIntegerField(_("评论数"), default=0)
+    repost_count = models.PositiveIntegerField(_("转发数"), default=0)
+    created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+    edited_at = models.DateTimeField(_("编辑时间"), null=True, blank=True)
     # The @words of the text linked to whom they mean: {"李月婷": "<username>"} (feeds/mentions.py)
-    mention_links = models.JSONField(default=dict, blank=True)
+    mention_links = models.JSONField(_("提及的人"), default=dict, blank=True)
     moderation = moderation_field()  # ContentState: anything but visible only to its author
 
     class Meta:
@@ -114,6 +114,10 @@ class PostImage(models.Model):
     position = models.PositiveSmallIntegerField()
 
     class Meta:
+        verbose_name = _("动态图片")
+        verbose_name_plural = _("动态图片")
+        verbose_name = _("动态图片")
+        verbose_name_plural = _("动态图片")
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["post", "position"], name="one_image_per_slot"),
@@ -125,18 +129,21 @@ class PostImage(models.Model):
 
 
 class Comment(models.Model):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments",
+                             verbose_name=_("动态"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                               related_name="comments")
+                               related_name="comments", verbose_name=_("作者"))
     # Replies are one level deep: a reply's parent is always a top-level comment.
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="replies")
+                               related_name="replies", verbose_name=_("所回复的评论"))
     reply_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="+")
-    text = models.TextField(max_length=COMMENT_MAX_LENGTH)
-    mention_links = models.JSONField(default=dict, blank=True)  # as Post.mention_links
-    like_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+                                 on_delete=models.SET_NULL, related_name="+",
+                                 verbose_name=_("回复对象"))
+    text = models.TextField(_("内容"), max_length=COMMENT_MAX_LENGTH)
+    # as Post.mention_links
+    mention_links = models.JSONField(_("提及的人"), default=dict, blank=True)
+    like_count = models.PositiveIntegerField(_("点赞数"), default=0)
+    created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
     moderation = moderation_field()  # as Post.moderation
 
     class Meta:
@@ -155,6 +162,10 @@ class PostLike(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("动态点赞")
+        verbose_name_plural = _("动态点赞")
+        verbose_name = _("动态点赞")
+        verbose_name_plural = _("动态点赞")
         constraints = [models.UniqueConstraint(fields=["post", "user"], name="like_post_once")]
         indexes = [models.Index(fields=["user", "post"], name="post_like_by_user")]
 
@@ -169,6 +180,10 @@ class CommentLike(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("评论点赞")
+        verbose_name_plural = _("评论点赞")
+        verbose_name = _("评论点赞")
+        verbose_name_plural = _("评论点赞")
         constraints = [
             models.UniqueConstraint(fields=["comment", "user"], name="like_comment_once")
         ]
@@ -199,6 +214,10 @@ class PostTopic(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("动态话题")
+        verbose_name_plural = _("动态话题")
+        verbose_name = _("动态话题")
+        verbose_name_plural = _("动态话题")
         constraints = [models.UniqueConstraint(fields=["post", "topic"], name="topic_once")]
         indexes = [
             models.Index(fields=["topic", "-post"], name="topic_newest"),
@@ -215,6 +234,10 @@ class Mention(models.Model):
                              related_name="+")
 
     class Meta:
+        verbose_name = _("提及")
+        verbose_name_plural = _("提及")
+        verbose_name = _("提及")
+        verbose_name_plural = _("提及")
         constraints = [models.UniqueConstraint(fields=["post", "user"], name="mention_once")]
 
     def __str__(self) -> str:

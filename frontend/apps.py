@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class FrontendConfig(AppConfig):
     name = "frontend"
-    verbose_name = "Web UI"
+    verbose_name = "网页"

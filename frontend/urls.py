@@ -15,6 +15,7 @@ from frontend.views import (
     points,
     resources,
     roster,
+    school_audit,
     search,
     two_factor,
     webhooks,
@@ -138,6 +139,10 @@ urlpatterns = [
          webhooks.redeliver, name="developer_webhook_redeliver"),
     # academic affairs: a school's roster import (OneRoster)
     path("schools/<int:school_id>/roster/import/", roster.roster_import, name="roster_import"),
+    # a school's audit log, exported by its administrators
+    path("schools/<int:school_id>/audit/", school_audit.school_audit, name="school_audit"),
+    path("schools/<int:school_id>/audit.csv", school_audit.school_audit_csv,
+         name="school_audit_csv"),
 ]
 
 # practical-training and growth records: only while the vocational plugin is installed

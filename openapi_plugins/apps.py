@@ -6,4 +6,4 @@ class OpenApiConfig(AppConfig):
 
     name = "openapi_plugins"
     label = "openapi"
-    verbose_name = "Open platform"
+    verbose_name = "开放平台"

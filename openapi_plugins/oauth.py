@@ -5,14 +5,30 @@
   openapi_plugins.scopes.PlatformScopes;
 - OpenID claims: the public profile under `profile` (its `school` only once the
   school verified the user), the real name and member number under
-  `profile:verified`, and only for a verified user.
+  `profile:verified`, and only for a verified user;
+- every token issued and revoked at the endpoints is audited, in the transaction that
+  stores or revokes it.
 """
 
 from __future__ import annotations
 
+import hashlib
+
+from django.db import router, transaction
+from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from openapi_plugins.models import SchoolInstall
+from openapi_plugins.models import AppProfile, SchoolInstall
+from yiban_core.audit import services as audit
+
+
+def _audit_token(action: str, request, *, user=None, detail: dict) -> None:
+    client = request.client
+    school_id = (AppProfile.objects.filter(application=client, kind=AppProfile.Kind.SCHOOL)
+                 .values_list("school_id", flat=True).first())
+    audit.record(action, user=user, app_id=client.pk, target=client, school=school_id,
+                 detail=detail)
+
 
 # What an ID token carries besides the person's claims (oauthlib and DOT add them;
 # `nonce` when the request sent one).
@@ -31,6 +47,28 @@ class PlatformValidator(OAuth2Validator):
         "member_number": "profile:verified",
         "verified": "profile:verified",
     }
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        with transaction.atomic(using=router.db_for_write(AccessToken)):
+            saved = super().save_bearer_token(token, request, *args, **kwargs)
+            _audit_token("token.issued", request, user=getattr(request, "user", None),
+                         detail={"grant_type": request.grant_type,
+                                 "scope": token.get("scope", "")})
+            return saved
+
+    def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
+        """RFC 7009: audited when a token of the asking client was found and revoked."""
+        mine = {"token_checksum": hashlib.sha256(token.encode("utf-8")).hexdigest(),
+                "application_id": getattr(request.client, "pk", None)}
+        with transaction.atomic(using=router.db_for_write(AccessToken)):
+            found = mine["application_id"] and (
+                AccessToken.objects.filter(**mine).select_related("user").first()
+                or RefreshToken.objects.filter(**mine, revoked__isnull=True)
+                .select_related("user").first())
+            super().revoke_token(token, token_type_hint, request, *args, **kwargs)
+            if found:
+                _audit_token("token.revoked", request, user=found.user,
+                             detail={"by": "client", "token_type": found._meta.model_name})
 
     def get_discovery_claims(self, request):
         return sorted({*self.oidc_claim_scope, *ID_TOKEN_CLAIMS})

@@ -17,6 +17,7 @@ from openapi_plugins.scopes import scopes_for_kind
 from yiban_core.accounts.models import School
 from yiban_core.accounts.selectors import is_school_admin
 from yiban_core.actor import Actor, web_session_only
+from yiban_core.audit import services as audit
 from yiban_core.errors import Invalid, NotFound, PermissionDenied
 from yiban_core.images import check_image
 
@@ -163,6 +164,8 @@ def install_app(*, actor: Actor, app: AppProfile, scopes) -> SchoolInstall:
             app=app, defaults={"school": app.school, "scopes": approved, "installed_by": user})
         if not created:  # fewer scopes now: tokens issued before carry the old ones
             _revoke_tokens(app.application)
+        audit.record("school.install", by=actor, app_id=app.application_id, target=app,
+                     school=app.school_id, detail={"scopes": approved, "updated": not created})
     return install
 
 
@@ -176,6 +179,8 @@ def uninstall_app(*, actor: Actor, app: AppProfile) -> None:
         if not deleted:
             raise NotFound(_("此应用没有安装"))
         _revoke_tokens(app.application)
+        audit.record("school.uninstall", by=actor, app_id=app.application_id, target=app,
+                     school=app.school_id)
 
 
 @web_session_only(gettext_lazy("只能在网页上撤销授权"))
@@ -187,3 +192,5 @@ def revoke_authorization(*, actor: Actor, application_id: int) -> None:
         raise NotFound(_("没有这个应用"))
     with transaction.atomic():
         _revoke_tokens(application, user=user)
+        audit.record("token.revoked", by=actor, app_id=application.pk,
+                     target=application, detail={"by": "user", "all_tokens": True})

@@ -71,7 +71,11 @@ class Course(models.Model):
 
 
 class Tag(models.Model):
-    name = models.CharField(max_length=30, unique=True)
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+
+    class Meta:
+        verbose_name = _("标签")
+        verbose_name_plural = _("标签")
 
     def __str__(self) -> str:
         return self.name
@@ -90,6 +94,10 @@ class Blob(models.Model):
     file = models.FileField(upload_to=blob_path, storage=protected_storage, max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("文件内容")
+        verbose_name_plural = _("文件内容")
+
     def __str__(self) -> str:
         return f"{self.sha256[:12]} ({self.content_type}, {self.size} B)"
 
@@ -100,31 +108,32 @@ class Resource(models.Model):
         LINK = "link", _("链接")
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                              related_name="resources")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+                              related_name="resources", verbose_name=_("上传者"))
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     title = models.CharField(_("标题"), max_length=120)
     description = models.TextField(_("简介"), max_length=5000, blank=True)
     url = models.URLField(_("链接"), max_length=500, blank=True)
     subject = models.CharField(_("学科"), max_length=20, choices=Subject.choices)
-    tags = models.ManyToManyField(Tag, blank=True, related_name="resources")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="resources", verbose_name=_("标签"))
     course = models.ForeignKey(Course, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="resources")
+                               related_name="resources", verbose_name=_("课程"))
     licence = models.CharField(_("许可协议"), max_length=30, choices=Licence.choices,
                                default=Licence.CC_BY)
     visibility = models.CharField(_("可见范围"), max_length=10, choices=Visibility.choices,
                                   default=Visibility.PUBLIC)
     group = models.ForeignKey("groups.Group", null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="resources")
+                              related_name="resources", verbose_name=_("群组"))
     school = models.ForeignKey("accounts.School", null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
+                               on_delete=models.SET_NULL, related_name="+", verbose_name=_("学校"))
     current = models.ForeignKey("ResourceVersion", null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="+")
-    download_count = models.PositiveIntegerField(default=0)
-    rating_count = models.PositiveIntegerField(default=0)
-    rating_sum = models.PositiveIntegerField(default=0)
-    bayesian_score = models.FloatField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+                                on_delete=models.SET_NULL, related_name="+",
+                                verbose_name=_("当前版本"))
+    download_count = models.PositiveIntegerField(_("下载次数"), default=0)
+    rating_count = models.PositiveIntegerField(_("评分人数"), default=0)
+    rating_sum = models.PositiveIntegerField(_("星级总和"), default=0)
+    bayesian_score = models.FloatField(_("综合评分"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     moderation = moderation_field()  # ContentState: anything but visible only to its owner
 
     class Meta:
@@ -170,6 +179,8 @@ class ResourceVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("资源版本")
+        verbose_name_plural = _("资源版本")
         ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(fields=["resource", "number"], name="version_number_once")
@@ -189,6 +200,8 @@ class Download(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("下载记录")
+        verbose_name_plural = _("下载记录")
         constraints = [
             models.UniqueConstraint(fields=["resource", "user", "day"], name="download_once_a_day")
         ]
@@ -199,17 +212,20 @@ class Download(models.Model):
 
 
 class Rating(models.Model):
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="ratings")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="ratings",
+                                 verbose_name=_("学习资源"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="resource_ratings")
-    stars = models.PositiveSmallIntegerField()
-    review = models.TextField(max_length=2000, blank=True)
-    helpful_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+                             related_name="resource_ratings", verbose_name=_("评分人"))
+    stars = models.PositiveSmallIntegerField(_("星级"))
+    review = models.TextField(_("评价"), max_length=2000, blank=True)
+    helpful_count = models.PositiveIntegerField(_("有用数"), default=0)
+    created_at = models.DateTimeField(_("评分时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
     moderation = moderation_field()  # the review's state, as Resource.moderation
 
     class Meta:
+        verbose_name = _("评分与评价")
+        verbose_name_plural = _("评分与评价")
         constraints = [
             models.UniqueConstraint(fields=["resource", "user"], name="rate_once"),
             models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5),
@@ -228,6 +244,8 @@ class ReviewHelpful(models.Model):
                              related_name="+")
 
     class Meta:
+        verbose_name = _("评价有用投票")
+        verbose_name_plural = _("评价有用投票")
         constraints = [models.UniqueConstraint(fields=["rating", "user"], name="helpful_once")]
 
     def __str__(self) -> str:
@@ -243,6 +261,10 @@ class ResourceShare(models.Model):
     shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("资源分享")
+        verbose_name_plural = _("资源分享")
 
     def __str__(self) -> str:
         return f"{self.resource_id} → post {self.post_id}"

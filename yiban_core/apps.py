@@ -5,7 +5,7 @@ class YibanCoreConfig(AppConfig):
     """The project package itself: site-wide management commands (serve, seed_demo)."""
 
     name = "yiban_core"
-    verbose_name = "Yiban core"
+    verbose_name = "易班核心"
 
     def ready(self):
         # Tasks carry the request id of the request that enqueued them, in the web

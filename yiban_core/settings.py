@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "yiban_core.credits",
     "yiban_core.search",
     "yiban_core.moderation",
+    "yiban_core.audit",
     "feeds",
     "resources",
     "realtime",
@@ -94,6 +95,7 @@ WEBHOOK_DISABLE_AFTER_FAILURES = 10
 MIDDLEWARE = [
     "yiban_core.health.ProbeMiddleware",  # /healthz, /readyz, /metrics: before everything
     "yiban_core.request_id.RequestIdMiddleware",
+    "yiban_core.audit.context.ClientIpMiddleware",  # who acted from where, for the audit log
     "yiban_core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "yiban_core.csp.ContentSecurityPolicyMiddleware",
@@ -238,6 +240,9 @@ MODERATION_WORD_FILE_MAX_LINES = 200_000
 # a post, comment, resource or review hold it (审核中) until a moderator decides its case.
 MODERATION_HIDE_AFTER_REPORTS = int(os.environ.get("MODERATION_HIDE_AFTER_REPORTS", "3"))
 MODERATION_REPORTS_PER_HOUR = 30  # reports one person may file in an hour
+# The audit log (yiban_core/audit/): days an entry is kept before the periodic prune removes
+# it. The Cybersecurity Law asks for at least six months of network logs.
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "180"))
 
 # --- search: the database by default, Elasticsearch when a URL is given ----------------------
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")

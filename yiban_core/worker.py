@@ -5,6 +5,8 @@
 - A task whose claim is older than the lease (``TASK_LEASE_S``) belonged to a worker that
   died mid-task: it goes back to READY and is run again. Tasks are idempotent, so a second
   run is harmless; one that keeps killing its workers fails after ``TASK_MAX_ATTEMPTS``.
+- Periodic tasks (yiban_core/periodic.py) are enqueued when due, checked at start and
+  every ``periodic.CHECK_EVERY_S`` (not in ``--batch``, which only drains the queue).
 - Never under the autoreloader: a reloader parent killed on its own leaves an orphan worker.
 - Its waits can be cut short: ``wake()`` (a task was enqueued) polls at once, ``stop()``
   ends the loop after the task in hand (yiban_core/worker_threads.py runs it in a thread).
@@ -26,6 +28,8 @@ from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+from yiban_core import periodic
 
 log = logging.getLogger("yiban_core.worker")
 
@@ -106,6 +110,7 @@ class ResilientWorker(Worker):
         backoff = 0.0
         reclaim_every = max(1.0, min(lease_seconds() / 4, 30.0))
         next_reclaim = 0.0
+        next_periodic = 0.0 if not self.batch else float("inf")
         while self.running:
             try:
                 close_old_connections()
@@ -113,6 +118,9 @@ class ResilientWorker(Worker):
                 if time.monotonic() >= next_reclaim:
                     reclaim_expired(self.backend_name)
                     next_reclaim = time.monotonic() + reclaim_every
+                if time.monotonic() >= next_periodic:
+                    periodic.enqueue_due(self.backend_name)
+                    next_periodic = time.monotonic() + periodic.CHECK_EVERY_S
                 retrieved, task_result = self.claim_next()
                 if task_result is not None:
                     self.run_task(task_result)

@@ -16,7 +16,7 @@ class AcademicAffairsConfig(AppConfig):
 
     name = "openapi_plugins.academic_affairs"
     label = "academic_affairs"
-    verbose_name = "Academic affairs"
+    verbose_name = "教务"
     plugin = Plugin(
         name="academic_affairs",
         scopes={},  # school:roster is a core school scope (openapi_plugins.scopes)

@@ -9,7 +9,7 @@ class VocationalConfig(AppConfig):
 
     name = "openapi_plugins.vocational"
     label = "vocational"
-    verbose_name = "Vocational training records"
+    verbose_name = "实训与成长记录"
 
     plugin = Plugin(
         name="vocational",

@@ -6,7 +6,7 @@ class WebhooksConfig(AppConfig):
 
     name = "openapi_plugins.webhooks"
     label = "webhooks"
-    verbose_name = "Webhooks"
+    verbose_name = "Webhook 推送"
 
     def ready(self):
         from openapi_plugins.webhooks import receivers

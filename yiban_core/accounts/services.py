@@ -15,6 +15,7 @@ from yiban_core import events
 from yiban_core.accounts.models import Block, Follow, Profile, School, User
 from yiban_core.accounts.rules import require_not_blocked, require_roster_authority
 from yiban_core.actor import Actor, web_session_only
+from yiban_core.audit import services as audit
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.services import join_school_group
 from yiban_core.images import check_image
@@ -271,6 +272,8 @@ def verify_member(*, actor: Actor, school: School, username: str, member_number:
             target.verified_at = timezone.now()
             target.save(update_fields=["school", "member_number", "verified_at"])
             join_school_group(user=target)
+            audit.record("account.verified", by=actor, target=target, school=school,
+                         detail={"member_number": member_number})
             notify(recipient_ids=[target.pk], kind=Notification.Kind.VERIFIED,
                    actor_id=actor.user_id, event_key=f"verified:{target.pk}:{member_number}")
     except IntegrityError:

@@ -14,19 +14,19 @@ from django.utils.translation import gettext_lazy as _
 
 class PointEntry(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="point_entries")
-    amount = models.IntegerField()
-    rule = models.CharField(max_length=40)
+                             related_name="point_entries", verbose_name=_("用户"))
+    amount = models.IntegerField(_("数额"))
+    rule = models.CharField(_("规则"), max_length=40)
     # Same key, same award: the unique index makes paying twice impossible.
-    idempotency_key = models.CharField(max_length=120, unique=True)
+    idempotency_key = models.CharField(_("幂等键"), max_length=120, unique=True)
     # What earned it (a post, a resource ...), so deleting that content reverses it.
     source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
-    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+                                    related_name="+", verbose_name=_("来源类型"))
+    source_id = models.PositiveBigIntegerField(_("来源 ID"), null=True, blank=True)
     source = GenericForeignKey("source_type", "source_id")
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="reversed_by")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+                                    related_name="reversed_by", verbose_name=_("冲正的流水"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("网薪流水")
@@ -44,9 +44,10 @@ class PointEntry(models.Model):
 
 class PointBalance(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True,
-                                on_delete=models.CASCADE, related_name="point_balance")
-    total = models.IntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+                                on_delete=models.CASCADE, related_name="point_balance",
+                                verbose_name=_("用户"))
+    total = models.IntegerField(_("余额"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("网薪余额")
@@ -67,12 +68,14 @@ class PointPeriodTotal(models.Model):
         MONTH = "month"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="+")
-    period = models.CharField(max_length=5, choices=Period.choices)
-    starts = models.DateField()  # the first day of the period, in the site's time zone
-    total = models.IntegerField(default=0)
+                             related_name="+", verbose_name=_("用户"))
+    period = models.CharField(_("周期"), max_length=5, choices=Period.choices)
+    starts = models.DateField(_("起始日"))  # the first day of the period, in the site's time zone
+    total = models.IntegerField(_("合计"), default=0)
 
     class Meta:
+        verbose_name = _("网薪周期合计")
+        verbose_name_plural = _("网薪周期合计")
         constraints = [
             models.UniqueConstraint(fields=["user", "period", "starts"],
                                     name="one_total_per_period")

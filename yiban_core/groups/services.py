@@ -23,6 +23,7 @@ from yiban_core.accounts.models import School, User
 from yiban_core.accounts.rules import require_not_blocked, require_roster_authority
 from yiban_core.accounts.selectors import blocked_between_q, is_school_admin
 from yiban_core.actor import Actor
+from yiban_core.audit import services as audit
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Membership
 from yiban_core.groups.rules import (
@@ -641,8 +642,13 @@ def set_member_role(*, actor: Actor, group: Group, username: str, role: str) -> 
     target = _target_member(group, username)
     if target.role == Membership.Role.OWNER:
         raise Invalid(_("群主的身份只能通过转让改变"), field="username")
-    target.role = role
-    target.save(update_fields=["role"])
+    previous, target.role = target.role, role
+    with transaction.atomic():
+        target.save(update_fields=["role"])
+        audit.record("group.role_changed", by=actor, target=target.user,
+                     school=group.school_id,
+                     detail={"group_id": group.pk, "group": group.name, "from": previous,
+                             "to": role})
     return target
 
 
@@ -653,6 +659,7 @@ def transfer_ownership(*, actor: Actor, group: Group, username: str) -> Group:
         raise Invalid(_("你已经是群主了"), field="username")
     if group.kind == Group.Kind.CLASS and target.user.role not in STAFF_ROLES:
         raise Invalid(_("班级群只能转让给教师"), field="username")
+    previous_role = target.role
     with transaction.atomic():
         owner.role = Membership.Role.ADMIN
         owner.save(update_fields=["role"])  # first: at most one owner at any moment
@@ -660,6 +667,10 @@ def transfer_ownership(*, actor: Actor, group: Group, username: str) -> Group:
         target.save(update_fields=["role"])
         group.owner = target.user
         group.save(update_fields=["owner"])
+        audit.record("group.role_changed", by=actor, target=target.user,
+                     school=group.school_id,
+                     detail={"group_id": group.pk, "group": group.name,
+                             "from": previous_role, "to": Membership.Role.OWNER})
         notify(recipient_ids=[target.user_id], kind=Notification.Kind.OWNERSHIP_TRANSFERRED,
                actor_id=actor.user_id, group_id=group.pk,
                event_key=f"owner:{group.pk}:{target.user_id}:{timezone.now().timestamp()}")

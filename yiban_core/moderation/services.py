@@ -43,6 +43,7 @@ from django.utils.translation import gettext_lazy
 from yiban_core import events
 from yiban_core.accounts.models import School, User
 from yiban_core.actor import Actor, web_session_only
+from yiban_core.audit import services as audit
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.models import Ban
 from yiban_core.ids import parse_id
@@ -136,6 +137,10 @@ def import_words(*, actor: Actor, data: bytes, school: School | None = None) -> 
         SensitiveWord.objects.bulk_create(new, batch_size=BATCH)
         SensitiveWord.objects.bulk_update(changed, ["action", "updated_at"], batch_size=BATCH)
         created, updated = len(new), len(changed)
+        audit.record("words.imported", by=actor, school=school,
+                     target_type="moderation.sensitiveword",
+                     target_text=school.name if school else _("全站词表"),
+                     detail={"created": created, "updated": updated, "lines": len(lines)})
         transaction.on_commit(words.forget)  # bulk writes send no signal
     return ImportReport(created=created, updated=updated,
                         unchanged=len(lines) - created - updated)

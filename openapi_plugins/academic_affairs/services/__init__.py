@@ -44,6 +44,7 @@ from openapi_plugins.webhooks.events import emit
 from yiban_core.accounts.models import School
 from yiban_core.accounts.rules import require_roster_authority
 from yiban_core.actor import Actor
+from yiban_core.audit import services as audit
 from yiban_core.errors import Invalid
 
 # --- who may sync -------------------------------------------------------------------
@@ -79,6 +80,8 @@ def _finish(run: SyncRun, report: SyncReport) -> SyncReport:
     run.save()
     report.run = run
     emit("roster.synced", object_id=run.pk, school_id=run.school_id)
+    audit.record("roster.import", user=run.user, app_id=run.app_id, target=run,
+                 school=run.school_id, detail=run.summary())
     return report
 
 
