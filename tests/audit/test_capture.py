@@ -4,7 +4,6 @@ ended; an action whose transaction rolls back writes none."""
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 
 import pytest
 from django.db import transaction
@@ -13,14 +12,14 @@ from django.urls import reverse
 from openapi_plugins import services as app_services
 from openapi_plugins.academic_affairs import services as roster_services
 from tests.factories import PASSWORD, actor_for, make_interest_group, make_user
+from tests.moderation.queue_world import file_report, make_world
 from tests.openapi.helpers import make_school_app, make_user_app, mint_token
-from yiban_core import events
 from yiban_core.accounts import services as account_services
 from yiban_core.audit.models import AuditEntry, Outcome
-from yiban_core.audit.receivers import on_moderation_decided
+from yiban_core.errors import PermissionDenied
 from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Membership
-from yiban_core.moderation import services as word_services
+from yiban_core.moderation import services as moderation_services
 
 pytestmark = pytest.mark.django_db
 
@@ -158,36 +157,39 @@ def test_a_role_change_and_an_ownership_transfer_are_recorded(school):
 
 
 def test_a_word_list_import_is_recorded(school, school_admin):
-    word_services.import_words(actor=actor_for(school_admin), data="代考\n枪支\tblock\n".encode(),
-                               school=school)
+    moderation_services.import_words(actor=actor_for(school_admin),
+                                     data="代考\n枪支\tblock\n".encode(), school=school)
     entry = only("words.imported")
     assert (entry.actor, entry.school, entry.detail["created"]) == (school_admin, school, 2)
 
 
-# --- moderation decisions (the review queue sends the event) ----------------------------
+# --- moderation decisions ------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Decided:  # the shape the review queue's ModerationDecided is read as
-    moderator_id: int
-    decision: str
-    target_type: str
-    target_id: int
-    school_id: int | None
-
-
-def test_a_moderation_decision_is_recorded_by_the_durable_subscriber(school):
-    moderator = make_user("shenhe", school=school)
-    events.subscribe(Decided, on_moderation_decided, durable=True)
-    with transaction.atomic():
-        events.send(Decided(moderator.pk, "remove", "feeds.post", 42, school.pk))
+def test_a_moderation_decision_and_its_appeal_are_recorded():
+    world = make_world()
+    case = file_report(world.post, world.reporter)
+    moderation_services.decide_case(actor=actor_for(world.teacher), case_id=case.pk,
+                                    decision="mute", reason="抄袭并售卖作业", mute_days=3)
     entry = only("moderation.decided")
-    assert (entry.actor, entry.school, entry.target_type, entry.target_id,
-            entry.detail["decision"]) == (moderator, school, "feeds.post", "42", "remove")
+    assert (entry.actor, entry.school, entry.target_type, entry.target_id) == (
+        world.teacher, world.school, "feeds.post", str(world.post.pk))
+    assert (entry.detail["decision"], entry.detail["mute_days"]) == ("mute", 3)
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        events.send(Decided(moderator.pk, "warn", "feeds.post", 43, school.pk))
-        raise RuntimeError("the decision failed after the event")
-    assert AuditEntry.objects.filter(action="moderation.decided").count() == 1
+    moderation_services.appeal_case(actor=actor_for(world.author), case_id=case.pk,
+                                    text="这是我自己写的")
+    moderation_services.decide_case(actor=actor_for(world.school_admin), case_id=case.pk,
+                                    decision="approve", reason="核实为原创")
+    appeal = only("moderation.appeal_decided")
+    assert (appeal.actor, appeal.detail["decision"]) == (world.school_admin, "approve")
+
+
+def test_a_decision_refused_leaves_no_entry():
+    world = make_world()
+    case = file_report(world.post, world.reporter)
+    with pytest.raises(PermissionDenied):  # not this group's manager
+        moderation_services.decide_case(actor=actor_for(world.other_teacher), case_id=case.pk,
+                                        decision="remove", reason="违规")
+    assert not AuditEntry.objects.filter(action__startswith="moderation.").exists()
 
 
 # --- all or nothing -----------------------------------------------------------------------

@@ -44,7 +44,7 @@ ACTIONS = {
     "account.verified": _("认证学校成员"),
     "words.imported": _("导入敏感词"),
     "moderation.decided": _("审核处理"),
-    "sanction.applied": _("处罚"),
+    "moderation.appeal_decided": _("申诉处理"),
 }
 
 

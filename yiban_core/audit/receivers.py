@@ -4,16 +4,16 @@ the admin site's own log (LogEntry rows, written in the admin's transaction)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
-
 from axes.signals import user_locked_out
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_save
 
+from yiban_core import events
 from yiban_core.audit.models import Outcome
 from yiban_core.audit.services import record
+from yiban_core.moderation.models import Case
 from yiban_core.ratelimit import client_ip
 
 ADMIN_ACTIONS = {ADDITION: "admin.add", CHANGE: "admin.change", DELETION: "admin.delete"}
@@ -77,35 +77,17 @@ def on_admin_log_entry(sender, instance: LogEntry, created: bool, raw=False, **k
         record_admin_entry(instance)
 
 
-def _event_detail(event) -> dict:
-    return {k: v for k, v in asdict(event).items()
-            if isinstance(v, str | int | float | bool | type(None))} if is_dataclass(event) else {}
-
-
-def _from_event(action: str, event) -> None:
-    """An entry from a moderation event. It reads what the event has of: the moderator
-    (`moderator_id`, `actor_id` or `decided_by_id`), the school (`school_id`), the target
-    (`target_type`, `target_id`, `target_text`); the rest of its plain fields go in the
-    detail."""
-    user_id = next((getattr(event, name) for name in ("moderator_id", "actor_id",
-                                                      "decided_by_id")
-                    if getattr(event, name, None) is not None), None)
-    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    record(action, user=user, target_type=str(getattr(event, "target_type", "") or ""),
-           target_id=getattr(event, "target_id", "") or "",
-           target_text=str(getattr(event, "target_text", "") or ""),
-           school=getattr(event, "school_id", None), detail=_event_detail(event))
-
-
 def on_moderation_decided(event) -> None:
-    """Subscribe durably (inside the decision's transaction):
-    `events.subscribe(events.ModerationDecided, on_moderation_decided, durable=True)`."""
-    _from_event("moderation.decided", event)
-
-
-def on_sanction_applied(event) -> None:
-    """The same for a sanction event (a mute, a suspension, a group ban)."""
-    _from_event("sanction.applied", event)
+    """A case decided (or its appeal), with the sanction it carried (a warning, a mute, a
+    suspension, a group ban): inside the decision's transaction."""
+    case = Case.objects.select_related("target_type", "decided_by").get(pk=event.case_id)
+    record("moderation.appeal_decided" if case.appeal_decided else "moderation.decided",
+           user=case.decided_by,
+           target_type=f"{case.target_type.app_label}.{case.target_type.model}",
+           target_id=case.target_id, target_text=case.excerpt, school=case.school_id,
+           detail={"case": case.pk, "decision": case.decision, "reason": case.reason[:500],
+                   "mute_days": case.mute_days, "group": case.group_id,
+                   "author": case.author_id})
 
 
 def connect() -> None:
@@ -113,3 +95,4 @@ def connect() -> None:
     user_login_failed.connect(on_login_failed, dispatch_uid="audit_login_failed")
     user_locked_out.connect(on_locked_out, dispatch_uid="audit_locked_out")
     post_save.connect(on_admin_log_entry, sender=LogEntry, dispatch_uid="audit_admin_log")
+    events.subscribe(events.ModerationDecided, on_moderation_decided, durable=True)
