@@ -11,6 +11,9 @@ class FeedsConfig(AppConfig):
 
         signals.connect()
         search.register_sources()
+        from feeds import moderation
+
+        moderation.register_targets()
         files.register_owner()
         REBUILDERS.append(("groups", boards.rebuild))
         from feeds import demo

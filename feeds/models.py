@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yiban_core.files.storage import protected_storage, random_name
+from yiban_core.moderation.models import moderation_field
 
 POST_MAX_LENGTH = 2000
 COMMENT_MAX_LENGTH = 500
@@ -48,6 +49,7 @@ class Post(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     # The @words of the text linked to whom they mean: {"李月婷": "<username>"} (feeds/mentions.py)
     mention_links = models.JSONField(default=dict, blank=True)
+    moderation = moderation_field()  # ContentState: anything but visible only to its author
 
     class Meta:
         verbose_name = _("动态")
@@ -135,6 +137,7 @@ class Comment(models.Model):
     mention_links = models.JSONField(default=dict, blank=True)  # as Post.mention_links
     like_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    moderation = moderation_field()  # as Post.moderation
 
     class Meta:
         verbose_name = _("评论")

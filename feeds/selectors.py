@@ -54,6 +54,7 @@ from yiban_core.errors import NotFound
 from yiban_core.groups.models import Group, Membership
 from yiban_core.groups.rules import require_content_access
 from yiban_core.ids import parse_id
+from yiban_core.moderation.models import ContentState
 from yiban_core.notifications.targets import DELETED, HIDDEN, Excerpts, excerpt
 from yiban_core.pagination import Page, clamp_page_size, decode_cursor, encode_cursor, paginate
 
@@ -161,6 +162,12 @@ def get_post(*, actor: Actor, pk) -> Post:
         raise NotFound(_("动态不存在或你无权查看"), field="post")
     attach_details([post])
     return post
+
+
+def comment_is_shown(actor: Actor, comment: Comment) -> bool:
+    """A comment held or removed by moderation is shown to its author only."""
+    return comment.moderation == ContentState.VISIBLE or (
+        actor.user is not None and comment.author_id == actor.user.pk)
 
 
 def visible_post_ids(*, actor: Actor, ids) -> set[int]:

@@ -10,6 +10,9 @@ class ResourcesConfig(AppConfig):
         from yiban_core.credits.boards import REBUILDERS
 
         search.register_sources()
+        from resources import moderation
+
+        moderation.register_targets()
 
         def rebuild_resource_boards(*, missing_only: bool = False) -> int:
             if not missing_only:  # a full rebuild: the site mean has moved since the last

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yiban_core.files.storage import protected_storage, random_name
+from yiban_core.moderation.models import moderation_field
 
 
 class Subject(models.TextChoices):
@@ -124,6 +125,7 @@ class Resource(models.Model):
     bayesian_score = models.FloatField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    moderation = moderation_field()  # ContentState: anything but visible only to its owner
 
     class Meta:
         verbose_name = _("学习资源")
@@ -205,6 +207,7 @@ class Rating(models.Model):
     helpful_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    moderation = moderation_field()  # the review's state, as Resource.moderation
 
     class Meta:
         constraints = [

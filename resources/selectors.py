@@ -25,6 +25,7 @@ from yiban_core.errors import Invalid, NotFound
 from yiban_core.groups.models import Membership
 from yiban_core.groups.rules import school_app_reads_q
 from yiban_core.ids import parse_id, require_id
+from yiban_core.moderation.models import ContentState
 from yiban_core.notifications.targets import DELETED, HIDDEN, Excerpts, excerpt
 
 SORTS = {
@@ -134,6 +135,12 @@ def browse(*, actor: Actor, query: str = "", school_id=None, course_id=None, sub
 def versions(*, actor: Actor, resource: Resource) -> QuerySet[ResourceVersion]:
     get_resource(actor=actor, pk=resource.pk)
     return resource.versions.select_related("blob", "uploaded_by").order_by("-number")
+
+
+def review_is_shown(actor: Actor, rating: Rating) -> bool:
+    """A review held or removed by moderation is shown to its author only."""
+    return rating.moderation == ContentState.VISIBLE or (
+        actor.user is not None and rating.user_id == actor.user.pk)
 
 
 def reviews(*, actor: Actor, resource: Resource) -> QuerySet[Rating]:

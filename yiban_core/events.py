@@ -131,6 +131,37 @@ class NotificationsRead:
     user_id: int
 
 
+@dataclass(frozen=True)
+class ReportFiled:
+    """Someone reported a target (moderation.report_content); its case is open."""
+    case_id: int
+    report_id: int
+
+
+@dataclass(frozen=True)
+class ContentHeld:
+    """A case's content waits for a moderator (a `review` word, pre-moderation, or hidden
+    after reports): webhook `content.held`."""
+    case_id: int
+
+
+@dataclass(frozen=True)
+class ContentStateChanged:
+    """A content row's `moderation` state changed (moderation.targets.set_state): caches,
+    timelines and the search index forget or restore it. model_label: "feeds.post"."""
+    model_label: str
+    target_id: int
+    state: str
+
+
+@dataclass(frozen=True)
+class ModerationDecided:
+    """A moderator decided a case (or its appeal)."""
+    case_id: int
+    moderator_id: int
+    decision: str
+
+
 # --- subscribing and sending ----------------------------------------------------------
 
 Handler = Callable[[Any], None]

@@ -7,4 +7,6 @@ class ModerationConfig(AppConfig):
     verbose_name = "内容安全"
 
     def ready(self) -> None:
-        from yiban_core.moderation import signals  # noqa: F401  forget cached word lists
+        from yiban_core.moderation import core_targets, signals  # noqa: F401  signals: word lists
+
+        core_targets.register_targets()
