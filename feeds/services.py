@@ -40,6 +40,9 @@ from yiban_core.groups.models import Group
 from yiban_core.groups.rules import role_in
 from yiban_core.ids import parse_id
 from yiban_core.images import check_image
+from yiban_core.moderation import services as moderation
+from yiban_core.moderation.models import CaseOrigin, ContentState
+from yiban_core.moderation.rules import contains_link, premoderation_reason
 from yiban_core.moderation.services import school_of, screened
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
@@ -143,12 +146,16 @@ def publish_post(
         require_school_publisher(user)
     if repost_of is not None and not rules.may_repost(actor, repost_of):
         raise Invalid(_("只能转发公开的动态"), field="repost_of")
+    held = premoderation_reason(
+        author=user, group=group, school=user.school if visibility == Visibility.SCHOOL else None,
+        has_link=contains_link(text), has_image=bool(images)) is not None
     hit(f"post:{user.pk}", limit=POSTS_PER_HOUR, window_s=3600)
     with transaction.atomic():
         post = Post.objects.create(author=user, text=text, visibility=visibility, group=group,
                                    school_id=user.school_id, repost_of=repost_of,
                                    is_repost=repost_of is not None,
-                                   pinned_at=timezone.now() if announce else None)
+                                   pinned_at=timezone.now() if announce else None,
+                                   moderation=ContentState.HELD if held else ContentState.VISIBLE)
         for position, upload in enumerate(images):
             PostImage.objects.create(post=post, position=position,
                                      image=_named(upload, f"{post.pk}-{position}"))
@@ -157,6 +164,9 @@ def publish_post(
         if post.mention_links:
             post.save(update_fields=["mention_links"])
         index_later("post", post.pk)
+        if held:  # 先审后发: told to nobody (no points, notices or events) until approved
+            moderation.hold(post, origin=CaseOrigin.PREMODERATION)
+            return post
         credits.award(user_id=user.pk, rule="post_published", key=str(post.pk), source=post)
         if announce:
             tasks.announce.enqueue(post_id=post.pk, actor_id=user.pk)
@@ -312,6 +322,10 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None,
         parent = Comment.objects.filter(pk=parent_pk, post=post).first() if parent_pk else None
         if parent is None:
             raise NotFound(_("要回复的评论不存在"), field="parent")
+    held = premoderation_reason(
+        author=user, group=post.group,
+        school=post.school if post.visibility == Visibility.SCHOOL else None,
+        has_link=contains_link(text)) is not None
     hit(f"comment:{user.pk}", limit=COMMENTS_PER_HOUR, window_s=3600)
     with transaction.atomic():
         mentioned = mentions.resolve(author=user, text=text, chosen_ids=mention_ids)
@@ -320,7 +334,11 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None,
             # Replies stay one level deep: a reply to a reply joins the same thread.
             parent=(parent.parent or parent) if parent else None,
             reply_to=parent.author if parent else None,
+            moderation=ContentState.HELD if held else ContentState.VISIBLE,
         )
+        if held:  # 先审后发: not counted, announced or notified until approved
+            moderation.hold(comment, origin=CaseOrigin.PREMODERATION)
+            return comment
         _bump(post.pk, "comment_count", 1)
         events.send(events.CommentAdded(comment_id=comment.pk, post_id=post.pk))
         events.send(events.PostCountersChanged(post_id=post.pk))

@@ -29,6 +29,7 @@ SCHOOL_SCOPES = {
     "school:roster": _("同步本校的学期、课程、教学班和名单"),
     "school:resources": _("以学校的名义发布学习资源"),
     "school:announce": _("在本校的班级和官方群组发布公告"),
+    "school:moderation": _("接收本校的举报与待审内容"),
 }
 
 # Read scopes a school app may also be granted: what it reads is its school's data.

@@ -17,16 +17,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yiban_core import events
 from yiban_core.accounts.models import School
 from yiban_core.actor import Actor, web_session_only
 from yiban_core.errors import Invalid, PermissionDenied
-from yiban_core.moderation import rules, words
-from yiban_core.moderation.models import Action, SensitiveWord
+from yiban_core.moderation import rules, targets, words
+from yiban_core.moderation.models import (
+    EXCERPT_MAX_LENGTH,
+    Action,
+    Case,
+    CaseStatus,
+    ContentState,
+    SensitiveWord,
+)
 from yiban_core.moderation.normalise import fold, pinyin_of
 from yiban_core.moderation.wordfile import read_word_file
 from yiban_core.moderation.words import Verdict, check_text
@@ -102,7 +111,30 @@ def import_words(*, actor: Actor, data: bytes, school: School | None = None) -> 
                         unchanged=len(lines) - created - updated)
 
 
-# --- pre-moderation (先审后发): the school's default ----------------------------------------
+# --- pre-moderation (先审后发) -------------------------------------------------------------
+
+
+def hold(obj, *, origin: str):
+    """Inside the caller's transaction: `obj`, a hideable row just saved (feeds and resources
+    create it HELD), waits for a moderator: its state is HELD, its open case of `origin`
+    (models.CaseOrigin) exists, and ContentHeld is sent (webhook content.held). Returns the
+    case. Only its author and the case's moderators see it until the case is decided."""
+    kind = targets.kind_of(obj)
+    if obj.moderation != ContentState.HELD:
+        targets.set_state(kind.model, obj.pk, ContentState.HELD)
+        obj.moderation = ContentState.HELD
+    content_type = ContentType.objects.get_for_model(kind.model)
+    case = Case.objects.filter(target_type=content_type, target_id=obj.pk,
+                               status=CaseStatus.OPEN).first()
+    if case is None:
+        case = Case.objects.create(
+            target_type=content_type, target_id=obj.pk, author_id=kind.author_id(obj),
+            group_id=kind.group_id(obj), school_id=kind.school_id(obj), origin=origin,
+            excerpt=kind.excerpt(obj)[:EXCERPT_MAX_LENGTH])
+    events.send(events.ContentHeld(case_id=case.pk))
+    return case
+
+
 
 
 @web_session_only(gettext_lazy("学校的先审后发设置只能在网页上修改"))
