@@ -14,6 +14,7 @@ class FeedsConfig(AppConfig):
         from feeds import moderation
 
         moderation.register_targets()
+        moderation.connect()
         files.register_owner()
         REBUILDERS.append(("groups", boards.rebuild))
         from feeds import demo

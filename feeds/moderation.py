@@ -1,12 +1,19 @@
 """Posts and comments as moderation targets (yiban_core/moderation/targets.py): loaded for a
-reporter through feeds' own selectors, so nobody reports what they may not read."""
+reporter through feeds' own selectors, so nobody reports what they may not read.
+
+When moderation changes a post's or comment's state (ContentStateChanged), the post's card
+is forgotten (the card carries the state, which feeds/visibility.py checks), the post is
+indexed again (a held post leaves the search index) and a comment's post recounts its
+comments (a held comment is not counted)."""
 
 from django.utils.translation import gettext as _
 
-from feeds import selectors
+from feeds import cards, selectors, services
 from feeds.models import Comment, Post
+from yiban_core import events
 from yiban_core.errors import NotFound
 from yiban_core.moderation.targets import TargetKind, register
+from yiban_core.search.services import index_later
 
 
 def _post_school(post: Post) -> int | None:
@@ -44,3 +51,19 @@ def register_targets() -> None:
         path=lambda comment: f"/posts/{comment.post_id}/#comment-{comment.pk}",
         hideable=True,
     ))
+
+
+def on_content_state_changed(event: events.ContentStateChanged) -> None:
+    """Durable: inside the moderator's transaction (the index task is its outbox row)."""
+    if event.model_label == Post._meta.label_lower:
+        cards.forget_after_commit(cards.POST, [event.target_id])
+        index_later("post", event.target_id)
+    elif event.model_label == Comment._meta.label_lower:
+        post_id = (Comment.objects.filter(pk=event.target_id)
+                   .values_list("post_id", flat=True).first())
+        if post_id is not None:
+            services.recount_comments(post_id)
+
+
+def connect() -> None:
+    events.subscribe(events.ContentStateChanged, on_content_state_changed, durable=True)

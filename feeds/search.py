@@ -2,12 +2,14 @@
 
 from feeds import selectors
 from feeds.models import Post, Topic
+from yiban_core.moderation.models import ContentState
 from yiban_core.search.registry import Document, Source, register
 
 
 def _post_document(pk: int) -> Document | None:
     post = Post.objects.select_related("author").filter(pk=pk).first()
-    if post is None or not post.text:
+    # Held or removed by moderation: out of the index (both backends) until approved.
+    if post is None or not post.text or post.moderation != ContentState.VISIBLE:
         return None
     return Document(title=post.text[:60], body=post.text, created_at=post.created_at,
                     school_id=post.school_id, named=False)

@@ -164,8 +164,14 @@ def get_post(*, actor: Actor, pk) -> Post:
     return post
 
 
+def shown_comments_q(actor: Actor) -> Q:
+    """Comments held or removed by moderation are shown to their authors only."""
+    q = Q(moderation=ContentState.VISIBLE)
+    return q | Q(author_id=actor.user.pk) if actor.user is not None else q
+
+
 def comment_is_shown(actor: Actor, comment: Comment) -> bool:
-    """A comment held or removed by moderation is shown to its author only."""
+    """shown_comments_q for one comment in hand."""
     return comment.moderation == ContentState.VISIBLE or (
         actor.user is not None and comment.author_id == actor.user.pk)
 
@@ -200,7 +206,8 @@ def notification_excerpts(actor: Actor, refs) -> dict[tuple, Excerpts]:
     existing = dict(Post.objects.filter(pk__in=post_ids).values_list("pk", "text"))
     visible = visible_post_ids(actor=actor, ids=existing)
     comment_ids = {detail for kind, _pk, detail in refs if detail and kind != "reposted"}
-    comments = dict(Comment.objects.filter(pk__in=comment_ids, post_id__in=visible)
+    comments = dict(Comment.objects.filter(shown_comments_q(actor), pk__in=comment_ids,
+                                           post_id__in=visible)
                     .values_list("pk", "text")) if comment_ids else {}
 
     def post_text(pk: int) -> tuple[str | None, str]:
@@ -505,8 +512,10 @@ def comments(*, actor: Actor, post: Post, first=None, after=None) -> Page:
     """Top-level comments, oldest first, each with its replies (one level deep)."""
     if not can_see_post(actor, post):
         raise NotFound(_("动态不存在或你无权查看"), field="post")
-    replies = Comment.objects.select_related("author", "author__profile", "reply_to").order_by("pk")
-    qs = (Comment.objects.filter(post=post, parent__isnull=True)
+    shown = shown_comments_q(actor)
+    replies = (Comment.objects.filter(shown)
+               .select_related("author", "author__profile", "reply_to").order_by("pk"))
+    qs = (Comment.objects.filter(shown, post=post, parent__isnull=True)
           .select_related("author", "author__profile")
           .prefetch_related(Prefetch("replies", queryset=replies))
           .order_by("pk"))
@@ -544,7 +553,8 @@ def trending_topics(*, actor: Actor, hours: int = 24, limit: int = 10) -> list[T
     since = timezone.now() - timedelta(hours=hours)
     return list(
         Topic.objects.filter(post_links__created_at__gte=since,
-                             post_links__post__visibility=Visibility.PUBLIC)
+                             post_links__post__visibility=Visibility.PUBLIC,
+                             post_links__post__moderation=ContentState.VISIBLE)
         .annotate(recent=Count("post_links"))
         .order_by("-recent", "-pk")[:limit]
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,10 +40,9 @@ from yiban_core.groups.models import Group
 from yiban_core.groups.rules import role_in
 from yiban_core.ids import parse_id
 from yiban_core.images import check_image
-from yiban_core.moderation import services as moderation
 from yiban_core.moderation.models import CaseOrigin, ContentState
 from yiban_core.moderation.rules import contains_link, premoderation_reason
-from yiban_core.moderation.services import school_of, screened
+from yiban_core.moderation.services import hold, hold_if_needed, school_of, screen
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
 from yiban_core.ratelimit import hit
@@ -59,6 +58,17 @@ def _bump(post_id: int, counter: str, step: int) -> None:
     the post's card is forgotten here (cards.forget_after_commit)."""
     Post.objects.filter(pk=post_id).update(**{counter: F(counter) + step})
     cards.forget_after_commit(cards.POST, [post_id])
+
+
+def recount_comments(post_id: int) -> None:
+    """Set a post's comment count to the comments everyone sees: not those held or removed
+    by moderation, nor the replies under such a comment (after a deletion too)."""
+    shown = Comment.objects.filter(post_id=post_id, moderation=ContentState.VISIBLE)
+    count = shown.filter(Q(parent__isnull=True)
+                         | Q(parent__moderation=ContentState.VISIBLE)).count()
+    Post.objects.filter(pk=post_id).update(comment_count=count)
+    cards.forget_after_commit(cards.POST, [post_id])
+    events.send(events.PostCountersChanged(post_id=post_id))
 
 
 def _clean_text(text: str, *, max_length: int, field: str = "text", required: bool = True) -> str:
@@ -125,7 +135,8 @@ def publish_post(
     images = list(images or [])
     text = _clean_text(text, max_length=POST_MAX_LENGTH,
                        required=not images and repost_of is None)
-    text = screened("text", text, school=school_of(user, group))
+    verdict = screen("text", text, school=school_of(user, group))
+    text = verdict.text
     if len(images) > MAX_IMAGES:
         raise Invalid(_("最多 9 张图片"), field="images")
     for upload in images:
@@ -154,8 +165,7 @@ def publish_post(
         post = Post.objects.create(author=user, text=text, visibility=visibility, group=group,
                                    school_id=user.school_id, repost_of=repost_of,
                                    is_repost=repost_of is not None,
-                                   pinned_at=timezone.now() if announce else None,
-                                   moderation=ContentState.HELD if held else ContentState.VISIBLE)
+                                   pinned_at=timezone.now() if announce else None)
         for position, upload in enumerate(images):
             PostImage.objects.create(post=post, position=position,
                                      image=_named(upload, f"{post.pk}-{position}"))
@@ -163,10 +173,12 @@ def publish_post(
                                   mention_ids=mention_ids)
         if post.mention_links:
             post.save(update_fields=["mention_links"])
+        hold_if_needed(post, verdict)
+        if held:
+            hold(post, origin=CaseOrigin.PREMODERATION)
         index_later("post", post.pk)
-        if held:  # 先审后发: told to nobody (no points, notices or events) until approved
-            moderation.hold(post, origin=CaseOrigin.PREMODERATION)
-            return post
+        if post.moderation == ContentState.HELD:  # told to nobody (no points, notices or
+            return post                            # events) until a moderator approves it
         credits.award(user_id=user.pk, rule="post_published", key=str(post.pk), source=post)
         if announce:
             tasks.announce.enqueue(post_id=post.pk, actor_id=user.pk)
@@ -206,10 +218,12 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
     post = _post_for_write(actor, post_id)
     if not rules.may_edit_post(actor, post):
         raise PermissionDenied(_("只能编辑自己的动态"))
+    verdict = None
     if text is not None:
         text = _clean_text(text, max_length=POST_MAX_LENGTH,
                            required=not post.images.exists() and post.repost_of_id is None)
-        text = screened("text", text, school=school_of(user, post.group))
+        verdict = screen("text", text, school=school_of(user, post.group))
+        text = verdict.text
     if visibility is not None:
         if post.group_id is not None or visibility == Visibility.GROUP:
             raise Invalid(_("群内动态不能改可见范围"), field="visibility")
@@ -221,6 +235,8 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
                 raise Invalid(_("这条动态发布时不属于你现在认证的学校"), field="visibility")
         if post.reposts.exists() and visibility != Visibility.PUBLIC:
             raise Invalid(_("已被转发的动态只能保持公开"), field="visibility")
+    changed = ((text is not None and text != post.text)
+               or (visibility is not None and visibility != post.visibility))
     with transaction.atomic():
         if text is not None and text != post.text:
             old_mentions = set(post.mentions.values_list("user_id", flat=True))
@@ -234,6 +250,15 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
             _count_topics(post, +1)
         post.edited_at = timezone.now()
         post.save(update_fields=["text", "visibility", "edited_at", "mention_links"])
+        if verdict is not None:
+            hold_if_needed(post, verdict)
+        # An edit is new text: under 先审后发 it waits again, so a post approved (or written
+        # plain) cannot be edited into what the switches hold.
+        if changed and premoderation_reason(
+                author=user, group=post.group,
+                school=user.school if post.visibility == Visibility.SCHOOL else None,
+                has_link=contains_link(post.text), has_image=post.images.exists()):
+            hold(post, origin=CaseOrigin.PREMODERATION)
         index_later("post", post.pk)
     return post
 
@@ -315,7 +340,8 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None,
     user = actor.require_user()
     post = _post_for_write(actor, post_id)
     text = _clean_text(text, max_length=COMMENT_MAX_LENGTH)
-    text = screened("text", text, school=school_of(user, post.group))
+    verdict = screen("text", text, school=school_of(user, post.group))
+    text = verdict.text
     parent = None
     if parent_id is not None:
         parent_pk = parse_id(parent_id)
@@ -334,11 +360,12 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None,
             # Replies stay one level deep: a reply to a reply joins the same thread.
             parent=(parent.parent or parent) if parent else None,
             reply_to=parent.author if parent else None,
-            moderation=ContentState.HELD if held else ContentState.VISIBLE,
         )
-        if held:  # 先审后发: not counted, announced or notified until approved
-            moderation.hold(comment, origin=CaseOrigin.PREMODERATION)
-            return comment
+        hold_if_needed(comment, verdict)
+        if held:
+            hold(comment, origin=CaseOrigin.PREMODERATION)
+        if comment.moderation == ContentState.HELD:  # not counted, announced or notified
+            return comment                             # until a moderator approves it
         _bump(post.pk, "comment_count", 1)
         events.send(events.CommentAdded(comment_id=comment.pk, post_id=post.pk))
         events.send(events.PostCountersChanged(post_id=post.pk))
@@ -365,15 +392,14 @@ def delete_comment(*, actor: Actor, comment_id) -> None:
     if not rules.may_delete_comment(actor, comment, post, role_in(actor, post.group)):
         raise PermissionDenied(_("只能删除自己的评论或自己动态下的评论"))
     with transaction.atomic():
-        removed = 1 + comment.replies.count()
         comment.delete()
-        _bump(post.pk, "comment_count", -removed)
-        events.send(events.PostCountersChanged(post_id=post.pk))
+        recount_comments(post.pk)
 
 
 def _visible_comment(actor: Actor, comment_id) -> Comment:
     comment = Comment.objects.select_related("post", "post__group").filter(pk=comment_id).first()
-    if comment is None or not selectors.can_see_post(actor, comment.post):
+    if (comment is None or not selectors.can_see_post(actor, comment.post)
+            or not selectors.comment_is_shown(actor, comment)):
         raise NotFound(_("评论不存在"), field="comment")
     return comment
 

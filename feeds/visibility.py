@@ -3,8 +3,10 @@
 Each row says it twice, side by side: as SQL (`q`, the alternatives a post of that kind
 is seen under, which feeds.selectors.visible_q ORs together) and in Python (`admits`,
 for a post read from the Redis cards, feeds.selectors._HomeSources). A post is always
-seen by its author. tests/feeds/test_visibility.py draws random posts, follows,
-memberships and verifications and holds the two paths to the same pages.
+seen by its author; a post held or removed by moderation (Post.moderation,
+ContentState) by its author only, whatever its visibility (the cards carry the state).
+tests/feeds/test_visibility.py draws random posts, follows, memberships, verifications
+and moderation states and holds the two paths to the same pages.
 
 A `Reader` carries what the rules ask about whoever reads: whom they follow and which
 groups they belong to, as subqueries for SQL or as sets read from the cards; `q` works
@@ -24,6 +26,7 @@ from django.db.models import Q
 from feeds.models import Post, Visibility
 from yiban_core.groups.models import Group
 from yiban_core.groups.rules import school_app_reads, school_app_reads_q
+from yiban_core.moderation.models import ContentState
 
 
 @dataclass(frozen=True)
@@ -86,15 +89,17 @@ KINDS: dict[str, Kind] = {
 
 def q(reader: Reader) -> Q:
     """The posts the reader may see."""
-    seen = [Q(author_id=reader.user_id)] if reader.user_id is not None else []
-    seen += [Q(visibility=visibility) & alternative
-             for visibility, kind in KINDS.items() for alternative in kind.q(reader)]
-    return reduce(or_, seen)
+    seen = [Q(visibility=visibility) & alternative
+            for visibility, kind in KINDS.items() for alternative in kind.q(reader)]
+    shown = Q(moderation=ContentState.VISIBLE) & reduce(or_, seen)
+    return Q(author_id=reader.user_id) | shown if reader.user_id is not None else shown
 
 
 def admits(reader: Reader, post: Post, group: Group | None) -> bool:
     """The same rule for one post in hand; `group`: the post's group, if it has one."""
     if reader.user_id is not None and post.author_id == reader.user_id:
         return True
+    if post.moderation != ContentState.VISIBLE:
+        return False
     kind = KINDS.get(post.visibility)
     return kind is not None and kind.admits(reader, post, group)

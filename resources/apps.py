@@ -13,6 +13,7 @@ class ResourcesConfig(AppConfig):
         from resources import moderation
 
         moderation.register_targets()
+        moderation.connect()
 
         def rebuild_resource_boards(*, missing_only: bool = False) -> int:
             if not missing_only:  # a full rebuild: the site mean has moved since the last

@@ -1,12 +1,18 @@
 """Resources and reviews as moderation targets (yiban_core/moderation/targets.py): loaded
-for a reporter through resources' own selectors."""
+for a reporter through resources' own selectors.
+
+A resource whose state changes is indexed again (ContentStateChanged): a held one leaves the
+search index. A held review keeps its stars in the resource's score (the stars say nothing a
+moderator holds back; its words do) and is hidden from the reviews list."""
 
 from django.utils.translation import gettext as _
 
 from resources import selectors
 from resources.models import Rating, Resource
+from yiban_core import events
 from yiban_core.errors import NotFound
 from yiban_core.moderation.targets import TargetKind, register
+from yiban_core.search.services import index_later
 
 
 def _load_review(actor, pk) -> Rating:
@@ -39,3 +45,12 @@ def register_targets() -> None:
         path=lambda rating: f"/resources/{rating.resource_id}/#review-{rating.pk}",
         hideable=True,
     ))
+
+
+def on_content_state_changed(event: events.ContentStateChanged) -> None:
+    if event.model_label == Resource._meta.label_lower:
+        index_later("resource", event.target_id)
+
+
+def connect() -> None:
+    events.subscribe(events.ContentStateChanged, on_content_state_changed, durable=True)

@@ -2,13 +2,15 @@
 
 from resources import selectors
 from resources.models import Resource
+from yiban_core.moderation.models import ContentState
 from yiban_core.search.registry import Document, Source, register
 
 
 def _resource_document(pk: int) -> Document | None:
     resource = (Resource.objects.select_related("course").prefetch_related("tags")
                 .filter(pk=pk).first())
-    if resource is None:
+    # Held or removed by moderation: out of the index (both backends) until approved.
+    if resource is None or resource.moderation != ContentState.VISIBLE:
         return None
     course = f"{resource.course.code} {resource.course.name}" if resource.course else ""
     tags = " ".join(t.name for t in resource.tags.all())

@@ -36,10 +36,11 @@ SORTS = {
 
 
 def visible_q(actor: Actor) -> Q:
+    """Who reads a resource: by its visibility, and always its owner; one held or removed
+    by moderation (Resource.moderation) its owner only."""
     user = actor.user
     q = Q(visibility=Visibility.PUBLIC) | Q(visibility=Visibility.GROUP, group__is_private=False)
     if user is not None:
-        q |= Q(owner_id=user.pk)
         q |= Q(visibility=Visibility.GROUP,
                group_id__in=Membership.objects.filter(user=user).values("group_id"))
         if user.verified_school_id is not None:
@@ -47,7 +48,8 @@ def visible_q(actor: Actor) -> Q:
     elif actor.school is not None:
         q |= Q(visibility=Visibility.SCHOOL, school_id=actor.school.pk)
         q |= Q(visibility=Visibility.GROUP) & school_app_reads_q(actor.school.pk, "group__")
-    return q
+    q &= Q(moderation=ContentState.VISIBLE)
+    return q | Q(owner_id=user.pk) if user is not None else q
 
 
 def with_details(qs: QuerySet[Resource]) -> QuerySet[Resource]:
@@ -77,7 +79,7 @@ def notification_excerpts(actor: Actor, refs) -> dict[tuple, Excerpts]:
                   .values_list("pk", "title"))
     visible = visible_resource_ids(actor=actor, ids=titles)
     ratings = {pk: (stars, review) for pk, stars, review in Rating.objects.filter(
-        pk__in={d for _k, _pk, d in refs if d}, resource_id__in=visible,
+        shown_reviews_q(actor), pk__in={d for _k, _pk, d in refs if d}, resource_id__in=visible,
     ).values_list("pk", "stars", "review")}
     found = {}
     for kind, pk, detail in refs:
@@ -137,6 +139,12 @@ def versions(*, actor: Actor, resource: Resource) -> QuerySet[ResourceVersion]:
     return resource.versions.select_related("blob", "uploaded_by").order_by("-number")
 
 
+def shown_reviews_q(actor: Actor, prefix: str = "") -> Q:
+    """Reviews held or removed by moderation are shown to their authors only."""
+    q = Q(**{f"{prefix}moderation": ContentState.VISIBLE})
+    return q | Q(**{f"{prefix}user_id": actor.user.pk}) if actor.user is not None else q
+
+
 def review_is_shown(actor: Actor, rating: Rating) -> bool:
     """A review held or removed by moderation is shown to its author only."""
     return rating.moderation == ContentState.VISIBLE or (
@@ -146,8 +154,8 @@ def review_is_shown(actor: Actor, rating: Rating) -> bool:
 def reviews(*, actor: Actor, resource: Resource) -> QuerySet[Rating]:
     """Ratings with a review, most helpful first."""
     get_resource(actor=actor, pk=resource.pk)
-    return (resource.ratings.exclude(review="").select_related("user", "user__profile")
-            .order_by("-helpful_count", "-pk"))
+    return (resource.ratings.exclude(review="").filter(shown_reviews_q(actor))
+            .select_related("user", "user__profile").order_by("-helpful_count", "-pk"))
 
 
 def helpful_marked_ids(*, actor: Actor, rating_ids) -> set[int]:

@@ -29,7 +29,7 @@ from resources.models import (
     Tag,
     Visibility,
 )
-from resources.selectors import can_see_resource, get_resource
+from resources.selectors import can_see_resource, get_resource, review_is_shown
 from yiban_core import events
 from yiban_core.accounts.models import School
 from yiban_core.accounts.rules import require_school_publisher
@@ -38,7 +38,8 @@ from yiban_core.credits import services as credits
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.models import Group
 from yiban_core.groups.rules import role_in
-from yiban_core.moderation.services import school_of, screened
+from yiban_core.moderation.services import hold_if_needed, school_of, screen
+from yiban_core.moderation.words import Verdict
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
 from yiban_core.ratelimit import hit
@@ -65,15 +66,24 @@ def _clean_url(url: str) -> str:
     return url
 
 
-def _clean_tags(tags, *, school) -> list[str]:
+def _clean_tags(tags, *, school, verdicts: list[Verdict]) -> list[str]:
+    """The tag names to save; each one's verdict is added to `verdicts`."""
     names = []
     for raw in tags or []:
-        name = screened("tags", " ".join(str(raw).split())[:30], school=school)
-        if name and name not in names:
-            names.append(name)
+        verdict = screen("tags", " ".join(str(raw).split())[:30], school=school)
+        verdicts.append(verdict)
+        if verdict.text and verdict.text not in names:
+            names.append(verdict.text)
     if len(names) > MAX_TAGS:
         raise Invalid(_("最多 %(n)d 个标签") % {"n": MAX_TAGS}, field="tags")
     return names
+
+
+def _screened(verdicts: list[Verdict], field: str, text: str, *, school) -> str:
+    """The text to save (moderation's screen), its verdict kept for hold_if_needed."""
+    verdict = screen(field, text, school=school)
+    verdicts.append(verdict)
+    return verdict.text
 
 
 def course_for(*, school: School, code: str, name: str = "") -> Course:
@@ -117,15 +127,17 @@ def publish_resource(
     actor.require_scope("resources:write")
     user = actor.require_user()
     school = school_of(user, group)
-    title = screened("title", _text(title, field="title", max_length=120, required=True),
-                     school=school)
-    description = screened(
-        "description", _text(description, field="description", max_length=5000), school=school)
+    verdicts: list[Verdict] = []
+    title = _screened(verdicts, "title",
+                      _text(title, field="title", max_length=120, required=True), school=school)
+    description = _screened(verdicts, "description",
+                            _text(description, field="description", max_length=5000),
+                            school=school)
     if subject not in Subject.values:
         raise Invalid(_("请选择学科"), field="subject")
     if licence not in Licence.values:
         raise Invalid(_("许可协议不正确"), field="licence")
-    tag_names = _clean_tags(tags, school=school)
+    tag_names = _clean_tags(tags, school=school, verdicts=verdicts)
     if (upload is None) == (not url):
         raise Invalid(_("请上传一个文件，或填写一个链接（二选一）"), field="file")
     if url:
@@ -151,6 +163,7 @@ def publish_resource(
         )
         resource.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tag_names])
         _version(resource, actor=actor, upload=upload, url=url)
+        hold_if_needed(resource, *verdicts)
         index_later("resource", resource.pk)
         credits.award(user_id=user.pk, rule="resource_shared", key=str(resource.pk),
                       source=resource)
@@ -170,8 +183,9 @@ def add_version(*, actor: Actor, resource_id, upload=None, url: str = "",
                 note: str = "") -> ResourceVersion:
     """A new version; the old ones stay in the history."""
     resource = _owned(actor, resource_id)
-    note = screened("note", _text(note, field="note", max_length=200),
-                    school=school_of(actor.user, resource.group))
+    verdict = screen("note", _text(note, field="note", max_length=200),
+                     school=school_of(actor.user, resource.group))
+    note = verdict.text
     if resource.kind == Resource.Kind.FILE:
         if upload is None:
             raise Invalid(_("请上传新版本的文件"), field="file")
@@ -180,7 +194,9 @@ def add_version(*, actor: Actor, resource_id, upload=None, url: str = "",
     else:
         url = _clean_url(url)
     with transaction.atomic():
-        return _version(resource, actor=actor, upload=upload, url=url, note=note)
+        version = _version(resource, actor=actor, upload=upload, url=url, note=note)
+        hold_if_needed(resource, verdict)  # the note is shown with the resource
+        return version
 
 
 def update_resource(*, actor: Actor, resource_id, title: str | None = None,
@@ -189,12 +205,14 @@ def update_resource(*, actor: Actor, resource_id, title: str | None = None,
     resource = _owned(actor, resource_id)
     school = school_of(actor.user, resource.group)
     changes = {}
+    verdicts: list[Verdict] = []
     if title is not None:
-        changes["title"] = screened(
-            "title", _text(title, field="title", max_length=120, required=True), school=school)
+        changes["title"] = _screened(
+            verdicts, "title", _text(title, field="title", max_length=120, required=True),
+            school=school)
     if description is not None:
-        changes["description"] = screened(
-            "description", _text(description, field="description", max_length=5000),
+        changes["description"] = _screened(
+            verdicts, "description", _text(description, field="description", max_length=5000),
             school=school)
     if subject is not None:
         if subject not in Subject.values:
@@ -204,13 +222,15 @@ def update_resource(*, actor: Actor, resource_id, title: str | None = None,
         if licence not in Licence.values:
             raise Invalid(_("许可协议不正确"), field="licence")
         changes["licence"] = licence
-    tag_names = _clean_tags(tags, school=school) if tags is not None else None
+    tag_names = (_clean_tags(tags, school=school, verdicts=verdicts) if tags is not None
+                 else None)
     with transaction.atomic():
         for name, value in changes.items():
             setattr(resource, name, value)
         resource.save(update_fields=[*changes, "updated_at"])  # not stale counters
         if tag_names is not None:
             resource.tags.set([Tag.objects.get_or_create(name=n)[0] for n in tag_names])
+        hold_if_needed(resource, *verdicts)
         index_later("resource", resource.pk)
     return resource
 
@@ -257,8 +277,9 @@ def rate_resource(*, actor: Actor, resource_id, stars, review: str = "") -> Rati
     resource = get_resource(actor=actor, pk=resource_id)
     if not isinstance(stars, int) or isinstance(stars, bool) or not 1 <= stars <= 5:
         raise Invalid(_("评分须为 1 到 5 星"), field="stars")
-    review = screened("review", _text(review, field="review", max_length=2000),
-                      school=school_of(user, resource.group))
+    verdict = screen("review", _text(review, field="review", max_length=2000),
+                     school=school_of(user, resource.group))
+    review = verdict.text
     if rules.rates_own(actor, resource):
         raise PermissionDenied(_("不能给自己的资源评分"))
     if not rules.may_rate(actor, resource, role_in(actor, resource.group)):
@@ -288,6 +309,7 @@ def rate_resource(*, actor: Actor, resource_id, stars, review: str = "") -> Rati
         locked.bayesian_score = scoring.bayesian(locked.rating_sum, locked.rating_count,
                                                  scoring.site_mean())
         locked.save(update_fields=["rating_count", "rating_sum", "bayesian_score"])
+        hold_if_needed(rating, verdict)  # the review's words; its stars still count
         index_later("resource", locked.pk)  # "best rated" sorts by the score
         events.send(events.ResourceRated(rating_id=rating.pk, resource_id=locked.pk))
         boards.record_score(locked, old_points)  # moves the boards on commit
@@ -298,7 +320,8 @@ def mark_helpful(*, actor: Actor, rating_id) -> Rating:
     actor.require_scope("resources:write")
     user = actor.require_user()
     rating = Rating.objects.select_related("resource").filter(pk=rating_id).first()
-    if rating is None or not can_see_resource(actor, rating.resource) or not rating.review:
+    if (rating is None or not can_see_resource(actor, rating.resource) or not rating.review
+            or not review_is_shown(actor, rating)):
         raise NotFound(_("评价不存在"), field="rating")
     if not rules.may_mark_helpful(actor, rating):
         raise Invalid(_("不能给自己的评价点有用"), field="rating")

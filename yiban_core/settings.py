@@ -237,6 +237,10 @@ MODERATION_WORD_FILE_MAX_LINES = 200_000
 # Pre-moderation of new accounts (moderation/rules.py): for this many hours after sign-up an
 # account's posts and comments with a link or an image wait for a moderator; 0 turns it off.
 MODERATION_NEW_ACCOUNT_HOURS = int(os.environ.get("MODERATION_NEW_ACCOUNT_HOURS", "24"))
+# Hide after reports (issue 19 item 3): this many distinct verified school members reporting
+# a post, comment, resource or review hold it (审核中) until a moderator decides its case.
+MODERATION_HIDE_AFTER_REPORTS = int(os.environ.get("MODERATION_HIDE_AFTER_REPORTS", "3"))
+MODERATION_REPORTS_PER_HOUR = 30  # reports one person may file in an hour
 
 # --- search: the database by default, Elasticsearch when a URL is given ----------------------
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")

@@ -26,6 +26,7 @@ from yiban_core.graphql.connections import (
 from yiban_core.graphql.enums import choices_enum
 from yiban_core.graphql.relay import Node, decode_global_id
 from yiban_core.groups.schema import GroupNode
+from yiban_core.moderation.schema import moderation_state_field, resolve_moderation_state
 from yiban_core.pagination import Page, encode_cursor
 
 PostVisibility = choices_enum(
@@ -118,6 +119,11 @@ class CommentNode(graphene.ObjectType):
     like_count = graphene.Int(required=True)
     viewer_has_liked = graphene.Boolean(required=True)
     created_at = graphene.DateTime(required=True)
+    moderation_state = moderation_state_field()
+
+    @staticmethod
+    def resolve_moderation_state(comment: Comment, info):
+        return resolve_moderation_state(info, comment, comment.author_id)
 
     @classmethod
     def get_node(cls, info, pk: int) -> Comment | None:
@@ -125,6 +131,8 @@ class CommentNode(graphene.ObjectType):
         if comment is None:
             return None
         selectors.get_post(actor=info.context.actor, pk=comment.post_id)  # NOT_FOUND: null
+        if not selectors.comment_is_shown(info.context.actor, comment):
+            return None  # held or removed by moderation: its author's only
         return comment
 
     @staticmethod
@@ -175,6 +183,11 @@ class PostNode(graphene.ObjectType):
     topics = graphene.List(graphene.NonNull(TopicNode), required=True,
                            description="动态里的 #话题#")
     comments = connection_field(CommentConnection, "顶层评论，最早的在前，每条带着回复")
+    moderation_state = moderation_state_field()
+
+    @staticmethod
+    def resolve_moderation_state(post: Post, info):
+        return resolve_moderation_state(info, post, post.author_id)
 
     @classmethod
     def get_node(cls, info, pk: int) -> Post:

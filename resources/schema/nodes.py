@@ -22,6 +22,7 @@ from yiban_core.graphql.enums import choices_enum, enum_value
 from yiban_core.graphql.errors import input_fields
 from yiban_core.graphql.relay import Node, decode_global_id
 from yiban_core.groups.schema import GroupNode
+from yiban_core.moderation.schema import moderation_state_field, resolve_moderation_state
 
 ResourceSubject = choices_enum("ResourceSubject", Subject, "资源的学科")
 ResourceLicence = choices_enum(
@@ -146,6 +147,11 @@ class RatingNode(graphene.ObjectType):
                                              description="当前用户标记过这条评价有用")
     created_at = graphene.DateTime(required=True)
     updated_at = graphene.DateTime(required=True)
+    moderation_state = moderation_state_field()
+
+    @staticmethod
+    def resolve_moderation_state(rating: Rating, info):
+        return resolve_moderation_state(info, rating, rating.user_id)
 
     @classmethod
     def get_node(cls, info, pk: int) -> Rating | None:
@@ -155,6 +161,8 @@ class RatingNode(graphene.ObjectType):
         selectors.get_resource(actor=info.context.actor, pk=rating.resource_id)  # null if hidden
         if not rating.review and rating.user_id != info.context.actor.user_id:
             return None  # a bare rating is shown only in its sum, and to its author
+        if not selectors.review_is_shown(info.context.actor, rating):
+            return None  # held or removed by moderation: its author's only
         return rating
 
     @staticmethod
@@ -196,6 +204,11 @@ class ResourceNode(graphene.ObjectType):
         required=True, description="排名用的贝叶斯平均分（评分少时向全站平均靠拢）；未评分为 0"
     )
     my_rating = graphene.Field(RatingNode, description="当前用户的评分；没评过为 null")
+    moderation_state = moderation_state_field()
+
+    @staticmethod
+    def resolve_moderation_state(resource: Resource, info):
+        return resolve_moderation_state(info, resource, resource.owner_id)
     reviews = connection_field(RatingConnection, "带文字的评价，最有用的在前")
     created_at = graphene.DateTime(required=True)
     updated_at = graphene.DateTime(required=True)

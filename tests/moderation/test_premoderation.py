@@ -380,3 +380,16 @@ def test_a_users_token_cannot_switch_the_school_default(client, campus):
     assert response.status_code == 401
     assert graphql(client, "{ __typename }", token).status_code == 200
     assert not School.objects.get(pk=school.pk).premoderate_default
+
+
+def test_an_edit_into_what_the_switches_hold_waits_again(new_account_rule):
+    author = make_user()
+    post = publish(author, "大家好，我是新同学")
+    assert post.moderation == ContentState.VISIBLE
+
+    feed_services.edit_post(actor=actor_for(author), post_id=post.pk,
+                            text="大家好，资料在 https://pan.example.com/s/abc")
+
+    assert Post.objects.get(pk=post.pk).moderation == ContentState.HELD
+    assert case_of(post).origin == CaseOrigin.PREMODERATION
+    assert not sees(make_user(), post)

@@ -277,6 +277,8 @@ MUTATIONS = {
     "unlikePost": mutation("unlikePost", lambda w: {"postId": gid(w.post)}),
     "addComment": mutation("addComment", lambda w: {"postId": gid(w.post), "text": "好"}),
     "deleteComment": mutation("deleteComment", lambda w: {"commentId": gid(w.comment)}),
+    "reportContent": mutation("reportContent", lambda w: {"targetId": gid(w.comment),
+                                                           "reason": "AD"}),
     "likeComment": mutation("likeComment", lambda w: {"commentId": gid(w.comment)}),
     "unlikeComment": mutation("unlikeComment", lambda w: {"commentId": gid(w.comment)}),
     "publishResource": mutation("publishResource", lambda w: {

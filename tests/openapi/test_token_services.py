@@ -41,6 +41,7 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     "yiban_core.accounts.services.dismiss_welcome": (False, False),
     # moderation: the word lists are edited in the admin site or the shell
     "yiban_core.moderation.services.import_words": (False, False),
+    "yiban_core.moderation.services.report_content": (True, False),
     # its administrators set a school's 先审后发 default on its page
     "yiban_core.moderation.services.set_school_premoderation": (False, False),
     # groups

@@ -18,7 +18,7 @@ from yiban_core.actor import Actor, web_session_only
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups.services import join_school_group
 from yiban_core.images import check_image
-from yiban_core.moderation.services import screened
+from yiban_core.moderation.services import hold_if_needed, screen
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
 from yiban_core.ratelimit import check, failed, hit
@@ -61,10 +61,11 @@ def register_user(
         raise Invalid(_("用户名为 3 到 30 个字母、数字或 _ . -"), field="username")
     if role not in SELF_SERVICE_ROLES:
         raise Invalid(_("只能注册为学生或教师"), field="role")
-    display_name = screened(
+    name_verdict = screen(
         "display_name",
         _clean_text(display_name or username, field="display_name", max_length=40),
         school=school)
+    display_name = name_verdict.text
     email = _clean_text(email, field="email", max_length=254)
     if email and "@" not in email:
         raise Invalid(_("邮箱格式不正确"), field="email")
@@ -78,6 +79,7 @@ def register_user(
         with transaction.atomic():
             user.save()
             Profile.objects.create(user=user)
+            hold_if_needed(user, name_verdict)  # a person is never held: a case opens
             index_later("user", user.pk)
     except IntegrityError:
         raise Conflict(_("该用户名已被注册"), field="username") from None
@@ -113,17 +115,21 @@ def update_profile(
     """
     user = actor.require_user()
     user_changes, profile_changes = {}, {}
+    verdicts = []
+
+    def screened(field: str, text: str) -> str:
+        verdicts.append(screen(field, text, school=user.school_id))
+        return verdicts[-1].text
+
     if display_name is not None:
         user_changes["display_name"] = screened(
             "display_name",
-            _clean_text(display_name, field="display_name", max_length=40, required=True),
-            school=user.school_id)
+            _clean_text(display_name, field="display_name", max_length=40, required=True))
     if bio is not None:
-        profile_changes["bio"] = screened(
-            "bio", _clean_text(bio, field="bio", max_length=280), school=user.school_id)
+        profile_changes["bio"] = screened("bio", _clean_text(bio, field="bio", max_length=280))
     if major is not None:
         profile_changes["major"] = screened(
-            "major", _clean_text(major, field="major", max_length=60), school=user.school_id)
+            "major", _clean_text(major, field="major", max_length=60))
     if enrolment_year is not UNCHANGED:
         last = timezone.now().year + 1
         if enrolment_year is not None and not 1950 <= enrolment_year <= last:
@@ -148,6 +154,7 @@ def update_profile(
         if user_changes:  # only these: the counters on the row move under other requests
             user.save(update_fields=list(user_changes))
         profile.save()
+        hold_if_needed(user, *verdicts)  # a person is never held: a case opens
         index_later("user", user.pk)
     return user
 

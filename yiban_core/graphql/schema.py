@@ -28,6 +28,7 @@ SCHEMA_MODULES = [
     "yiban_core.groups.schema",
     "yiban_core.notifications.schema",
     "yiban_core.credits.schema",
+    "yiban_core.moderation.schema",
     "feeds.schema",
     "resources.schema",
     "yiban_core.search.schema",

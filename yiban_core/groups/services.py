@@ -33,7 +33,7 @@ from yiban_core.groups.rules import (
     require_owner,
 )
 from yiban_core.ids import parse_id
-from yiban_core.moderation.services import screened
+from yiban_core.moderation.services import hold_if_needed, screen
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
 from yiban_core.ratelimit import check, failed, hit
@@ -116,8 +116,9 @@ def create_group(
     if kind == Group.Kind.SCHOOL and Group.objects.filter(kind=kind, school=school).exists():
         raise Conflict(_("这所学校已经有官方群了"), field="kind")
     school_id = school.pk if school is not None else user.school_id
-    name = screened("name", name, school=school_id)
-    description = screened("description", description, school=school_id)
+    verdicts = [screen("name", name, school=school_id),
+                screen("description", description, school=school_id)]
+    name, description = (verdict.text for verdict in verdicts)
     try:
         with transaction.atomic():
             group = Group.objects.create(
@@ -126,6 +127,7 @@ def create_group(
                 member_count=1, join_code=new_join_code() if kind == Group.Kind.CLASS else None,
             )
             Membership.objects.create(group=group, user=user, role=Membership.Role.OWNER)
+            hold_if_needed(group, *verdicts)  # a group is never held: a case opens
             index_later("group", group.pk)
     except IntegrityError:  # a concurrent official group, or a join code collision
         raise Conflict(_("创建失败，请重试"), field="kind") from None
@@ -142,12 +144,15 @@ def update_group(
     premoderate (先审后发): True or False, or None to follow the school's default."""
     require_manager(actor, group)
     changes = {}
+    verdicts = []
     school_id = group.school_id or getattr(actor.user, "school_id", None)
     if name is not None:
-        changes["name"] = screened("name", _clean_name(name), school=school_id)
+        verdicts.append(screen("name", _clean_name(name), school=school_id))
+        changes["name"] = verdicts[-1].text
     if description is not None:
-        changes["description"] = screened("description", _clean_description(description),
-                                          school=school_id)
+        verdicts.append(screen("description", _clean_description(description),
+                               school=school_id))
+        changes["description"] = verdicts[-1].text
     if is_private is not None:
         if group.kind == Group.Kind.SCHOOL and is_private:
             raise Invalid(_("学校官方群不能设为私密"), field="is_private")
@@ -178,6 +183,7 @@ def update_group(
     if changes:
         with transaction.atomic():
             group.save(update_fields=list(changes))
+            hold_if_needed(group, *verdicts)
             index_later("group", group.pk)
     return group
 
@@ -358,7 +364,8 @@ def request_to_join(*, actor: Actor, group: Group, message: str = "") -> JoinReq
     message = (message or "").strip()
     if len(message) > 200:
         raise Invalid(_("申请理由不能超过 200 个字"), field="message")
-    message = screened("message", message, school=group.school_id or user.school_id)
+    verdict = screen("message", message, school=group.school_id or user.school_id)
+    message = verdict.text
     if group.join_policy != Group.JoinPolicy.APPROVAL:
         raise Invalid(_("这个群不需要申请"), field="group")
     if Ban.objects.filter(group=group, user=user).exists():
@@ -369,6 +376,7 @@ def request_to_join(*, actor: Actor, group: Group, message: str = "") -> JoinReq
     try:
         with transaction.atomic():
             request = JoinRequest.objects.create(group=group, user=user, message=message)
+            hold_if_needed(user, verdict)  # the writer's case: a request has no page of its own
             notify(recipient_ids=_manager_ids(group), kind=Notification.Kind.JOIN_REQUESTED,
                    actor_id=user.pk, group_id=group.pk, event_key=f"join-request:{request.pk}",
                    group_key=f"join_requested:{group.pk}")

@@ -26,6 +26,15 @@ def may_edit_word_list(actor: Actor, school: School | None) -> bool:
     return is_school_admin(actor.user, school)
 
 
+def may_see_state(actor: Actor, author_id: int | None) -> bool:
+    """Who is told a content row's moderation state (审核中, 已删除): its author, and site
+    admins (the queue's moderators see it on the case)."""
+    user = actor.user
+    if user is None:
+        return False
+    return user.pk == author_id or actor.is_site_admin
+
+
 # --- pre-moderation (先审后发) ---------------------------------------------------------
 
 GROUP, SCHOOL, NEW_ACCOUNT = "group", "school", "new_account"
