@@ -7,11 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 
 from feeds import services as feed_services
-from feeds.models import Post
 from openapi_plugins.webhooks import services
 from openapi_plugins.webhooks.models import Delivery
 from tests.factories import (
@@ -25,11 +22,11 @@ from tests.factories import (
 )
 from tests.openapi.helpers import make_school_app
 from tests.openapi.test_webhooks import Receiver
-from yiban_core import events
 from yiban_core.errors import Invalid
 from yiban_core.graphql.relay import global_id
 from yiban_core.groups import services as group_services
-from yiban_core.moderation.models import Case, Report
+from yiban_core.moderation.models import Case
+from yiban_core.moderation.services import report_content
 
 MODERATION = ("school:moderation", "feed:read", "groups:read")
 EVENTS = ["report.created", "content.held", "post.published"]
@@ -72,18 +69,8 @@ def campus(db):
     return school, teacher, klass, student
 
 
-def file_report(reporter, post, reason="ad") -> Report:
-    """A report as report_content files it: the target's open case, the report, ReportFiled,
-    in one transaction."""
-    with transaction.atomic():
-        case, _new = Case.objects.get_or_create(
-            target_type=ContentType.objects.get_for_model(Post), target_id=post.pk,
-            status="open", defaults={"author_id": post.author_id, "group_id": post.group_id,
-                                     "school_id": post.group.school_id, "excerpt": post.text})
-        report = Report.objects.create(case=case, reporter=reporter, reason=reason)
-        Case.objects.filter(pk=case.pk).update(report_count=case.reports.count())
-        events.send(events.ReportFiled(case_id=case.pk, report_id=report.pk))
-    return report
+def file_report(reporter, post, reason="ad"):
+    return report_content(actor=actor_for(reporter), target=post, reason=reason)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -118,7 +105,8 @@ def test_a_report_is_announced_with_its_reasons_and_never_the_reporter(
     ours = receivers()
     listen(school, ours, events_=["report.created"])
     post = feed_services.publish_post(actor=actor_for(teacher), text="周末补课安排", group=klass)
-    reporter = make_user("ju_bao_ren", school=school, display_name="举报的同学")
+    reporter = verify(make_user("ju_bao_ren", school=school, display_name="举报的同学"))
+    group_services.join_by_code(actor=actor_for(reporter), code=klass.join_code)
 
     file_report(student, post, "ad")
     file_report(reporter, post, "ad")
