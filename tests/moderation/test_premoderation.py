@@ -393,3 +393,26 @@ def test_an_edit_into_what_the_switches_hold_waits_again(new_account_rule):
     assert Post.objects.get(pk=post.pk).moderation == ContentState.HELD
     assert case_of(post).origin == CaseOrigin.PREMODERATION
     assert not sees(make_user(), post)
+
+
+PUBLISH = """mutation($group: ID!, $text: String!) {
+  publishPost(input: {groupId: $group, text: $text}) {
+    post { id moderationState } errors { code } } }"""
+NODE = """query($id: ID!) { node(id: $id) { ... on Post { text moderationState } } }"""
+
+
+def test_through_graphql_the_author_sees_it_held_and_classmates_see_nothing(client, campus):
+    from yiban_core.graphql.relay import global_id
+
+    _school, teacher, klass, (author, classmate) = campus
+    set_group(klass, teacher, True)
+    gql = GraphQLClient(client)
+
+    made = gql.as_user(author).data(PUBLISH, group=global_id("Group", klass.pk),
+                                    text="周五班会改到周四")["publishPost"]
+    assert made["post"]["moderationState"] == "HELD" and made["errors"] == []
+    post_id = made["post"]["id"]
+    assert gql.as_user(author).data(NODE, id=post_id)["node"] == {
+        "text": "周五班会改到周四", "moderationState": "HELD"}
+    assert gql.as_user(classmate).data(NODE, id=post_id)["node"] is None
+    assert gql.as_user(teacher).data(NODE, id=post_id)["node"] is None  # the queue shows it
