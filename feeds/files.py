@@ -7,6 +7,7 @@ from feeds.models import PostImage, Visibility
 from yiban_core.actor import Actor
 from yiban_core.errors import DomainError
 from yiban_core.files.owners import Audience, register
+from yiban_core.moderation.models import ContentState
 
 # `posts/<author>/<post>-<n>.png`: images stored before names were random.
 PREFIXES = ("private/posts/", "posts/")
@@ -20,7 +21,9 @@ def image_audience(actor: Actor, name: str) -> Audience | None:
         post = selectors.get_post(actor=actor, pk=post_id)
     except DomainError:
         return None
-    return Audience.PUBLIC if post.visibility == Visibility.PUBLIC else Audience.RESTRICTED
+    # Held by moderation, only its author reads it: never cacheable by anyone.
+    shown = post.visibility == Visibility.PUBLIC and post.moderation == ContentState.VISIBLE
+    return Audience.PUBLIC if shown else Audience.RESTRICTED
 
 
 def register_owner() -> None:

@@ -15,10 +15,11 @@ def push_new_post(*, post_id: int) -> int:
     counts distinct ids."""
     from feeds.models import Post
     from feeds.tasks import fan_out_recipients
+    from yiban_core.moderation.models import ContentState
 
     post = Post.objects.select_related("group").filter(pk=post_id).first()
-    if post is None:
-        return 0
+    if post is None or post.moderation != ContentState.VISIBLE:
+        return 0  # held by moderation: not even its id goes out ("1 new post")
     recipients = fan_out_recipients(post)
     events.send_new_post(post_id=post.pk, group_id=post.group_id, home_user_ids=recipients)
     return len(recipients)

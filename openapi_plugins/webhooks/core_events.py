@@ -81,10 +81,10 @@ def render_post_published(actor: Actor, post_id) -> dict | None:
 
 def render_comment_added(actor: Actor, comment_id) -> dict | None:
     from feeds.models import Comment
-    from feeds.selectors import get_post
+    from feeds.selectors import comment_is_shown, get_post
 
     comment = Comment.objects.select_related("author").filter(pk=comment_id).first()
-    if comment is None:
+    if comment is None or not comment_is_shown(actor, comment):  # held by moderation
         return None
     # A comment is seen by whoever sees its post: the feeds selector decides.
     post = _quietly(lambda: get_post(actor=actor, pk=comment.post_id))
@@ -158,7 +158,7 @@ def render_resource_shared(actor: Actor, share_id) -> dict | None:
 
 def render_resource_rated(actor: Actor, rating_id) -> dict | None:
     from resources.models import Rating
-    from resources.selectors import get_resource
+    from resources.selectors import get_resource, review_is_shown
 
     rating = Rating.objects.select_related("user").filter(pk=rating_id).first()
     if rating is None:
@@ -168,7 +168,9 @@ def render_resource_rated(actor: Actor, rating_id) -> dict | None:
         return None
     return {"resource": _resource(resource),
             "rating": {"id": global_id("Rating", rating.pk), "stars": rating.stars,
-                       "review": rating.review, "author": _user(rating.user),
+                       # A review held by moderation: its stars count, its words wait.
+                       "review": rating.review if review_is_shown(actor, rating) else "",
+                       "author": _user(rating.user),
                        "updatedAt": _time(rating.updated_at)}}
 
 

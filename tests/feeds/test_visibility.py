@@ -1,7 +1,8 @@
 """The visibility table (feeds/visibility.py) says the rule once, as SQL and in Python:
 for random posts, follows, memberships and school verifications, the home timeline read
 from the Redis cards is the page the database gives, and every post is seen by the same
-readers (people, anonymous visitors, school apps) either way."""
+readers (people, anonymous visitors, school apps) either way. Posts are drawn in every
+moderation state too: one held or removed is its author's only, on both paths."""
 
 from contextlib import contextmanager
 
@@ -20,6 +21,7 @@ from yiban_core import redis as accelerator
 from yiban_core.accounts.models import Follow
 from yiban_core.actor import Actor
 from yiban_core.groups.models import Membership
+from yiban_core.moderation.models import ContentState
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +50,8 @@ def worlds(draw):
         "follows": draw(_subset(PAIRS)),
         "memberships": draw(_subset(SEATS)),
         "posts": draw(st.lists(st.tuples(person, st.sampled_from(Visibility.values),
-                                         st.integers(0, GROUPS - 1)),
+                                         st.integers(0, GROUPS - 1),
+                                         st.sampled_from(ContentState.values)),
                                min_size=4, max_size=14)),
         "viewer": draw(person),
     }
@@ -83,12 +86,12 @@ def build(world, schools):
     for member, group in world["memberships"]:
         if group < len(groups):
             Membership.objects.get_or_create(user=users[member], group=groups[group])
-    for n, (author, kind, group) in enumerate(world["posts"]):
+    for n, (author, kind, group, state) in enumerate(world["posts"]):
         if kind == Visibility.GROUP and group >= len(groups):
             continue
         Post.objects.create(author=users[author], text=f"动态{n}", visibility=kind,
                             group=groups[group] if kind == Visibility.GROUP else None,
-                            school_id=users[author].school_id)
+                            school_id=users[author].school_id, moderation=state)
     return users, groups
 
 

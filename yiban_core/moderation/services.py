@@ -224,9 +224,16 @@ def report_content(*, actor: Actor, target, reason: str, detail: str = "") -> Re
     hit(f"report:{user.pk}", limit=settings.MODERATION_REPORTS_PER_HOUR, window_s=3600)
     with transaction.atomic():
         case = open_case(target, origin=CaseOrigin.REPORTS)
+        # The case row is locked: a second report by the same person waits here, then sees
+        # the first.
         if Report.objects.filter(case=case, reporter=user).exists():
             raise Conflict(_("你已经举报过这条内容，我们正在处理"), field="targetId")
-        report = Report.objects.create(case=case, reporter=user, reason=reason, detail=detail)
+        try:
+            with transaction.atomic():
+                report = Report.objects.create(case=case, reporter=user, reason=reason,
+                                               detail=detail)
+        except IntegrityError:  # the unique constraint, should the lock not have held
+            raise Conflict(_("你已经举报过这条内容，我们正在处理"), field="targetId") from None
         Case.objects.filter(pk=case.pk).update(report_count=F("report_count") + 1,
                                                updated_at=timezone.now())
         events.send(events.ReportFiled(case_id=case.pk, report_id=report.pk))
