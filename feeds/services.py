@@ -40,9 +40,9 @@ from yiban_core.groups.models import Group
 from yiban_core.groups.rules import role_in
 from yiban_core.ids import parse_id
 from yiban_core.images import check_image
-from yiban_core.moderation.models import ContentState
-from yiban_core.moderation.rules import require_not_muted
-from yiban_core.moderation.services import hold_if_needed, school_of, screen
+from yiban_core.moderation.models import CaseOrigin, ContentState
+from yiban_core.moderation.rules import contains_link, premoderation_reason, require_not_muted
+from yiban_core.moderation.services import hold, hold_if_needed, school_of, screen
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
 from yiban_core.ratelimit import hit
@@ -158,6 +158,9 @@ def publish_post(
         require_school_publisher(user)
     if repost_of is not None and not rules.may_repost(actor, repost_of):
         raise Invalid(_("只能转发公开的动态"), field="repost_of")
+    held = premoderation_reason(
+        author=user, group=group, school=user.school if visibility == Visibility.SCHOOL else None,
+        has_link=contains_link(text), has_image=bool(images)) is not None
     hit(f"post:{user.pk}", limit=POSTS_PER_HOUR, window_s=3600)
     with transaction.atomic():
         post = Post.objects.create(author=user, text=text, visibility=visibility, group=group,
@@ -172,7 +175,11 @@ def publish_post(
         if post.mention_links:
             post.save(update_fields=["mention_links"])
         hold_if_needed(post, verdict)
+        if held:
+            hold(post, origin=CaseOrigin.PREMODERATION)
         index_later("post", post.pk)
+        if post.moderation == ContentState.HELD:  # told to nobody (no points, notices or
+            return post                            # events) until a moderator approves it
         credits.award(user_id=user.pk, rule="post_published", key=str(post.pk), source=post)
         if announce:
             tasks.announce.enqueue(post_id=post.pk, actor_id=user.pk)
@@ -231,6 +238,8 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
                 raise Invalid(_("这条动态发布时不属于你现在认证的学校"), field="visibility")
         if post.reposts.exists() and visibility != Visibility.PUBLIC:
             raise Invalid(_("已被转发的动态只能保持公开"), field="visibility")
+    changed = ((text is not None and text != post.text)
+               or (visibility is not None and visibility != post.visibility))
     with transaction.atomic():
         if text is not None and text != post.text:
             old_mentions = set(post.mentions.values_list("user_id", flat=True))
@@ -246,6 +255,13 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
         post.save(update_fields=["text", "visibility", "edited_at", "mention_links"])
         if verdict is not None:
             hold_if_needed(post, verdict)
+        # An edit is new text: under 先审后发 it waits again, so a post approved (or written
+        # plain) cannot be edited into what the switches hold.
+        if changed and premoderation_reason(
+                author=user, group=post.group,
+                school=user.school if post.visibility == Visibility.SCHOOL else None,
+                has_link=contains_link(post.text), has_image=post.images.exists()):
+            hold(post, origin=CaseOrigin.PREMODERATION)
         index_later("post", post.pk)
     return post
 
@@ -340,6 +356,10 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None,
     require_not_blocked(user, post.author, doing=_("评论"), field="post")
     if parent is not None:
         require_not_blocked(user, parent.author, doing=_("回复 TA"), field="parent")
+    held = premoderation_reason(
+        author=user, group=post.group,
+        school=post.school if post.visibility == Visibility.SCHOOL else None,
+        has_link=contains_link(text)) is not None
     hit(f"comment:{user.pk}", limit=COMMENTS_PER_HOUR, window_s=3600)
     with transaction.atomic():
         mentioned = mentions.resolve(author=user, text=text, chosen_ids=mention_ids)
@@ -349,8 +369,12 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None,
             parent=(parent.parent or parent) if parent else None,
             reply_to=parent.author if parent else None,
         )
+        hold_if_needed(comment, verdict)
+        if held:
+            hold(comment, origin=CaseOrigin.PREMODERATION)
+        if comment.moderation == ContentState.HELD:  # not counted, announced or notified
+            return comment                             # until a moderator approves it
         _bump(post.pk, "comment_count", 1)
-        hold_if_needed(comment, verdict)  # a held comment leaves the count again
         events.send(events.CommentAdded(comment_id=comment.pk, post_id=post.pk))
         events.send(events.PostCountersChanged(post_id=post.pk))
         if parent is None or parent.author_id != post.author_id:  # else "回复了你的评论" says it

@@ -144,6 +144,19 @@ class GroupCreateForm(forms.Form):
         return {"public": False, "private": True}.get(self.cleaned_data.get("visibility") or "")
 
 
+def premoderation_choices(school) -> list[tuple[str, str]]:
+    """The group's 先审后发 switch: "" follows its school's default (a group without a
+    school has none: off), "on" and "off" are the group's own choice."""
+    if school is None:
+        return [("", _("关闭")), ("on", _("开启"))]
+    current = _("开启") if school.premoderate_default else _("关闭")
+    return [("", _("跟随学校设置（目前：%(current)s）") % {"current": current}),
+            ("on", _("开启")), ("off", _("关闭"))]
+
+
+PREMODERATE_VALUES = {"": None, "on": True, "off": False}
+
+
 class GroupSettingsForm(forms.Form):
     name = forms.CharField(label=_("群名"), max_length=60)
     description = forms.CharField(label=_("简介"), required=False, max_length=2000,
@@ -156,11 +169,16 @@ class GroupSettingsForm(forms.Form):
         label=_("允许学校应用读取"), required=False,
         help_text=_("私密兴趣群的成员、动态和资源默认不对本校安装的学校应用（如教务系统）开放；"
                     "勾选后它们可以读取"))
+    premoderate = forms.ChoiceField(
+        label=_("先审后发"), required=False,
+        help_text=_("开启后，成员在群里发的动态和评论须经群主或管理员审核后才对其他人可见；"
+                    "群主、管理员和学校管理员发的不受影响"))
 
-    def __init__(self, *args, policies=None, kind=None, **kwargs):
+    def __init__(self, *args, policies=None, kind=None, school=None, **kwargs):
         super().__init__(*args, **kwargs)
         if kind != Group.Kind.INTEREST:  # other kinds are open to the school's apps anyway
             del self.fields["school_apps_may_read"]
+        self.fields["premoderate"].choices = premoderation_choices(school)
         if policies is not None:
             self.fields["join_policy"].choices = [
                 (value, label) for value, label in Group.JoinPolicy.choices if value in policies

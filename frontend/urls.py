@@ -34,6 +34,8 @@ urlpatterns = [
     path("settings/privacy/", accounts.settings_privacy, name="settings_privacy"),
     path("settings/school/", accounts.settings_school, name="settings_school"),
     path("settings/blocked/", accounts.settings_blocked, name="settings_blocked"),
+    path("schools/<int:school_id>/premoderation/", accounts.school_premoderation,
+         name="school_premoderation"),
     path("settings/password/", accounts.change_password, name="change_password"),
     path("settings/profile/", accounts.edit_profile, name="edit_profile"),
     path("settings/2fa/", two_factor.settings_page, name="two_factor"),

@@ -13,6 +13,11 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Every account of the suite is seconds old: the new-account pre-moderation (a link or
+    # an image waits for a moderator) would hold them all. Off here and in the sites the
+    # suite starts; tests/moderation/test_premoderation.py turns it on.
+    settings.MODERATION_NEW_ACCOUNT_HOURS = 0
+    os.environ["MODERATION_NEW_ACCOUNT_HOURS"] = "0"
 
 
 @pytest.fixture(scope="session")

@@ -236,6 +236,9 @@ MODERATION_WORDS_RECHECK_S = 1.0
 # What `manage.py import_sensitive_words` accepts.
 MODERATION_WORD_FILE_MAX_BYTES = 10 * 1024 * 1024
 MODERATION_WORD_FILE_MAX_LINES = 200_000
+# Pre-moderation of new accounts (moderation/rules.py): for this many hours after sign-up an
+# account's posts and comments with a link or an image wait for a moderator; 0 turns it off.
+MODERATION_NEW_ACCOUNT_HOURS = int(os.environ.get("MODERATION_NEW_ACCOUNT_HOURS", "24"))
 # Hide after reports (issue 19 item 3): this many distinct verified school members reporting
 # a post, comment, resource or review hold it (审核中) until a moderator decides its case.
 MODERATION_HIDE_AFTER_REPORTS = int(os.environ.get("MODERATION_HIDE_AFTER_REPORTS", "3"))

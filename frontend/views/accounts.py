@@ -20,9 +20,11 @@ from openapi_plugins import selectors as app_selectors
 from openapi_plugins.form_action import allow_oauth_redirect
 from yiban_core import redirects
 from yiban_core.accounts import selectors, services, two_factor
+from yiban_core.accounts.two_factor import two_factor_required
 from yiban_core.errors import DomainError, RateLimited
 from yiban_core.groups import selectors as group_selectors
 from yiban_core.ids import parse_id
+from yiban_core.moderation import services as moderation
 from yiban_core.pagination import paginate
 from yiban_core.ratelimit import client_ip, wait_text
 
@@ -143,6 +145,22 @@ def settings_school(request):
         "official_group": official_group,
         "administered": selectors.administered_schools(actor=request.actor),
     })
+
+
+@two_factor_required
+@require_POST
+@login_required
+@domain_errors
+def school_premoderation(request, school_id):
+    """A school's default 先审后发, switched by its administrators on 我的学校."""
+    school = selectors.get_school(actor=request.actor, pk=school_id)
+    enabled = request.POST.get("premoderate_default") == "on"
+    done = (_("%(name)s 已开启默认先审后发") if enabled
+            else _("%(name)s 已关闭默认先审后发")) % {"name": school.name}
+    return perform(
+        request, lambda: moderation.set_school_premoderation(
+            actor=request.actor, school=school, enabled=enabled),
+        success=done, next_url=reverse("settings_school") + "#manage")
 
 
 @domain_errors

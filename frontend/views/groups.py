@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from frontend.csv_export import csv_response
 from frontend.errors import domain_errors, perform, retry_later, show_error
 from frontend.forms import (
+    PREMODERATE_VALUES,
     BanForm,
     GroupCreateForm,
     GroupSearchForm,
@@ -274,9 +275,10 @@ def group_manage(request, pk):
     policies = services.POLICIES_BY_KIND[group.kind]
     initial = {"name": group.name, "description": group.description,
                "is_private": group.is_private, "join_policy": group.join_policy,
-               "member_cap": group.member_cap, "school_apps_may_read": group.school_apps_may_read}
+               "member_cap": group.member_cap, "school_apps_may_read": group.school_apps_may_read,
+               "premoderate": {True: "on", False: "off"}.get(group.premoderate, "")}
     form = GroupSettingsForm(request.POST or None, initial=initial, policies=policies,
-                             kind=group.kind)
+                             kind=group.kind, school=group.school)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -285,6 +287,7 @@ def group_manage(request, pk):
                 description=data["description"], is_private=data["is_private"],
                 join_policy=data["join_policy"], member_cap=data["member_cap"],
                 school_apps_may_read=data.get("school_apps_may_read"),
+                premoderate=PREMODERATE_VALUES[data["premoderate"]],
             )
         except DomainError as error:
             # The service may have changed the in-memory group before refusing.

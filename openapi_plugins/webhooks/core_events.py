@@ -174,6 +174,60 @@ def render_resource_rated(actor: Actor, rating_id) -> dict | None:
                        "updatedAt": _time(rating.updated_at)}}
 
 
+# --- moderation -----------------------------------------------------------------------
+
+
+def _case(actor: Actor, case) -> dict | None:
+    """A case as the school's safety system reads it: only a case of the app's own school
+    (its administrators' jurisdiction), with the reasons counted and never who reported.
+    The excerpt of a private interest group's content is left out (null) unless its
+    managers let the school's apps read the group (Group.school_apps_may_read)."""
+    from django.db.models import Count
+
+    from yiban_core.groups.rules import school_app_reads
+
+    if case is None or actor.school is None or case.school_id != actor.school.pk:
+        return None
+    excerpt = case.excerpt
+    if case.group is not None and not school_app_reads(actor.school.pk, case.group):
+        excerpt = None
+    reasons = dict(case.reports.values_list("reason").annotate(n=Count("pk")).order_by())
+    type_name = _target_type_name(case)
+    return {
+        "id": global_id("ModerationCase", case.pk), "origin": case.origin,
+        "target": {"type": type_name, "id": global_id(type_name, case.target_id)},
+        "group": _gid("Group", case.group_id), "reportCount": case.report_count,
+        "reasons": reasons, "excerpt": excerpt, "createdAt": _time(case.created_at),
+    }
+
+
+def _target_type_name(case) -> str:
+    from yiban_core.moderation.targets import kind_of
+
+    kind = kind_of(case.target_type.model_class())
+    return kind.type_name if kind is not None else case.target_type.model
+
+
+def render_report_created(actor: Actor, report_id) -> dict | None:
+    from yiban_core.moderation.models import Report
+
+    report = (Report.objects.select_related("case__target_type", "case__group")
+              .filter(pk=report_id).first())
+    case = _case(actor, report.case if report is not None else None)
+    if case is None:
+        return None
+    return {"case": case, "report": {"reason": report.reason,
+                                     "createdAt": _time(report.created_at)}}
+
+
+def render_content_held(actor: Actor, case_id) -> dict | None:
+    from yiban_core.moderation.models import Case
+
+    case = _case(actor, Case.objects.select_related("target_type", "group")
+                 .filter(pk=case_id).first())
+    return None if case is None else {"case": case}
+
+
 CORE_EVENTS = (
     WebhookEvent("post.published", _("有人发布了本校可见范围内的动态"), "feed:read",
                  render_post_published),
@@ -187,4 +241,8 @@ CORE_EVENTS = (
                  render_resource_shared),
     WebhookEvent("resource.rated", _("有人给学习资源评分或修改了评分"), "resources:read",
                  render_resource_rated),
+    WebhookEvent("report.created", _("本校的内容、群组或用户被举报（不含举报人身份）"),
+                 "school:moderation", render_report_created),
+    WebhookEvent("content.held", _("本校有内容进入先审后发，等待审核"), "school:moderation",
+                 render_content_held),
 )

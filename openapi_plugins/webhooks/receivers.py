@@ -24,7 +24,11 @@ it (a public group's post, never a private group's).
   membership, a single join and a roster sync alike; not when the group was
   deleted, when there is no group left to tell about;
 - resource.shared: ResourceShared;
-- resource.rated: ResourceRated (made or changed).
+- resource.rated: ResourceRated (made or changed);
+- report.created: ReportFiled, content.held: ContentHeld (moderation): to the apps of the
+  case's school (Case.school, its administrators' jurisdiction) that hold the scope
+  school:moderation; a case of no school (a school-less group's, a school-less author's)
+  is announced to nobody. The payload never names the reporter.
 """
 
 from __future__ import annotations
@@ -109,6 +113,20 @@ def on_resource_rated(event: events.ResourceRated) -> None:
     _emit("resource.rated", event.rating_id, _resource_school(event.resource_id))
 
 
+def _case_school(case_id: int) -> int | None:
+    from yiban_core.moderation.models import Case
+
+    return Case.objects.filter(pk=case_id).values_list("school_id", flat=True).first()
+
+
+def on_report_filed(event: events.ReportFiled) -> None:
+    _emit("report.created", event.report_id, _case_school(event.case_id))
+
+
+def on_content_held(event: events.ContentHeld) -> None:
+    _emit("content.held", event.case_id, _case_school(event.case_id))
+
+
 def _when_subscribed(event: str, subscriber):
     """Run `subscriber` only when some subscription names `event`: one cached lookup,
     no query, for the changes nobody listens to."""
@@ -141,6 +159,8 @@ def connect() -> None:
         (events.MembershipsChanged, "group.member_left", on_members_left),
         (events.ResourceShared, "resource.shared", on_resource_shared),
         (events.ResourceRated, "resource.rated", on_resource_rated),
+        (events.ReportFiled, "report.created", on_report_filed),
+        (events.ContentHeld, "content.held", on_content_held),
     ):
         events.subscribe(domain_event, _when_subscribed(event, subscriber), durable=True)
     # The webhooks app's own cache: which events anybody subscribes to.

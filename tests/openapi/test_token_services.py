@@ -47,6 +47,8 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     # the queue: a manager's token with the moderation scope; an author's appeal
     "yiban_core.moderation.services.decide_case": (True, False),
     "yiban_core.moderation.services.appeal_case": (True, False),
+    # its administrators set a school's 先审后发 default on its page
+    "yiban_core.moderation.services.set_school_premoderation": (False, False),
     # groups
     "yiban_core.groups.services.create_group": (True, False),
     "yiban_core.groups.services.update_group": (True, False),

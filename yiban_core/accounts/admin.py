@@ -29,8 +29,8 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(School)
 class SchoolAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "kind", "city"]
-    list_filter = ["kind"]
+    list_display = ["name", "short_name", "kind", "city", "premoderate_default"]
+    list_filter = ["kind", "premoderate_default"]
     search_fields = ["name", "short_name"]
     filter_horizontal = ["administrators"]
 

@@ -24,6 +24,13 @@ class School(models.Model):
     administrators = models.ManyToManyField(
         "accounts.User", related_name="administered_schools", blank=True
     )
+    # 先审后发 for the school's groups that did not choose for themselves and for its
+    # school-only posts (yiban_core/moderation/rules.py: held_for).
+    premoderate_default = models.BooleanField(
+        _("本校默认先审后发"), default=False,
+        help_text=_("开启后，本校未单独设置的群组里的动态和评论、仅本校可见的动态及其评论，"
+                    "须经审核后才对他人可见"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,7 +12,7 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Group)
 class GroupAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "school", "owner", "member_count", "is_private", "join_policy"]
-    list_filter = ["kind", "is_private", "join_policy", "school"]
+    list_filter = ["kind", "is_private", "join_policy", "premoderate", "school"]
     search_fields = ["name", "join_code"]
     raw_id_fields = ["owner"]
     readonly_fields = ["member_count"]

@@ -42,6 +42,12 @@ class Group(models.Model):
         _("允许学校应用读取"), default=False,
         help_text=_("私密兴趣群的成员、动态和资源默认不对本校安装的学校应用开放"),
     )
+    # 先审后发: True holds what members write here until a manager approves it, False
+    # never, None follows the school's default (School.premoderate_default).
+    premoderate = models.BooleanField(
+        _("先审后发"), null=True, blank=True, default=None,
+        help_text=_("留空则跟随学校的默认设置"),
+    )
     join_code = models.CharField(_("班级码"), max_length=12, null=True, blank=True, unique=True)
     member_cap = models.PositiveIntegerField(_("人数上限"), null=True, blank=True)
     owner = models.ForeignKey(

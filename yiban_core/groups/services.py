@@ -139,8 +139,10 @@ def update_group(
     *, actor: Actor, group: Group, name: str | None = None, description: str | None = None,
     is_private: bool | None = None, join_policy: str | None = None,
     member_cap: int | Unchanged | None = UNCHANGED, school_apps_may_read: bool | None = None,
+    premoderate: bool | Unchanged | None = UNCHANGED,
 ) -> Group:
-    """Change a group's settings; everything is validated before anything is assigned."""
+    """Change a group's settings; everything is validated before anything is assigned.
+    premoderate (先审后发): True or False, or None to follow the school's default."""
     require_manager(actor, group)
     changes = {}
     verdicts = []
@@ -173,6 +175,10 @@ def update_group(
             raise Invalid(_("只有兴趣群可以设置是否允许学校应用读取"),
                           field="school_apps_may_read")
         changes["school_apps_may_read"] = bool(school_apps_may_read)
+    if premoderate is not UNCHANGED:
+        if premoderate not in (True, False, None):
+            raise Invalid(_("先审后发的设置不正确"), field="premoderate")
+        changes["premoderate"] = premoderate
     for field, value in changes.items():
         setattr(group, field, value)
     if changes:

@@ -462,3 +462,17 @@ def appeal_case(*, actor: Actor, case_id, text: str) -> Case:
         case.first_moderator_id = case.decided_by_id
         case.save()
     return case
+# --- pre-moderation (先审后发): the school's default ----------------------------------------
+
+
+@web_session_only(gettext_lazy("学校的先审后发设置只能在网页上修改"))
+def set_school_premoderation(*, actor: Actor, school: School, enabled: bool) -> School:
+    """Turn the school's default 先审后发 on or off (rules.premoderation_reason says what it
+    covers): its administrators and site admins, in a web session."""
+    if not rules.may_set_school_premoderation(actor, school):
+        raise PermissionDenied(_("只有该校管理员可以修改学校的先审后发设置"))
+    if not isinstance(enabled, bool):
+        raise Invalid(_("先审后发的设置不正确"), field="enabled")
+    School.objects.filter(pk=school.pk).update(premoderate_default=enabled)
+    school.premoderate_default = enabled
+    return school

@@ -12,9 +12,11 @@ from yiban_core.graphql.errors import DomainMutation
 from yiban_core.graphql.relay import decode_global_id, global_id
 from yiban_core.groups import services
 from yiban_core.groups.schema.nodes import (
+    PREMODERATE_FROM,
     BanType,
     GroupKind,
     GroupNode,
+    GroupPremoderation,
     InvitationNode,
     JoinPolicy,
     JoinRequestNode,
@@ -73,6 +75,8 @@ class UpdateGroup(DomainMutation):
         member_cap = graphene.Int()
         school_apps_may_read = graphene.Boolean(
             description="只对兴趣群：允许本校的学校应用读取这个私密群")
+        premoderation = graphene.Field(GroupPremoderation,
+                                       description="先审后发：开启、关闭或跟随学校的默认设置")
 
     group = graphene.Field(GroupNode)
 
@@ -81,6 +85,9 @@ class UpdateGroup(DomainMutation):
         group = group_from_input(info, group_id)
         if "join_policy" in data:
             data["join_policy"] = enum_value(data["join_policy"])
+        if data.get("premoderation") is not None:
+            data["premoderate"] = PREMODERATE_FROM[enum_value(data.pop("premoderation"))]
+        data.pop("premoderation", None)  # null: unchanged, as for the other fields
         return {"group": services.update_group(actor=actor, group=group, **data)}
 
 

@@ -21,6 +21,19 @@ JoinRequestStatus = choices_enum("JoinRequestStatus", JoinRequest.Status, "入�
 InvitationStatus = choices_enum("InvitationStatus", Invitation.Status, "入群邀请的状态")
 
 
+class GroupPremoderation(graphene.Enum):
+    """群的先审后发设置（Group.premoderate）：SCHOOL_DEFAULT 跟随学校的默认设置
+    （没有学校的群即关闭），ON 开启，OFF 关闭。"""
+
+    SCHOOL_DEFAULT = "school_default"
+    ON = "on"
+    OFF = "off"
+
+
+PREMODERATION_OF = {None: "school_default", True: "on", False: "off"}
+PREMODERATE_FROM = {value: setting for setting, value in PREMODERATION_OF.items()}
+
+
 def group_from_input(info, value, field: str = "groupId") -> Group:
     pk = decode_global_id(value, expected="Group", field=field)
     return selectors.get_group(actor=info.context.actor, pk=pk)
@@ -151,6 +164,10 @@ class GroupNode(graphene.ObjectType):
         required=True,
         description="私密兴趣群是否允许本校安装的学校应用读取成员、动态和资源（由群主和管理员开启）",
     )
+    premoderation = graphene.Field(
+        GroupPremoderation, required=True,
+        description="先审后发：开启时成员发的动态和评论经群主或管理员审核后才对他人可见",
+    )
     member_cap = graphene.Int(description="人数上限；null 表示不限")
     member_count = graphene.Int(required=True)
     owner = graphene.Field(UserNode, required=True)
@@ -175,6 +192,10 @@ class GroupNode(graphene.ObjectType):
     @classmethod
     def get_node(cls, info, pk: int) -> Group:
         return selectors.get_group(actor=info.context.actor, pk=pk)
+
+    @staticmethod
+    def resolve_premoderation(group: Group, info) -> str:
+        return PREMODERATION_OF[group.premoderate]
 
     @staticmethod
     def resolve_join_code(group: Group, info) -> str | None:
