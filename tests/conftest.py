@@ -1,7 +1,10 @@
 import os
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.test.utils import override_settings
 
 from yiban_core import redis as accelerator
 
@@ -34,8 +37,27 @@ def _isolated_cache():
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _media_root(request, settings, tmp_path):
+    if "demo_db" not in request.fixturenames:  # the shared demo's files stay in its folder
+        settings.MEDIA_ROOT = tmp_path / "media"
+
+
+DEMO_STUDENTS = 120
+
+
+@pytest.fixture(scope="class")
+def demo_db(django_db_setup, django_db_blocker, tmp_path_factory):
+    """`manage.py seed_demo --users 120`, run once for the tests of a class, which then
+    read it: seeding is what makes these tests slow. Each test still runs in its own
+    transaction, nested in this one and rolled back, so what a test changes (a second
+    seed, a new member) stays its own; this one is rolled back after the class.
+    Yields the command's output."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("demo-media")), \
+            django_db_blocker.unblock(), transaction.atomic():
+        out = StringIO()
+        call_command("seed_demo", users=DEMO_STUDENTS, stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
