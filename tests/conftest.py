@@ -18,6 +18,17 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_collection_modifyitems(config, items):
+    """bin/test runs a self_contained test in one of its two runs only: it must not
+    depend on the suite's database, which is what differs between them."""
+    suite_db = {"db", "transactional_db", "live_server", "django_db_setup"}
+    for item in items:
+        if item.get_closest_marker("self_contained") and (
+                item.get_closest_marker("django_db") or suite_db & set(item.fixturenames)):
+            raise pytest.UsageError(f"{item.nodeid} is self_contained but uses the suite's "
+                                    "database")
+
+
 @pytest.fixture(scope="session")
 def site_template(tmp_path_factory):
     """A migrated SQLite file that sites served by daphne start from (a copy each)."""

@@ -27,6 +27,8 @@ from psycopg import sql
 from tests.live_site import ROOT, LiveSite
 from tests.tcp_proxy import TcpProxy
 
+pytestmark = pytest.mark.self_contained
+
 SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 GRAPHQL = "/graphql?" + urllib.parse.urlencode(
     {"query": "{ groups(first: 1) { edges { node { id } } } }"})

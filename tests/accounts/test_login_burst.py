@@ -23,7 +23,7 @@ from psycopg import sql
 from tests.live_site import ROOT, LiveSite
 from tests.test_database_outage import database_url, server_params
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.self_contained]
 
 LOGINS = 40
 PASSWORD = "class-of-2026-morning"
