@@ -1,7 +1,11 @@
 import os
+import secrets
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.test.utils import override_settings
 
 from yiban_core import redis as accelerator
 
@@ -20,12 +24,48 @@ def pytest_configure(config):
     os.environ["MODERATION_NEW_ACCOUNT_HOURS"] = "0"
 
 
+def pytest_collection_modifyitems(config, items):
+    """bin/test runs a self_contained test in one of its two runs only: it must not
+    depend on the suite's database, which is what differs between them."""
+    suite_db = {"db", "transactional_db", "live_server", "django_db_setup"}
+    for item in items:
+        if item.get_closest_marker("self_contained") and (
+                item.get_closest_marker("django_db") or suite_db & set(item.fixturenames)):
+            raise pytest.UsageError(f"{item.nodeid} is self_contained but uses the suite's "
+                                    "database")
+
+
 @pytest.fixture(scope="session")
 def site_template(tmp_path_factory):
     """A migrated SQLite file that sites served by daphne start from (a copy each)."""
     from tests.live_site import migrated_template
 
     return migrated_template(tmp_path_factory.mktemp("live-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_template():
+    """The name of a migrated database on the PostgreSQL server that sites of their own
+    run on (tests/test_database_outage.py): each starts from a copy of it (CREATE
+    DATABASE ... TEMPLATE, a moment) rather than migrating its own (many seconds)."""
+    import psycopg
+    from psycopg import sql
+
+    from tests.live_site import migrate
+    from tests.test_database_outage import database_url, server_params
+
+    params = server_params()
+    admin = {k: v for k, v in params.items() if v is not None}
+    name = f"yiban_template_{secrets.token_hex(4)}"
+    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        migrate(database_url(params, params["port"], name))
+        yield name
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                         .format(sql.Identifier(name)))
 
 
 @pytest.fixture(autouse=True)
@@ -39,8 +79,27 @@ def _isolated_cache():
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _media_root(request, settings, tmp_path):
+    if "demo_db" not in request.fixturenames:  # the shared demo's files stay in its folder
+        settings.MEDIA_ROOT = tmp_path / "media"
+
+
+DEMO_STUDENTS = 120
+
+
+@pytest.fixture(scope="class")
+def demo_db(django_db_setup, django_db_blocker, tmp_path_factory):
+    """`manage.py seed_demo --users 120`, run once for the tests of a class, which then
+    read it: seeding is what makes these tests slow. Each test still runs in its own
+    transaction, nested in this one and rolled back, so what a test changes (a second
+    seed, a new member) stays its own; this one is rolled back after the class.
+    Yields the command's output."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("demo-media")), \
+            django_db_blocker.unblock(), transaction.atomic():
+        out = StringIO()
+        call_command("seed_demo", users=DEMO_STUDENTS, stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

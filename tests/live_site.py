@@ -90,14 +90,18 @@ class LiveSite:
                 process.kill()
 
 
-def migrated_template(directory: Path) -> Path:
-    db_file = directory / "template.sqlite3"
+def migrate(database_url: str) -> None:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-    env["DATABASE_URL"] = f"sqlite:///{db_file}"
+    env.update(DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
     result = subprocess.run([sys.executable, "manage.py", "migrate", "--no-input"], cwd=ROOT,
                             env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
+
+
+def migrated_template(directory: Path) -> Path:
+    db_file = directory / "template.sqlite3"
+    migrate(f"sqlite:///{db_file}")
     return db_file
 
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -24,8 +22,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tests.live_site import ROOT, LiveSite
+from tests.live_site import LiveSite
 from tests.tcp_proxy import TcpProxy
+
+pytestmark = pytest.mark.self_contained
 
 SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 GRAPHQL = "/graphql?" + urllib.parse.urlencode(
@@ -44,23 +44,24 @@ def database_url(params: dict, port: int, name: str) -> str:
     return f"postgres://{params['user']}{password}@{params['host']}:{port}/{name}"
 
 
-@pytest.fixture
-def outage_site(tmp_path):
-    params = server_params()
-    name = f"yiban_outage_{secrets.token_hex(4)}"
+def create_database(params: dict, template: str, prefix: str) -> str:
+    """A new database, a copy of the migrated `template` (conftest.py postgres_template)."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
     admin = {k: v for k, v in params.items() if v is not None}
     with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template)))
+    return name
+
+
+@pytest.fixture
+def outage_site(tmp_path, postgres_template):
+    params = server_params()
+    name = create_database(params, postgres_template, "yiban_outage")
+    admin = {k: v for k, v in params.items() if v is not None}
     proxy = TcpProxy(params["host"], params["port"])
     site = None
     try:
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-        env.update(DATABASE_URL=database_url(params, params["port"], name), REDIS_URL="",
-                   PYTHONPATH=str(ROOT))
-        migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--no-input"],
-                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-        assert migrate.returncode == 0, migrate.stderr
         site = LiveSite(tmp_path / "unused.sqlite3")
         site.env.update(DATABASE_URL=database_url(params, proxy.port, name), REDIS_URL="",
                         ACCELERATOR_REDIS_URL="", DB_POOL_MIN="1")

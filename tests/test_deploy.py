@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.self_contained  # its sites run on settings of their own
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

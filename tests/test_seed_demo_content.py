@@ -1,5 +1,6 @@
 """manage.py seed_demo: the apps' demo content (posts, comments, resources, points)."""
 
+import re
 from collections import defaultdict
 from datetime import timedelta
 from io import StringIO
@@ -7,15 +8,18 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, F
+from django.urls import reverse
 
 from feeds.models import Comment, Post, PostLike, Topic
 from feeds.selectors import home_timeline
 from resources import files
+from resources.demo import MARKER
 from resources.models import Blob, Download, Rating, Resource
+from tests.conftest import DEMO_STUDENTS
 from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
 from yiban_core.credits.models import PointBalance, PointEntry
-from yiban_core.demo.data import DEMO_STUDENT, DEMO_TEACHER
+from yiban_core.demo.data import DEMO_LOGINS, DEMO_STUDENT, DEMO_TEACHER
 from yiban_core.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -23,8 +27,19 @@ pytestmark = pytest.mark.django_db
 
 def seed() -> str:
     out = StringIO()
-    call_command("seed_demo", users=120, stdout=out)
+    call_command("seed_demo", users=DEMO_STUDENTS, stdout=out)
     return out.getvalue()
+
+
+def shown_count(client, resource) -> int:
+    page = client.get(reverse("resource_detail", args=[resource.pk])).content.decode()
+    return int(re.search(r'class="downloads[^"]*">(\d+) ', page).group(1))
+
+
+def download(client, resource) -> None:
+    response = client.get(reverse("resource_download", args=[resource.pk]))
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
 
 
 def counts() -> dict:
@@ -33,56 +48,71 @@ def counts() -> dict:
         PointEntry)}
 
 
-def test_content_is_alive_consistent_and_idempotent():
-    out = seed()
-    assert "动态 feeds" in out and "资源 resources" in out
-    student = User.objects.get(username=DEMO_STUDENT)
-    teacher = User.objects.get(username=DEMO_TEACHER)
-    assert Post.objects.count() >= 40 and Comment.objects.filter(parent__isnull=False).exists()
-    assert Post.objects.filter(is_repost=True).exists()
-    assert Post.objects.filter(author=teacher, pinned_at__isnull=False).exists()
-    assert Topic.objects.filter(name="期末复习", post_count__gt=0).exists()
-    page = home_timeline(actor=Actor.for_user(student), first=50)
-    assert len(page.items) >= 20
-    assert Notification.objects.filter(recipient=student).count() >= 5
-    assert Notification.objects.filter(recipient=student, kind="mentioned").exists()
-    # Counters match the rows; created_at grows with the id.
-    posts = Post.objects.annotate(n_likes=Count("likes", distinct=True),
-                                  n_comments=Count("comments", distinct=True))
-    assert not posts.exclude(like_count=F("n_likes"), comment_count=F("n_comments"))
-    times = list(Post.objects.order_by("pk").values_list("created_at", flat=True))
-    assert times == sorted(times) and times[-1] - times[0] > timedelta(
-        days=7)
-    # Resources: files of real types, links, courses, ratings, downloads; points.
-    assert Resource.objects.filter(kind="link").exists()
-    assert {"application/pdf", "text/plain", "image/png"} <= set(
-        Blob.objects.values_list("content_type", flat=True))
-    pdf = Blob.objects.filter(content_type="application/pdf").first()
-    with pdf.file.open("rb") as handle:
-        assert handle.read(5) == b"%PDF-"
-        assert files.detect_type(handle) == "application/pdf"
-    assert Resource.objects.filter(course__code="MA101").exists()
-    assert Rating.objects.exclude(review="").exists()
-    rated = Resource.objects.annotate(n_ratings=Count("ratings"))
-    assert not rated.exclude(rating_count=F("n_ratings"))
-    assert Download.objects.exists() and PointEntry.objects.exists()
-    assert PointBalance.objects.filter(total__gt=0).count() >= 10
+@pytest.mark.usefixtures("demo_db")
+class TestOneDemo:
+    """These read (and may change, in their own transaction) one demo seeded for all."""
 
-    before = counts()
-    again = seed()
-    assert "nothing added" in again
-    assert counts() == before
+    def test_content_is_alive_consistent_and_idempotent(self, demo_db):
+        out = demo_db
+        assert "动态 feeds" in out and "资源 resources" in out
+        student = User.objects.get(username=DEMO_STUDENT)
+        teacher = User.objects.get(username=DEMO_TEACHER)
+        assert Post.objects.count() >= 40 and Comment.objects.filter(parent__isnull=False).exists()
+        assert Post.objects.filter(is_repost=True).exists()
+        assert Post.objects.filter(author=teacher, pinned_at__isnull=False).exists()
+        assert Topic.objects.filter(name="期末复习", post_count__gt=0).exists()
+        page = home_timeline(actor=Actor.for_user(student), first=50)
+        assert len(page.items) >= 20
+        assert Notification.objects.filter(recipient=student).count() >= 5
+        assert Notification.objects.filter(recipient=student, kind="mentioned").exists()
+        # Counters match the rows; created_at grows with the id.
+        posts = Post.objects.annotate(n_likes=Count("likes", distinct=True),
+                                      n_comments=Count("comments", distinct=True))
+        assert not posts.exclude(like_count=F("n_likes"), comment_count=F("n_comments"))
+        times = list(Post.objects.order_by("pk").values_list("created_at", flat=True))
+        assert times == sorted(times) and times[-1] - times[0] > timedelta(
+            days=7)
+        # Resources: files of real types, links, courses, ratings, downloads; points.
+        assert Resource.objects.filter(kind="link").exists()
+        assert {"application/pdf", "text/plain", "image/png"} <= set(
+            Blob.objects.values_list("content_type", flat=True))
+        pdf = Blob.objects.filter(content_type="application/pdf").first()
+        with pdf.file.open("rb") as handle:
+            assert handle.read(5) == b"%PDF-"
+            assert files.detect_type(handle) == "application/pdf"
+        assert Resource.objects.filter(course__code="MA101").exists()
+        assert Rating.objects.exclude(review="").exists()
+        rated = Resource.objects.annotate(n_ratings=Count("ratings"))
+        assert not rated.exclude(rating_count=F("n_ratings"))
+        assert Download.objects.exists() and PointEntry.objects.exists()
+        assert PointBalance.objects.filter(total__gt=0).count() >= 10
+
+        before = counts()
+        again = seed()
+        assert "nothing added" in again
+        assert counts() == before
 
 
-def test_no_post_is_repeated_word_for_word():
-    seed()
-    authors_of = defaultdict(set)
-    for author, text in Post.objects.exclude(text="").values_list("author_id", "text"):
-        authors_of[text].add(author)
-    repeated = {text: authors for text, authors in authors_of.items() if len(authors) > 1}
-    assert not repeated
-    # Reworded, a post still carries its topics: they are what the topic pages list.
-    tagged = Post.objects.filter(text__contains="#期末复习#")
-    assert tagged.count() >= 5
-    assert set(tagged.values_list("pk", flat=True)) == set(
-        Post.objects.filter(topic_links__topic__name="期末复习").values_list("pk", flat=True))
+    def test_no_post_is_repeated_word_for_word(self):
+        authors_of = defaultdict(set)
+        for author, text in Post.objects.exclude(text="").values_list("author_id", "text"):
+            authors_of[text].add(author)
+        repeated = {text: authors for text, authors in authors_of.items() if len(authors) > 1}
+        assert not repeated
+        # Reworded, a post still carries its topics: they are what the topic pages list.
+        tagged = Post.objects.filter(text__contains="#期末复习#")
+        assert tagged.count() >= 5
+        assert set(tagged.values_list("pk", flat=True)) == set(
+            Post.objects.filter(topic_links__topic__name="期末复习").values_list("pk", flat=True))
+
+    def test_a_demo_account_download_moves_the_count_once(self, client):
+        """The seeded history leaves today's first download of a resource to the person
+        trying the demo: it moves the count on the resource page, once per person per day."""
+        marker = Resource.objects.get(title=MARKER)
+        for username in DEMO_LOGINS:
+            client.force_login(User.objects.get(username=username))
+            before = shown_count(client, marker)
+            download(client, marker)
+            assert shown_count(client, marker) == before + 1, username
+            download(client, marker)
+            assert shown_count(client, marker) == before + 1, username

@@ -21,9 +21,9 @@ import pytest
 from psycopg import sql
 
 from tests.live_site import ROOT, LiveSite
-from tests.test_database_outage import database_url, server_params
+from tests.test_database_outage import create_database, database_url, server_params
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.self_contained]
 
 LOGINS = 40
 PASSWORD = "class-of-2026-morning"
@@ -42,20 +42,18 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 @pytest.fixture
-def small_pool_site(tmp_path):
+def small_pool_site(tmp_path, postgres_template):
     params = server_params()
     admin = {k: v for k, v in params.items() if v is not None}
-    name = f"yiban_logins_{secrets.token_hex(4)}"
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    name = create_database(params, postgres_template, "yiban_logins")
     site = LiveSite(tmp_path / "unused.sqlite3")
     try:
         site.env.update(DATABASE_URL=database_url(params, params["port"], name), REDIS_URL="",
                         ACCELERATOR_REDIS_URL="", DB_POOL_MAX="3")
-        for command in (["migrate", "--no-input"], ["shell", "-c", CREATE_USERS]):
-            done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT,
-                                  env=site.env, capture_output=True, text=True, timeout=300)
-            assert done.returncode == 0, done.stderr
+        done = subprocess.run([sys.executable, "manage.py", "shell", "-c", CREATE_USERS],
+                              cwd=ROOT, env=site.env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
         yield site.start_daphne()
     finally:
         site.stop()

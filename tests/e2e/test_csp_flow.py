@@ -19,6 +19,7 @@ from tests.openapi.live import pkce_pair
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
+    pytest.mark.self_contained,
 ]
 
 # Collects what the policy blocked, from the first script on (an init script is the

@@ -16,6 +16,7 @@ from tests.ops.processes import Watched
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
+    pytest.mark.self_contained,
 ]
 
 

@@ -13,6 +13,7 @@ from tests.live_site import LiveSite, copy_db
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
+    pytest.mark.self_contained,
 ]
 
 

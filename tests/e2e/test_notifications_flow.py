@@ -15,6 +15,7 @@ from tests.live_site import LiveSite, copy_db
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
+    pytest.mark.self_contained,
 ]
 
 COMMENT = "我也去！三楼靠窗的位置安静，八点前到就有座，记得带上高数课本和错题本"

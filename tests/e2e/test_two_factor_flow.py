@@ -19,6 +19,7 @@ from tests.live_site import ROOT, LiveSite, copy_db
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
+    pytest.mark.self_contained,
 ]
 
 PASSWORD = "Guanli-2026-ok"

@@ -20,7 +20,7 @@ from joserfc.jwk import KeySet
 
 from tests.openapi.live import Agent, form_fields
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.self_contained]
 
 SCOPE = "openid profile feed:read"
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.openapi.live import Agent, form_fields
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.self_contained]
 ROOT = Path(__file__).resolve().parents[2]
 
 

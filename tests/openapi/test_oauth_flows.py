@@ -13,7 +13,7 @@ import pytest
 from tests.openapi.conftest import SCHOOL_SCOPES
 from tests.openapi.live import Agent, form_fields, pkce_pair
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.self_contained]
 
 
 VIEWER_AND_TIMELINE = """{ viewer { username }

@@ -19,7 +19,7 @@ import pytest
 from tests.live_site import ROOT, LiveSite, copy_db, free_port, wait_for_port
 from tests.ops.processes import Watched
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.self_contained]
 
 PASSWORD = "rolling-restart-2026"
 # A password hashed long ago with many PBKDF2 rounds: verifying it takes a second or

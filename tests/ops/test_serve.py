@@ -14,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 from tests.live_site import ROOT, LiveSite, copy_db, free_port, wait_for_port
 from tests.ops.processes import Watched
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.self_contained]
 
 
 def pid_alive(pid: int) -> bool:

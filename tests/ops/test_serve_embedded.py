@@ -15,7 +15,7 @@ from tests.live_site import ROOT, LiveSite, copy_db, free_port, wait_for_port
 from tests.ops.processes import Watched
 from tests.ops.test_serve_one_worker import descendants
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.self_contained]
 
 
 def enqueue_hold(env: dict, path, seconds: float) -> None:

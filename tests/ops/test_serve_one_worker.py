@@ -34,6 +34,7 @@ def descendants(root: int) -> dict[int, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.self_contained
 def test_serve_listens_on_its_port_with_one_worker_and_no_reloader(site_template, tmp_path):
     site = LiveSite(copy_db(site_template, tmp_path / "site.sqlite3"))
     port = free_port()

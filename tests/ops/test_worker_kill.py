@@ -13,7 +13,7 @@ import pytest
 from tests.live_site import ROOT, LiveSite, copy_db
 from tests.ops.processes import Watched
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.self_contained]
 
 FOLLOWS = 300
 LEASE_S = 3  # short, so the survivor takes over the dead worker's claims within seconds

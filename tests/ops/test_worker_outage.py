@@ -12,7 +12,7 @@ import pytest
 from tests.live_site import ROOT, LiveSite, copy_db
 from tests.ops.processes import Watched
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.self_contained]
 
 ENQUEUE = """
 from tests.factories import actor_for, make_user
