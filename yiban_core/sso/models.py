@@ -28,12 +28,12 @@ class SchoolIdentityProvider(models.Model):
     # Blank: "<学校> 统一身份认证登录" (display_label).
     display_name = models.CharField(_("登录按钮文字"), max_length=60, blank=True)
     # CAS
-    cas_server_url = models.URLField(_("CAS 服务器地址"), max_length=300, blank=True,
+    cas_server_url = models.CharField(_("CAS 服务器地址"), max_length=300, blank=True,
                                      help_text=_("例如 https://cas.example.edu.cn/cas/"))
     cas_version = models.CharField(_("CAS 协议版本"), max_length=2, choices=CasVersion.choices,
                                    default=CasVersion.V3)
     # OIDC
-    oidc_discovery_url = models.URLField(
+    oidc_discovery_url = models.CharField(
         _("OIDC 发现文档地址"), max_length=300, blank=True,
         help_text=_("例如 https://idp.example.edu.cn/.well-known/openid-configuration"))
     oidc_client_id = models.CharField(_("客户端 ID"), max_length=200, blank=True)
