@@ -140,8 +140,8 @@ def _single_logout(request, provider: SchoolIdentityProvider):
 # --- a school's settings page ---------------------------------------------------------------
 
 class SsoForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("协议"), choices=SchoolIdentityProvider.Kind.choices,
-                             widget=forms.RadioSelect)
+    kind = forms.ChoiceField(label=gettext_lazy("协议"), widget=forms.RadioSelect,
+                             choices=SchoolIdentityProvider.Kind.choices)
     enabled = forms.BooleanField(label=gettext_lazy("在登录页显示并启用"), required=False)
     display_name = forms.CharField(label=gettext_lazy("登录按钮文字"), max_length=60,
                                    required=False,
@@ -164,7 +164,8 @@ class SsoForm(forms.Form):
                                   initial="openid profile")
     member_number_attribute = forms.CharField(
         label=gettext_lazy("学号/工号所在的属性或声明"), max_length=100, required=False,
-        help_text=gettext_lazy("CAS：属性名，留空则用 CAS 用户名；OIDC：ID 令牌中的声明名，留空则用 sub"))
+        help_text=gettext_lazy(
+            "CAS：属性名，留空则用 CAS 用户名；OIDC：ID 令牌中的声明名，留空则用 sub"))
 
 
 def _admin_school(request, school_id):

@@ -72,7 +72,7 @@ def test_someone_not_on_the_roster_gets_a_new_verified_account(site_url, schools
 
 
 def test_cas2_reads_the_cas_user_as_the_member_number(site_url, schools, cas_server):
-    browser, back, reply = sign_in(site_url, SOUTH, "T9001")
+    browser, _back, reply = sign_in(site_url, SOUTH, "T9001")
     assert reply.status == 302
     user = signed_in_user(browser)
     assert (user.school_id, user.member_number) == (SOUTH, "T9001") and user.is_verified

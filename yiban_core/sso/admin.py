@@ -14,7 +14,9 @@ class ProviderForm(forms.ModelForm):
 
     class Meta:
         model = SchoolIdentityProvider
-        fields = "__all__"
+        fields = ["school", "kind", "enabled", "display_name", "cas_server_url", "cas_version",
+                  "oidc_discovery_url", "oidc_client_id", "oidc_client_secret", "oidc_scopes",
+                  "member_number_attribute"]
 
     def clean(self):
         data = super().clean()
@@ -29,8 +31,8 @@ class ProviderForm(forms.ModelForm):
             field = error.field if error.field in self.fields else None
             raise forms.ValidationError({field: error.message} if field else error.message) \
                 from None
-        data["oidc_client_secret"] = secret
-        return data
+        # What is saved is what the checks normalised (a CAS URL ends with "/" ...).
+        return {**data, **{name: getattr(provider, name) for name in data if name != "school"}}
 
 
 @admin.register(SchoolIdentityProvider)

@@ -21,6 +21,7 @@ from authlib.integrations.requests_client import OAuth2Session, OAuthError
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -35,6 +36,9 @@ DISCOVERY_CACHE_S = 3600
 # Asymmetric signatures only: "none" and HMAC (keyed with the client secret) are refused.
 ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"]
 NAME_ATTRIBUTES = ("name", "cn", "displayName")
+NO_ANSWER = gettext_lazy("学校统一身份认证服务器没有正确应答，请稍后再试")
+BAD_ANSWER = gettext_lazy("学校统一身份认证的应答无效，请重新登录")
+BAD_TICKET = gettext_lazy("登录凭据无效或已过期，请重新登录")
 
 
 @dataclass(frozen=True)
@@ -117,10 +121,9 @@ def cas_assertion(provider: SchoolIdentityProvider, ticket: str, service_url: st
     try:
         user, attributes, _pgt = _cas_client(provider, service_url).verify_ticket(ticket)
     except (requests.RequestException, ParseError, IndexError, AttributeError, Invalid):
-        raise SignInRefused("invalid_response", _("学校统一身份认证服务器没有正确应答，请稍后再试"),
-                            ) from None
+        raise SignInRefused("invalid_response", NO_ANSWER) from None
     if not user:
-        raise SignInRefused("invalid_ticket", _("登录凭据无效或已过期，请重新登录"))
+        raise SignInRefused("invalid_ticket", BAD_TICKET)
     attributes = attributes or {}
     attribute = provider.member_number_attribute
     number = _single(attributes.get(attribute)) if attribute else user.strip()
@@ -157,8 +160,7 @@ def oidc_metadata(provider: SchoolIdentityProvider) -> dict:
         for name in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri"):
             check_provider_url(metadata[name], field=name)
     except (requests.RequestException, ValueError, KeyError, TypeError, Invalid):
-        raise SignInRefused("invalid_response",
-                            _("学校统一身份认证服务器没有正确应答，请稍后再试")) from None
+        raise SignInRefused("invalid_response", NO_ANSWER) from None
     cache.set(key, metadata, DISCOVERY_CACHE_S)
     return metadata
 
@@ -202,12 +204,12 @@ def oidc_assertion(provider: SchoolIdentityProvider, redirect_uri: str, code: st
             nonce={"essential": True, "value": pending["nonce"]},
         ).validate(claims)
     except OAuthError:  # the token endpoint refused the code (used, expired, not ours)
-        raise SignInRefused("code_refused", _("登录凭据无效或已过期，请重新登录")) from None
+        raise SignInRefused("code_refused", BAD_TICKET) from None
     except (JoseError, ValueError, KeyError, TypeError, requests.RequestException,
             Invalid) as error:
         raise SignInRefused(
             "invalid_id_token" if isinstance(error, JoseError) else "invalid_response",
-            _("学校统一身份认证的应答无效，请重新登录")) from None
+            BAD_ANSWER) from None
     claim = provider.member_number_attribute or "sub"
     number = _single(claims.get(claim))
     name = _single(claims.get("name"))
@@ -221,7 +223,7 @@ def _userinfo(session: OAuth2Session, url: str, sub: str) -> dict:
     try:
         info = session.get(url).json()
     except (requests.RequestException, ValueError, Invalid):
-        raise SignInRefused("invalid_response", _("学校统一身份认证的应答无效，请重新登录")) from None
+        raise SignInRefused("invalid_response", BAD_ANSWER) from None
     if not isinstance(info, dict) or info.get("sub") != sub:  # OIDC Core 5.3.2
-        raise SignInRefused("invalid_response", _("学校统一身份认证的应答无效，请重新登录"))
+        raise SignInRefused("invalid_response", BAD_ANSWER)
     return info

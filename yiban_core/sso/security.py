@@ -28,5 +28,5 @@ class SignInRefused(PermissionDenied):
     """A school sign-in that must not go on; `reason` is what the security log records."""
 
     def __init__(self, reason: str, message: str):
-        super().__init__(message)
+        super().__init__(str(message))
         self.reason = reason

@@ -25,7 +25,7 @@ from yiban_core.errors import Invalid, PermissionDenied
 from yiban_core.groups.services import join_school_group
 from yiban_core.search.services import index_later
 from yiban_core.sso.models import SchoolIdentityProvider, SsoIdentity, SsoTicket
-from yiban_core.sso.protocols import Assertion, check_provider_url
+from yiban_core.sso.protocols import BAD_ANSWER, BAD_TICKET, Assertion, check_provider_url
 from yiban_core.sso.rules import may_configure_sso
 from yiban_core.sso.security import SignInRefused
 
@@ -124,7 +124,7 @@ def account_for(*, provider: SchoolIdentityProvider, assertion: Assertion) -> Us
         raise SignInRefused("no_member_number",
                             _("学校统一身份认证没有提供有效的学号/工号，请联系学校管理员"))
     if not assertion.subject or len(assertion.subject) > 255:
-        raise SignInRefused("invalid_response", _("学校统一身份认证的应答无效，请重新登录"))
+        raise SignInRefused("invalid_response", BAD_ANSWER)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -173,7 +173,7 @@ def claim_ticket(*, provider: SchoolIdentityProvider, ticket: str) -> SsoTicket:
     """Take a CAS service ticket before asking the server about it: a ticket seen before
     (even one the server refused) is a replay."""
     if not ticket or len(ticket) > 256:
-        raise SignInRefused("invalid_ticket", _("登录凭据无效或已过期，请重新登录"))
+        raise SignInRefused("invalid_ticket", BAD_TICKET)
     try:
         with transaction.atomic():
             return SsoTicket.objects.create(provider=provider, ticket=ticket)
