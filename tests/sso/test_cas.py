@@ -179,3 +179,21 @@ def test_a_forged_logout_request_for_an_unknown_ticket_ends_nothing(site_url, sc
     reply = Agent(site_url).post_form(f"/sso/{NORTH}/callback/", {"logoutRequest": forged})
     assert reply.status == 200
     assert signed_in_user(browser) == schools["north_lihua"]
+
+
+def test_a_suspended_account_or_a_site_admin_does_not_sign_in_this_way(site_url, schools,
+                                                                       caplog):
+    caplog.set_level(logging.INFO, logger="yiban_core.sso")
+    roster_account = schools["north_lihua"]
+    roster_account.is_active = False  # the roster suspended it (enabledUser=false)
+    roster_account.save(update_fields=["is_active"])
+    browser, _back, reply = sign_in(site_url, NORTH, "lihua")
+    assert reply.status == 403 and signed_in_user(browser) is None
+
+    User.objects.filter(member_number="N2024002").delete()
+    User.objects.create_superuser("root", password="x-Strong-2026", school=schools["north"],
+                                  member_number="N2024002")
+    browser, _back, reply = sign_in(site_url, NORTH, "wangfang")
+    assert reply.status == 403 and signed_in_user(browser) is None
+    assert refusals(caplog) == ["account_disabled", "site_admin"]
+    assert not SsoIdentity.objects.exists()
