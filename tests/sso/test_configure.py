@@ -148,3 +148,14 @@ def test_site_admins_set_it_in_the_admin_site_with_the_same_checks(client, schoo
     assert client.post(url, {**form, "cas_server_url": "https://cas.north.edu.cn"}
                        ).status_code == 302
     assert SchoolIdentityProvider.objects.get().cas_server_url == "https://cas.north.edu.cn/"
+
+
+def test_bad_requests_at_the_sign_in_doors_get_a_page_not_a_500(client, school, school_admin):
+    assert client.get(f"/sso/{school.pk}/login/").status_code == 404  # nothing set up
+    assert client.get("/sso/99999/callback/?ticket=ST-1").status_code == 404
+    configure_sso(actor=actor_for(school_admin), school=school, **CAS)
+    reply = client.get(f"/sso/{school.pk}/callback/?ticket=ST-1")  # no sign-in started
+    assert reply.status_code == 403 and "重新登录" in reply.content.decode()
+    for body in ("", "<not xml", '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'):
+        assert client.post(f"/sso/{school.pk}/callback/",
+                           {"logoutRequest": body}).content == b"ok"
