@@ -17,6 +17,7 @@ from frontend.views import (
     roster,
     school_audit,
     search,
+    sso,
     two_factor,
     webhooks,
 )
@@ -30,6 +31,10 @@ urlpatterns = [
     path("register/", accounts.register, name="register"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
+    # a school's own sign-in (CAS, OIDC): frontend/views/sso.py
+    path("sso/<int:school_id>/login/", sso.sso_login, name="sso_login"),
+    path("sso/<int:school_id>/callback/", sso.sso_callback, name="sso_callback"),
+    path("schools/<int:school_id>/sso/", sso.school_sso, name="school_sso"),
     path("settings/", accounts.settings_index, name="settings"),
     path("settings/privacy/", accounts.settings_privacy, name="settings_privacy"),
     path("settings/school/", accounts.settings_school, name="settings_school"),

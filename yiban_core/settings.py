@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "yiban_core.search",
     "yiban_core.moderation",
     "yiban_core.audit",
+    "yiban_core.sso",
     "feeds",
     "resources",
     "realtime",
@@ -311,6 +312,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "yiban_core.ratelimit.client_ip"
 AXES_LOCKOUT_CALLABLE = "frontend.views.accounts.login_locked_out"
 AXES_DISABLE_ACCESS_LOG = True  # no record of who logged in from where: not needed
+
+# School sign-in (yiban_core/sso): providers' addresses are https; plain http is accepted
+# while DEBUG is on, and for loopback addresses when this is on (tests start providers there).
+SSO_ALLOW_LOOPBACK_HTTP = env_bool("SSO_ALLOW_LOOPBACK_HTTP", DEBUG)
 
 # --- i18n: Simplified Chinese first, English selectable --------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -27,6 +27,7 @@ from yiban_core.ids import parse_id
 from yiban_core.moderation import services as moderation
 from yiban_core.pagination import paginate
 from yiban_core.ratelimit import client_ip, wait_text
+from yiban_core.sso import selectors as sso_selectors
 
 PAGE_SIZE = 20
 
@@ -75,6 +76,11 @@ class LoginView(SafeNextMixin, auth_views.LoginView):
         if "reauth" in request.GET:
             self.redirect_authenticated_user = False
         return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        # One button per school that signs its people in itself (yiban_core/sso).
+        return {**super().get_context_data(**kwargs),
+                "sso_providers": sso_selectors.enabled_providers()}
 
 
 def login_locked_out(request, response=None, credentials=None):

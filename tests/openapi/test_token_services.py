@@ -41,6 +41,8 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     "yiban_core.accounts.services.block_user": (True, False),
     "yiban_core.accounts.services.unblock_user": (True, False),
     "yiban_core.accounts.services.dismiss_welcome": (False, False),
+    # school sign-in: set by the school's administrators on its page (or the admin site)
+    "yiban_core.sso.services.configure_sso": (False, False),
     # moderation: the word lists are edited in the admin site or the shell
     "yiban_core.moderation.services.import_words": (False, False),
     "yiban_core.moderation.services.report_content": (True, False),
