@@ -5,17 +5,20 @@ from django.urls import path
 
 from frontend.views import (
     accounts,
+    claim,
     developers,
     docs,
     explorer,
     feeds,
     groups,
     home,
+    password_reset,
     points,
     resources,
     roster,
     search,
     two_factor,
+    verification,
     webhooks,
 )
 
@@ -28,9 +31,22 @@ urlpatterns = [
     path("register/", accounts.register, name="register"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("password-reset/", password_reset.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", password_reset.PasswordResetDoneView.as_view(),
+         name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", password_reset.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("password-reset/done/", password_reset.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
+    # claiming an account a school's roster made, with its activation code
+    path("claim/", claim.claim, name="claim"),
     path("settings/", accounts.settings_index, name="settings"),
     path("settings/privacy/", accounts.settings_privacy, name="settings_privacy"),
     path("settings/school/", accounts.settings_school, name="settings_school"),
+    path("settings/school/verification/", verification.my_request,
+         name="verification_request"),
+    path("settings/school/verification/<int:pk>/cancel/", verification.cancel_request,
+         name="verification_request_cancel"),
     path("settings/password/", accounts.change_password, name="change_password"),
     path("settings/profile/", accounts.edit_profile, name="edit_profile"),
     path("settings/2fa/", two_factor.settings_page, name="two_factor"),
@@ -128,6 +144,13 @@ urlpatterns = [
          webhooks.redeliver, name="developer_webhook_redeliver"),
     # academic affairs: a school's roster import (OneRoster)
     path("schools/<int:school_id>/roster/import/", roster.roster_import, name="roster_import"),
+    # a school's activation codes and verification queue (frontend/views/claim.py, verification.py)
+    path("schools/<int:school_id>/activation-codes/", claim.activation_codes,
+         name="school_activation_codes"),
+    path("schools/<int:school_id>/verification/", verification.queue,
+         name="school_verification_queue"),
+    path("schools/<int:school_id>/verification/<int:pk>/decide/", verification.decide,
+         name="school_verification_decide"),
 ]
 
 # practical-training and growth records: only while the vocational plugin is installed

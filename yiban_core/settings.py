@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "yiban_core.credits",
     "yiban_core.search",
     "yiban_core.moderation",
+    "yiban_core.verification",
     "feeds",
     "resources",
     "realtime",
@@ -299,6 +300,19 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "yiban_core.ratelimit.client_ip"
 AXES_LOCKOUT_CALLABLE = "frontend.views.accounts.login_locked_out"
 AXES_DISABLE_ACCESS_LOG = True  # no record of who logged in from where: not needed
+
+# E-mail (password reset, frontend/views/password_reset.py): SMTP when EMAIL_HOST is set,
+# else each message is printed on the console (the embedded default).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                 else "django.core.mail.backends.console.EmailBackend")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "易班学习网 <noreply@localhost>")
+PASSWORD_RESET_TIMEOUT = 24 * 3600  # a reset link works for a day
 
 # --- i18n: Simplified Chinese first, English selectable --------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -27,6 +27,9 @@ class Notification(models.Model):
         RESOURCE_RATED = "resource_rated", _("评价了你的资源")
         # To an app's owner: its webhook kept failing (openapi_plugins.webhooks).
         WEBHOOK_DISABLED = "webhook_disabled", _("你的应用的一个 Webhook 订阅因连续投递失败已停用")
+        # To a student: the school turned down their verification request (the reason
+        # is the excerpt). An approval is VERIFIED.
+        VERIFICATION_REJECTED = "verification_rejected", _("未通过你的学校认证申请")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
