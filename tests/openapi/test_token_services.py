@@ -39,6 +39,11 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     "yiban_core.accounts.services.follow": (True, False),
     "yiban_core.accounts.services.unfollow": (True, False),
     "yiban_core.accounts.services.dismiss_welcome": (False, False),
+    # verification: activation codes (web pages and manage.py), verification requests
+    "yiban_core.verification.services.issue_activation_codes": (False, False),
+    "yiban_core.verification.services.request_verification": (False, False),
+    "yiban_core.verification.services.cancel_verification_request": (False, False),
+    "yiban_core.verification.services.decide_verification_request": (False, True),
     # moderation: the word lists are edited in the admin site or the shell
     "yiban_core.moderation.services.import_words": (False, False),
     # groups

@@ -269,6 +269,7 @@ def decide_verification_request(*, actor: Actor, request: VerificationRequest, a
     """A school administrator approves (the student becomes a verified member, as
     accounts.services.verify_member decides: a 学号 another account holds is refused) or
     rejects with a reason; the student is notified either way."""
+    actor.require_scope("school:roster")  # a user's token never has it: refused unread
     try:
         require_roster_authority(actor, request.school,
                                  denied=_("只有学校管理员可以审核认证申请"))
