@@ -140,7 +140,8 @@ def test_password_reset_by_email_without_saying_whether_the_address_exists(clien
     form = client.get(link, follow=True)
     assert "设置新密码" in text_of(form)
     set_url = form.redirect_chain[-1][0]
-    done = client.post(set_url, {"new_password1": "Lihua-new-2026", "new_password2": "Lihua-new-2026"})
+    done = client.post(set_url, {"new_password1": "Lihua-new-2026",
+                                 "new_password2": "Lihua-new-2026"})
     assert done["Location"] == reverse("password_reset_complete")
     user.refresh_from_db()
     assert user.check_password("Lihua-new-2026")
@@ -159,6 +160,7 @@ def test_password_reset_requests_are_throttled(client):
     assert "操作太频繁" in text_of(response)
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs the notifications' tasks
 def test_a_student_asks_to_be_verified_and_the_school_decides_in_its_queue(client, school,
                                                                             run_worker):
     student = make_user("he_jing", school=school, display_name="何静")
@@ -189,6 +191,7 @@ def test_a_student_asks_to_be_verified_and_the_school_decides_in_its_queue(clien
     assert Notification.objects.filter(recipient=student, kind="verified").exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs the notifications' tasks
 def test_a_rejection_shows_its_reason_to_the_student(client, school, run_worker):
     student = make_user("he_jing", school=school)
     client.force_login(student)

@@ -46,6 +46,7 @@ def decide(world, request, approve=True, reason="", actor=None):
                                                 request=request, approve=approve, reason=reason)
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs the notifications' tasks
 def test_approving_verifies_the_student_and_tells_them(world, run_worker):
     request = ask(world, note="计算机学院 2022 级", photo=card_photo())
     assert list(selectors.verification_queue(actor=actor_for(world["admin"]),
@@ -62,6 +63,7 @@ def test_approving_verifies_the_student_and_tells_them(world, run_worker):
     assert Notification.objects.filter(recipient=student, kind="verified").exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs the notifications' tasks
 def test_rejecting_needs_a_reason_which_the_student_is_told(world, run_worker):
     request = ask(world)
     with pytest.raises(Invalid) as no_reason:
@@ -74,7 +76,8 @@ def test_rejecting_needs_a_reason_which_the_student_is_told(world, run_worker):
     assert not world["student"].is_verified
     run_worker()
     notice = Notification.objects.get(recipient=world["student"])
-    assert (notice.kind, notice.excerpt) == ("verification_rejected", "学号与姓名不符，请核对后重新申请")
+    assert (notice.kind, notice.excerpt) == ("verification_rejected",
+                                             "学号与姓名不符，请核对后重新申请")
     # Rejected, the student may ask again.
     assert ask(world, "3220101235").status == "pending"
 
