@@ -37,6 +37,7 @@ from yiban_core.graphql.scopes import NO_SCOPE
 from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Group
 from yiban_core.notifications.services import notify
+from yiban_core.verification import services as verification_services
 
 USER_SCOPES = tuple(s for s in all_scopes() if not s.startswith("school:"))
 SCHOOL_APP_SCOPES = (*SCHOOL_SCOPES, *SCHOOL_READ_SCOPES)
@@ -85,6 +86,11 @@ class World:
     def their_closed_group(self):
         return make_interest_group(self.other, name="读书会",
                                    join_policy=Group.JoinPolicy.APPROVAL)
+
+    @cached_property
+    def verification_request(self):
+        return verification_services.request_verification(
+            actor=actor_for(self.other), school=self.school, member_number="20269999")
 
     @cached_property
     def join_request_to_me(self):
@@ -213,6 +219,9 @@ QUERIES = {
     "trainingRecord": lambda w: f'{{ trainingRecord(id: "{gid(w.record)}") {{ title }} }}',
     "growthRecord": lambda w: f'{{ growthRecord(username: "{w.me.username}") {{ recordCount }} }}',
     "trainingSupervisors": page("trainingSupervisors", "(first: 1)"),
+    "myVerificationRequest": lambda w: "{ myVerificationRequest { status } }",
+    "verificationRequests": lambda w: page(
+        "verificationRequests", f'(schoolId: "{gid(w.school)}")')(w),
 }
 # Fields whose answer is cut down to the scopes rather than refused; the world must give
 # them something to show with the scope.
@@ -230,6 +239,10 @@ MUTATIONS = {
     "follow": mutation("follow", lambda w: {"username": w.other.username}),
     "unfollow": mutation("unfollow", lambda w: {"username": w.other.username}),
     "createSchool": mutation("createSchool", lambda w: {"name": "新学校", "kind": "UNIVERSITY"}),
+    "requestVerification": mutation("requestVerification", lambda w: {
+        "schoolId": gid(w.school), "memberNumber": "20268888"}),
+    "decideVerificationRequest": mutation("decideVerificationRequest", lambda w: {
+        "requestId": gid(w.verification_request), "approve": False, "reason": "学号不符"}),
     "verifyMember": mutation("verifyMember", lambda w: {
         "schoolId": gid(w.school), "username": w.other.username, "memberNumber": "20260001"}),
     "createGroup": mutation("createGroup", lambda w: {"name": "新群", "kind": "INTEREST"}),
