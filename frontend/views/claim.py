@@ -138,8 +138,10 @@ def activation_codes(request, school_id):
                 messages.info(request, _("没有需要发放激活码的成员"))
                 return redirect("school_activation_codes", school_id=school.pk)
             if request.POST.get("format") == "sheet":
-                return render(request, "frontend/verification/activation_sheet.html",
-                              {"school": school, "issued": issued})
+                sheet = render(request, "frontend/verification/activation_sheet.html",
+                               {"school": school, "issued": issued})
+                sheet["Cache-Control"] = "private, no-store"  # working codes: kept nowhere
+                return sheet
             stamp = timezone.localdate().strftime("%Y%m%d")
             return csv_response(f"{school.name}-{_('激活码')}-{stamp}.csv", *codes_csv(issued))
     return render(request, "frontend/verification/activation_codes.html", {

@@ -40,6 +40,7 @@ def sheet_codes(client, school) -> dict[str, str]:
     response = client.post(reverse("school_activation_codes", args=[school.pk]),
                            {"only_unclaimed": "on", "valid_days": "30", "format": "sheet"})
     assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
     html = text_of(response)
     assert html.count('class="activation-slip"') == 2
     numbers = re.findall(r"<dt>学号</dt><dd>([^<]+)</dd>", html)
