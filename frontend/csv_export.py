@@ -9,6 +9,7 @@ text in the teacher's spreadsheet (CSV injection).
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable
 
 from django.http import HttpResponse
@@ -30,8 +31,15 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> 
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "private, no-store"
-    response.write(BOM)
-    writer = csv.writer(response)
+    response.write(csv_text(header, rows))
+    return response
+
+
+def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
+    """The whole file, BOM first (for a file written by a management command too)."""
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out)
     writer.writerow([safe_cell(cell) for cell in header])
     writer.writerows([safe_cell(cell) for cell in row] for row in rows)
-    return response
+    return out.getvalue()

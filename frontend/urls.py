@@ -5,6 +5,7 @@ from django.urls import path
 
 from frontend.views import (
     accounts,
+    claim,
     developers,
     docs,
     explorer,
@@ -12,6 +13,7 @@ from frontend.views import (
     groups,
     home,
     moderation,
+    password_reset,
     points,
     resources,
     roster,
@@ -19,6 +21,7 @@ from frontend.views import (
     search,
     sso,
     two_factor,
+    verification,
     webhooks,
 )
 
@@ -41,6 +44,19 @@ urlpatterns = [
     path("settings/blocked/", accounts.settings_blocked, name="settings_blocked"),
     path("schools/<int:school_id>/premoderation/", accounts.school_premoderation,
          name="school_premoderation"),
+    path("password-reset/", password_reset.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", password_reset.PasswordResetDoneView.as_view(),
+         name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", password_reset.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("password-reset/done/", password_reset.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
+    # claiming an account a school's roster made, with its activation code
+    path("claim/", claim.claim, name="claim"),
+    path("settings/school/verification/", verification.my_request,
+         name="verification_request"),
+    path("settings/school/verification/<int:pk>/cancel/", verification.cancel_request,
+         name="verification_request_cancel"),
     path("settings/password/", accounts.change_password, name="change_password"),
     path("settings/profile/", accounts.edit_profile, name="edit_profile"),
     path("settings/2fa/", two_factor.settings_page, name="two_factor"),
@@ -150,6 +166,13 @@ urlpatterns = [
     path("schools/<int:school_id>/audit/", school_audit.school_audit, name="school_audit"),
     path("schools/<int:school_id>/audit.csv", school_audit.school_audit_csv,
          name="school_audit_csv"),
+    # a school's activation codes and verification queue (frontend/views/claim.py, verification.py)
+    path("schools/<int:school_id>/activation-codes/", claim.activation_codes,
+         name="school_activation_codes"),
+    path("schools/<int:school_id>/verification/", verification.queue,
+         name="school_verification_queue"),
+    path("schools/<int:school_id>/verification/<int:pk>/decide/", verification.decide,
+         name="school_verification_decide"),
 ]
 
 # practical-training and growth records: only while the vocational plugin is installed

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "yiban_core.moderation",
     "yiban_core.audit",
     "yiban_core.sso",
+    "yiban_core.verification",
     "feeds",
     "resources",
     "realtime",
@@ -316,6 +317,18 @@ AXES_DISABLE_ACCESS_LOG = True  # no record of who logged in from where: not nee
 # School sign-in (yiban_core/sso): providers' addresses are https; plain http is accepted
 # while DEBUG is on, and for loopback addresses when this is on (tests start providers there).
 SSO_ALLOW_LOOPBACK_HTTP = env_bool("SSO_ALLOW_LOOPBACK_HTTP", DEBUG)
+# E-mail (password reset, frontend/views/password_reset.py): SMTP when EMAIL_HOST is set,
+# else each message is printed on the console (the embedded default).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                 else "django.core.mail.backends.console.EmailBackend")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "易班学习网 <noreply@localhost>")
+PASSWORD_RESET_TIMEOUT = 24 * 3600  # a reset link works for a day
 
 # --- i18n: Simplified Chinese first, English selectable --------------------------
 LANGUAGE_CODE = "zh-hans"

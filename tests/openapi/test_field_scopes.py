@@ -39,6 +39,7 @@ from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Group
 from yiban_core.moderation import services as moderation_services
 from yiban_core.notifications.services import notify
+from yiban_core.verification import services as verification_services
 
 USER_SCOPES = tuple(s for s in all_scopes() if not s.startswith("school:"))
 SCHOOL_APP_SCOPES = (*SCHOOL_SCOPES, *SCHOOL_READ_SCOPES)
@@ -87,6 +88,11 @@ class World:
     def their_closed_group(self):
         return make_interest_group(self.other, name="读书会",
                                    join_policy=Group.JoinPolicy.APPROVAL)
+
+    @cached_property
+    def verification_request(self):
+        return verification_services.request_verification(
+            actor=actor_for(self.other), school=self.school, member_number="20269999")
 
     @cached_property
     def join_request_to_me(self):
@@ -238,6 +244,9 @@ QUERIES = {
     "growthRecord": lambda w: f'{{ growthRecord(username: "{w.me.username}") {{ recordCount }} }}',
     "trainingSupervisors": page("trainingSupervisors", "(first: 1)"),
     "moderationQueue": page("moderationQueue", "(first: 1)"),
+    "myVerificationRequest": lambda w: "{ myVerificationRequest { status } }",
+    "verificationRequests": lambda w: page(
+        "verificationRequests", f'(schoolId: "{gid(w.school)}")')(w),
 }
 # Fields whose answer is cut down to the scopes rather than refused; the world must give
 # them something to show with the scope.
@@ -258,6 +267,10 @@ MUTATIONS = {
     "blockUser": mutation("blockUser", lambda w: {"username": w.other.username}),
     "unblockUser": mutation("unblockUser", lambda w: {"username": w.other.username}),
     "createSchool": mutation("createSchool", lambda w: {"name": "新学校", "kind": "UNIVERSITY"}),
+    "requestVerification": mutation("requestVerification", lambda w: {
+        "schoolId": gid(w.school), "memberNumber": "20268888"}),
+    "decideVerificationRequest": mutation("decideVerificationRequest", lambda w: {
+        "requestId": gid(w.verification_request), "approve": False, "reason": "学号不符"}),
     "verifyMember": mutation("verifyMember", lambda w: {
         "schoolId": gid(w.school), "username": w.other.username, "memberNumber": "20260001"}),
     "createGroup": mutation("createGroup", lambda w: {"name": "新群", "kind": "INTEREST"}),

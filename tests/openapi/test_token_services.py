@@ -43,6 +43,11 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     "yiban_core.accounts.services.dismiss_welcome": (False, False),
     # school sign-in: set by the school's administrators on its page (or the admin site)
     "yiban_core.sso.services.configure_sso": (False, False),
+    # verification: activation codes (web pages and manage.py), verification requests
+    "yiban_core.verification.services.issue_activation_codes": (False, False),
+    "yiban_core.verification.services.request_verification": (False, False),
+    "yiban_core.verification.services.cancel_verification_request": (False, False),
+    "yiban_core.verification.services.decide_verification_request": (False, True),
     # moderation: the word lists are edited in the admin site or the shell
     "yiban_core.moderation.services.import_words": (False, False),
     "yiban_core.moderation.services.report_content": (True, False),

@@ -32,6 +32,7 @@ SCHEMA_MODULES = [
     "feeds.schema",
     "resources.schema",
     "yiban_core.search.schema",
+    "yiban_core.verification.schema",
 ]
 
 

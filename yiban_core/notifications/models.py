@@ -40,6 +40,9 @@ class Notification(models.Model):
         # ... and to each reporter, without the author's sanction.
         REPORT_HANDLED = "report_handled", _("你的举报已处理")
         REPORT_NO_VIOLATION = "report_no_violation", _("你举报的内容经审核未违规")
+        # To a student: the school turned down their verification request (the reason
+        # is the excerpt). An approval is VERIFIED.
+        VERIFICATION_REJECTED = "verification_rejected", _("未通过你的学校认证申请")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -55,7 +55,8 @@ def _parts(notification: Notification) -> tuple[tuple[str, bool], ...]:
 
 def quotes(notification: Notification) -> list[str]:
     """The quoted parts of the row, each with its own lead ("：" or nothing)."""
-    if notification.kind == Kind.WEBHOOK_DISABLED and notification.excerpt:
+    if notification.kind in (Kind.WEBHOOK_DISABLED, Kind.VERIFICATION_REJECTED) \
+            and notification.excerpt:
         return [_("：「%(text)s」") % {"text": notification.excerpt}]
     excerpts: Excerpts | None = getattr(notification, "excerpts", None)
     if excerpts is None:
