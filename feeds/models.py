@@ -50,6 +50,9 @@ class Post(models.Model):
     # The @words of the text linked to whom they mean: {"李月婷": "<username>"} (feeds/mentions.py)
     mention_links = models.JSONField(_("提及的人"), default=dict, blank=True)
     moderation = moderation_field()  # ContentState: anything but visible only to its author
+    # False while held at writing (先审后发, a `review` word): its readers, points, notices and
+    # PostPublished wait for a moderator's approval (feeds.services.send_out_post).
+    published = models.BooleanField(_("已发出"), default=True)
 
     class Meta:
         verbose_name = _("动态")
@@ -145,6 +148,7 @@ class Comment(models.Model):
     like_count = models.PositiveIntegerField(_("点赞数"), default=0)
     created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
     moderation = moderation_field()  # as Post.moderation
+    published = models.BooleanField(_("已发出"), default=True)  # as Post.published
 
     class Meta:
         verbose_name = _("评论")

@@ -179,22 +179,31 @@ def publish_post(
             hold(post, origin=CaseOrigin.PREMODERATION)
         index_later("post", post.pk)
         if post.moderation == ContentState.HELD:  # told to nobody (no points, notices or
-            return post                            # events) until a moderator approves it
-        credits.award(user_id=user.pk, rule="post_published", key=str(post.pk), source=post)
-        if announce:
-            tasks.announce.enqueue(post_id=post.pk, actor_id=user.pk)
-        if repost_of is not None:
-            _bump(repost_of.pk, "repost_count", 1)
-            notify(recipient_ids=[repost_of.author_id], kind=Notification.Kind.REPOSTED,
-                   actor_id=user.pk, event_key=f"repost:{post.pk}", target=repost_of,
-                   detail_id=post.pk)
-        if timeline_store.available():
-            tasks.fan_out_post.enqueue(post_id=post.pk)
-        events.send(events.PostPublished(post_id=post.pk, author_id=user.pk, group_id=post.group_id,
-                                         school_id=post.school_id))
-        if group is not None:
-            boards.record_post(group, post.created_at)  # moves the boards on commit
+            post.published = False                 # events) until a moderator approves it
+            post.save(update_fields=["published"])
+            return post
+        send_out_post(post)
     return post
+
+
+def send_out_post(post: Post) -> None:
+    """What follows a post reaching its readers: points, the original's repost count and
+    notice, the fan-out, PostPublished, the group's boards. When written, or when a
+    moderator approves a post held at writing (feeds/moderation.py). In a transaction."""
+    credits.award(user_id=post.author_id, rule="post_published", key=str(post.pk), source=post)
+    if post.pinned_at is not None and post.group_id is not None:
+        tasks.announce.enqueue(post_id=post.pk, actor_id=post.author_id)
+    if post.repost_of_id is not None:
+        _bump(post.repost_of_id, "repost_count", 1)
+        notify(recipient_ids=[post.repost_of.author_id], kind=Notification.Kind.REPOSTED,
+               actor_id=post.author_id, event_key=f"repost:{post.pk}", target=post.repost_of,
+               detail_id=post.pk)
+    if timeline_store.available():
+        tasks.fan_out_post.enqueue(post_id=post.pk)
+    events.send(events.PostPublished(post_id=post.pk, author_id=post.author_id,
+                                     group_id=post.group_id, school_id=post.school_id))
+    if post.group_id is not None:
+        boards.record_post(post.group, post.created_at)  # moves the boards on commit
 
 
 def _named(upload, stem: str):
@@ -373,23 +382,35 @@ def add_comment(*, actor: Actor, post_id, text: str, parent_id=None,
         if held:
             hold(comment, origin=CaseOrigin.PREMODERATION)
         if comment.moderation == ContentState.HELD:  # not counted, announced or notified
-            return comment                             # until a moderator approves it
+            comment.published = False                  # until a moderator approves it
+            comment.save(update_fields=["published"])
+            return comment
         _bump(post.pk, "comment_count", 1)
-        events.send(events.CommentAdded(comment_id=comment.pk, post_id=post.pk))
-        events.send(events.PostCountersChanged(post_id=post.pk))
-        if parent is None or parent.author_id != post.author_id:  # else "回复了你的评论" says it
-            notify(recipient_ids=[post.author_id], kind=Notification.Kind.COMMENTED,
-                   actor_id=user.pk, event_key=f"comment:{comment.pk}", target=post,
-                   detail_id=comment.pk)
-        if parent is not None:
-            notify(recipient_ids=[parent.author_id], kind=Notification.Kind.REPLIED,
-                   actor_id=user.pk, event_key=f"reply:{comment.pk}", target=post,
-                   detail_id=comment.pk)
-        ids = sorted({person.pk for person in mentioned.values()})
-        if ids:
-            tasks.notify_visible_mentions.enqueue(post_id=post.pk, user_ids=ids,
-                                                  comment_id=comment.pk)
+        send_out_comment(comment, mentioned_ids=[person.pk for person in mentioned.values()])
     return comment
+
+
+def send_out_comment(comment: Comment, *, mentioned_ids) -> None:
+    """What follows a comment reaching its readers (its count aside): CommentAdded, the
+    notices to the post's author, to whom it replies and to those it mentions. When written,
+    or when a moderator approves a comment held at writing. In a transaction."""
+    post = comment.post
+    events.send(events.CommentAdded(comment_id=comment.pk, post_id=post.pk))
+    events.send(events.PostCountersChanged(post_id=post.pk))
+    # A reply to a reply joins its thread (parent) but answers reply_to: "回复了你的评论".
+    replied_id = comment.reply_to_id if comment.parent_id is not None else None
+    if replied_id != post.author_id:
+        notify(recipient_ids=[post.author_id], kind=Notification.Kind.COMMENTED,
+               actor_id=comment.author_id, event_key=f"comment:{comment.pk}", target=post,
+               detail_id=comment.pk)
+    if replied_id is not None:
+        notify(recipient_ids=[replied_id], kind=Notification.Kind.REPLIED,
+               actor_id=comment.author_id, event_key=f"reply:{comment.pk}", target=post,
+               detail_id=comment.pk)
+    ids = sorted(set(mentioned_ids))
+    if ids:
+        tasks.notify_visible_mentions.enqueue(post_id=post.pk, user_ids=ids,
+                                              comment_id=comment.pk)
 
 
 def delete_comment(*, actor: Actor, comment_id) -> None:

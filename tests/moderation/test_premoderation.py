@@ -30,12 +30,15 @@ from tests.graphql.conftest import GraphQLClient
 from tests.openapi.helpers import graphql, make_user_app, mint_token
 from yiban_core.accounts.models import School, User
 from yiban_core.actor import Actor
+from yiban_core.credits.models import PointEntry
 from yiban_core.errors import DomainError, Invalid, NotFound, PermissionDenied
 from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Group
 from yiban_core.moderation import rules
+from yiban_core.moderation import services as moderation_services
 from yiban_core.moderation.models import Case, CaseOrigin, CaseStatus, ContentState
 from yiban_core.moderation.services import set_school_premoderation
+from yiban_core.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +138,41 @@ def test_comments_in_a_premoderated_group_are_held_and_not_counted(campus):
     assert Post.objects.get(pk=post.pk).comment_count == 0
     shown = feed_selectors.comments(actor=actor_for(classmate), post=post, first=20).items
     assert held.pk not in {c.pk for c in shown}
+
+
+def test_approved_they_go_out_as_if_published_then_and_only_once(campus, run_worker):
+    _school, teacher, klass, (author, classmate) = campus
+    announcement = publish(teacher, "周五交实验报告", group=klass)
+    set_group(klass, teacher, True)
+    post = publish(author, "@li_lei 实验报告模板我传到群资源了", group=klass)
+    reply = comment(author, announcement, "收到，老师")
+    run_worker()
+    assert not PointEntry.objects.filter(user=author).exists()
+    talk = (Notification.Kind.COMMENTED, Notification.Kind.MENTIONED)
+    assert not Notification.objects.filter(kind__in=talk).exists()
+
+    for held in (post, reply):
+        moderation_services.decide_case(actor=actor_for(teacher), case_id=case_of(held).pk,
+                                        decision="approve")
+    run_worker()
+
+    assert sees(classmate, post) and in_group_timeline(classmate, klass, post)
+    assert PointEntry.objects.filter(user=author, rule="post_published").count() == 1
+    assert Post.objects.get(pk=announcement.pk).comment_count == 1
+    kinds = set(Notification.objects.filter(kind__in=talk)
+                .values_list("recipient__username", "kind"))
+    assert {(teacher.username, Notification.Kind.COMMENTED),
+            (classmate.username, Notification.Kind.MENTIONED)} <= kinds
+    # Held again after an edit and approved again: nothing is sent twice.
+    rows = (PointEntry.objects.count(), Notification.objects.filter(kind__in=talk).count())
+    feed_services.edit_post(actor=actor_for(author), post_id=post.pk, text="@li_lei 模板在群资源里")
+    assert Post.objects.get(pk=post.pk).moderation == ContentState.HELD
+    moderation_services.decide_case(actor=actor_for(teacher),
+                                    case_id=Case.objects.get(target_id=post.pk,
+                                                             status=CaseStatus.OPEN).pk,
+                                    decision="approve")
+    run_worker()
+    assert (PointEntry.objects.count(), Notification.objects.filter(kind__in=talk).count()) == rows
 
 
 def test_without_the_switch_posts_are_published_at_once(campus):

@@ -45,6 +45,16 @@ ACTIONS = {
     "words.imported": _("导入敏感词"),
     "moderation.decided": _("审核处理"),
     "moderation.appeal_decided": _("申诉处理"),
+    "sso.login": _("统一身份认证登录"),
+    "sso.logout": _("统一身份认证单点退出"),
+    "account.claimed": _("激活导入的账号"),
+    "account.claim_failed": _("激活账号失败"),
+    "activation_codes.issued": _("发放激活码"),
+    "verification.requested": _("申请学校认证"),
+    "verification.approved": _("通过认证申请"),
+    "verification.rejected": _("驳回认证申请"),
+    "verification.decide_denied": _("无权处理认证申请"),
+    "verification.decide_failed": _("处理认证申请失败"),
 }
 
 

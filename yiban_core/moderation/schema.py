@@ -100,7 +100,7 @@ class ReportContent(DomainMutation):
 
     class Input:
         target_id = graphene.ID(required=True, description="被举报对象的全局 ID")
-        reason = graphene.Field(ReportReasonEnum, required=True)
+        reason = ReportReasonEnum(required=True, description="举报理由")
         detail = graphene.String(description="补充说明，最多 500 字")
 
     report = graphene.Field(ReportType)

@@ -1,10 +1,13 @@
 """The security log of school sign-ins: every attempt, accepted or refused, with why.
 
-One function so that the audit log can take these over in one place.
+One function: a line to the `yiban_core.sso` logger and an entry in the audit log
+(yiban_core.audit), with the school whose log it belongs to.
 """
 
 import logging
 
+from yiban_core.accounts.models import User
+from yiban_core.audit import services as audit
 from yiban_core.errors import PermissionDenied
 
 log = logging.getLogger("yiban_core.sso")
@@ -22,6 +25,12 @@ def log_attempt(*, school_id: int | None, kind: str, outcome: str, reason: str =
             extra={"sso": {"school_id": school_id, "kind": kind, "outcome": outcome,
                            "reason": reason, "subject": subject,
                            "member_number": member_number, "user_id": user_id, "ip": ip}})
+    audit.record("sso.logout" if outcome == "logout" else "sso.login",
+                 user=User.objects.filter(pk=user_id).first() if user_id else None,
+                 school=school_id, ip=ip or None,
+                 outcome="failure" if outcome == "refused" else "success",
+                 detail={"kind": kind, "reason": reason, "subject": subject[:200],
+                         "member_number": member_number[:64]})
 
 
 class SignInRefused(PermissionDenied):

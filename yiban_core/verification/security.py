@@ -2,15 +2,17 @@
 
 One function, so that every attempt lands in one place: a wrong, used, expired or
 another school's code, a second claim, codes issued, requests decided. It writes a
-structured line to the `yiban.security` logger; the audit log (yiban_core.audit) can
-take its place here, with the same arguments. Failures are recorded outside the
-transaction they refused, so a rollback never loses them.
+structured line to the `yiban.security` logger and an entry to the audit log
+(yiban_core.audit). The pages record failures outside the transaction they refused, so a
+rollback never loses them.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+
+from yiban_core.audit import services as audit
 
 logger = logging.getLogger("yiban.security")
 
@@ -32,3 +34,5 @@ def security_event(action: str, *, actor=None, user=None, target=None, school=No
             "target": f"{target._meta.label_lower}:{target.pk}" if target is not None else "",
             "school_id": getattr(school, "pk", school), "detail": detail or {},
         }})
+    audit.record(action, by=actor, user=user, target=target, school=school, outcome=outcome,
+                 detail=detail, username=username)
