@@ -18,6 +18,7 @@ from frontend.views import (
     resources,
     roster,
     school_audit,
+    school_console,
     search,
     sso,
     two_factor,
@@ -166,6 +167,11 @@ urlpatterns = [
     path("schools/<int:school_id>/audit/", school_audit.school_audit, name="school_audit"),
     path("schools/<int:school_id>/audit.csv", school_audit.school_audit_csv,
          name="school_audit_csv"),
+    # a school's administration console (frontend/views/school_console.py)
+    path("schools/<int:school_id>/", school_console.overview, name="school_console"),
+    path("schools/<int:school_id>/members/", school_console.members, name="school_members"),
+    path("schools/<int:school_id>/members.csv", school_console.members_csv,
+         name="school_members_csv"),
     # a school's activation codes and verification queue (frontend/views/claim.py, verification.py)
     path("schools/<int:school_id>/activation-codes/", claim.activation_codes,
          name="school_activation_codes"),

@@ -32,7 +32,7 @@ def unread_notifications(context) -> int:
 def admin_links(context) -> list[dict]:
     """The account menu's 管理后台 entries, only where the user may go: the admin site
     (Django's own test: active staff), and each school they administer (its apps and
-    roster pages). Site admins reach every school through the admin site."""
+    console, /schools/<id>/). Site admins reach every school through the admin site."""
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return []
@@ -43,7 +43,7 @@ def admin_links(context) -> list[dict]:
     for school in schools:
         label = (_("管理后台") if not links and len(schools) == 1 else
                  _("%(school)s管理后台") % {"school": school.short_name or school.name})
-        links.append({"url": reverse("school_apps", args=[school.pk]), "label": label})
+        links.append({"url": reverse("school_console", args=[school.pk]), "label": label})
     return links
 
 

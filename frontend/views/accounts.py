@@ -158,7 +158,7 @@ def settings_school(request):
 @login_required
 @domain_errors
 def school_premoderation(request, school_id):
-    """A school's default 先审后发, switched by its administrators on 我的学校."""
+    """A school's default 先审后发, switched by its administrators in the school's console."""
     school = selectors.get_school(actor=request.actor, pk=school_id)
     enabled = request.POST.get("premoderate_default") == "on"
     done = (_("%(name)s 已开启默认先审后发") if enabled
@@ -166,7 +166,7 @@ def school_premoderation(request, school_id):
     return perform(
         request, lambda: moderation.set_school_premoderation(
             actor=request.actor, school=school, enabled=enabled),
-        success=done, next_url=reverse("settings_school") + "#manage")
+        success=done, next_url=reverse("school_console", args=[school.pk]) + "#settings")
 
 
 @domain_errors

@@ -95,7 +95,7 @@ def test_admin_console_only_where_the_admin_pages_let_the_user_in(client):
     school.administrators.add(school_admin)
     client.force_login(school_admin)
     menu = account_menu(page(client, "home"))
-    assert f'<a href="{reverse("school_apps", args=[school.pk])}">管理后台</a>' in menu
+    assert f'<a href="{reverse("school_console", args=[school.pk])}">管理后台</a>' in menu
     assert reverse("admin:index") not in menu  # not staff of the admin site
 
     site_admin = User.objects.create_superuser("root", password="Xuexi-2026-ok")

@@ -396,7 +396,7 @@ def test_the_school_page_switches_the_default_for_its_administrators_only(client
     assert client.post("/schools/999999/premoderation/", {}).status_code == 404
 
     client.force_login(admin)
-    page = client.get("/settings/school/").content.decode()
+    page = client.get(f"/schools/{school.pk}/").content.decode()  # the console's settings
     assert "本校默认先审后发" in page
     response = client.post(f"/schools/{school.pk}/premoderation/", {"premoderate_default": "on"},
                            follow=True)

@@ -174,7 +174,7 @@ def people_known_by_name(*, user: User, names: list[str]) -> dict[str, list[int]
 
 
 @lru_cache(maxsize=20000)
-def _pinyin_keys(name: str) -> tuple[str, str]:
+def pinyin_keys(name: str) -> tuple[str, str]:
     """A name's full pinyin and its initials, lower case: 李月婷 → liyueting, lyt."""
     return ("".join(lazy_pinyin(name)).lower(),
             "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower())
@@ -185,7 +185,7 @@ def _matches(query: str, display_name: str, username: str) -> bool:
     if display_name.lower().startswith(q) or username.lower().startswith(q):
         return True
     if q.isascii():
-        full, initials = _pinyin_keys(display_name)
+        full, initials = pinyin_keys(display_name)
         return full.startswith(q) or initials.startswith(q)
     return False
 

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from yiban_core.accounts.models import School, User
 from yiban_core.accounts.rules import require_roster_authority
-from yiban_core.accounts.selectors import is_school_admin
+from yiban_core.accounts.selectors import is_school_admin, pinyin_keys
 from yiban_core.actor import Actor
-from yiban_core.errors import NotFound
+from yiban_core.errors import Invalid, NotFound
 from yiban_core.verification.models import ActivationCode, VerificationRequest
 
 # Never signed in: the roster made the account with no usable password, and nobody
@@ -87,3 +87,59 @@ def get_request(*, actor: Actor, pk) -> VerificationRequest:
             and may_see_request(actor=actor, request=request):
         return request
     raise NotFound(_("没有这条认证申请"))
+
+
+# --- the school-admin console's member list -------------------------------------------------
+
+MEMBER_FILTERS = ("verified", "claimed", "never")
+MEMBER_SEARCH_POOL = 3000  # names read to match pinyin in Python, per search
+
+
+def _member_status_q(status: str) -> Q:
+    if status == "verified":
+        return Q(verified_at__isnull=False)
+    if status == "claimed":  # someone has signed in to it (or set its password)
+        return ~NEVER_LOGGED_IN
+    return NEVER_LOGGED_IN
+
+
+def school_members(*, actor: Actor, school: School, query: str = "",
+                   status: str = "") -> QuerySet[User]:
+    """The school's own members for its administrators, ordered by 学号 then id: those
+    matching `query` (the start of the name, the username or the 学号; an ASCII query
+    also the name's pinyin, full or initials, among a bounded pool) and `status`
+    (verified, claimed: has signed in, never: never signed in)."""
+    require_roster_authority(actor, school)
+    if status and status not in MEMBER_FILTERS:
+        raise Invalid(_("没有这种筛选"), field="status")
+    qs = User.objects.filter(school=school, is_active=True)
+    if status:
+        qs = qs.filter(_member_status_q(status))
+    query = (query or "").strip()[:40]
+    if query:
+        match = (Q(display_name__startswith=query) | Q(username__istartswith=query)
+                 | Q(member_number__startswith=query))
+        if query.isascii() and query.isalpha():
+            q = query.lower()
+            pool = qs.values_list("pk", "display_name").order_by("pk")[:MEMBER_SEARCH_POOL]
+            by_pinyin = [pk for pk, name in pool
+                         if any(key.startswith(q) for key in pinyin_keys(name))]
+            match |= Q(pk__in=by_pinyin)
+        qs = qs.filter(match)
+    return qs.select_related("profile").order_by("member_number", "pk")
+
+
+def member_counts(*, actor: Actor, school: School) -> dict[str, int]:
+    """The console's overview: members, verified, claimed, never signed in, open requests."""
+    require_roster_authority(actor, school)
+    members = User.objects.filter(school=school, is_active=True)
+    never = members.filter(NEVER_LOGGED_IN).count()
+    total = members.count()
+    return {
+        "members": total,
+        "verified": members.filter(verified_at__isnull=False).count(),
+        "claimed": total - never,
+        "never": never,
+        "open_requests": VerificationRequest.objects.filter(
+            school=school, status=VerificationRequest.Status.PENDING).count(),
+    }
