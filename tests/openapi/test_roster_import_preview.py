@@ -106,7 +106,8 @@ def test_when_the_data_changed_since_the_preview_apply_plans_again_and_waits(adm
     assert SyncRun.objects.count() == 1
 
     done = services.apply_import(actor=actor_for(admin), run_id=first.pk)
-    assert done.status == ImportRun.Status.APPLIED and done.sync_run.unchanged == again.plan["unchanged"]
+    assert done.status == ImportRun.Status.APPLIED
+    assert done.sync_run.unchanged == again.plan["unchanged"]
     assert User.objects.count() == users
 
 
