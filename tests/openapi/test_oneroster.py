@@ -311,6 +311,13 @@ def test_a_oneroster_1_2_zip_imports(admin, school, tmp_path):
 def test_the_management_command_prints_the_report(admin, school):
     out = io.StringIO()
     call_command("import_oneroster", str(EDFI), "--school", str(school.pk), "--org", SCHOOL_ORG,
+                 "--as-of", "2020-09-01", "--dry-run", stdout=out)
+    assert "dry run, nothing changed" in out.getvalue()
+    assert "created 41, updated 0, removed 0, unchanged 0, rejected 0" in out.getvalue()
+    assert not SyncRun.objects.exists() and not Section.objects.exists()
+
+    out = io.StringIO()
+    call_command("import_oneroster", str(EDFI), "--school", str(school.pk), "--org", SCHOOL_ORG,
                  "--as-of", "2020-09-01", stdout=out)
     assert "created 41, updated 0, removed 0, unchanged 0, rejected 0" in out.getvalue()
     assert "教学班 bulk，选课 bulk" in out.getvalue() and "manifest.version" in out.getvalue()
