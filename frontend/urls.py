@@ -163,6 +163,14 @@ urlpatterns = [
          webhooks.redeliver, name="developer_webhook_redeliver"),
     # academic affairs: a school's roster import (OneRoster)
     path("schools/<int:school_id>/roster/import/", roster.roster_import, name="roster_import"),
+    path("schools/<int:school_id>/roster/imports/", roster.import_history,
+         name="roster_import_history"),
+    path("schools/<int:school_id>/roster/imports/<int:pk>/", roster.import_run,
+         name="roster_import_run"),
+    path("schools/<int:school_id>/roster/imports/<int:pk>/<slug:action>/",
+         roster.import_run_decide, name="roster_import_decide"),
+    path("schools/<int:school_id>/roster/sample.zip", roster.sample_file,
+         name="roster_sample"),
     # a school's audit log, exported by its administrators
     path("schools/<int:school_id>/audit/", school_audit.school_audit, name="school_audit"),
     path("schools/<int:school_id>/audit.csv", school_audit.school_audit_csv,

@@ -161,3 +161,38 @@ class SyncRun(models.Model):
             "unchanged": self.unchanged, "rejected": len(self.rejected),
             "finishedAt": self.finished_at.isoformat() if self.finished_at else None,
         }
+
+
+class ImportRun(models.Model):
+    """A OneRoster file a school administrator uploaded: previewed first (its plan, the
+    dry run's report), then applied or cancelled. Applying applies exactly the plan: when
+    the data changed since, the import is planned again and waits for a new confirmation."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        APPLIED = "applied", _("已导入")
+        CANCELLED = "cancelled", _("已取消")
+
+    school = models.ForeignKey("accounts.School", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    filename = models.CharField(_("文件名"), max_length=255, blank=True)
+    org_sourced_id = models.CharField(_("本校的 sourcedId"), max_length=255)
+    # The upload itself, kept while pending so that apply reads the same file; emptied after.
+    data = models.BinaryField(default=b"")
+    plan = models.JSONField(default=dict)  # SyncReport.plan() of the preview (or the apply)
+    replanned = models.BooleanField(default=False)  # the data changed since the last preview
+    sync_run = models.OneToOneField(SyncRun, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="import_run")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("名单导入")
+        verbose_name_plural = _("名单导入")
+        indexes = [models.Index(fields=["school", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename} {self.created_at:%Y-%m-%d %H:%M}"

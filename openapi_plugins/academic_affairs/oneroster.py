@@ -275,6 +275,7 @@ def rows_for_school(roster: Roster, org_sourced_id: str) -> SchoolBatches:
         rows["users"].append({**_base(row), "role": role, "given_name": d.get("givenName"),
                               "family_name": d.get("familyName"),
                               "identifier": d.get("identifier"),
+                              "username": d.get("username"),
                               "enabled_user": d.get("enabledUser")})
     for row in roster.rows("enrollments"):
         d = row.data
@@ -286,3 +287,16 @@ def rows_for_school(roster: Roster, org_sourced_id: str) -> SchoolBatches:
                                    "role": d.get("role"), "primary": d.get("primary"),
                                    "end_date": d.get("endDate")})
     return SchoolBatches(rows=rows, rejected=rejected, skipped=skipped)
+
+
+SAMPLE = Path(__file__).parent / "sample"
+
+
+def sample_zip() -> bytes:
+    """A small valid OneRoster 1.1 export (one school, one class, a teacher and three
+    students with 学号 and usernames), zipped as the import page accepts it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(SAMPLE.glob("*.csv")):
+            archive.write(path, path.name)
+    return buffer.getvalue()

@@ -3,7 +3,8 @@
 Each sync mutation takes up to 500 rows named by the school system's own ids
 (`sourcedId`) and returns a report: created, updated, removed, unchanged and the
 rejected rows with their index and reason. Sending the same rows again reports
-no change. A batch of more than 500 rows is an INVALID error and writes nothing.
+no change. With `dryRun: true` a sync is a preview: the same report, nothing
+changed. A batch of more than 500 rows is an INVALID error and writes nothing.
 A school app syncs its own school; a school administrator (web session) names
 the school with `schoolId`.
 """
@@ -33,8 +34,10 @@ class RejectedRow(graphene.ObjectType):
 class SyncReport(graphene.ObjectType):
     """What a sync changed. The same rows sent twice: all unchanged the second time."""
 
-    sync_run_id = graphene.Int(required=True,
-                               description="同步记录编号（roster.synced 事件的对象）")
+    sync_run_id = graphene.Int(description="同步记录编号（roster.synced 事件的对象）；"
+                                           "dryRun 时为 null")
+    dry_run = graphene.Boolean(required=True,
+                               description="为 true 时这是预览：报告说明会发生什么，什么都没有改变")
     created = graphene.Int(required=True)
     updated = graphene.Int(required=True)
     removed = graphene.Int(required=True)
@@ -46,7 +49,8 @@ class SyncReport(graphene.ObjectType):
 
 def _report(report: services.SyncReport) -> dict:
     return {"report": SyncReport(
-        sync_run_id=report.run.pk, created=report.created, updated=report.updated,
+        sync_run_id=report.run.pk if report.run else None, dry_run=report.dry_run,
+        created=report.created, updated=report.updated,
         removed=report.removed, unchanged=report.unchanged,
         rejected=[RejectedRow(index=e.get("index"), sourced_id=e.get("sourcedId", ""),
                               reason=e["reason"], file=e.get("file"), line=e.get("line"))
@@ -87,6 +91,8 @@ class UserRow(graphene.InputObjectType):
     given_name = graphene.String()
     family_name = graphene.String()
     identifier = graphene.String(description="学号/工号；为空时不设学号、不认证")
+    username = graphene.String(description="新账号的用户名：有效且未被占用时采用，"
+                                           "否则自动生成，并在 notes 里说明原因")
     enabled_user = graphene.Boolean(
         description="false 时停用账号（不能登录）；true 时解除同步造成的停用；"
                     "省略时新账号启用，已有账号不变")
@@ -116,14 +122,17 @@ def _sync_mutation(name: str, row_type, service, description: str, **extra_input
         rows = graphene.List(graphene.NonNull(row_type), required=True,
                              description=f"最多 {services.MAX_BATCH} 行")
         school_id = graphene.ID(description="学校管理员同步时指定学校；学校应用可省略")
+        dry_run = graphene.Boolean(default_value=False,
+                                   description="为 true 时只预览：返回报告，不做任何改变")
 
     for key, value in extra_inputs.items():
         setattr(Input, key, value)
 
     @classmethod
-    def perform(cls, info, actor, rows, school_id=None, **options):
+    def perform(cls, info, actor, rows, school_id=None, dry_run=False, **options):
         school = school_from_input(info, school_id)
-        return _report(service(actor=actor, school=school, rows=_rows(rows), **options))
+        return _report(service(actor=actor, school=school, rows=_rows(rows),
+                               dry_run=bool(dry_run), **options))
 
     return type(name, (DomainMutation,), {
         "__doc__": description, "Input": Input, "perform": perform,

@@ -11,7 +11,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from openapi_plugins.academic_affairs.models import Enrolment, Section, SourcedUser, SyncRun
+from openapi_plugins.academic_affairs.models import (
+    Enrolment,
+    ImportRun,
+    Section,
+    SourcedUser,
+    SyncRun,
+)
 from openapi_plugins.academic_affairs.services import roster_school
 from yiban_core.accounts.models import School, User
 from yiban_core.actor import Actor
@@ -70,3 +76,10 @@ def roster_students_not_joined(*, actor: Actor, group: Group) -> list[RosterStud
     return [RosterStudent(user=p.user, suspended=p.suspended,
                           has_account=not p.created_user or p.user.last_login is not None)
             for p in people]
+
+
+def import_runs(*, actor: Actor, school: School) -> QuerySet[ImportRun]:
+    """The school's OneRoster imports, newest first (the history page)."""
+    school = roster_school(actor=actor, school=school)
+    return (ImportRun.objects.filter(school=school).select_related("user", "sync_run")
+            .defer("data").order_by("-pk"))

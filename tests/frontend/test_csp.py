@@ -138,6 +138,7 @@ def admin_urls(w) -> list[str]:
     return [
         reverse("school_apps", args=[school]), reverse("roster_import", args=[school]),
         reverse("school_console", args=[school]), reverse("school_members", args=[school]),
+        reverse("roster_import_history", args=[school]),
         reverse("admin:index"), reverse("admin:accounts_user_changelist"),
         reverse("admin:accounts_user_change", args=[w["student"].pk]),
         reverse("two_factor"),  # the QR code to enrol, drawn inline as SVG

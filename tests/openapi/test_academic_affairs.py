@@ -221,7 +221,8 @@ def test_a_bad_row_is_rejected_and_the_sound_rows_are_applied(client, token, sch
     rows = [{"sourcedId": "s-3", "role": "student", "familyName": "孙", "givenName": "丽",
              "identifier": "2023010103"},
             {"sourcedId": "p-1", "role": "guardian", "familyName": "孙", "givenName": "建国"},
-            {"sourcedId": "s-4", "role": "student", "identifier": "2023010101"}]
+            {"sourcedId": "s-4", "role": "student", "familyName": "钱", "givenName": "多",
+             "identifier": "2023010101"}]
     result = sync(client, token, "syncUsers", rows)
     assert counts(result) == (1, 0, 0, 0)
     rejected = result["report"]["rejected"]

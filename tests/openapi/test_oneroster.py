@@ -311,6 +311,13 @@ def test_a_oneroster_1_2_zip_imports(admin, school, tmp_path):
 def test_the_management_command_prints_the_report(admin, school):
     out = io.StringIO()
     call_command("import_oneroster", str(EDFI), "--school", str(school.pk), "--org", SCHOOL_ORG,
+                 "--as-of", "2020-09-01", "--dry-run", stdout=out)
+    assert "dry run, nothing changed" in out.getvalue()
+    assert "created 41, updated 0, removed 0, unchanged 0, rejected 0" in out.getvalue()
+    assert not SyncRun.objects.exists() and not Section.objects.exists()
+
+    out = io.StringIO()
+    call_command("import_oneroster", str(EDFI), "--school", str(school.pk), "--org", SCHOOL_ORG,
                  "--as-of", "2020-09-01", stdout=out)
     assert "created 41, updated 0, removed 0, unchanged 0, rejected 0" in out.getvalue()
     assert "教学班 bulk，选课 bulk" in out.getvalue() and "manifest.version" in out.getvalue()
@@ -323,13 +330,20 @@ def test_a_school_admin_imports_a_zip_on_the_web_page(client, admin, school):
     assert client.get(url).status_code == 200
 
     upload = SimpleUploadedFile("roster.zip", zipped(EDFI), content_type="application/zip")
-    response = client.post(url, {"file": upload, "org": ""})
+    response = client.post(url, {"file": upload, "org": ""}, follow=True)
 
-    assert response.status_code == 200
-    # Imported today: the export's 2020 term is over, its 24 enrolments ended.
-    assert response.context["report"].created == 17
+    # A preview first: imported today, the export's 2020 term is over, its enrolments end.
+    assert response.status_code == 200 and response.context["run"].plan["created"] == 17
     page = response.content.decode()
-    assert "导入报告" in page and "教学班 bulk，选课 bulk" in page
+    assert "导入预览" in page and "教学班 bulk，选课 bulk" in page
+    assert not SourcedUser.objects.filter(school=school).exists()
+    run = response.context["run"]
+
+    page = client.post(reverse("roster_import_decide", args=[school.pk, run.pk, "apply"]),
+                       follow=True).content.decode()
+
+    assert "导入报告" in page and "名单已导入" in page
+    assert SourcedUser.objects.filter(school=school).count() == 10
     assert not Enrolment.objects.filter(school=school).exists()
     assert not Group.objects.filter(school=school, kind=Group.Kind.CLASS).exists()
 

@@ -53,6 +53,7 @@ class SyncReport:
     run: SyncRun | None = None
     notes: list[str] = field(default_factory=list)  # what the reader should know (mode...)
     skipped: list[dict[str, Any]] = field(default_factory=list)  # other schools' rows
+    dry_run: bool = False  # a preview: nothing was changed
 
     def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -69,6 +70,12 @@ class SyncReport:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.rejected.extend(other.rejected)
         self.notes.extend(other.notes)
+
+    def plan(self) -> dict[str, Any]:
+        """What the report says, as JSON: a preview kept to be compared with its apply."""
+        return {"created": self.created, "updated": self.updated, "removed": self.removed,
+                "unchanged": self.unchanged, "rejected": self.rejected,
+                "skipped": self.skipped, "notes": self.notes}
 
     @property
     def changed(self) -> int:

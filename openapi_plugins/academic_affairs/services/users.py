@@ -2,7 +2,10 @@
 
 Users are matched by their sourced id (SourcedUser), else by (school, 学号/工号); a
 missing user is created with an unusable password, so they sign in after a password
-reset or through the school's SSO. Only a real identifier (学号/工号) makes them a
+reset or through the school's SSO. A row without a name (givenName and familyName both
+empty) is rejected, as is one without a sourcedId (batch.decide_rows): nothing is made of
+it. A new account takes the row's `username` when it is valid and free, else a derived one
+(s<school>-<学号>) and the report's notes say why. Only a real identifier (学号/工号) makes them a
 verified member of the school (the school vouches) who joins its official group: a
 row without one creates an unverified account with no 学号, since a sourcedId is the
 export's internal id, not a number the school gave the person. Users updated in bulk
@@ -44,25 +47,57 @@ from openapi_plugins.academic_affairs.services.batch import (
 from openapi_plugins.academic_affairs.services.reconcile import reconcile
 from yiban_core import events
 from yiban_core.accounts.models import Profile, School, User
-from yiban_core.accounts.services import MEMBER_NUMBER_RE
+from yiban_core.accounts.services import MEMBER_NUMBER_RE, USERNAME_RE
 from yiban_core.groups.models import Group, Membership
 from yiban_core.groups.services import (
     add_members_in_bulk,
 )
 
 
-def _assign_usernames(school: School, users: list[User]) -> None:
-    """s<school>-<number>, with -2, -3... when taken; two queries for the batch (plus one
-    per taken name)."""
+def _where(row: dict, index: int) -> str:
+    if row.get("file"):
+        return _("%(file)s 第 %(line)s 行") % {"file": row["file"], "line": row.get("line")}
+    return _("第 %(n)d 行") % {"n": index}
+
+
+def _assign_usernames(school: School, new_users: list[tuple[int, User]], rows: dict[int, dict],
+                      report: SyncReport) -> None:
+    """The row's `username` when it is valid and free (case-insensitive); else
+    s<school>-<number>, with -2, -3... when taken, and a note says why the row's name was
+    not used. Three queries for the batch (plus one per taken derived name)."""
+    users = [user for _index, user in new_users]
+    wanted = {index: str(rows[index].get("username") or "").strip() for index, _u in new_users}
+    taken_wanted = set(User.objects.annotate(name=Lower("username")).filter(
+        name__in={name.lower() for name in wanted.values() if name})
+        .values_list("name", flat=True))
+    chosen: dict[int, str] = {}
+    for index, _user in new_users:
+        name = wanted[index]
+        if not name:
+            continue
+        if not USERNAME_RE.match(name):
+            why = _("用户名 “%(u)s” 无效（应为 3 到 30 个字母、数字或 _ . -）") % {"u": name}
+        elif name.lower() in taken_wanted:
+            why = _("用户名 “%(u)s” 已被占用") % {"u": name}
+        else:
+            chosen[index] = name
+            taken_wanted.add(name.lower())
+            continue
+        report.notes.append(_("%(where)s（%(id)s）：%(why)s，已改用自动生成的用户名")
+                            % {"where": _where(rows[index], index),
+                               "id": rows[index].get("sourced_id") or "", "why": why})
     bases = [re.sub(r"[^a-z0-9_.-]", "", f"s{school.pk}-{user.member_number or ''}".lower())
              [:26] if user.member_number else f"s{school.pk}-u{secrets.token_hex(4)}"
              for user in users]
     taken = set(User.objects.annotate(name=Lower("username")).filter(name__in=set(bases))
-                .values_list("name", flat=True))
+                .values_list("name", flat=True)) | taken_wanted
     for base in set(bases) & taken:
         taken.update(name.lower() for name in User.objects.filter(
             username__istartswith=f"{base}-").values_list("username", flat=True))
-    for user, base in zip(users, bases, strict=True):
+    for (index, user), base in zip(new_users, bases, strict=True):
+        if index in chosen:
+            user.username = chosen[index]
+            continue
         candidate, n = base, 1
         while candidate in taken:
             n += 1
@@ -87,7 +122,8 @@ def _user_key(user: User) -> int:
 
 def apply_users(sync: Sync, rows: list[dict], report: SyncReport) -> None:
     """Upsert people: sourcedId, role (student/teacher), givenName, familyName,
-    identifier (学号/工号; without one the person is not verified), enabled_user, status."""
+    identifier (学号/工号; without one the person is not verified), username (used for a new
+    account when valid and free), enabled_user, status. A row without a name is rejected."""
     apply_in_bulk(rows, report, lambda batch, part: _users_batch(sync, batch, part))
 
 
@@ -130,6 +166,9 @@ def _users_batch(sync: Sync, batch: list[tuple[int, dict]], report: SyncReport) 
         number = field_text(row, "identifier", max_length=255) or None
         if number is not None and not MEMBER_NUMBER_RE.match(number):
             raise RowRejected(_("学号/工号 %(n)s 应为 4 到 32 位字母、数字或 -") % {"n": number})
+        if not _display_name(row):
+            # A person with no name cannot be told apart on any page: the file is wrong.
+            raise RowRejected(_("缺少姓名（givenName 和 familyName 都为空）"))
         enabled = row_flag(row, "enabled_user")
         holder = holders.get(number) if number is not None else None
         if mapping is not None:
@@ -208,7 +247,7 @@ def _users_batch(sync: Sync, batch: list[tuple[int, dict]], report: SyncReport) 
         reconcile(sync, touched)
     if new_users:
         users = [user for _index, user in new_users]
-        _assign_usernames(school, users)
+        _assign_usernames(school, new_users, dict(batch), report)
         User.objects.bulk_create(users)
         Profile.objects.bulk_create([Profile(user=user) for user in users])
         # Verified by the school: they join its official group (join_school_group).

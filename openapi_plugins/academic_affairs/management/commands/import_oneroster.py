@@ -1,5 +1,5 @@
 """manage.py import_oneroster <folder-or-zip> --school <id or name> --org <org sourcedId>
-[--as-of YYYY-MM-DD]"""
+[--as-of YYYY-MM-DD] [--dry-run]"""
 
 from __future__ import annotations
 
@@ -26,8 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", type=date.fromisoformat, default=None,
                             help="read the export as of this day (default today): "
                                  "enrolments that ended before it end")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="only say what the import would do; change nothing")
 
-    def handle(self, *args, source, school, org, as_of=None, **options):
+    def handle(self, *args, source, school, org, as_of=None, dry_run=False, **options):
         query = Q(name=school) | Q(short_name=school)
         if school.isdigit():
             query |= Q(pk=int(school))
@@ -49,11 +51,11 @@ class Command(BaseCommand):
                 org = schools[0][0]
             report = services.import_oneroster(actor=Actor(user=admin), school=found,
                                                roster=roster, org_sourced_id=org,
-                                               as_of=as_of)
+                                               as_of=as_of, dry_run=dry_run)
         except DomainError as error:
             raise CommandError(error.message) from None
-        self.stdout.write(f"OneRoster {roster.version} -> {found.name} (org {org}), "
-                          f"sync run {report.run.pk}")
+        done = "dry run, nothing changed" if dry_run else f"sync run {report.run.pk}"
+        self.stdout.write(f"OneRoster {roster.version} -> {found.name} (org {org}), {done}")
         self.stdout.write(f"created {report.created}, updated {report.updated}, "
                           f"removed {report.removed}, unchanged {report.unchanged}, "
                           f"rejected {len(report.rejected)}")
