@@ -140,6 +140,7 @@ def test_comments_in_a_premoderated_group_are_held_and_not_counted(campus):
     assert held.pk not in {c.pk for c in shown}
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs the delivery tasks
 def test_approved_they_go_out_as_if_published_then_and_only_once(campus, run_worker):
     _school, teacher, klass, (author, classmate) = campus
     announcement = publish(teacher, "周五交实验报告", group=klass)
