@@ -34,6 +34,8 @@ from yiban_core.accounts.models import School, User
 from yiban_core.credits import services as credits
 from yiban_core.groups import services as groups
 from yiban_core.groups.models import Group, Invitation
+from yiban_core.moderation.models import Action, SensitiveWord
+from yiban_core.moderation.normalise import fold, pinyin_of
 from yiban_core.notifications.models import Notification
 
 # What a school app of the matrix is granted: every read its school may approve.
@@ -188,6 +190,15 @@ class Thing:
 def group_post(world: World, marker: str, **kwargs):
     return feeds.publish_post(actor=actor_for(world.author), group=world.group,
                               text=f"{marker} 周六去海边拍日出 #qztopic#", **kwargs)
+
+
+def held_post(world: World, marker: str):
+    """A public post held when written (审核中: a `review` word): its author's only."""
+    word = "代写论文"
+    SensitiveWord.objects.create(word=word, normalised=fold(word), pinyin=pinyin_of(fold(word)),
+                                 action=Action.REVIEW)
+    return feeds.publish_post(actor=actor_for(world.author),
+                              text=f"{marker} 毕业季{word}，价格好商量")
 
 
 def school_post(world: World, marker: str):

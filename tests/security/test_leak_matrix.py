@@ -119,10 +119,15 @@ def node_door(world, thing, viewer, request) -> bool:
 SEARCH = """query($q: String!) { search(query: $q, first: 50) { edges { node {
   kind title snippet node { __typename ... on Post { text } ... on Resource { title }
   ... on Topic { name postCount } } } } } }"""
+SUGGEST = """query($q: String!) { searchSuggestions(query: $q, perKind: 10) {
+  kind title snippet } }"""
 
 
 def search_door(world, thing, viewer, request) -> bool:
-    return shows(viewer.graphql(SEARCH, q=thing.search), thing)
+    """The results, and the suggestions offered while typing the same words (the page's
+    suggestions, /search/suggest, come from the same selector and echo the words typed)."""
+    return shows(viewer.graphql(SEARCH, q=thing.search) + viewer.graphql(SUGGEST, q=thing.search),
+                 thing)
 
 
 TOPIC = """query($name: String!) { topic(name: $name) { name postCount
@@ -415,6 +420,13 @@ def _group_topic(w: World) -> Thing:
     return Thing(markers=("qztopicpost", "暗房夜话"), topic="暗房夜话", search="暗房夜话")
 
 
+def _held_post(w: World) -> Thing:
+    post = leak_world.held_post(w, "qzheldpost")
+    return Thing(markers=("qzheldpost",), pages=(f"/posts/{post.pk}/", f"/u/{w.author.username}/"),
+                 query=(POST, {"id": gid(post)}), node_id=gid(post), search="qzheldpost",
+                 post_id=post.pk, webhook=("post.published", post.pk))
+
+
 def _school_post(w: World) -> Thing:
     post = leak_world.school_post(w, "qzschoolpost")
     return Thing(markers=("qzschoolpost",),
@@ -503,7 +515,8 @@ def _notification(w: World) -> Thing:
     # The page lists what happened, not the excerpt: only this notification says 提到了你.
     return Thing(markers=("qznotification", str(notification.get_kind_display())),
                  pages=("/notifications/",),
-                 query=("{ notifications(first: 50) { edges { node { excerpt } } } }", {}),
+                 query=("{ notifications(first: 50) { edges { node { excerpt } } } "
+                        "notificationGroups(first: 50) { edges { node { excerpt } } } }", {}),
                  node_id=gid(notification), notification_id=notification.pk)
 
 
@@ -554,6 +567,12 @@ KINDS = [
     Kind("school_post", "feed:read", _school_post,
          ("page", "graphql", "node", "search", "home_redis", "home_db", "websocket",
           "webhook")),
+    # Held by moderation (审核中): a public post seen by its author only, through every door.
+    Kind("held_post", "feed:read", _held_post,
+         ("page", "graphql", "node", "search", "home_redis", "home_db", "webhook"),
+         insider=lambda w: w.author,
+         nobody_sees=("search", "webhook"),  # out of the index and announced to no app
+         closed_to_own_school_apps=True),
     Kind("followers_post", "feed:read", _followers_post,
          ("page", "graphql", "node", "search", "home_redis", "home_db", "websocket",
           "webhook"),
