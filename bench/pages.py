@@ -113,9 +113,11 @@ def page_request(client: Client, page: str, urls: dict[str, str]) -> tuple[int, 
 
 
 def drive(clients: list[tuple[Client, dict[str, str]]], page: str, seconds: float
-          ) -> tuple[int, list[float], dict[int, int]]:
-    """Every client requests `page` in a loop for `seconds`; (requests, latencies, statuses)."""
+          ) -> tuple[float, list[float], dict[int, int], float, int]:
+    """Every client requests `page` in a loop for `seconds`: (requests/s, latencies,
+    statuses, this client process's CPU over the wall time, bytes of the last answer)."""
     latencies: list[float] = []
+    size = [0]
     statuses: dict[int, int] = {}
     lock = threading.Lock()
     start = threading.Barrier(len(clients) + 1)
@@ -126,7 +128,8 @@ def drive(clients: list[tuple[Client, dict[str, str]]], page: str, seconds: floa
         start.wait()
         deadline = time.perf_counter() + seconds
         while (began := time.perf_counter()) < deadline:
-            status, _ = page_request(client, page, urls)
+            status, body = page_request(client, page, urls)
+            size[0] = len(body)
             mine.append(time.perf_counter() - began)
             codes[status] = codes.get(status, 0) + 1
         with lock:
@@ -138,11 +141,12 @@ def drive(clients: list[tuple[Client, dict[str, str]]], page: str, seconds: floa
     for thread in threads:
         thread.start()
     start.wait()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - began
-    return round(len(latencies) / wall, 1), latencies, statuses
+    return (round(len(latencies) / wall, 1), latencies, statuses,
+            (time.process_time() - cpu) / wall, size[0])
 
 
 def student_pages(user, post_id: int) -> dict[str, str]:
@@ -209,7 +213,8 @@ def main() -> None:
     bench_url, server = prepare_database(args.db, measures="pages on production's database")
     static_root = tempfile.mkdtemp(prefix="yiban-pages-static-")
     overrides = {"DATABASE_URL": bench_url, "DJANGO_SETTINGS_MODULE": "bench.pages_settings",
-                 "BENCH_STATIC_ROOT": static_root, "REDIS_URL": redis_url, **production_env()}
+                 "BENCH_STATIC_ROOT": static_root, "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING",
+                 **production_env()}
     os.environ.update(overrides)
     import django
 
@@ -266,6 +271,8 @@ def main() -> None:
                                      "seconds_per_page": seconds, "cpus": os.cpu_count()}
         errors = 0
         error_statuses: dict[str, int] = {}
+        client_cpu = 0.0  # the busiest run's share of a core used by this client process
+        sizes: dict[str, float] = {}
         runs = [("", on_first[:8]), ("_32", on_first), ("_32_2proc", clients)]
         for suffix, group in runs:
             floor = None
@@ -273,7 +280,9 @@ def main() -> None:
                      "_32_2proc": "32 clients, 2 daphnes"}[suffix]
             say(f"— {label}")
             for page in PAGES:
-                rps, latencies, statuses = drive(group, page, seconds)
+                rps, latencies, statuses, cpu, size = drive(group, page, seconds)
+                client_cpu = max(client_cpu, cpu)
+                sizes[page] = round(size / 1024, 1)
                 p50, p95 = summary([s * 1000 for s in latencies])
                 floor = floor or rps
                 for status, n in statuses.items():
@@ -286,11 +295,14 @@ def main() -> None:
                                f"{page}_vs_floor{suffix}": round(rps / floor, 2)})
                 limited = statuses.get(429, 0)
                 say(f"  {page:<13} {rps:>7} req/s · p50 {p50:>8} ms · p95 {p95:>8} ms · "
-                    f"{queries[page]:>3} queries · x{rps / floor:.2f} of the floor"
+                    f"{queries[page]:>3} queries · {size / 1024:.0f} KB · "
+                    f"x{rps / floor:.2f} of the floor · client CPU {cpu:.0%}"
                     + (f" · {limited} rate-limited" if limited else ""))
         for page in PAGES:
             result[f"{page}_queries"] = queries[page]
-        result.update({"errors": errors, "error_statuses": error_statuses,
+            result[f"{page}_kb"] = sizes[page]
+        result.update({"errors": errors, "client_processes": 1,
+                       "client_cpu_max": round(client_cpu, 2), "error_statuses": error_statuses,
                        "loadavg": [round(x, 2) for x in os.getloadavg()],
                        "wall_s": round(time.perf_counter() - ran, 1)})
     finally:
