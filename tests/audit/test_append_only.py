@@ -51,7 +51,7 @@ def test_the_model_refuses_to_change_or_delete_an_entry():
     assert AuditEntry.objects.get(pk=made.pk).action == "login.succeeded"
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="the trigger exists on PostgreSQL only")
+@pytest.mark.postgresql  # the trigger exists there only (tests/conftest.py)
 @pytest.mark.parametrize("sql", ["UPDATE audit_auditentry SET action = 'x' WHERE id = %s",
                                  "DELETE FROM audit_auditentry WHERE id = %s"])
 def test_on_postgresql_plain_sql_cannot_change_or_delete_an_entry(sql):
@@ -62,7 +62,7 @@ def test_on_postgresql_plain_sql_cannot_change_or_delete_an_entry(sql):
     assert AuditEntry.objects.get(pk=made.pk).action == "login.succeeded"
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="the trigger exists on PostgreSQL only")
+@pytest.mark.postgresql  # the trigger exists there only (tests/conftest.py)
 def test_on_postgresql_the_prune_setting_does_not_open_recent_entries():
     recent = entry(days_ago=1)
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
