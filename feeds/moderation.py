@@ -62,6 +62,7 @@ def on_content_state_changed(event: events.ContentStateChanged) -> None:
     approved = event.state == ContentState.VISIBLE
     if event.model_label == Post._meta.label_lower:
         cards.forget_after_commit(cards.POST, [event.target_id])
+        selectors.forget_trending()
         index_later("post", event.target_id)
         if approved and Post.objects.filter(pk=event.target_id, published=False).update(
                 published=True):

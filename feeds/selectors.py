@@ -15,10 +15,13 @@ Timelines are newest first by id; a cursor is the last id seen, signed.
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import timedelta
 from functools import cached_property
 from itertools import chain
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import (
     Count,
     Prefetch,
@@ -569,15 +572,37 @@ def get_topic(*, actor: Actor, name: str) -> Topic:
     return topic
 
 
+TRENDING_CACHE_S = 60
+TRENDING_GENERATION = "trending-gen"
+
+
 def trending_topics(*, actor: Actor, hours: int = 24, limit: int = 10) -> list[Topic]:
-    """Topics of the most public posts in the last `hours` (private posts never count)."""
+    """Topics of the most public posts in the last `hours` (private posts never count).
+    The same for everyone, and on every home page: counted once a minute, and again at
+    once when moderation or a deletion takes a post away (forget_trending)."""
     if not actor.has_scope("feed:read"):
         return []
-    since = timezone.now() - timedelta(hours=hours)
-    return list(
-        Topic.objects.filter(post_links__created_at__gte=since,
-                             post_links__post__visibility=Visibility.PUBLIC,
-                             post_links__post__moderation=ContentState.VISIBLE)
-        .annotate(recent=Count("post_links"))
-        .order_by("-recent", "-pk")[:limit]
-    )
+    key = f"trending:{cache.get(TRENDING_GENERATION, 0)}:{hours}:{limit}"
+    topics = cache.get(key)
+    if topics is None:
+        since = timezone.now() - timedelta(hours=hours)
+        topics = list(
+            Topic.objects.filter(post_links__created_at__gte=since,
+                                 post_links__post__visibility=Visibility.PUBLIC,
+                                 post_links__post__moderation=ContentState.VISIBLE)
+            .annotate(recent=Count("post_links"))
+            .order_by("-recent", "-pk")[:limit]
+        )
+        cache.set(key, topics, TRENDING_CACHE_S)
+    return topics
+
+
+def forget_trending() -> None:
+    """Count the trending topics again (every variant of them): on the next read in this
+    transaction, and after its commit."""
+    _renew_trending()
+    transaction.on_commit(_renew_trending, robust=True)
+
+
+def _renew_trending() -> None:
+    cache.set(TRENDING_GENERATION, secrets.token_hex(6), None)

@@ -289,6 +289,7 @@ def delete_post(*, actor: Actor, post_id) -> None:
         post_id = post.pk
         post.delete()  # comments, likes, images and mentions go with it
         index_later("post", post_id)
+        selectors.forget_trending()
 
 
 def set_pinned(*, actor: Actor, post_id, pinned: bool) -> Post:

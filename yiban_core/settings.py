@@ -214,7 +214,9 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the rendered post cards and per-person reads of one process's pages.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "OPTIONS": {"MAX_ENTRIES": 20_000}}}
     # One hub channel per process carries every event (realtime.hub): more room
     # than the default 100 queued messages. In memory, so it reaches only the sockets
     # of its own process; threads of that process (the task workers, below) may send.
@@ -465,6 +467,10 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
+
+# Sessions are read from the cache and written through to the database: a page view reads
+# no session row, and a lost cache (or Redis down) only means reading the row again.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- security: on whenever DEBUG is off ------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

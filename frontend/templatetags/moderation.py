@@ -1,11 +1,14 @@
 """Moderation on the pages: the 举报 entry, the author's 审核中/已删除 mark, and the queue's
 place in the account menu."""
 
+from urllib.parse import quote
+
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from yiban_core import personal_cache
 from yiban_core.moderation import rules, selectors, targets
 from yiban_core.moderation.models import ContentState
 
@@ -28,7 +31,7 @@ def report_link(context, obj, css: str = "report-link"):
         return ""
     url = reverse("report", args=[_URL_KINDS[kind.type_name], obj.pk])
     return format_html('<a class="{}" href="{}?next={}" data-report rel="nofollow">{}</a>',
-                       css, url, request.get_full_path(), _("举报"))
+                       css, url, quote(request.get_full_path(), safe="/"), _("举报"))
 
 
 @register.inclusion_tag("frontend/moderation/_mark.html", takes_context=True)
@@ -53,4 +56,7 @@ def moderation_queue_url(context) -> str:
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return ""
-    return reverse("moderation_queue") if rules.has_jurisdiction(request.actor) else ""
+    # Asked on every page: cached per person, forgotten when their roles change.
+    moderates = personal_cache.read(request.user.pk, "moderates",
+                                    lambda: rules.has_jurisdiction(request.actor))
+    return reverse("moderation_queue") if moderates else ""

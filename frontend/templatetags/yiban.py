@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from frontend.rich_text import render_text
+from yiban_core import personal_cache
 from yiban_core.accounts.selectors import administered_schools
 from yiban_core.notifications.selectors import unread_count
 
@@ -39,11 +40,14 @@ def admin_links(context) -> list[dict]:
     links = []
     if admin.site.has_permission(request):
         links.append({"url": reverse("admin:index"), "label": _("管理后台")})
-    schools = list(administered_schools(actor=request.actor))
-    for school in schools:
+    # Asked on every page: cached per person, forgotten when a school's administrators change.
+    schools = personal_cache.read(request.user.pk, "administered-schools", lambda: [
+        (school.pk, school.short_name or school.name)
+        for school in administered_schools(actor=request.actor)])
+    for pk, name in schools:
         label = (_("管理后台") if not links and len(schools) == 1 else
-                 _("%(school)s管理后台") % {"school": school.short_name or school.name})
-        links.append({"url": reverse("school_console", args=[school.pk]), "label": label})
+                 _("%(school)s管理后台") % {"school": name})
+        links.append({"url": reverse("school_console", args=[pk]), "label": label})
     return links
 
 
@@ -64,6 +68,15 @@ def avatar(user, size: int = 40):
         'aria-hidden="true">{}</span>',
         size, colour, name[:1].upper(),
     )
+
+
+@register.simple_tag(takes_context=True)
+def post_cards(context, posts, hide_group=False, anchor=""):
+    """The cards of `posts` (frontend/feeds/_post.html), each rendered once for every
+    viewer in the same state (frontend/post_cards.py)."""
+    from frontend import post_cards as cards
+
+    return cards.render(context, posts, hide_group=hide_group, anchor=anchor)
 
 
 @register.filter

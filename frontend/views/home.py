@@ -32,7 +32,7 @@ def home(request):
         context.update({
             "my_groups": groups[:8],
             "group_count": len(groups),
-            "invitation_count": group_selectors.my_invitations(actor=request.actor).count(),
+            "invitation_count": group_selectors.pending_invitation_count(actor=request.actor),
             "page": page,
             "more": more_url(request, page),
             "trending": feed_selectors.trending_topics(actor=request.actor),

@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext as _
 
+from yiban_core import personal_cache
 from yiban_core.accounts.models import Follow, User
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound, PermissionDenied
@@ -238,6 +239,14 @@ def my_invitations(*, actor: Actor) -> QuerySet[Invitation]:
     return Invitation.objects.filter(invitee=user, status=Invitation.Status.PENDING).select_related(
         "group", "inviter"
     ).order_by("-created_at", "-pk")
+
+
+def pending_invitation_count(*, actor: Actor) -> int:
+    """How many invitations wait for the caller's answer (the home page's notice)."""
+    actor.require_scope("groups:read")
+    user_id = actor.require_user().pk
+    return personal_cache.read(user_id, "pending-invitations", lambda: Invitation.objects.filter(
+        invitee_id=user_id, status=Invitation.Status.PENDING).count())
 
 
 INVITE_CANDIDATES = 20

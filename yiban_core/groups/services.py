@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiban_core import events
+from yiban_core import events, personal_cache
 from yiban_core.accounts.models import School, User
 from yiban_core.accounts.rules import require_not_blocked, require_roster_authority
 from yiban_core.accounts.selectors import blocked_between_q, is_school_admin
@@ -504,6 +504,7 @@ def invite(*, actor: Actor, group: Group, user_id=None, username: str | None = N
         with transaction.atomic():
             invitation = Invitation.objects.create(group=group, invitee=invitee,
                                                    inviter=actor.user)
+            personal_cache.forget([invitee.pk])  # their pending invitations
             notify(recipient_ids=[invitee.pk], kind=Notification.Kind.INVITED,
                    actor_id=actor.user_id, group_id=group.pk,
                    event_key=f"invitation:{invitation.pk}")
@@ -539,6 +540,7 @@ def invite_users(*, actor: Actor, group: Group, user_ids) -> list[Invitation]:
             ignore_conflicts=True)
         made = list(Invitation.objects.filter(group=group, invitee_id__in=invitees,
                                               status=Invitation.Status.PENDING))
+        personal_cache.forget(invitees)
         for invitation in made:
             notify(recipient_ids=[invitation.invitee_id], kind=Notification.Kind.INVITED,
                    actor_id=actor.user_id, group_id=group.pk,
@@ -559,6 +561,7 @@ def answer_invitation(*, actor: Actor, invitation_id, accept: bool) -> Invitatio
             _add_member(invitation.group, user)
         invitation.status = Invitation.Status.ACCEPTED if accept else Invitation.Status.DECLINED
         invitation.save(update_fields=["status"])
+        personal_cache.forget([user.pk])
     return invitation
 
 
@@ -651,6 +654,7 @@ def set_member_role(*, actor: Actor, group: Group, username: str, role: str) -> 
     previous, target.role = target.role, role
     with transaction.atomic():
         target.save(update_fields=["role"])
+        personal_cache.forget([target.user_id])  # a manager moderates (the menu's queue link)
         audit.record("group.role_changed", by=actor, target=target.user,
                      school=group.school_id,
                      detail={"group_id": group.pk, "group": group.name, "from": previous,
@@ -673,6 +677,7 @@ def transfer_ownership(*, actor: Actor, group: Group, username: str) -> Group:
         target.save(update_fields=["role"])
         group.owner = target.user
         group.save(update_fields=["owner"])
+        personal_cache.forget([owner.user_id, target.user_id])
         audit.record("group.role_changed", by=actor, target=target.user,
                      school=group.school_id,
                      detail={"group_id": group.pk, "group": group.name,
@@ -708,6 +713,8 @@ def delete_group(*, actor: Actor, group: Group) -> None:
         gone = events.MembershipsChanged.of(left=group.memberships.only("pk", "group_id",
                                                                          "user_id"),
                                             group_deleted=True)
+        personal_cache.forget(group.invitations.filter(status=Invitation.Status.PENDING)
+                              .values_list("invitee_id", flat=True))
         group.delete()
         index_later("group", group_id)
         events.send(gone)

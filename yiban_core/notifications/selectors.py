@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Windo
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 
+from yiban_core import personal_cache
 from yiban_core.actor import Actor
 from yiban_core.errors import Invalid
 from yiban_core.notifications.models import Notification
@@ -115,4 +116,6 @@ def describe_groups(*, actor: Actor, notifications: list[Notification]) -> list[
 def unread_count(*, actor: Actor) -> int:
     if actor.user is None or not actor.has_scope("notifications:read"):
         return 0
-    return Notification.objects.filter(recipient=actor.user, read_at__isnull=True).count()
+    user_id = actor.user.pk
+    return personal_cache.read(user_id, "unread-notifications", lambda: Notification.objects.filter(
+        recipient_id=user_id, read_at__isnull=True).count())

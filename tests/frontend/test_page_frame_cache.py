@@ -1,0 +1,119 @@
+"""What every page's frame shows a person is cached per person (yiban_core/personal_cache.py)
+and the trending topics once for everyone: each must change on the next page view after
+whatever changes it."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from feeds import services as feed_services
+from tests.factories import actor_for, make_interest_group, make_school, make_user
+from yiban_core import personal_cache
+from yiban_core.groups import services as group_services
+from yiban_core.groups.models import Membership
+from yiban_core.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, user, path="/") -> str:
+    client.force_login(user)
+    return client.get(path).content.decode()
+
+
+def badge(html: str) -> int:
+    return int(re.search(r"data-unread-badge[^>]*>(\d+)<", html).group(1))
+
+
+def test_the_unread_badge_follows_new_and_read_notifications(
+        client, settings, django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    li = make_user("li_hua")
+    post = feed_services.publish_post(actor=actor_for(li), text="周末去爬山")
+    assert badge(page(client, li)) == 0
+    with django_capture_on_commit_callbacks(execute=True):  # the like commits
+        feed_services.like_post(actor=actor_for(make_user("fan")), post_id=post.pk)
+    assert Notification.objects.filter(recipient=li).count() == 1
+    assert badge(page(client, li)) == 1
+    client.post(reverse("notifications_read_all"))
+    assert badge(page(client, li)) == 0
+
+
+def test_the_invitation_notice_comes_and_goes(client):
+    owner, guest = make_user("owner"), make_user("guest")
+    group = make_interest_group(owner, name="摄影社")
+    assert "入群邀请待处理" not in page(client, guest)
+    invitation = group_services.invite(actor=actor_for(owner), group=group,
+                                       username=guest.username)
+    assert "你有 1 条入群邀请待处理" in page(client, guest)
+    group_services.answer_invitation(actor=actor_for(guest), invitation_id=invitation.pk,
+                                     accept=False)
+    assert "入群邀请待处理" not in page(client, guest)
+
+    group_services.invite(actor=actor_for(owner), group=group, username=guest.username)
+    assert "你有 1 条入群邀请待处理" in page(client, guest)
+    group_services.delete_group(actor=actor_for(owner), group=group)
+    assert "入群邀请待处理" not in page(client, guest)
+
+
+def test_the_moderation_queue_link_follows_a_managers_role(client):
+    owner, member = make_user("owner"), make_user("member")
+    group = make_interest_group(owner, name="摄影社")
+    group_services.join_group(actor=actor_for(member), group=group)
+    queue = reverse("moderation_queue")
+    assert f'href="{queue}"' not in page(client, member)
+    group_services.set_member_role(actor=actor_for(owner), group=group,
+                                   username=member.username, role=Membership.Role.ADMIN)
+    assert f'href="{queue}"' in page(client, member)
+    group_services.set_member_role(actor=actor_for(owner), group=group,
+                                   username=member.username, role=Membership.Role.MEMBER)
+    assert f'href="{queue}"' not in page(client, member)
+    assert f'href="{queue}"' in page(client, owner)
+
+
+def test_the_school_console_link_follows_the_schools_administrators(client):
+    school = make_school("清华大学")
+    teacher = make_user("teacher", school=school)
+    console = reverse("school_console", args=[school.pk])
+    assert console not in page(client, teacher)
+    school.administrators.add(teacher)  # as the admin site does
+    assert console in page(client, teacher)
+    teacher.administered_schools.remove(school)
+    assert console not in page(client, teacher)
+
+
+def test_a_read_that_raced_a_change_is_not_kept():
+    """A reader that read the rows before a change committed must not leave its value for
+    the readers after it."""
+    user = make_user("li_hua")
+    values = iter(["before", "after"])
+
+    def read_while_changed():
+        value = next(values)
+        personal_cache.forget([user.pk])  # the change commits while this read runs
+        return value
+
+    assert personal_cache.read(user.pk, "thing", read_while_changed) == "before"
+    assert personal_cache.read(user.pk, "thing", lambda: "after") == "after"
+
+
+def trending(client, user) -> str:
+    html = page(client, user)
+    return re.search(r'<section class="card trending".*?</section>', html, re.S).group(0)
+
+
+def test_trending_topics_lose_a_deleted_or_removed_post_at_once(client):
+    from feeds.models import Post
+    from yiban_core.moderation.models import ContentState
+    from yiban_core.moderation.targets import set_state
+
+    author, reader = make_user("author"), make_user("reader")
+    removed = feed_services.publish_post(actor=actor_for(author), text="#不良话题# 内容")
+    deleted = feed_services.publish_post(actor=actor_for(author), text="#删掉的话题# 内容")
+    shown = trending(client, reader)
+    assert "不良话题" in shown and "删掉的话题" in shown
+    set_state(Post, removed.pk, ContentState.REMOVED)
+    feed_services.delete_post(actor=actor_for(author), post_id=deleted.pk)
+    shown = trending(client, reader)
+    assert "不良话题" not in shown and "删掉的话题" not in shown

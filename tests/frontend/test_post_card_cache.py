@@ -1,0 +1,171 @@
+"""Post cards are rendered once and reused (frontend/post_cards.py): what a reader sees
+must still be their own, and any change to a post, its author or its group must show on
+the next page view."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from feeds import services as feed_services
+from feeds.models import Post
+from frontend import post_cards
+from tests.factories import actor_for, make_interest_group, make_user
+from yiban_core.accounts import services as account_services
+from yiban_core.groups import services as group_services
+from yiban_core.moderation.models import ContentState
+from yiban_core.moderation.targets import set_state
+
+pytestmark = pytest.mark.django_db
+
+
+def publish(user, text, **kwargs) -> Post:
+    return feed_services.publish_post(actor=actor_for(user), text=text, **kwargs)
+
+
+def card(page: str, post: Post) -> str:
+    match = re.search(rf'<article [^>]*id="post-{post.pk}".*?</article>', page, re.S)
+    assert match, f"no card of post {post.pk} on the page"
+    return match.group(0)
+
+
+def home_card(client, user, post) -> str:
+    client.force_login(user)
+    return card(client.get("/").content.decode(), post)
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """How many times the card template was rendered."""
+    count = {"n": 0}
+    real = post_cards.get_template
+
+    def counting(name):
+        template = real(name)
+
+        class Counted:
+            def render(self, *args, **kwargs):
+                count["n"] += 1
+                return template.render(*args, **kwargs)
+
+        return Counted()
+
+    monkeypatch.setattr(post_cards, "get_template", counting)
+    return count
+
+
+def test_a_card_is_rendered_once_for_readers_in_the_same_state(client, renders):
+    author = make_user("zhang_san", display_name="张三")
+    readers = [make_user(f"reader{i}") for i in range(3)]
+    post = publish(author, "期末复习资料整理好了")
+    for reader in readers:
+        account_services.follow(actor=actor_for(reader), username=author.username)
+    cards = [home_card(client, reader, post) for reader in readers]
+    assert renders["n"] == 1
+    assert all("期末复习资料整理好了" in each for each in cards)
+
+
+def test_each_reader_gets_their_own_csrf_token_and_the_like_works(client):
+    author = make_user("zhang_san")
+    first, reader = make_user("first_reader"), make_user("li_si")
+    for each in (first, reader):
+        account_services.follow(actor=actor_for(each), username=author.username)
+    post = publish(author, "一起去自习")
+    home_card(client, first, post)  # renders and caches the card
+    client.logout()
+    client.force_login(reader)
+    client.get("/")  # the CSRF cookie
+    page = client.get("/").content.decode()
+    html = card(page, post)
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+    assert len(tokens) == 1 and "csrf" not in next(iter(tokens))
+    client.enforce_csrf_checks = True
+    response = client.post(reverse("post_like", args=[post.pk]),
+                           {"csrfmiddlewaretoken": tokens.pop(), "next": "/"})
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert post.like_count == 1
+
+
+def test_the_forms_go_back_to_the_page_they_are_on(client):
+    author = make_user("zhang_san")
+    reader = make_user("li_si")
+    account_services.follow(actor=actor_for(reader), username=author.username)
+    post = publish(author, "一起去自习 #自习#")
+    client.force_login(reader)
+    client.get("/")
+    page = client.get("/?after=&x=1&y=<2>").content.decode()
+    html = card(page, post)
+    assert f'name="next" value="/?after=&amp;x=1&amp;y=%3C2%3E#post-{post.pk}"' in html
+    assert "?next=/%3Fafter%3D%26x%3D1%26y%3D%253C2%253E" in html  # the 举报 link
+    topic_page = client.get(reverse("topic", args=["自习"])).content.decode()
+    assert 'name="next" value="/topics/%E8%87%AA%E4%B9%A0/#post-' in card(topic_page, post)
+
+
+def test_liked_and_not_liked_readers_do_not_share_a_card(client):
+    author = make_user("zhang_san")
+    fan, other = make_user("fan"), make_user("other")
+    post = publish(author, "点个赞吧")
+    for reader in (fan, other):
+        account_services.follow(actor=actor_for(reader), username=author.username)
+    feed_services.like_post(actor=actor_for(fan), post_id=post.pk)
+    assert 'aria-pressed="true"' in home_card(client, fan, post)
+    assert 'aria-pressed="false"' in home_card(client, other, post)
+
+
+def test_changes_to_what_a_card_shows_are_seen_at_once(client):
+    author = make_user("zhang_san", display_name="张三")
+    reader = make_user("li_si")
+    group = make_interest_group(author, name="摄影社")
+    group_services.join_group(actor=actor_for(reader), group=group)
+    post = publish(author, "周六外拍", group=group)
+    first = home_card(client, reader, post)
+    assert "张三" in first and "摄影社" in first and "周六外拍" in first
+
+    feed_services.like_post(actor=actor_for(author), post_id=post.pk)
+    assert '<span class="count" data-like-count>1</span>' in home_card(client, reader, post)
+
+    feed_services.edit_post(actor=actor_for(author), post_id=post.pk, text="周日外拍")
+    html = home_card(client, reader, post)
+    assert "周日外拍" in html and "已编辑" in html
+
+    account_services.update_profile(actor=actor_for(author), display_name="张老三")
+    assert "张老三" in home_card(client, reader, post)
+
+    group_services.update_group(actor=actor_for(author), group=group, name="光影摄影社")
+    assert "光影摄影社" in home_card(client, reader, post)
+
+    feed_services.set_pinned(actor=actor_for(author), post_id=post.pk, pinned=True)
+    assert "群公告" in home_card(client, reader, post)
+
+
+def test_a_repost_card_follows_its_original(client):
+    author = make_user("zhang_san")
+    reposter = make_user("wang_wu")
+    reader = make_user("li_si")
+    account_services.follow(actor=actor_for(reader), username=reposter.username)
+    original = publish(author, "原来的动态")
+    repost = feed_services.repost(actor=actor_for(reposter), post_id=original.pk, text="转一下")
+    assert "原来的动态" in home_card(client, reader, repost)
+    feed_services.delete_post(actor=actor_for(author), post_id=original.pk)
+    html = home_card(client, reader, repost)
+    assert "原来的动态" not in html and "原动态已删除/不可见" in html
+
+
+def test_the_author_of_a_held_post_sees_its_mark(client):
+    author = make_user("zhang_san")
+    post = publish(author, "一条要审核的动态")
+    html = home_card(client, author, post)
+    assert "审核中" not in html
+    set_state(Post, post.pk, ContentState.HELD)
+    post.refresh_from_db()
+    assert "正在审核" in home_card(client, author, post)
+
+
+def test_a_visitor_gets_a_login_link_back_to_the_page(client):
+    author = make_user("zhang_san")
+    post = publish(author, "公开的动态")
+    page = client.get(reverse("profile", args=[author.username]) + "?a=1&b=2").content.decode()
+    html = card(page, post)
+    assert "/login/?next=/u/zhang_san/%3Fa%3D1%26b%3D2" in html
+    assert "csrfmiddlewaretoken" not in html
