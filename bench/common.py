@@ -34,9 +34,10 @@ def server_params(url: str, *, measures: str, example: str = "yiban_bench") -> d
     return {k: str(v) for k, v in params.items() if v}
 
 
-def prepare_database(name: str, *, measures: str = "production's database"
+def prepare_database(name: str, *, measures: str = "production's database", keep: bool = False
                      ) -> tuple[str, dict[str, str]]:
-    """Drop and recreate database `name` on DATABASE_URL's server; return its URL."""
+    """Drop and recreate database `name` on DATABASE_URL's server (with `keep`, only
+    create it when it is not there); return its URL."""
     import psycopg
     from psycopg import sql
 
@@ -46,9 +47,12 @@ def prepare_database(name: str, *, measures: str = "production's database"
     for maintenance in ("postgres", "template1"):
         try:
             with psycopg.connect(dbname=maintenance, autocommit=True, **params) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                             .format(sql.Identifier(name)))
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                      [name]).fetchone()
+                if not (keep and exists):
+                    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                                 .format(sql.Identifier(name)))
+                    conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             break
         except psycopg.OperationalError as error:
             last_error = error

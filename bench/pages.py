@@ -2,10 +2,11 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/yiban_pages_bench \\
     REDIS_URL=redis://127.0.0.1:6379/2 \\
-    .venv/bin/python bench/pages.py [--users 600] [--duration 10] [--quick]
+    .venv/bin/python bench/pages.py [--users 600] [--duration 10] [--quick] [--keep]
 
 It drops and recreates --db on DATABASE_URL's server, migrates it, loads the demo
-(manage.py seed_demo --users N), collects the static files into a temporary folder,
+(manage.py seed_demo --users N; with --keep, a database kept by an earlier --keep run
+is reused as it is), collects the static files into a temporary folder,
 flushes the Redis database of REDIS_URL (give it one of its own), warms the home
 and group timelines, and serves the site with daphne (DEBUG off, PostgreSQL, Redis;
 settings bench.pages_settings: the site's, GraphQL rate budgets lifted). Each client
@@ -200,6 +201,9 @@ def main() -> None:
                         help="seconds per page and concurrency (default 10)")
     parser.add_argument("--quick", action="store_true", help="2 s per page: a smoke check")
     parser.add_argument("--db", default="yiban_pages_bench")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database after the run, and reuse a kept one (with "
+                             "its demo) instead of building it again")
     args = parser.parse_args()
     if "bench" not in args.db:
         fail("--db must contain 'bench': the benchmark drops and recreates it")
@@ -210,7 +214,8 @@ def main() -> None:
              "e.g. redis://127.0.0.1:6379/2 (it is flushed)")
 
     ran = time.perf_counter()
-    bench_url, server = prepare_database(args.db, measures="pages on production's database")
+    bench_url, server = prepare_database(args.db, measures="pages on production's database",
+                                         keep=args.keep)
     static_root = tempfile.mkdtemp(prefix="yiban-pages-static-")
     overrides = {"DATABASE_URL": bench_url, "DJANGO_SETTINGS_MODULE": "bench.pages_settings",
                  "BENCH_STATIC_ROOT": static_root, "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING",
@@ -234,8 +239,12 @@ def main() -> None:
         call_command("migrate", verbosity=0, interactive=False)
         call_command("collectstatic", verbosity=0, interactive=False)
         built = time.perf_counter()
-        call_command("seed_demo", users=args.users, verbosity=0, stdout=open(os.devnull, "w"))
-        say(f"demo of {args.users} students loaded in {time.perf_counter() - built:.0f} s")
+        if args.keep and User.objects.filter(username=data.DEMO_STUDENT).exists():
+            say(f"the kept database {args.db} and its demo are reused")
+        else:
+            call_command("seed_demo", users=args.users, verbosity=0,
+                         stdout=open(os.devnull, "w"))
+            say(f"demo of {args.users} students loaded in {time.perf_counter() - built:.0f} s")
         students = list(User.objects.filter(role=User.Role.STUDENT, is_active=True)
                         .order_by("id")[:32])
         if len(students) < 32:
@@ -309,7 +318,8 @@ def main() -> None:
         for process in processes:
             process.terminate()
             process.wait(timeout=15)
-        drop_database(args.db, server)
+        if not args.keep:
+            drop_database(args.db, server)
         subprocess.run(["rm", "-rf", static_root], check=False)
     say(f"load average {os.getloadavg()[0]:.2f} · errors {errors} {error_statuses or ''}")
     print(json.dumps(result, ensure_ascii=False))

@@ -1,23 +1,25 @@
-"""Post cards rendered once and reused: the timelines' largest cost was the card template,
-rendered for every post on every page view (two thirds of a home page's time).
+"""Post cards and comments rendered once and reused: the card and comment templates,
+rendered for every item on every page view, were most of a timeline's or a post page's
+time.
 
-A card's HTML is a function of what it shows (the post, its author, its group, its
-original, the counts, its time as `when` words it) and of the few things that differ
-between viewers (liked, may delete, may pin, may repost, is the author, signed in). All
-of those go into its cache key, so a card is rendered once per distinct content and
-viewer state and shared by every viewer in that state; any change to what it shows is a
-new key, with nothing to invalidate. The two parts that differ per request, the CSRF
-token and the page's own path (the forms' `next`), are rendered as markers and put in
-when the card is served.
+An item's HTML is a function of what it shows (the post or comment, its author, its
+group, its original, the counts, its time as `when` words it) and of the few things
+that differ between viewers (liked, may delete, may pin, may repost, is the author,
+signed in). All of those go into its cache key, so an item is rendered once per distinct
+content and viewer state and shared by every viewer in that state; any change to what
+it shows is a new key, with nothing to invalidate. The two parts that differ per request,
+the CSRF token and the page's own path (the forms' `next`), are rendered as markers and
+put in when the item is served.
 
-Cards whose HTML depends on more than that are rendered every time: held or removed
-posts (their author's 审核中 mark reads the moderation case).
+Items whose HTML depends on more than that are rendered every time: held or removed
+content (its author's 审核中 mark reads the moderation case).
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from urllib.parse import quote
 
 from django.core.cache import cache
@@ -30,9 +32,10 @@ from django.utils.safestring import SafeString, mark_safe
 from frontend.templatetags.yiban import when
 from yiban_core.moderation.models import ContentState
 
-TEMPLATE = "frontend/feeds/_post.html"
+POST_TEMPLATE = "frontend/feeds/_post.html"
+COMMENT_TEMPLATE = "frontend/feeds/_comment_body.html"
 CACHE_SECONDS = 6 * 3600
-KEY_VERSION = 1  # bump when _post.html changes what it shows for the same inputs
+KEY_VERSION = 1  # bump when a template changes what it shows for the same inputs
 
 # Per process, unguessable: no post text can contain them.
 _CSRF = f"csrf{secrets.token_hex(12)}"
@@ -40,8 +43,8 @@ _PATH = f"path{secrets.token_hex(12)}"
 
 
 class _Request:
-    """The request as the card template sees it while rendered for reuse: its user, and
-    the page's path as a marker."""
+    """The request as a template sees it while rendered for reuse: its user, and the
+    page's path as a marker."""
 
     def __init__(self, request):
         self.user = request.user
@@ -51,34 +54,45 @@ class _Request:
         return _PATH
 
 
-def render(context, posts, *, hide_group: bool = False, anchor: str = "") -> SafeString:
-    request = context["request"]
+def post_cards(context, posts, *, hide_group: bool = False, anchor: str = "") -> SafeString:
     extra = {"hide_group": hide_group, "anchor": anchor,
              "post_max_length": context.get("post_max_length")}
-    keys, live = {}, []
-    for post in posts:
-        if getattr(post, "moderation", ContentState.VISIBLE) != ContentState.VISIBLE:
-            live.append(post)
-        else:
-            keys[post.pk] = _key(request, post, extra)
+    return mark_safe("".join(_render(context["request"], POST_TEMPLATE, "post", posts, extra,
+                                     _post_state)))
+
+
+def comment_bodies(request, comments, post) -> dict[int, SafeString]:
+    """The body of each of `comments` of `post`, by id (`{% comment_body %}` shows them)."""
+    parts = _render(request, COMMENT_TEMPLATE, "comment", comments, {"post": post},
+                    lambda comment: _comment_state(comment, post))
+    return {comment.pk: part for comment, part in zip(comments, parts, strict=True)}
+
+
+def _render(request, template_name: str, name: str, items, extra: dict,
+            state: Callable[[object], tuple]) -> list[SafeString]:
+    """Each item's HTML, in order."""
+    keys = {}
+    for item in items:
+        if getattr(item, "moderation", ContentState.VISIBLE) == ContentState.VISIBLE:
+            keys[item.pk] = _key(request, name, item, state(item))
     cached = cache.get_many(list(keys.values())) if keys else {}
-    template = get_template(TEMPLATE)
+    template = get_template(template_name)
     fresh, parts = {}, []
-    for post in posts:
-        key = keys.get(post.pk)
-        if key is None:
-            parts.append(template.render({**extra, "post": post, "user": request.user},
-                                         request))
+    for item in items:
+        key = keys.get(item.pk)
+        if key is None:  # rendered for this request only
+            parts.append(mark_safe(template.render({**extra, name: item, "user": request.user},
+                                                   request)))
             continue
         html = cached.get(key)
         if html is None:
             html = fresh[key] = template.render(
-                {**extra, "post": post, "user": request.user, "request": _Request(request),
+                {**extra, name: item, "user": request.user, "request": _Request(request),
                  "csrf_token": _CSRF})
-        parts.append(_personal(html, request))
+        parts.append(mark_safe(_personal(html, request)))  # the autoescaped template's output
     if fresh:
         cache.set_many(fresh, CACHE_SECONDS)
-    return mark_safe("".join(parts))  # each part is the autoescaped template's output
+    return parts
 
 
 def _personal(html: str, request) -> str:
@@ -90,39 +104,55 @@ def _personal(html: str, request) -> str:
 
 
 def _token(request) -> str:
-    """One masked CSRF token for every card of the page (each is a new random mask)."""
-    if not hasattr(request, "_card_csrf_token"):
-        request._card_csrf_token = get_token(request)
-    return request._card_csrf_token
+    """One masked CSRF token for every item of the page (each is a new random mask)."""
+    if not hasattr(request, "_fragment_csrf_token"):
+        request._fragment_csrf_token = get_token(request)
+    return request._fragment_csrf_token
 
 
-def _key(request, post, extra: dict) -> str:
+def _key(request, name: str, item, state: tuple) -> str:
     user = request.user
+    inputs = (KEY_VERSION, name, translation.get_language(),
+              timezone.get_current_timezone_name(), user.is_authenticated,
+              item.author_id == user.pk, state)
+    return f"{name}:" + hashlib.sha1(repr(inputs).encode()).hexdigest()
+
+
+def _person(user) -> tuple:
+    profile = getattr(user, "profile", None)
+    return (user.pk, user.username, user.display_name, user.is_verified,
+            profile.avatar.name if profile is not None and profile.avatar else "")
+
+
+def _post_state(post) -> tuple:
     original = getattr(post, "shown_original", None)
-    inputs = (
-        KEY_VERSION, translation.get_language(), timezone.get_current_timezone_name(),
-        user.is_authenticated, post.author_id == user.pk,
+    return (
         getattr(post, "viewer_liked", False), getattr(post, "viewer_manages", False),
         getattr(post, "viewer_can_delete", False), getattr(post, "can_repost", False),
-        getattr(post, "lost_original", False),
-        tuple(sorted(extra.items())),
-        _post_inputs(post),
-        _post_inputs(original) if original is not None else None,
-        post.comment_count,
+        getattr(post, "lost_original", False), post.comment_count,
+        _post_content(post), _post_content(original) if original is not None else None,
     )
-    return "card:" + hashlib.sha1(repr(inputs).encode()).hexdigest()
 
 
-def _post_inputs(post) -> tuple:
-    author = post.author
-    profile = getattr(author, "profile", None)
+def _post_content(post) -> tuple:
     group = post.group if post.group_id else None
     return (
         post.pk, post.text, post.mention_links and sorted(post.mention_links.items()),
-        post.created_at.isoformat(), when(post.created_at), post.edited_at, post.is_announcement,
-        post.visibility, post.like_count, post.repost_count,
-        (author.pk, author.username, author.display_name, author.is_verified,
-         profile.avatar.name if profile is not None and profile.avatar else ""),
+        post.created_at.isoformat(), when(post.created_at), post.edited_at,
+        post.is_announcement, post.visibility, post.like_count, post.repost_count,
+        _person(post.author),
         (group.pk, group.name, group.kind) if group is not None else None,
         tuple(picture.image.url for picture in post.image_list()),
+    )
+
+
+def _comment_state(comment, post) -> tuple:
+    reply_to = comment.reply_to if comment.reply_to_id else None
+    return (
+        getattr(comment, "viewer_liked", False), getattr(comment, "viewer_can_delete", False),
+        post.pk, comment.pk, comment.parent_id, comment.text,
+        comment.mention_links and sorted(comment.mention_links.items()),
+        comment.created_at.isoformat(), when(comment.created_at), comment.like_count,
+        _person(comment.author),
+        (reply_to.username, reply_to.display_name) if reply_to is not None else None,
     )

@@ -76,7 +76,18 @@ def post_cards(context, posts, hide_group=False, anchor=""):
     viewer in the same state (frontend/post_cards.py)."""
     from frontend import post_cards as cards
 
-    return cards.render(context, posts, hide_group=hide_group, anchor=anchor)
+    return cards.post_cards(context, posts, hide_group=hide_group, anchor=anchor)
+
+
+@register.simple_tag(takes_context=True)
+def comment_body(context, comment):
+    """A comment's body: rendered for reuse when the view made the page's bodies at once
+    (frontend/post_cards.py comment_bodies), else here."""
+    bodies = context.get("comment_bodies") or {}
+    if comment.pk in bodies:
+        return bodies[comment.pk]
+    return template.loader.render_to_string("frontend/feeds/_comment_body.html",
+                                            context.flatten() | {"comment": comment})
 
 
 @register.filter

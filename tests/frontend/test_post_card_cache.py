@@ -169,3 +169,43 @@ def test_a_visitor_gets_a_login_link_back_to_the_page(client):
     html = card(page, post)
     assert "/login/?next=/u/zhang_san/%3Fa%3D1%26b%3D2" in html
     assert "csrfmiddlewaretoken" not in html
+
+
+def comment_html(page: str, comment) -> str:
+    start = page.index(f'<div class="comment-body" id="comment-{comment.pk}">')
+    ends = [page.find(mark, start + 1) for mark in ('<div class="comment-body"', "</li>")]
+    return page[start:min(end for end in ends if end > 0)]
+
+
+def test_comments_are_rendered_once_and_stay_each_readers_own(client, renders):
+    author, fan, other = make_user("zhang_san"), make_user("fan"), make_user("other")
+    post = publish(author, "这道题怎么做？")
+    comment = feed_services.add_comment(actor=actor_for(author), post_id=post.pk,
+                                        text="我先说一个思路")
+    reply = feed_services.add_comment(actor=actor_for(fan), post_id=post.pk,
+                                      text="同意楼上", parent_id=comment.pk)
+    detail = reverse("post_detail", args=[post.pk])
+
+    def read(user):
+        client.force_login(user)
+        return client.get(detail).content.decode()
+
+    read(other)
+    rendered = renders["n"]
+    again = read(other)
+    assert renders["n"] == rendered  # nothing rendered again for the same reader state
+    assert "我先说一个思路" in again and "同意楼上" in again
+    # The reply's author may delete it; nobody else sees that button.
+    assert f'action="{reverse("comment_delete", args=[reply.pk])}"' in read(fan)
+    assert f'action="{reverse("comment_delete", args=[reply.pk])}"' not in read(other)
+
+    feed_services.like_comment(actor=actor_for(fan), comment_id=comment.pk)
+    page = read(fan)
+    assert f'action="{reverse("comment_unlike", args=[comment.pk])}"' in page
+    assert 'aria-pressed="true"' in comment_html(page, comment)
+    page = read(other)
+    assert 'aria-pressed="false"' in comment_html(page, comment)
+    assert '<span class="count" data-like-count>1</span>' in comment_html(page, comment)
+
+    account_services.update_profile(actor=actor_for(fan), display_name="小粉丝")
+    assert "小粉丝" in comment_html(read(other), reply)
