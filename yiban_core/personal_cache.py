@@ -2,13 +2,19 @@
 notifications, pending invitations, whether they moderate anything or administer a
 school). Each was a query on every page view; they change a few times a day.
 
-Each person has a generation in the cache, and every cached read of theirs is keyed by
-it. Whatever changes one of those reads calls `forget(user_ids)` after its commit, which
-gives the person a new generation: their old entries are never read again (and expire).
-A reader takes the generation before it reads the database, so a change committed while
-it reads moves the generation past the entry it writes; nothing stale is kept. Callers
-forget inside the transaction that makes the change (durable event subscribers, or the
-service itself), so reads later in that transaction see it too.
+A person's reads are kept together in one cache entry, stamped with the person's
+generation, which lives in an entry of its own. Whatever changes one of those reads calls
+`forget(user_ids)`, which gives each person a new generation: an entry stamped with an
+old one is thrown away on its next read. A reader takes the generation before it reads
+the database, so a change committed while it reads moves the generation past the stamp of
+what it writes; nothing stale is kept. Callers forget inside the transaction that makes
+the change (durable event subscribers, or the service itself): the generation moves at
+once, for reads later in that transaction, and again after the commit, past whatever a
+concurrent reader took meanwhile from the rows before the commit.
+
+A page asks the cache once: the generation and the entry come in one round trip, kept on
+the request's user object for the rest of the request (a forget in this process makes
+the next read ask again).
 
 The cache accelerates only: with Redis down it is this process's memory
 (yiban_core/cache.py); a cold or lost entry is read from the database again.
@@ -18,7 +24,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -26,37 +33,55 @@ from django.db import transaction
 T = TypeVar("T")
 
 TIMEOUT_S = 3600
-_MISSING = object()
+_forgets = [0]  # forgets seen in this process: a user object's snapshot older than that is re-read
+
+
+@dataclass
+class _Snapshot:
+    forgets: int
+    generation: str
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 def _generation_key(user_id: int) -> str:
     return f"person-gen:{user_id}"
 
 
-def _generation(user_id: int) -> str:
-    key = _generation_key(user_id)
-    generation = cache.get(key)
+def _values_key(user_id: int) -> str:
+    return f"person:{user_id}"
+
+
+def _snapshot(user) -> _Snapshot:
+    snapshot = user.__dict__.get("_personal_cache")
+    if snapshot is not None and snapshot.forgets == _forgets[0]:
+        return snapshot
+    forgets = _forgets[0]
+    found = cache.get_many([_generation_key(user.pk), _values_key(user.pk)])
+    generation = found.get(_generation_key(user.pk))
     if generation is None:
         generation = secrets.token_hex(6)
-        if not cache.add(key, generation, None):  # another reader made one first
-            generation = cache.get(key) or generation
-    return generation
+        if not cache.add(_generation_key(user.pk), generation, None):  # another reader's
+            generation = cache.get(_generation_key(user.pk)) or generation
+    values = found.get(_values_key(user.pk)) or {}
+    if values.pop("generation", None) != generation:
+        values = {}
+    snapshot = user.__dict__["_personal_cache"] = _Snapshot(forgets, generation, values)
+    return snapshot
 
 
-def read(user_id: int, name: str, compute: Callable[[], T]) -> T:
+def read(user, name: str, compute: Callable[[], T]) -> T:
     """`compute()` for this person, from the cache while nothing they see has changed."""
-    key = f"person:{user_id}:{_generation(user_id)}:{name}"
-    value = cache.get(key, _MISSING)
-    if value is _MISSING:
-        value = compute()
-        cache.set(key, value, TIMEOUT_S)
-    return value
+    snapshot = _snapshot(user)
+    if name not in snapshot.values:
+        snapshot.values[name] = compute()
+        cache.set(_values_key(user.pk), {**snapshot.values, "generation": snapshot.generation},
+                  TIMEOUT_S)
+    return snapshot.values[name]
 
 
 def forget(user_ids: Iterable[int]) -> None:
-    """These people's cached reads are out of date: give each a new generation now, for
-    reads later in the same transaction, and again after the commit, past whatever a
-    concurrent reader cached meanwhile from the rows before the commit."""
+    """These people's cached reads are out of date: a new generation for each, now and
+    after the commit."""
     user_ids = {pk for pk in user_ids if pk}
     if user_ids:
         _renew(user_ids)
@@ -64,4 +89,5 @@ def forget(user_ids: Iterable[int]) -> None:
 
 
 def _renew(user_ids: set[int]) -> None:
+    _forgets[0] += 1
     cache.set_many({_generation_key(pk): secrets.token_hex(6) for pk in user_ids}, None)

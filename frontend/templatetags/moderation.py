@@ -57,6 +57,6 @@ def moderation_queue_url(context) -> str:
     if request is None or not request.user.is_authenticated:
         return ""
     # Asked on every page: cached per person, forgotten when their roles change.
-    moderates = personal_cache.read(request.user.pk, "moderates",
+    moderates = personal_cache.read(request.user, "moderates",
                                     lambda: rules.has_jurisdiction(request.actor))
     return reverse("moderation_queue") if moderates else ""

@@ -41,7 +41,7 @@ def admin_links(context) -> list[dict]:
     if admin.site.has_permission(request):
         links.append({"url": reverse("admin:index"), "label": _("管理后台")})
     # Asked on every page: cached per person, forgotten when a school's administrators change.
-    schools = personal_cache.read(request.user.pk, "administered-schools", lambda: [
+    schools = personal_cache.read(request.user, "administered-schools", lambda: [
         (school.pk, school.short_name or school.name)
         for school in administered_schools(actor=request.actor)])
     for pk, name in schools:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from feeds import services as feed_services
 from tests.factories import actor_for, make_interest_group, make_school, make_user
 from yiban_core import personal_cache
+from yiban_core.accounts.models import User
 from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Membership
 from yiban_core.notifications.models import Notification
@@ -83,6 +84,35 @@ def test_the_school_console_link_follows_the_schools_administrators(client):
     assert console not in page(client, teacher)
 
 
+class CountingCache:
+    """The calls made to the cache inside the block (not those a call makes itself)."""
+
+    def __enter__(self):
+        from django.core.cache import cache
+
+        self.calls, self.patched, self.depth = [], [], 0
+        for name in ("get", "get_many", "set", "set_many", "add"):
+            real = getattr(cache, name)
+            self.patched.append((cache, name, real))
+            setattr(cache, name, self._counting(name, real))
+        return self
+
+    def _counting(self, name, real):
+        def call(*args, **kwargs):
+            if not self.depth:
+                self.calls.append(name)
+            self.depth += 1
+            try:
+                return real(*args, **kwargs)
+            finally:
+                self.depth -= 1
+        return call
+
+    def __exit__(self, *exc):
+        for cache, name, real in self.patched:
+            setattr(cache, name, real)
+
+
 def test_a_read_that_raced_a_change_is_not_kept():
     """A reader that read the rows before a change committed must not leave its value for
     the readers after it."""
@@ -94,8 +124,19 @@ def test_a_read_that_raced_a_change_is_not_kept():
         personal_cache.forget([user.pk])  # the change commits while this read runs
         return value
 
-    assert personal_cache.read(user.pk, "thing", read_while_changed) == "before"
-    assert personal_cache.read(user.pk, "thing", lambda: "after") == "after"
+    assert personal_cache.read(user, "thing", read_while_changed) == "before"
+    assert personal_cache.read(User.objects.get(pk=user.pk), "thing", lambda: "after") == "after"
+
+
+def test_one_page_view_asks_the_cache_once_for_all_of_a_persons_reads(client):
+    user = make_user("li_hua")
+    page(client, user)  # fills the person's entry
+    fresh = User.objects.get(pk=user.pk)  # as the next request loads its user
+    with CountingCache() as counted:
+        personal_cache.read(fresh, "unread-notifications", lambda: pytest.fail("recomputed"))
+        personal_cache.read(fresh, "moderates", lambda: pytest.fail("recomputed"))
+        personal_cache.read(fresh, "administered-schools", lambda: pytest.fail("recomputed"))
+    assert counted.calls == ["get_many"]
 
 
 def trending(client, user) -> str:

@@ -244,9 +244,9 @@ def my_invitations(*, actor: Actor) -> QuerySet[Invitation]:
 def pending_invitation_count(*, actor: Actor) -> int:
     """How many invitations wait for the caller's answer (the home page's notice)."""
     actor.require_scope("groups:read")
-    user_id = actor.require_user().pk
-    return personal_cache.read(user_id, "pending-invitations", lambda: Invitation.objects.filter(
-        invitee_id=user_id, status=Invitation.Status.PENDING).count())
+    user = actor.require_user()
+    return personal_cache.read(user, "pending-invitations", lambda: Invitation.objects.filter(
+        invitee_id=user.pk, status=Invitation.Status.PENDING).count())
 
 
 INVITE_CANDIDATES = 20

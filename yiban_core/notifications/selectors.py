@@ -116,6 +116,6 @@ def describe_groups(*, actor: Actor, notifications: list[Notification]) -> list[
 def unread_count(*, actor: Actor) -> int:
     if actor.user is None or not actor.has_scope("notifications:read"):
         return 0
-    user_id = actor.user.pk
-    return personal_cache.read(user_id, "unread-notifications", lambda: Notification.objects.filter(
-        recipient_id=user_id, read_at__isnull=True).count())
+    user = actor.user
+    return personal_cache.read(user, "unread-notifications", lambda: Notification.objects.filter(
+        recipient_id=user.pk, read_at__isnull=True).count())
