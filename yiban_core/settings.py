@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "yiban_core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "yiban_core.compression.PageGZipMiddleware",  # after whitenoise: static files come compressed
     "yiban_core.unavailable.DatabaseUnavailableMiddleware",  # 503 when the database is out of reach
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
