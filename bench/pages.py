@@ -161,7 +161,8 @@ def student_pages(user, post_id: int) -> dict[str, str]:
                 .values_list("group_id", flat=True).first())
     followee = (Follow.objects.filter(follower=user).order_by("id")
                 .values_list("followee__username", flat=True).first())
-    return {"home": "/", "home_gzip": "/", "group": f"/groups/{group_id}/", "post": f"/posts/{post_id}/",
+    return {"home": "/", "home_gzip": "/", "group": f"/groups/{group_id}/",
+            "post": f"/posts/{post_id}/",
             "profile": f"/u/{quote(followee or user.username)}/", "search": SEARCH,
             "leaderboards": "/leaderboards/", "resources": "/resources/", "login": "/login/",
             "graphql": "/graphql"}
