@@ -8,7 +8,8 @@ It drops and recreates --db on DATABASE_URL's server, migrates it, loads the dem
 (manage.py seed_demo --users N; with --keep, a database kept by an earlier --keep run
 is reused as it is), collects the static files into a temporary folder,
 flushes the Redis database of REDIS_URL (give it one of its own), warms the home
-and group timelines, and serves the site with daphne (DEBUG off, PostgreSQL, Redis;
+and group timelines and builds the leaderboards (a worker's jobs: the bench runs none),
+and serves the site with daphne (DEBUG off, PostgreSQL, Redis;
 settings bench.pages_settings: the site's, GraphQL rate budgets lifted). Each client
 is a demo student logged in once through the login form (its own session cookie);
 clients loop over one page at a time with keep-alive connections, for --duration
@@ -236,6 +237,7 @@ def main() -> None:
     from feeds.models import Post
     from feeds.timeline_rebuild import rebuild_home_timeline
     from yiban_core.accounts.models import User
+    from yiban_core.credits.boards import rebuild_all
     from yiban_core.demo import data
 
     redis.Redis.from_url(redis_url).flushdb()
@@ -259,6 +261,7 @@ def main() -> None:
         for student in students:
             rebuild_home_timeline.call(user_id=student.pk)
         warm_group_timelines()
+        rebuild_all()  # the leaderboards in Redis, as production's worker builds them
         student_urls = [student_pages(student, post_id) for student in students]
         queries = count_queries(students[0], student_urls[0])
 

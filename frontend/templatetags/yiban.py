@@ -73,16 +73,16 @@ def avatar(user, size: int = 40):
 @register.simple_tag(takes_context=True)
 def post_cards(context, posts, hide_group=False, anchor=""):
     """The cards of `posts` (frontend/feeds/_post.html), each rendered once for every
-    viewer in the same state (frontend/post_cards.py)."""
-    from frontend import post_cards as cards
+    viewer in the same state (frontend/fragments.py)."""
+    from frontend import fragments
 
-    return cards.post_cards(context, posts, hide_group=hide_group, anchor=anchor)
+    return fragments.post_cards(context, posts, hide_group=hide_group, anchor=anchor)
 
 
 @register.simple_tag(takes_context=True)
 def comment_body(context, comment):
     """A comment's body: rendered for reuse when the view made the page's bodies at once
-    (frontend/post_cards.py comment_bodies), else here."""
+    (frontend/fragments.py comment_bodies), else here."""
     bodies = context.get("comment_bodies") or {}
     if comment.pk in bodies:
         return bodies[comment.pk]

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from feeds import rules, selectors, services
 from feeds.models import MAX_IMAGES, POST_MAX_LENGTH, Post, Visibility
-from frontend import post_cards
+from frontend import fragments
 from frontend.errors import STATUS_BY_CODE, domain_errors, error_page, retry_later
 from yiban_core import redirects
 from yiban_core.accounts.rules import may_publish_to_school
@@ -195,7 +195,7 @@ def post_detail(request, pk):
         _decorate_comment(request, comment, post, liked)
     return render(request, "frontend/feeds/detail.html", {
         "post": post, "posts": [post], "page": page, "more": more_url(request, page),
-        "comment_bodies": post_cards.comment_bodies(request, everyone, post),
+        "comment_bodies": fragments.comment_bodies(request, everyone, post),
     })
 
 

@@ -16,12 +16,15 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from feeds import boards as group_boards
+from frontend import fragments
 from frontend.errors import domain_errors, perform
 from frontend.views.feeds import more_url
 from frontend.views.resources import decorate
@@ -130,6 +133,22 @@ def _people(request, window, scope, school, my_groups) -> dict:
         scopes.append((f"group:{g.pk}", g.name,
                        _link(tab="people", window=window, scope=f"group:{g.pk}")))
     viewer_in_top = any(user.pk == request.user.pk for _r, user in board["rows"])
-    return {"people_rows": board["rows"], "viewer_rank": board["viewer_rank"],
+    return {"people_rows": board["rows"], "people_board": _people_board(request, board["rows"]),
+            "viewer_rank": board["viewer_rank"],
             "viewer_points": board["viewer_points"], "viewer_in_top": viewer_in_top,
             "people_scopes": scopes, "scope": scope, "scope_group": group}
+
+
+def _people_board(request, rows) -> str:
+    """The board's rows, the same for everyone who reads it: rendered once per content
+    (frontend/fragments.py), the reader's own row marked afterwards."""
+    inputs = tuple((ranked.rank, ranked.points, fragments.person(user),
+                    user.school and (user.school.short_name or user.school.name))
+                   for ranked, user in rows)
+    html = fragments.cached("people-board", inputs, lambda: render_to_string(
+        "frontend/points/_people_board.html", {"people_rows": rows}))
+    me = request.user.pk
+    if me is not None:
+        html = html.replace(f'<li class="board-row" data-person="{me}">',
+                            f'<li class="board-row is-me" data-person="{me}">')
+    return mark_safe(html)  # the autoescaped template's output

@@ -1,4 +1,4 @@
-"""Post cards are rendered once and reused (frontend/post_cards.py): what a reader sees
+"""Post cards are rendered once and reused (frontend/fragments.py): what a reader sees
 must still be their own, and any change to a post, its author or its group must show on
 the next page view."""
 
@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from feeds import services as feed_services
 from feeds.models import Post
-from frontend import post_cards
+from frontend import fragments
 from tests.factories import actor_for, make_interest_group, make_user
 from yiban_core.accounts import services as account_services
 from yiban_core.groups import services as group_services
@@ -38,7 +38,7 @@ def home_card(client, user, post) -> str:
 def renders(monkeypatch):
     """How many times the card template was rendered."""
     count = {"n": 0}
-    real = post_cards.get_template
+    real = fragments.get_template
 
     def counting(name):
         template = real(name)
@@ -50,7 +50,7 @@ def renders(monkeypatch):
 
         return Counted()
 
-    monkeypatch.setattr(post_cards, "get_template", counting)
+    monkeypatch.setattr(fragments, "get_template", counting)
     return count
 
 
@@ -209,3 +209,24 @@ def test_comments_are_rendered_once_and_stay_each_readers_own(client, renders):
 
     account_services.update_profile(actor=actor_for(fan), display_name="小粉丝")
     assert "小粉丝" in comment_html(read(other), reply)
+
+
+def test_a_leaderboard_marks_its_readers_own_row_and_follows_the_points(client):
+    from yiban_core.credits import services as credits
+
+    first, second = make_user("first", display_name="第一名"), make_user("second")
+    credits.daily_checkin(actor=actor_for(first))
+    board = reverse("leaderboards") + "?tab=people&window=week"
+
+    def rows(user):
+        client.force_login(user)
+        html = client.get(board).content.decode()
+        return re.findall(r'<li class="board-row( is-me)?" data-person="(\d+)">', html)
+
+    assert rows(first) == [(" is-me", str(first.pk))]
+    assert rows(second) == [("", str(first.pk))]
+    credits.daily_checkin(actor=actor_for(second))
+    assert sorted(rows(second)) == sorted([("", str(first.pk)), (" is-me", str(second.pk))])
+    account_services.update_profile(actor=actor_for(first), display_name="改名的第一名")
+    client.force_login(second)
+    assert "改名的第一名" in client.get(board).content.decode()

@@ -1,6 +1,6 @@
-"""Post cards and comments rendered once and reused: the card and comment templates,
-rendered for every item on every page view, were most of a timeline's or a post page's
-time.
+"""Post cards, comments and leaderboard rows rendered once and reused: the card and
+comment templates, rendered for every item on every page view, were most of a timeline's
+or a post page's time.
 
 An item's HTML is a function of what it shows (the post or comment, its author, its
 group, its original, the counts, its time as `when` words it) and of the few things
@@ -118,7 +118,21 @@ def _key(request, name: str, item, state: tuple) -> str:
     return f"{name}:" + hashlib.sha1(repr(inputs).encode()).hexdigest()
 
 
-def _person(user) -> tuple:
+def cached(name: str, inputs: tuple, render: Callable[[], str]) -> str:
+    """HTML that is the same for every reader, rendered once per `inputs`: everything it
+    shows."""
+    key = f"{name}:" + hashlib.sha1(repr(
+        (KEY_VERSION, translation.get_language(), timezone.get_current_timezone_name(),
+         inputs)).encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, CACHE_SECONDS)
+    return html
+
+
+def person(user) -> tuple:
+    """What a page shows of a person beside their content: name, verified, avatar."""
     profile = getattr(user, "profile", None)
     return (user.pk, user.username, user.display_name, user.is_verified,
             profile.avatar.name if profile is not None and profile.avatar else "")
@@ -140,7 +154,7 @@ def _post_content(post) -> tuple:
         post.pk, post.text, post.mention_links and sorted(post.mention_links.items()),
         post.created_at.isoformat(), when(post.created_at), post.edited_at,
         post.is_announcement, post.visibility, post.like_count, post.repost_count,
-        _person(post.author),
+        person(post.author),
         (group.pk, group.name, group.kind) if group is not None else None,
         tuple(picture.image.url for picture in post.image_list()),
     )
@@ -153,6 +167,6 @@ def _comment_state(comment, post) -> tuple:
         post.pk, comment.pk, comment.parent_id, comment.text,
         comment.mention_links and sorted(comment.mention_links.items()),
         comment.created_at.isoformat(), when(comment.created_at), comment.like_count,
-        _person(comment.author),
+        person(comment.author),
         (reply_to.username, reply_to.display_name) if reply_to is not None else None,
     )
