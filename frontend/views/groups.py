@@ -110,9 +110,11 @@ def _group_context(request, group: Group) -> dict:
 def group_detail(request, pk):
     group = selectors.get_group(actor=request.actor, pk=pk)
     context = _group_context(request, group)
+    me = context["me"]
     context.update({
-        "show_join_code": selectors.can_see_join_code(actor=request.actor, group=group),
-        "pending_request": selectors.pending_request_of(actor=request.actor, group=group),
+        "show_join_code": rules.sees_join_code(group, me.role if me is not None else None),
+        "pending_request": (selectors.pending_request_of(actor=request.actor, group=group)
+                            if me is None else None),  # a member has no request waiting
         "request_form": JoinRequestForm(),
     })
     if context["can_see_content"]:
