@@ -25,6 +25,5 @@ def close_due_checkins() -> int:
 
 def schedule_close(checkin: Checkin) -> None:
     """Inside the transaction that made `checkin`: its closing, at its closing time."""
-    deferred = close_checkin_when_due.using(run_after=checkin.closes_at)
-    if deferred.get_backend().supports_defer:
-        deferred.enqueue(checkin_id=checkin.pk)
+    if close_checkin_when_due.get_backend().supports_defer:
+        close_checkin_when_due.using(run_after=checkin.closes_at).enqueue(checkin_id=checkin.pk)
