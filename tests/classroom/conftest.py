@@ -4,7 +4,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.factories import actor_for, make_class_group, make_school, make_teacher, make_user, verify
+from tests.factories import (
+    actor_for,
+    make_class_group,
+    make_school,
+    make_teacher,
+    make_user,
+    verify,
+)
 from yiban_core.accounts.models import School, User
 from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Group
