@@ -195,8 +195,11 @@ def check_in(*, actor: Actor, checkin_id, code: str = "", latitude=None, longitu
                                                checked_in_at=now, **reading)
             credits.award(user_id=user.pk, rule="class_checkin", key=str(record.pk),
                           source=record)
-    except IntegrityError:  # a concurrent check-in of the same person (or device) won
-        if Attendance.objects.filter(checkin=checkin, user=user).exists():
+    except IntegrityError:  # a concurrent check-in of this person (or device), or the close
+        won = Attendance.objects.filter(checkin=checkin, user=user).first()
+        if won is not None and won.checked_in_at is None and won.marked_by_id is None:
+            raise Invalid(_("签到已经结束"), field="checkin") from None
+        if won is not None:
             raise Conflict(_("你已经签到过了")) from None
         raise Conflict(_("这台设备已经为其他同学签过到了：一人一机，请用自己的手机签到")) from None
     return record
