@@ -156,8 +156,11 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_group_checkins(root, info, group_id, first=None, after=None):
         pk = decode_global_id(group_id, expected="Group", field="groupId")
-        _group, qs = selectors.group_checkins(actor=info.context.actor, group_id=pk)
-        return resolve_connection(CheckinConnection, qs, first=first, after=after)
+        group, qs = selectors.group_checkins(actor=info.context.actor, group_id=pk)
+        connection = resolve_connection(CheckinConnection, qs, first=first, after=after)
+        selectors.prefetch(actor=info.context.actor, group=group,
+                           checkins=[edge.node for edge in connection.edges])
+        return connection
 
     @staticmethod
     def resolve_checkin(root, info, id):

@@ -87,6 +87,8 @@ def get_checkin(*, actor: Actor, pk) -> Checkin:
 def my_record(*, actor: Actor, checkin: Checkin) -> Attendance | None:
     if actor.user is None:
         return None
+    if getattr(checkin, "prefetched", None) is not None:
+        return checkin.prefetched["mine"]
     return Attendance.objects.filter(checkin=checkin, user=actor.user).first()
 
 
@@ -107,6 +109,8 @@ def roll_call(*, actor: Actor, checkin: Checkin) -> list[RollRow]:
     access_ = getattr(checkin, "access", None) or access(actor, checkin.group)
     if not access_.sees_everyone:
         raise PermissionDenied(_("只有本班的老师或群管理员可以查看全班的签到情况"))
+    if getattr(checkin, "prefetched", None) is not None:
+        return checkin.prefetched["rows"]
     records = {r.user_id: r for r in Attendance.objects.filter(checkin=checkin)
                .select_related("user", "marked_by")}
     missing: list[User] = []
@@ -122,6 +126,8 @@ def roll_call(*, actor: Actor, checkin: Checkin) -> list[RollRow]:
 
 def summary(checkin: Checkin) -> dict[str, int]:
     """How many of each status, and, while open, how many have not checked in yet."""
+    if getattr(checkin, "prefetched", None) is not None:
+        return checkin.prefetched["summary"]
     counts = {status: 0 for status in Attendance.Status.values}
     for status in Attendance.objects.filter(checkin=checkin).values_list("status", flat=True):
         counts[status] += 1
@@ -133,6 +139,39 @@ def summary(checkin: Checkin) -> dict[str, int]:
                    .exclude(user_id__in=Attendance.objects.filter(checkin=checkin)
                             .values("user_id")).count())
     return {**counts, "waiting": waiting, "expected": recorded + waiting}
+
+
+def prefetch(*, actor: Actor, group: Group, checkins: list[Checkin]) -> None:
+    """For a page of `group`'s check-ins (group_checkins): their summaries, the actor's
+    records and, for whoever sees everyone, the roll, in three queries whatever the page
+    size; summary, my_record and roll_call then answer from it."""
+    if not checkins:
+        return
+    access_ = access(actor, group)
+    records: dict[int, list[Attendance]] = {c.pk: [] for c in checkins}
+    for record in (Attendance.objects.filter(checkin__in=list(records))
+                   .select_related("user", "marked_by")):
+        records[record.checkin_id].append(record)
+    roll: list[User] = []
+    if any(c.closed_at is None for c in checkins):
+        roll = list(User.objects.filter(memberships__group_id=group.pk, role=User.Role.STUDENT))
+    for checkin in checkins:
+        mine = records[checkin.pk]
+        counts = {status: 0 for status in Attendance.Status.values}
+        for record in mine:
+            counts[record.status] += 1
+        recorded = {record.user_id for record in mine}
+        missing = ([u for u in roll if u.pk not in recorded]
+                   if checkin.closed_at is None else [])
+        rows = [RollRow(r.user, r) for r in mine] + [RollRow(u, None) for u in missing]
+        rows.sort(key=lambda row: (row.user.member_number or "~", row.user.display_name,
+                                   row.user.username))
+        checkin.access = access_
+        checkin.prefetched = {
+            "summary": {**counts, "waiting": len(missing), "expected": len(mine) + len(missing)},
+            "rows": rows,
+            "mine": next((r for r in mine if r.user_id == actor.user_id), None),
+        }
 
 
 def screen_code(*, actor: Actor, checkin: Checkin) -> tuple[str, float] | None:

@@ -171,3 +171,28 @@ def test_checkin_closed_reaches_the_schools_apps_with_the_summary(receivers, run
         ("xu_yang", "present"), ("ma_li", "absent")}
     assert "memberNumber" not in data["attendance"][0]["user"]  # no profile:verified
     assert elsewhere.requests == []
+
+
+def test_the_number_of_queries_does_not_grow_with_the_page(client, klass):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    teacher = user_token(klass.teacher)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            body = graphql(client, CHECKINS, teacher,
+                           groupId=global_id("Group", klass.group.pk)).json()
+        assert "errors" not in body, body
+        return len(captured)
+
+    def another(n):
+        checkin = services.start_checkin(actor=actor_for(klass.teacher), group=klass.group,
+                                         title=f"第 {n} 节", grace_minutes=5)
+        services.check_in(actor=actor_for(klass.students[n % 3]), checkin_id=checkin.pk)
+
+    another(1)
+    one = queries()
+    for n in range(2, 7):
+        another(n)
+    assert queries() == one
