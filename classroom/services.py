@@ -160,7 +160,8 @@ def check_in(*, actor: Actor, checkin_id, code: str = "", latitude=None, longitu
         code = str(code or "").strip()
         if not code:
             raise Invalid(_("请输入大屏幕上的签到码"), field="code")
-        if not codes.accepts(checkin.code_secret, code[:codes.DIGITS + 1]):
+        if not (code.isascii() and code.isdigit() and len(code) == codes.DIGITS
+                and codes.accepts(checkin.code_secret, code)):
             ratelimit.failed(limit_key, window_s=WRONG_CODE_WINDOW_S)
             raise Invalid(_("签到码不对或已过期（签到码每 10 秒更换一次，请看大屏幕上最新的）"),
                           field="code")
@@ -225,7 +226,9 @@ def mark_attendance(*, actor: Actor, checkin_id, username: str, status: str,
     if len(note) > 100:
         raise Invalid(_("备注最多 100 个字"), field="note")
     note = screened("note", note, school=checkin.group.school_id)
-    target = User.objects.filter(username=str(username or "")[:150]).first()
+    username = str(username or "")[:150]
+    target = (None if contains_unstorable(username)
+              else User.objects.filter(username=username).first())
     member = (Membership.objects.filter(group=checkin.group, user=target).first()
               if target is not None else None)
     if member is None or not rules.on_roll(target, member.role):

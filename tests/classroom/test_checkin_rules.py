@@ -114,7 +114,9 @@ def test_the_rotating_code_accepts_the_current_and_previous_step_only(klass):
     photo = codes.code_for(secret, step - 3)  # 30 s old: a photo sent to a friend
     if photo in {codes.code_for(secret, step), codes.code_for(secret, step - 1)}:
         photo = "000000" if photo != "000000" else "111111"  # a collision: 1 in 500,000
-    for code, message in [("", "请输入"), (photo, "已过期"), ("abc", "已过期")]:
+    for code, message in [("", "请输入"), (photo, "已过期"), ("abc", "已过期"),
+                          ("１２３４５６", "已过期"), ("签到码签到码", "已过期"),
+                          ("1234567", "已过期")]:
         with pytest.raises(Invalid, match=message) as refused:
             services.check_in(actor=actor_for(student), checkin_id=checkin.pk, code=code)
         assert refused.value.field == "code"
@@ -206,9 +208,10 @@ def test_closing_marks_the_absent_and_the_teacher_corrects_by_hand_audited(klass
     with pytest.raises(Invalid):
         services.mark_attendance(actor=actor_for(klass.teacher), checkin_id=checkin.pk,
                                  username=excused.username, status="on_holiday")
-    with pytest.raises(NotFound):
-        services.mark_attendance(actor=actor_for(klass.teacher), checkin_id=checkin.pk,
-                                 username=klass.teacher.username, status="present")
+    for nobody in (klass.teacher.username, "li\x00ming", "不存在的人"):
+        with pytest.raises(NotFound):
+            services.mark_attendance(actor=actor_for(klass.teacher), checkin_id=checkin.pk,
+                                     username=nobody, status="present")
     services.mark_attendance(actor=actor_for(klass.teacher), checkin_id=checkin.pk,
                              username=excused.username, status="excused", note="病假条已交")
     record = Attendance.objects.get(checkin=checkin, user=excused)

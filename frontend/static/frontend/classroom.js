@@ -68,8 +68,10 @@
           if (data.code) {
             codeEl.textContent = data.code;
             setTimeout(refresh, Math.max(500, Math.min(data.refresh_in_ms, 10050)));
-          } else {
+          } else if (data.state === "closed") {
             codeEl.textContent = screen.dataset.ended;
+          } else {
+            setTimeout(refresh, 5000);  // not open yet
           }
         })
         .catch(function () { setTimeout(refresh, 2000); });
