@@ -213,3 +213,41 @@ class GroupSearchForm(forms.Form):
     q = forms.CharField(label=_("搜索群名"), required=False, max_length=60)
     kind = forms.ChoiceField(label=_("类型"), required=False,
                              choices=[("", _("全部类型")), *Group.Kind.choices])
+
+
+class StartCheckinForm(forms.Form):
+    """A teacher starts a check-in (classroom.services.start_checkin checks the rest)."""
+
+    title = forms.CharField(
+        label=_("标题"), max_length=60, required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("如：高等数学 第3周 周一")}))
+    duration_minutes = forms.IntegerField(label=_("签到时长（分钟）"), min_value=1, max_value=240,
+                                          initial=10)
+    grace_minutes = forms.IntegerField(label=_("几分钟后算迟到"), min_value=0, max_value=240,
+                                       initial=5)
+    rotating_code = forms.BooleanField(label=_("大屏幕动态签到码（每 10 秒更换）"), required=False)
+    use_place = forms.BooleanField(label=_("限定签到地点（用我现在的位置）"), required=False)
+    latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+    longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+    radius_m = forms.IntegerField(label=_("签到范围（米）"), min_value=10, max_value=5000,
+                                  initial=100, required=False)
+    one_device = forms.BooleanField(label=_("一人一机（同一台手机只能为一人签到）"),
+                                    required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("use_place") and (data.get("latitude") is None
+                                      or data.get("longitude") is None):
+            raise forms.ValidationError(_("没有取得你的位置：请允许浏览器获取位置后再发起"))
+        return data
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        place = data.get("use_place")
+        return {"title": data.get("title") or "", "duration_minutes": data["duration_minutes"],
+                "grace_minutes": data["grace_minutes"],
+                "rotating_code": bool(data.get("rotating_code")),
+                "latitude": data.get("latitude") if place else None,
+                "longitude": data.get("longitude") if place else None,
+                "radius_m": (data.get("radius_m") or 100) if place else None,
+                "one_device": bool(data.get("one_device"))}

@@ -23,6 +23,9 @@ USER_SCOPES = {
     "resources:read": _("读取你能看到的学习资源"),
     "resources:write": _("以你的名义分享、评分和评论学习资源"),
     "notifications:read": _("读取你的通知"),
+    "classroom:read": _("读取班级的签到与考勤：你所在的班级（你管理的班级看全班）；"
+                        "学校应用看本校的班级群"),
+    "classroom:write": _("以你的名义签到，以及在你管理的班级发起、结束签到和补记考勤"),
     "moderation": _("查看并处理你管理的群组或学校里的举报与待审内容"),
 }
 
@@ -35,7 +38,7 @@ SCHOOL_SCOPES = {
 
 # Read scopes a school app may also be granted: what it reads is its school's data.
 SCHOOL_READ_SCOPES = ("profile", "profile:verified", "feed:read", "groups:read",
-                      "resources:read")
+                      "resources:read", "classroom:read")
 
 
 def all_scopes() -> dict[str, str]:

@@ -171,6 +171,15 @@ class ModerationDecided:
     decision: str
 
 
+@dataclass(frozen=True)
+class CheckinClosed:
+    """A class check-in (classroom) closed: its absent are written, its attendance final.
+    Webhook `checkin.closed`."""
+    checkin_id: int
+    group_id: int
+    school_id: int | None
+
+
 # --- subscribing and sending ----------------------------------------------------------
 
 Handler = Callable[[Any], None]

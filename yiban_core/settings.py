@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "yiban_core.verification",
     "feeds",
     "resources",
+    "classroom",
     "realtime",
     "openapi_plugins",
     "openapi_plugins.webhooks",

@@ -228,6 +228,41 @@ def render_content_held(actor: Actor, case_id) -> dict | None:
     return None if case is None else {"case": case}
 
 
+# --- classroom ------------------------------------------------------------------------
+
+
+def render_checkin_closed(actor: Actor, checkin_id) -> dict | None:
+    """The closed check-in and its attendance, for the apps of the class group's school
+    (classroom.selectors decides: its own school's class groups only). 学号 only with
+    profile:verified."""
+    from classroom.selectors import closed_report
+
+    report = closed_report(actor=actor, checkin_id=checkin_id)
+    if report is None:
+        return None
+    checkin, counts, rows = report
+    numbers = actor.has_scope("profile:verified")
+    return {
+        "checkin": {
+            "id": global_id("Checkin", checkin.pk), "title": checkin.title,
+            "group": _group(checkin.group), "startedBy": _user(checkin.started_by),
+            "opensAt": _time(checkin.opens_at), "lateAfter": _time(checkin.late_after),
+            "closesAt": _time(checkin.closes_at), "closedAt": _time(checkin.closed_at),
+            "requiresCode": checkin.requires_code, "requiresPlace": checkin.requires_place,
+            "oneDevicePerPerson": checkin.one_device,
+        },
+        "summary": {"expected": counts["expected"], "present": counts["present"],
+                    "late": counts["late"], "absent": counts["absent"],
+                    "excused": counts["excused"]},
+        "attendance": [
+            {"user": {**_user(row.user),
+                      **({"memberNumber": row.user.member_number} if numbers else {})},
+             "status": row.status,
+             "checkedInAt": _time(row.record.checked_in_at if row.record else None)}
+            for row in rows],
+    }
+
+
 CORE_EVENTS = (
     WebhookEvent("post.published", _("有人发布了本校可见范围内的动态"), "feed:read",
                  render_post_published),
@@ -245,4 +280,6 @@ CORE_EVENTS = (
                  "school:moderation", render_report_created),
     WebhookEvent("content.held", _("本校有内容进入先审后发，等待审核"), "school:moderation",
                  render_content_held),
+    WebhookEvent("checkin.closed", _("本校班级群的签到结束（附出勤统计和名单）"), "classroom:read",
+                 render_checkin_closed),
 )

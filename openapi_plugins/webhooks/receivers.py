@@ -29,6 +29,8 @@ it (a public group's post, never a private group's).
   case's school (Case.school, its administrators' jurisdiction) that hold the scope
   school:moderation; a case of no school (a school-less group's, a school-less author's)
   is announced to nobody. The payload never names the reporter.
+- checkin.closed: CheckinClosed (classroom), to the apps of the class group's school with
+  classroom:read; the attendance list and its summary.
 """
 
 from __future__ import annotations
@@ -127,6 +129,10 @@ def on_content_held(event: events.ContentHeld) -> None:
     _emit("content.held", event.case_id, _case_school(event.case_id))
 
 
+def on_checkin_closed(event: events.CheckinClosed) -> None:
+    _emit("checkin.closed", event.checkin_id, event.school_id)
+
+
 def _when_subscribed(event: str, subscriber):
     """Run `subscriber` only when some subscription names `event`: one cached lookup,
     no query, for the changes nobody listens to."""
@@ -161,6 +167,7 @@ def connect() -> None:
         (events.ResourceRated, "resource.rated", on_resource_rated),
         (events.ReportFiled, "report.created", on_report_filed),
         (events.ContentHeld, "content.held", on_content_held),
+        (events.CheckinClosed, "checkin.closed", on_checkin_closed),
     ):
         events.subscribe(domain_event, _when_subscribed(event, subscriber), durable=True)
     # The webhooks app's own cache: which events anybody subscribes to.

@@ -175,6 +175,25 @@ class World:
         return self.me.notifications.latest("pk")
 
     @cached_property
+    def klass(self):
+        """A class group the supervisor teaches, where I (a student) am the class monitor."""
+        from tests.factories import make_class_group
+
+        group = make_class_group(self.teacher, name="软工2401班", school=self.school)
+        for user in (self.me, self.other):
+            group_services.join_by_code(actor=actor_for(user), code=group.join_code)
+        group_services.set_member_role(actor=actor_for(self.teacher), group=group,
+                                       username=self.me.username, role="admin")
+        return group
+
+    @cached_property
+    def checkin(self):
+        from classroom import services as classroom_services
+
+        return classroom_services.start_checkin(actor=actor_for(self.teacher), group=self.klass,
+                                                title="第一节课", grace_minutes=5)
+
+    @cached_property
     def record(self):
         from openapi_plugins.vocational import services as vocational
 
@@ -245,6 +264,8 @@ QUERIES = {
     "trainingSupervisors": page("trainingSupervisors", "(first: 1)"),
     "moderationQueue": page("moderationQueue", "(first: 1)"),
     "myVerificationRequest": lambda w: "{ myVerificationRequest { status } }",
+    "groupCheckins": lambda w: page("groupCheckins", f'(groupId: "{gid(w.klass)}")')(w),
+    "checkin": lambda w: f'{{ checkin(id: "{gid(w.checkin)}") {{ title }} }}',
     "verificationRequests": lambda w: page(
         "verificationRequests", f'(schoolId: "{gid(w.school)}")')(w),
 }
@@ -357,6 +378,11 @@ MUTATIONS = {
         "recordId": gid(w.record), "comment": "请补充"}),
     "deleteTrainingRecord": mutation("deleteTrainingRecord", lambda w: {
         "recordId": gid(w.record)}),
+    "startCheckin": mutation("startCheckin", lambda w: {"groupId": gid(w.klass)}),
+    "closeCheckin": mutation("closeCheckin", lambda w: {"checkinId": gid(w.checkin)}),
+    "checkIn": mutation("checkIn", lambda w: {"checkinId": gid(w.checkin)}),
+    "markAttendance": mutation("markAttendance", lambda w: {
+        "checkinId": gid(w.checkin), "username": w.other.username, "status": "EXCUSED"}),
 }
 
 NOTE = re.compile(r"^Scope: (?P<note>.+)$", re.MULTILINE)

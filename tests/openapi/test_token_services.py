@@ -94,6 +94,11 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     "feeds.services.delete_comment": (True, False),
     "feeds.services.like_comment": (True, False),
     "feeds.services.unlike_comment": (True, False),
+    # classroom: a user's token with classroom:write; a school app only reads attendance
+    "classroom.services.start_checkin": (True, False),
+    "classroom.services.check_in": (True, False),
+    "classroom.services.mark_attendance": (True, False),
+    "classroom.services.close_checkin": (True, False),
     # resources
     "resources.services.publish_resource": (True, False),
     "resources.services.add_version": (True, False),

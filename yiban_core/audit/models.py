@@ -41,6 +41,7 @@ ACTIONS = {
     "school.uninstall": _("卸载学校应用"),
     "roster.import": _("同步/导入名单"),
     "group.role_changed": _("群成员身份变更"),
+    "checkin.attendance_marked": _("手动修改考勤"),
     "account.verified": _("认证学校成员"),
     "words.imported": _("导入敏感词"),
     "moderation.decided": _("审核处理"),

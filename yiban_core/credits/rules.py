@@ -27,6 +27,7 @@ RULES = {
         Rule("resource_rated", 2, 40, _("资源被评分")),
         Rule("resource_downloaded", 1, 30, _("资源被下载")),
         Rule("review_written", 2, 10, _("撰写资源评价")),
+        Rule("class_checkin", 2, 10, _("课堂签到")),
     ]
 }
 

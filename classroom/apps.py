@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ClassroomConfig(AppConfig):
+    name = "classroom"
+    verbose_name = "课堂工具"
+
+    def ready(self) -> None:
+        from classroom import tasks
+        from yiban_core import periodic
+
+        periodic.register(tasks.close_due_checkins, every=tasks.SWEEP_EVERY)
