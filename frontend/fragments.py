@@ -1,6 +1,6 @@
-"""Post cards, comments and leaderboard rows rendered once and reused: the card and
-comment templates, rendered for every item on every page view, were most of a timeline's
-or a post page's time.
+"""Post cards, comments, resource cards and leaderboard rows rendered once and reused: the
+card and comment templates, rendered for every item on every page view, were most of a
+timeline's, a post page's or the library's time.
 
 An item's HTML is a function of what it shows (the post or comment, its author, its
 group, its original, the counts, its time as `when` words it) and of the few things
@@ -34,6 +34,7 @@ from yiban_core.moderation.models import ContentState
 
 POST_TEMPLATE = "frontend/feeds/_post.html"
 COMMENT_TEMPLATE = "frontend/feeds/_comment_body.html"
+RESOURCE_TEMPLATE = "frontend/resources/_card.html"
 CACHE_SECONDS = 6 * 3600
 KEY_VERSION = 1  # bump when a template changes what it shows for the same inputs
 
@@ -59,6 +60,12 @@ def post_cards(context, posts, *, hide_group: bool = False, anchor: str = "") ->
              "post_max_length": context.get("post_max_length")}
     return mark_safe("".join(_render(context["request"], POST_TEMPLATE, "post", posts, extra,
                                      _post_state)))
+
+
+def resource_cards(context, resources) -> SafeString:
+    """The cards of `resources` (decorated by frontend.views.resources.decorate)."""
+    return mark_safe("".join(_render(context["request"], RESOURCE_TEMPLATE, "resource",
+                                     resources, {}, _resource_state)))
 
 
 def comment_bodies(request, comments, post) -> dict[int, SafeString]:
@@ -114,7 +121,7 @@ def _key(request, name: str, item, state: tuple) -> str:
     user = request.user
     inputs = (KEY_VERSION, name, translation.get_language(),
               timezone.get_current_timezone_name(), user.is_authenticated,
-              item.author_id == user.pk, state)
+              getattr(item, "author_id", None) == user.pk, state)
     return f"{name}:" + hashlib.sha1(repr(inputs).encode()).hexdigest()
 
 
@@ -169,4 +176,19 @@ def _comment_state(comment, post) -> tuple:
         comment.created_at.isoformat(), when(comment.created_at), comment.like_count,
         person(comment.author),
         (reply_to.username, reply_to.display_name) if reply_to is not None else None,
+    )
+
+
+def _resource_state(resource) -> tuple:
+    course = resource.course if resource.course_id else None
+    group = resource.group if resource.group_id else None
+    owner = resource.owner
+    return (
+        resource.pk, resource.title, resource.icon, str(resource.icon_label),
+        resource.subject, resource.visibility, resource.rating_count, resource.rating_average,
+        resource.stars_filled, resource.download_count,
+        (course.pk, course.code, course.name) if course is not None else None,
+        group.name if group is not None else None,
+        (owner.username, owner.display_name),
+        resource.created_at.isoformat(), when(resource.created_at),
     )

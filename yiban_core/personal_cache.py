@@ -1,6 +1,7 @@
-"""Per-person cached reads: what every page's frame asks about the viewer (unread
-notifications, pending invitations, whether they moderate anything or administer a
-school). Each was a query on every page view; they change a few times a day.
+"""Per-person cached reads: the signed-in user (with their profile) and what every page's
+frame asks about them (unread notifications, pending invitations, whether they moderate
+anything or administer a school). Each was a query on every page view; they change a
+few times a day.
 
 A person's reads are kept together in one cache entry, stamped with the person's
 generation, which lives in an entry of its own. Whatever changes one of those reads calls
@@ -12,9 +13,9 @@ the change (durable event subscribers, or the service itself): the generation mo
 once, for reads later in that transaction, and again after the commit, past whatever a
 concurrent reader took meanwhile from the rows before the commit.
 
-A page asks the cache once: the generation and the entry come in one round trip, kept on
-the request's user object for the rest of the request (a forget in this process makes
-the next read ask again).
+A page asks the cache once: the generation, the user and the entry come in one round
+trip (`signed_in_user`, from the sign-in backend), kept on the request's user object for the rest
+of the request (a forget in this process makes the next read ask again).
 
 The cache accelerates only: with Redis down it is this process's memory
 (yiban_core/cache.py); a cold or lost entry is read from the database again.
@@ -51,22 +52,47 @@ def _values_key(user_id: int) -> str:
     return f"person:{user_id}"
 
 
-def _snapshot(user) -> _Snapshot:
-    snapshot = user.__dict__.get("_personal_cache")
-    if snapshot is not None and snapshot.forgets == _forgets[0]:
-        return snapshot
+def _user_key(user_id: int) -> str:
+    return f"person-user:{user_id}"
+
+
+def _fetch(user_id: int) -> tuple[_Snapshot, Any]:
+    """The person's snapshot and cached user (or None), in one round trip."""
     forgets = _forgets[0]
-    found = cache.get_many([_generation_key(user.pk), _values_key(user.pk)])
-    generation = found.get(_generation_key(user.pk))
+    keys = [_generation_key(user_id), _values_key(user_id), _user_key(user_id)]
+    found = cache.get_many(keys)
+    generation = found.get(keys[0])
     if generation is None:
         generation = secrets.token_hex(6)
-        if not cache.add(_generation_key(user.pk), generation, None):  # another reader's
-            generation = cache.get(_generation_key(user.pk)) or generation
-    values = found.get(_values_key(user.pk)) or {}
+        if not cache.add(keys[0], generation, None):  # another reader's
+            generation = cache.get(keys[0]) or generation
+    values = found.get(keys[1]) or {}
     if values.pop("generation", None) != generation:
         values = {}
-    snapshot = user.__dict__["_personal_cache"] = _Snapshot(forgets, generation, values)
+    user = found.get(keys[2]) or {}
+    return (_Snapshot(forgets, generation, values),
+            user.get("user") if user.get("generation") == generation else None)
+
+
+def _snapshot(user) -> _Snapshot:
+    snapshot = user.__dict__.get("_personal_cache")
+    if snapshot is None or snapshot.forgets != _forgets[0]:
+        snapshot = user.__dict__["_personal_cache"] = _fetch(user.pk)[0]
     return snapshot
+
+
+def signed_in_user(user_id: int, load: Callable[[], Any]):
+    """The user `user_id` as `load()` reads them (or None), from the cache while nothing
+    about them has changed. Their snapshot comes with them."""
+    snapshot, found = _fetch(user_id)
+    if found is None:
+        found = load()
+        if found is None:
+            return None
+        cache.set(_user_key(user_id), {"user": found, "generation": snapshot.generation},
+                  TIMEOUT_S)  # pickled now: before the snapshot is attached to it
+    found.__dict__["_personal_cache"] = snapshot
+    return found
 
 
 def read(user, name: str, compute: Callable[[], T]) -> T:

@@ -307,7 +307,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # logins still work, and attempts are counted per process until it is back
 # (yiban_core/cache.py); sessions are in the database, so a login never needs Redis.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
+                           "yiban_core.accounts.backends.ModelBackend",
+                           # sessions made before the one above name this one
                            "django.contrib.auth.backends.ModelBackend"]
+SIGN_IN_BACKEND = "yiban_core.accounts.backends.ModelBackend"  # login() without a password
 AXES_HANDLER = ("axes.handlers.cache.AxesCacheHandler" if REDIS_URL
                 else "axes.handlers.database.AxesDatabaseHandler")
 AXES_FAILURE_LIMIT = 5

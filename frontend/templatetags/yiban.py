@@ -80,6 +80,14 @@ def post_cards(context, posts, hide_group=False, anchor=""):
 
 
 @register.simple_tag(takes_context=True)
+def resource_cards(context, resources):
+    """The cards of `resources`, each rendered once for every reader (frontend/fragments.py)."""
+    from frontend import fragments
+
+    return fragments.resource_cards(context, resources)
+
+
+@register.simple_tag(takes_context=True)
 def comment_body(context, comment):
     """A comment's body: rendered for reuse when the view made the page's bodies at once
     (frontend/fragments.py comment_bodies), else here."""

@@ -1,6 +1,7 @@
 """Register, log in and out, password, profiles, follows and follower lists, blocks."""
 
 from axes.helpers import get_cool_off
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -50,7 +51,7 @@ def register(request):
             show_error(request, error, form, field_map={"password": "password1"})
             refusal = error
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=settings.SIGN_IN_BACKEND)
             messages.success(request, _("注册成功，欢迎加入！"))
             return redirect("home")
     return retry_later(render(request, "frontend/accounts/register.html", {"form": form}),

@@ -6,6 +6,7 @@ printable sheet, one slip per student. The codes exist in plain text only in tha
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -81,7 +82,7 @@ def claim(request):
             show_error(request, error, form, field_map={"password": "password1"})
             refusal = error
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=settings.SIGN_IN_BACKEND)
             messages.success(request, _("账号已激活，你已通过%(school)s的认证。欢迎！")
                              % {"school": user.school.name})
             return redirect("home")

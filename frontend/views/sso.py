@@ -14,6 +14,7 @@ import secrets
 import time
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
@@ -106,7 +107,7 @@ def sso_callback(request, school_id: int):
         user = services.account_for(provider=provider, assertion=assertion)
     except SignInRefused as error:
         return _refused(request, school_id, provider.kind, error, **details)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=settings.SIGN_IN_BACKEND)
     if claimed is not None:
         services.bind_ticket(claimed=claimed, user=user, session_key=request.session.session_key)
     log_attempt(school_id=school_id, kind=provider.kind, outcome="success", user_id=user.pk,

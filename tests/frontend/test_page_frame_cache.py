@@ -158,3 +158,54 @@ def test_trending_topics_lose_a_deleted_or_removed_post_at_once(client):
     feed_services.delete_post(actor=actor_for(author), post_id=deleted.pk)
     shown = trending(client, reader)
     assert "不良话题" not in shown and "删掉的话题" not in shown
+
+
+# --- the signed-in user from the cache (yiban_core/accounts/backends.py) ----------------
+
+
+def test_a_page_view_reads_no_user_or_profile_row_once_warm(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = make_user("li_hua")
+    page(client, user)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert '"accounts_user"."password"' not in tables  # the user row
+    assert 'FROM "accounts_profile"' not in tables
+
+
+def test_a_changed_password_ends_the_other_sessions_at_once(client):
+    from django.test import Client
+
+    user = make_user("li_hua")
+    page(client, user)
+    elsewhere = Client()
+    elsewhere.force_login(user)
+    user.set_password("a-new-Passw0rd-2026")
+    user.save()
+    assert client.get(reverse("notifications")).status_code == 302  # to the login page
+
+
+def test_a_suspension_ends_the_session_at_once(client):
+    user = make_user("li_hua")
+    page(client, user)
+    User.objects.filter(pk=user.pk).update(is_active=False)  # a bulk write, as moderation's
+    personal_cache.forget([user.pk])
+    assert client.get(reverse("notifications")).status_code == 302
+
+
+def test_follower_counts_on_the_home_page_follow_a_follow(client):
+    from yiban_core.accounts import services as account_services
+
+    user = make_user("li_hua")
+    assert "<strong>0</strong> 粉丝" in page(client, user)
+    account_services.follow(actor=actor_for(make_user("fan")), username=user.username)
+    assert "<strong>1</strong> 粉丝" in page(client, user)
+
+
+def test_a_session_made_before_the_cached_backend_stays_signed_in(client):
+    user = make_user("li_hua")
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    assert 'data-unread-badge' in client.get("/").content.decode()

@@ -230,3 +230,27 @@ def test_a_leaderboard_marks_its_readers_own_row_and_follows_the_points(client):
     account_services.update_profile(actor=actor_for(first), display_name="改名的第一名")
     client.force_login(second)
     assert "改名的第一名" in client.get(board).content.decode()
+
+
+def test_resource_cards_are_rendered_once_and_follow_their_ratings(client, renders):
+    from resources import services as resource_services
+    from tests.frontend.test_resource_pages import publish as publish_resource
+
+    owner, reader, rater = make_user("owner"), make_user("reader"), make_user("rater")
+    resource = publish_resource(owner, title="线性代数期末复习提纲")
+    library = reverse("resource_library")
+
+    def card_of(user) -> str:
+        client.force_login(user)
+        html = client.get(library).content.decode()
+        match = re.search(rf'<li class="resource-card card" data-resource-id="{resource.pk}">'
+                          r".*?</li>", html, re.S)
+        assert match, "no card of the resource"
+        return match.group(0)
+
+    first = card_of(reader)
+    assert "线性代数期末复习提纲" in first and "暂无评分" in first
+    rendered = renders["n"]
+    assert card_of(rater) == first and renders["n"] == rendered
+    resource_services.rate_resource(actor=actor_for(rater), resource_id=resource.pk, stars=4)
+    assert "（1 人评分）" in card_of(reader)

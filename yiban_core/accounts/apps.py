@@ -9,7 +9,8 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import m2m_changed, post_save
 
-        from yiban_core.accounts.models import School, User
+        from yiban_core import events, personal_cache
+        from yiban_core.accounts.models import Profile, School, User
 
         # The page frame's reads about a person are cached per person
         # (yiban_core/personal_cache.py): the admin site, too, makes someone a site admin
@@ -17,6 +18,12 @@ class AccountsConfig(AppConfig):
         m2m_changed.connect(_administrators_changed, sender=School.administrators.through,
                             dispatch_uid="school-administrators-forget")
         post_save.connect(_user_saved, sender=User, dispatch_uid="user-saved-forget")
+        post_save.connect(_profile_saved, sender=Profile, dispatch_uid="profile-saved-forget")
+        # The signed-in user is cached with their counts and school (accounts/backends.py).
+        events.subscribe(events.FollowChanged, lambda event: personal_cache.forget(
+            [event.follower_id, event.followee_id]), durable=True)
+        events.subscribe(events.PeopleChanged,
+                         lambda event: personal_cache.forget(event.user_ids), durable=True)
 
 
 def _administrators_changed(sender, instance, action, reverse, pk_set, **kwargs):
@@ -36,3 +43,9 @@ def _user_saved(sender, instance, **kwargs):
     from yiban_core import personal_cache
 
     personal_cache.forget([instance.pk])
+
+
+def _profile_saved(sender, instance, **kwargs):
+    from yiban_core import personal_cache
+
+    personal_cache.forget([instance.user_id])

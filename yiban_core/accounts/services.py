@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yiban_core import events
+from yiban_core import events, personal_cache
 from yiban_core.accounts.models import Block, Follow, Profile, School, User
 from yiban_core.accounts.rules import require_not_blocked, require_roster_authority
 from yiban_core.actor import Actor, web_session_only
@@ -165,8 +165,9 @@ def dismiss_welcome(*, actor: Actor) -> None:
     """Close the home page's welcome panel for good (it also ends by itself, see
     frontend/welcome.py). Closing it twice changes nothing."""
     user = actor.require_user()
-    Profile.objects.filter(user=user, welcome_dismissed_at__isnull=True).update(
-        welcome_dismissed_at=timezone.now())
+    if Profile.objects.filter(user=user, welcome_dismissed_at__isnull=True).update(
+            welcome_dismissed_at=timezone.now()):
+        personal_cache.forget([user.pk])  # the signed-in user is cached with their profile
 
 
 def follow(*, actor: Actor, username: str) -> Follow:

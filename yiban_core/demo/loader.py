@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from yiban_core import personal_cache
 from yiban_core.accounts.models import Follow, Profile, School, User
 from yiban_core.demo import data
 from yiban_core.demo.plan import Plan
@@ -113,6 +114,8 @@ def _demo_logins(password: str) -> None:
     User.objects.filter(username__in=data.DEMO_LOGINS).update(password=password, is_active=True)
     User.objects.filter(username=data.DEMO_ADMIN).update(
         is_superuser=True, is_staff=True, role=User.Role.ADMIN)
+    personal_cache.forget(User.objects.filter(username__in=data.DEMO_LOGINS)
+                          .values_list("pk", flat=True))
 
 
 def _groups(plan: Plan, schools: dict[str, School], ids: dict[str, int]) -> tuple[dict, int]:

@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yiban_core import events
+from yiban_core import events, personal_cache
 from yiban_core.accounts.models import School, User
 from yiban_core.actor import Actor, web_session_only
 from yiban_core.audit import services as audit
@@ -386,6 +386,7 @@ def _decide(actor: Actor, case: Case, decision: str, reason: str, days: int | No
                                 case=case, created_by=actor.user)
         if decision == Decision.SUSPEND:  # no more logins, sessions or tokens
             User.objects.filter(pk=case.author_id).update(is_active=False)
+            personal_cache.forget([case.author_id])  # the cached signed-in user, too
     case.status, case.decision, case.reason, case.mute_days = (
         CaseStatus.DECIDED, decision, reason, days)
     case.decided_by, case.decided_at = actor.user, now
@@ -404,6 +405,7 @@ def _decide_appeal(actor: Actor, case: Case, *, restore: bool, reason: str) -> N
         case.sanctions.filter(pk__in=[s.pk for s in lifted]).update(lifted_at=now)
         if any(s.kind == SanctionKind.SUSPEND for s in lifted):
             User.objects.filter(pk=case.author_id).update(is_active=True)
+            personal_cache.forget([case.author_id])
         if case.decision == Decision.BAN and case.group_id and case.author_id:
             Ban.objects.filter(group_id=case.group_id, user_id=case.author_id).delete()
         case.decision = Decision.APPROVE
