@@ -10,6 +10,7 @@ match; then the viewer's school and a resource's quality), and page by keyset on
 from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -50,12 +51,16 @@ class DatabaseBackend:
 
     # --- reading ------------------------------------------------------------------------
     def search(self, terms: list[str], filters: Filters, *, sort: str,
-               after: tuple[float, int] | None, limit: int, name: str = "") -> list[Hit]:
+               after: tuple[float, int] | None, limit: int, name: str = "",
+               visible: dict | None = None) -> list[Hit]:
+        """`visible`: kind -> the queryset of what the searcher may see (Source.visible);
+        where the backend checked a hit against it, the hit says so (Hit.checked)."""
         if connection.vendor == "postgresql":
-            return self._postgres(terms, name, filters, sort=sort, after=after, limit=limit)
+            return self._postgres(terms, name, filters, sort=sort, after=after, limit=limit,
+                                  visible=visible)
         return self._sqlite(terms, name, filters, sort=sort, after=after, limit=limit)
 
-    def _postgres(self, terms, name, filters, *, sort, after, limit) -> list[Hit]:
+    def _postgres(self, terms, name, filters, *, sort, after, limit, visible) -> list[Hit]:
         tsquery = " & ".join(f"{t}:*" if as_prefix(terms, i) else t for i, t in enumerate(terms))
         if name:  # or the beginning of a whole name (text.typed_name)
             tsquery = f"({tsquery}) | {name}:*"
@@ -73,33 +78,50 @@ class DatabaseBackend:
                 matches = _after_score(matches, "rating", after)
             rows = matches.values_list("kind", "object_id", "rating", "pk")[:limit]
             return [Hit(kind, oid, score, pk) for kind, oid, score, pk in rows]
+        return self._ranked(matches, tsquery, filters, after=after, limit=limit,
+                            visible=visible or {})
+
+    def _ranked(self, matches, tsquery, filters, *, after, limit, visible) -> list[Hit]:
+        """Relevance on PostgreSQL, in one statement: the window (the newest RANK_WINDOW
+        matches), ts_rank on the window alone, base.rank_score, the cursor, then each
+        kind's visibility rule checked row by row in score order until `limit` rows pass,
+        with the title and body a result shows (no second query for either)."""
         # With the tsvector stored (and its statistics known) the planner chooses: walk the
         # primary key back for a common word, the GIN index for a rare one. The window
         # carries each row's vector out of that pass, and ts_rank runs on the window alone
         # (past its LIMIT: not on every match of a common word), once a row, without a
         # second fetch by id.
+        fields = ("id", "kind", "object_id", "school_id", "rating", "downloads", "vector",
+                  "title", "body")
+        window_sql, window_params = (
+            matches.order_by("-pk").values(*fields)[:RANK_WINDOW].query.sql_with_params())
         # ts_rank is a float4: as such it comes back rounded to a float8 that no longer
         # equals it, and the next page's "score < cursor" skips or repeats rows. Cast it
         # to float8 in SQL, so the value a cursor holds is the value compared.
-        window = matches.order_by("-pk").values(
-            "id", "kind", "object_id", "school_id", "rating", "downloads", "vector",
-        )[:RANK_WINDOW]
-        window_sql, window_params = window.query.sql_with_params()
         params = [filters.viewer_school_id or 0, tsquery, *window_params]
-        older = ""
+        conditions, condition_params = [], []
         if after:
-            older = "WHERE score < %s OR (score = %s AND id < %s)"
-            params += [after[0], after[0], after[1]]
+            conditions.append("(score < %s OR (score = %s AND id < %s))")
+            condition_params += [after[0], after[0], after[1]]
+        seen, seen_params = _seen_sql(visible, filters.kinds)
+        if seen:
+            conditions.append(seen)
+            condition_params += seen_params
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         with connection.cursor() as cursor:
+            # OFFSET 0 keeps the conditions out of the sorted subquery: they are checked
+            # in score order, and only until LIMIT rows passed.
             cursor.execute(
-                f"SELECT kind, object_id, score, id FROM ("
-                f"SELECT kind, object_id, id, {_POSTGRES_SCORE} AS score FROM ("
-                "SELECT kind, object_id, id, school_id, rating, downloads, ts_rank(vector, "
-                "to_tsquery('simple'::regconfig, %s))::float8 AS relevance "
-                f"FROM ({window_sql}) AS newest) AS ranked) AS scored "
-                f"{older} ORDER BY score DESC, id DESC LIMIT %s", [*params, limit])
+                "SELECT kind, object_id, score, id, title, body FROM ("
+                f"SELECT kind, object_id, id, title, body, {_POSTGRES_SCORE} AS score FROM ("
+                "SELECT kind, object_id, id, school_id, rating, downloads, title, body, "
+                "ts_rank(vector, to_tsquery('simple'::regconfig, %s))::float8 AS relevance "
+                f"FROM ({window_sql}) AS newest) AS ranked "
+                "ORDER BY score DESC, id DESC OFFSET 0) AS scored "
+                f"{where} LIMIT %s", [*params, *condition_params, limit])
             rows = cursor.fetchall()
-        return [Hit(kind, oid, score, pk) for kind, oid, score, pk in rows]
+        return [Hit(kind, oid, score, pk, checked=kind in visible, title=title, body=body)
+                for kind, oid, score, pk, title, body in rows]
 
     def _sqlite(self, terms, name, filters, *, sort, after, limit) -> list[Hit]:
         match = " AND ".join(f'"{t}"*' if as_prefix(terms, i) else f'"{t}"'
@@ -158,3 +180,31 @@ _POSTGRES_SCORE = (
 def _after_score(qs, field: str, after: tuple[float, int]):
     score, pk = after
     return qs.filter(Q(**{f"{field}__lt": score}) | Q(**{field: score, "pk__lt": pk}))
+
+
+def _seen_sql(visible: dict, kinds) -> tuple[str, list]:
+    """Each kind's visibility rule (its source's `visible` queryset) as a condition on a
+    ranked row: an EXISTS by the row's object id. Kinds without one pass here and are
+    checked by the caller (registry.Source.visible_ids)."""
+    if not visible:
+        return "", []
+    alternatives, params = [], []
+    for kind in kinds or list(visible):
+        qs = visible.get(kind)
+        if qs is None:
+            alternatives.append("kind = %s")
+            params.append(kind)
+            continue
+        try:
+            sql, sql_params = (qs.filter(pk=RawSQL("scored.object_id", []))
+                               .order_by().values("pk").query.sql_with_params())
+        except EmptyResultSet:  # nothing of this kind is visible
+            continue
+        # OFFSET 0: an EXISTS the planner may not turn into a hashed IN over every
+        # visible object (a whole table for a school's public posts); a few dozen ranked
+        # rows are checked by primary key.
+        alternatives.append(f"(kind = %s AND EXISTS ({sql} OFFSET 0))")
+        params += [kind, *sql_params]
+    if not alternatives:
+        return "FALSE", []
+    return f"({' OR '.join(alternatives)})", params
