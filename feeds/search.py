@@ -22,23 +22,29 @@ def _topic_document(pk: int) -> Document | None:
     return Document(title=topic.name, body="", created_at=topic.created_at)
 
 
-def _visible_topics(actor, ids: list[int]) -> set[int]:
+def _seen_topics(actor):
     # A topic shows once a public post uses it: its name alone never reveals a private post.
     if not actor.has_scope("feed:read"):
-        return set()
-    return set(Topic.objects.filter(pk__in=ids, post_count__gt=0).values_list("pk", flat=True))
+        return Topic.objects.none()
+    return Topic.objects.filter(post_count__gt=0)
+
+
+def _visible_topics(actor, ids: list[int]) -> set[int]:
+    return set(_seen_topics(actor).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def register_sources() -> None:
     register(Source(
         kind="post", label="动态", document=_post_document,
         visible_ids=lambda actor, ids: selectors.visible_post_ids(actor=actor, ids=ids),
+        visible=lambda actor: selectors.seen_posts(actor=actor),
         load=lambda ids: selectors.with_details(Post.objects.all()).in_bulk(ids),
         all_ids=lambda: Post.objects.values_list("pk", flat=True).iterator(), scope="feed:read",
         node="feeds.schema.PostNode", prepare="feeds.schema.loaders.prepare_found_posts",
     ))
     register(Source(
         kind="topic", label="话题", document=_topic_document, visible_ids=_visible_topics,
+        visible=_seen_topics,
         load=lambda ids: Topic.objects.in_bulk(ids),
         all_ids=lambda: Topic.objects.values_list("pk", flat=True).iterator(), scope="feed:read",
         node="feeds.schema.TopicNode",

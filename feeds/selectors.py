@@ -195,7 +195,15 @@ def visible_post_ids(*, actor: Actor, ids) -> set[int]:
     ids = list(ids)
     if not ids or not actor.has_scope("feed:read"):
         return set()
-    return set(Post.objects.filter(visible_q(actor), pk__in=ids).values_list("pk", flat=True))
+    return set(seen_posts(actor=actor).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def seen_posts(*, actor: Actor) -> QuerySet[Post]:
+    """The posts the viewer may see, bare (no joined rows): visible_post_ids' rule as a
+    queryset, for a query that checks its own rows against it (the site search)."""
+    if not actor.has_scope("feed:read"):
+        return Post.objects.none()
+    return Post.objects.filter(visible_q(actor))
 
 
 def shown_repost_of(*, actor: Actor, post: Post) -> Post | None:

@@ -28,6 +28,7 @@ def register_sources() -> None:
     register(Source(
         kind="resource", label="学习资源", document=_resource_document,
         visible_ids=lambda actor, ids: selectors.visible_resource_ids(actor=actor, ids=ids),
+        visible=lambda actor: selectors.seen_resources(actor=actor),
         # With the school it was shared in: a result names it.
         load=lambda ids: selectors.with_details(Resource.objects.select_related("school"))
         .in_bulk(ids),

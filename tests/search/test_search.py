@@ -345,6 +345,53 @@ def test_the_cursor_walks_every_visible_result_once(index, sort):
     assert walk(actor_for(outsider), "操作系统", first=100, sort=sort) == seen
 
 
+@pytest.mark.postgresql
+@pytest.mark.parametrize("read", ["walk", "slice", "slice too short", "every document"])
+def test_the_window_is_the_same_however_postgresql_reads_it(index, monkeypatch, read):
+    """The newest matches are read by walking the key back, from a slice of the newest
+    documents, or from the GIN index over all of them (database.py picks by the
+    planner's estimate): the same results, pages and hidden posts whichever it is."""
+    from yiban_core.search.backends import base, database
+
+    authors = [make_user() for _ in range(3)]
+    outsider = make_user()
+    visible = set()
+    for i in range(30):
+        hidden = i % 4 == 1
+        p = post(authors[i % 3], f"编译原理 第{i}讲 " + "语法分析 " * (i % 5),
+                 visibility="followers" if hidden else "public")
+        if not hidden:
+            visible.add(("post", p.pk))
+        post(authors[i % 3], f"今天的晚饭 第{i}次")  # documents that do not match
+    index()
+    viewer = actor_for(outsider)
+    expected = walk(viewer, "编译原理", first=7)
+    assert set(expected) == visible
+    monkeypatch.setattr(base, "RANK_WINDOW", 12)
+    monkeypatch.setattr(database, "RANK_WINDOW", 12)
+    monkeypatch.setattr(database, "WALK_EVERY", 1_000_000 if read == "walk" else 0)
+    monkeypatch.setattr(database, "SLICE_MARGIN", {"slice": 1000, "slice too short": 0.01,
+                                                   "every document": 10**9}.get(read, 1))
+    database._newest[:] = [0, float("-inf")]
+    windowed = walk(viewer, "编译原理", first=5)
+    newest_visible = sorted(visible, key=lambda hit: hit[1], reverse=True)
+    # Ranked: the visible among the newest 12 matches, whichever way they were read.
+    newest_twelve = {pk for pk in sorted((p.pk for p in Post.objects.filter(
+        text__startswith="编译原理")), reverse=True)[:12]}
+    assert set(windowed) == {hit for hit in newest_visible if hit[1] in newest_twelve}
+    monkeypatch.setattr(database, "WALK_EVERY", 1_000_000)
+    assert walk(viewer, "编译原理", first=5) == windowed
+
+
+def test_a_single_latin_letter_before_more_words_is_a_word(index):
+    author = make_user()
+    c = post(author, "C++的指针到底怎么学")
+    post(author, "指针常见错误整理")  # its title's pinyin has words starting with c: changjian
+    index()
+    assert found(ANONYMOUS, "C++ 指针") == [("post", c.pk)]
+    assert found(ANONYMOUS, "c 指针") == [("post", c.pk)]
+
+
 def test_a_cursor_belongs_to_its_query():
     with pytest.raises(Invalid) as error:
         selectors.search(actor=ANONYMOUS, query="数学", after="not-a-cursor")

@@ -26,24 +26,31 @@ def _user_document(pk: int) -> Document | None:
                     created_at=user.date_joined, school_id=user.school_id)
 
 
-def _visible_groups(actor, ids: list[int]) -> set[int]:
+def _seen_groups(actor):
     if not actor.has_scope("groups:read"):
-        return set()
+        return Group.objects.none()
     # The groups listing's rule: another school's class or private group is never found.
-    listed = group_selectors.groups(actor=actor).filter(pk__in=ids)
-    return set(listed.values_list("pk", flat=True))
+    return group_selectors.groups(actor=actor).order_by()
+
+
+def _visible_groups(actor, ids: list[int]) -> set[int]:
+    return set(_seen_groups(actor).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _seen_users(actor):
+    if not actor.has_scope("profile"):
+        return User.objects.none()
+    return User.objects.filter(is_active=True)
 
 
 def _visible_users(actor, ids: list[int]) -> set[int]:
-    if not actor.has_scope("profile"):
-        return set()
-    return set(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+    return set(_seen_users(actor).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def register_sources() -> None:
     register(Source(
         kind="group", label="群组", document=_group_document,
-        visible_ids=_visible_groups,
+        visible_ids=_visible_groups, visible=_seen_groups,
         load=lambda ids: Group.objects.select_related("school").in_bulk(ids),
         all_ids=lambda: Group.objects.values_list("pk", flat=True).iterator(), scope="groups:read",
         node="yiban_core.groups.schema.GroupNode",
@@ -51,6 +58,7 @@ def register_sources() -> None:
     ))
     register(Source(
         kind="user", label="用户", document=_user_document, visible_ids=_visible_users,
+        visible=_seen_users,
         load=lambda ids: User.objects.select_related("profile", "school").in_bulk(ids),
         all_ids=lambda: User.objects.filter(is_active=True).values_list("pk", flat=True).iterator(),
         scope="profile", node="yiban_core.accounts.schema.UserNode",

@@ -4,7 +4,9 @@ core never imports them.
 A source says how to turn one object into a document (or None when it must
 leave the index: deleted), which of a list of ids an actor may see (through
 the app's own selectors: the one place its visibility rules live), and how to
-load those objects for display.
+load those objects for display. It may also give what an actor may see as a
+queryset of the same selectors (`visible`): the database backend then checks
+its ranked hits inside its own SQL, one statement instead of a query per kind.
 
 For GraphQL it also names, by dotted path (imported when the schema is built,
 so registering imports no schema), the node type of a result, the function
@@ -47,6 +49,8 @@ class Source:
     node: str = ""  # the GraphQL type of a result
     prepare: str = ""  # (info, objects) -> None: a page of results, for the batch loaders
     subject_enum: str = ""  # the GraphQL enum of Document.subject
+    # (actor) -> a queryset of the objects the actor may see (the rule of visible_ids)
+    visible: Callable[[Any], Any] | None = None
 
 
 SOURCES: dict[str, Source] = {}

@@ -41,7 +41,7 @@ class Result:
     cursor: str = ""  # the position right after this result (a Relay edge's cursor)
 
 
-def _backend_search(terms, name, filters, *, sort, after, limit) -> list[Hit]:
+def _backend_search(terms, name, filters, *, sort, after, limit, visible) -> list[Hit]:
     elastic = elastic_backend()
     if elastic is not None:
         try:
@@ -49,7 +49,7 @@ def _backend_search(terms, name, filters, *, sort, after, limit) -> list[Hit]:
         except elastic.unavailable_errors:
             log.warning("Elasticsearch unreachable; searching the database", exc_info=True)
     return database_backend().search(terms, filters, sort=sort, after=after, limit=limit,
-                                     name=name)
+                                     name=name, visible=visible)
 
 
 def _cursor_salt(terms: list[str], sort: str, filters: Filters) -> str:
@@ -91,15 +91,18 @@ def search(*, actor: Actor, query: str, kinds=None, school_id=None, subject: str
     if not allowed:
         return Page(items=[], end_cursor=None, has_next=False)
 
+    # Each kind's visibility rule as a queryset, for a backend that checks its hits in
+    # its own SQL (the database's relevance sort); the rest are checked here.
+    seen = {k: SOURCES[k].visible(actor) for k in allowed if SOURCES[k].visible is not None}
     kept: list[Hit] = []
     exhausted = False
     for _round in range(MAX_ROUNDS):
         want = size + 1 - len(kept)
         # Ask for plenty: each round costs a ranking, and visibility drops some hits.
         hits = _backend_search(terms, name, filters, sort=sort, after=position,
-                               limit=max(want * 3, 60))
-        visible = _visible(actor, hits)
-        kept += [h for h in hits if (h.kind, h.object_id) in visible][:want]
+                               limit=max(want * 3, 60), visible=seen)
+        visible = _visible(actor, [h for h in hits if not h.checked])
+        kept += [h for h in hits if h.checked or (h.kind, h.object_id) in visible][:want]
         if len(hits) < max(want * 3, 60):
             exhausted = True
         if exhausted or len(kept) > size or not hits:
@@ -129,8 +132,12 @@ def _cursor(hit: Hit, salt: str) -> str:
 def _results(hits: list[Hit], terms: list[str], salt: str) -> list[Result]:
     # Only what a result shows: not the index's tokens, the largest column.
     documents = {(d.kind, d.object_id): d for d in SearchDocument.objects.filter(
-        pk__in=[h.document_id for h in hits if h.document_id]).only(
-        "kind", "object_id", "title", "body")}
+        pk__in=[h.document_id for h in hits if h.document_id and h.title is None]).only(
+        "kind", "object_id", "title", "body")} if any(h.title is None for h in hits) else {}
+    for hit in hits:  # the backend read them with the hit
+        if hit.title is not None:
+            documents[(hit.kind, hit.object_id)] = SearchDocument(
+                kind=hit.kind, object_id=hit.object_id, title=hit.title, body=hit.body or "")
     objects: dict[str, dict[int, Any]] = {}
     for kind in {h.kind for h in hits}:
         objects[kind] = SOURCES[kind].load([h.object_id for h in hits if h.kind == kind])

@@ -118,5 +118,12 @@ def is_short(term: str) -> bool:
 
 def as_prefix(terms: list[str], position: int) -> bool:
     """Whether the query's word at `position` is matched as a prefix: short ones, and
-    the last one (still being typed: 高等数, gaod, 李月)."""
-    return position == len(terms) - 1 or is_short(terms[position])
+    the last one (still being typed: 高等数, gaod, 李月). A single Latin letter followed
+    by more words is a finished word (the c of "C++ 指针", the r of "R语言"): as a prefix
+    it would match every token, pinyin included, that starts with that letter."""
+    term = terms[position]
+    if position == len(terms) - 1:
+        return True
+    if len(term) == 1 and not _CJK.search(term):
+        return False
+    return is_short(term)

@@ -25,9 +25,13 @@ class Hit:
     object_id: int
     score: float
     document_id: int
+    # Already checked against the source's `visible` rule by the backend (in its SQL).
+    checked: bool = False
+    title: str | None = None  # what a result shows, when the backend read it already
+    body: str | None = None
 
 
-RANK_WINDOW = 1000  # relevance ranks only the newest matches (DESIGN.md section 7)
+RANK_WINDOW = 300  # relevance ranks only the newest matches (DESIGN.md section 7)
 
 # Relevance order, the same on every backend: text relevance first, as one of RELEVANCE_LEVELS
 # steps of the best match's (ts_rank, bm25 or Elasticsearch's score, whichever the backend
