@@ -65,7 +65,7 @@ class SearchSort(graphene.Enum):
     @property
     def description(self):
         return {
-            SearchSort.RELEVANCE: "最相关的在前（在最新的 300 条匹配中排序）",
+            SearchSort.RELEVANCE: "最相关的在前（在最新的 1000 条匹配中排序）",
             SearchSort.NEWEST: "最新的在前",
             SearchSort.RATING: "评分最高的在前（资源的贝叶斯平均分；其他类型为 0）",
         }.get(self)

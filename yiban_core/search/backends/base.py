@@ -31,7 +31,7 @@ class Hit:
     body: str | None = None
 
 
-RANK_WINDOW = 300  # relevance ranks only the newest matches (DESIGN.md section 7)
+RANK_WINDOW = 1000  # relevance ranks only the newest matches (DESIGN.md section 7)
 
 # Relevance order, the same on every backend: text relevance first, as one of RELEVANCE_LEVELS
 # steps of the best match's (ts_rank, bm25 or Elasticsearch's score, whichever the backend
