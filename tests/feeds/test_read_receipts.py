@@ -168,7 +168,7 @@ def test_a_plain_members_at_everyone_is_refused_and_nothing_is_posted(klass, run
 
 
 def test_a_teacher_member_and_an_admin_may_say_at_everyone(klass, run_worker):
-    teacher, group, (a, b, _c) = klass
+    _teacher, group, (a, b, _c) = klass
     other_teacher = make_teacher("li_laoshi", school=group.school)
     group_services.join_by_code(actor=actor_for(other_teacher), code=group.join_code)
     services.publish_post(actor=actor_for(other_teacher), text="@所有人 实验课改到周四",
