@@ -21,6 +21,13 @@ class FeedsConfig(AppConfig):
         from yiban_core.demo.contributors import CONTRIBUTORS
 
         CONTRIBUTORS.append(demo.contribute)
+        from datetime import timedelta
+
+        from feeds import tasks
+        from yiban_core import periodic
+
+        # Polls close at their deadline (a read after it closes one too).
+        periodic.register(tasks.close_due_polls, every=timedelta(minutes=1))
         from feeds import selectors
         from feeds.models import Post
         from yiban_core.notifications.targets import register_target

@@ -17,6 +17,10 @@ mentioned: the words stay plain text, link nowhere and notify nobody.
 
 Chinese has no spaces: "@李月婷明天见" names 李月婷 when she is known, the longest
 known name wins.
+
+`@所有人` names nobody: in a group post by its owner, an admin or a teacher among its
+members it notifies every member (feeds.rules.may_mention_everyone); anyone else's is
+refused. It is never read as a person's name.
 """
 
 from __future__ import annotations
@@ -32,6 +36,15 @@ MAX_NAME = 40  # User.display_name's length
 # What a typed name runs up to: space, @, # and punctuation end it.
 _NAME_RUN_RE = re.compile(
     r"(?<![A-Za-z0-9_.\-@])@([^\s@#,，.。!！?？:：;；、()（）\[\]【】<>《》\"'“”‘’~～/\\|]{1,40})")
+
+
+EVERYONE = "所有人"
+_EVERYONE_RE = re.compile(r"(?<![A-Za-z0-9_.\-@])@" + EVERYONE)
+
+
+def mentions_everyone(text: str) -> bool:
+    """Whether the text says @所有人."""
+    return bool(_EVERYONE_RE.search(text or ""))
 
 
 def _ids(values) -> list[int]:
@@ -81,7 +94,8 @@ def _resolve(*, author: User, text: str, chosen_ids, kept) -> dict[str, User]:
         link(user.username, user)
 
     runs = [run for run in _NAME_RUN_RE.findall(text)
-            if not any(run.startswith(name) for name in links)][:MAX_MENTIONS]
+            if not run.startswith(EVERYONE)
+            and not any(run.startswith(name) for name in links)][:MAX_MENTIONS]
     prefixes = {run[:n] for run in runs for n in range(1, len(run) + 1)}
     if not prefixes:
         return links

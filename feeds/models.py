@@ -246,3 +246,130 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post_id} @ {self.user}"
+
+
+# --- polls (投票) ----------------------------------------------------------------------------
+# A poll belongs to a post and is seen by whoever sees the post (feeds/visibility.py).
+# One vote per member per poll is the database's rule: a ballot row unique per voter,
+# and one row per option chosen, unique per ballot and option (a single-choice poll's
+# service writes exactly one).
+
+POLL_MIN_OPTIONS = 2
+POLL_MAX_OPTIONS = 10
+POLL_OPTION_MAX_LENGTH = 50
+
+
+class Poll(models.Model):
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="poll",
+                                verbose_name=_("动态"))
+    multiple = models.BooleanField(_("多选"), default=False)
+    # Who voted what is never shown for an anonymous poll, through any page or API.
+    anonymous = models.BooleanField(_("匿名"), default=False)
+    # The counts are shown once the poll is closed (to its author at any time).
+    results_hidden = models.BooleanField(_("截止前隐藏结果"), default=False)
+    closes_at = models.DateTimeField(_("截止时间"))
+    # Set once, by whoever closes it first (the periodic task, or a read after the
+    # deadline): the poll.closed event is sent by that one.
+    closed_at = models.DateTimeField(_("已结束于"), null=True, blank=True)
+    voter_count = models.PositiveIntegerField(_("投票人数"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("投票")
+        verbose_name_plural = _("投票")
+        indexes = [models.Index(fields=["closed_at", "closes_at"], name="poll_due")]
+
+    def __str__(self) -> str:
+        return f"poll of {self.post_id}"
+
+
+class PollOption(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options",
+                             verbose_name=_("投票"))
+    position = models.PositiveSmallIntegerField(_("位置"))
+    text = models.CharField(_("选项"), max_length=POLL_OPTION_MAX_LENGTH)
+    vote_count = models.PositiveIntegerField(_("票数"), default=0)
+
+    class Meta:
+        verbose_name = _("投票选项")
+        verbose_name_plural = _("投票选项")
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "position"], name="one_option_per_slot"),
+            models.CheckConstraint(condition=Q(position__lt=POLL_MAX_OPTIONS),
+                                   name="at_most_ten_options"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class PollBallot(models.Model):
+    """A voter's one ballot in a poll."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="ballots")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("投票记录")
+        verbose_name_plural = _("投票记录")
+        constraints = [models.UniqueConstraint(fields=["poll", "user"], name="vote_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → poll {self.poll_id}"
+
+
+class PollVote(models.Model):
+    """An option chosen on a ballot."""
+
+    ballot = models.ForeignKey(PollBallot, on_delete=models.CASCADE, related_name="votes")
+    option = models.ForeignKey(PollOption, on_delete=models.CASCADE, related_name="votes")
+
+    class Meta:
+        verbose_name = _("投票选择")
+        verbose_name_plural = _("投票选择")
+        constraints = [models.UniqueConstraint(fields=["ballot", "option"],
+                                               name="choose_option_once")]
+
+    def __str__(self) -> str:
+        return f"ballot {self.ballot_id}: option {self.option_id}"
+
+
+# --- announcement read receipts (已读回执) ----------------------------------------------------
+
+
+class AnnouncementRead(models.Model):
+    """A member has read a group announcement (opened its page, or said 我已读)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("公告已读")
+        verbose_name_plural = _("公告已读")
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="read_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.post_id}"
+
+
+class AnnouncementReminder(models.Model):
+    """A reminder sent to the members who had not read an announcement (once an hour)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reminders")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    recipient_count = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("公告提醒")
+        verbose_name_plural = _("公告提醒")
+        indexes = [models.Index(fields=["post", "-sent_at"], name="reminder_newest")]
+
+    def __str__(self) -> str:
+        return f"reminder of {self.post_id}"

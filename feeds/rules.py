@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from feeds.models import Comment, Post, Visibility
 from yiban_core.actor import Actor
-from yiban_core.errors import PermissionDenied
+from yiban_core.errors import Invalid, PermissionDenied
 from yiban_core.groups.models import Group, Membership
 
 
@@ -70,3 +70,52 @@ def require_may_post_in(group: Group, role: str | None) -> None:
         raise PermissionDenied(_("这个群已归档，只能查看"))
     if not may_post_in(group, role):
         raise PermissionDenied(_("学校官方群只有管理员可以发布"))
+
+
+# --- polls and announcement receipts -------------------------------------------------------
+
+
+def poll_is_open(poll, now) -> bool:
+    return now < poll.closes_at
+
+
+def may_vote(actor: Actor, post: Post, poll, role: str | None, now) -> bool:
+    """A reader of the post votes while the poll is open; a group's poll is its members'."""
+    return (_writer(actor) and poll_is_open(poll, now)
+            and (post.group_id is None or role is not None))
+
+
+def sees_poll_results(actor: Actor, post: Post, poll, now) -> bool:
+    """The counts: unless the author hid them until the poll closes (the author sees them)."""
+    return (not poll.results_hidden or not poll_is_open(poll, now)
+            or (actor.user is not None and actor.user.pk == post.author_id))
+
+
+def sees_poll_voters(actor: Actor, post: Post, poll, now) -> bool:
+    """Who voted what: a named poll's readers, when they see the counts. An anonymous
+    poll's voters are shown to nobody, its author and site admins included."""
+    return not poll.anonymous and sees_poll_results(actor, post, poll, now)
+
+
+def sees_read_receipts(actor: Actor, post: Post, role: str | None) -> bool:
+    """Who has read a group announcement: the group's owner and admins."""
+    return (actor.user is not None and post.is_announcement and post.group_id is not None
+            and role in Membership.MANAGER_ROLES)
+
+
+def may_remind_unread(actor: Actor, post: Post, role: str | None) -> bool:
+    return _writer(actor) and sees_read_receipts(actor, post, role)
+
+
+def may_mention_everyone(actor: Actor, group: Group | None, role: str | None) -> bool:
+    """@所有人 in a group post: its owner and admins, and teachers among its members."""
+    if actor.user is None or group is None or role is None:
+        return False
+    return role in Membership.MANAGER_ROLES or actor.user.role == actor.user.Role.TEACHER
+
+
+def require_may_mention_everyone(actor: Actor, group: Group | None, role: str | None) -> None:
+    if group is None:
+        raise Invalid(_("@所有人 只能在群里使用"), field="text")
+    if not may_mention_everyone(actor, group, role):
+        raise PermissionDenied(_("只有群主、管理员或老师可以 @所有人"), field="text")

@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feeds import boards, cards, mentions, rules, selectors, tasks, timeline_store
+from feeds import boards, cards, mentions, poll_services, rules, selectors, tasks, timeline_store
 from feeds.models import (
     COMMENT_MAX_LENGTH,
     MAX_IMAGES,
@@ -30,6 +30,7 @@ from feeds.models import (
     Topic,
     Visibility,
 )
+from feeds.poll_services import PollSpec
 from feeds.text import normalize_topic, topic_names
 from yiban_core import events
 from yiban_core.accounts.rules import require_not_blocked, require_school_publisher
@@ -126,10 +127,13 @@ def _unlink_topics(post: Post) -> None:
 def publish_post(
     *, actor: Actor, text: str, visibility: str = Visibility.PUBLIC, group: Group | None = None,
     images=(), repost_of: Post | None = None, mention_ids=(), announce: bool = False,
+    poll: PollSpec | None = None,
 ) -> Post:
     """Publish a post. With `announce`, a group post is published as the group's
     announcement (群公告) in one step: pinned from the start, its members notified, as
-    set_pinned does for a post already published (owner and admins only)."""
+    set_pinned does for a post already published (owner and admins only). With `poll`,
+    the post carries a poll (投票, feeds/poll_services.py), written in the same
+    transaction. `@所有人` is for a group's owner, admins and teachers (feeds/mentions.py)."""
     actor.require_scope("feed:write")
     user = actor.require_user()
     require_not_muted(user)
@@ -144,6 +148,7 @@ def publish_post(
         check_image(upload, field="images", max_bytes=settings.POST_IMAGE_MAX_BYTES)
     if announce and group is None:
         raise Invalid(_("只有群内动态可以设为公告"), field="announce")
+    role = None
     if group is not None:
         role = role_in(actor, group)
         rules.require_may_post_in(group, role)
@@ -158,6 +163,12 @@ def publish_post(
         require_school_publisher(user)
     if repost_of is not None and not rules.may_repost(actor, repost_of):
         raise Invalid(_("只能转发公开的动态"), field="repost_of")
+    if mentions.mentions_everyone(text):
+        rules.require_may_mention_everyone(actor, group, role)
+    if poll is not None:
+        if repost_of is not None:
+            raise Invalid(_("转发不能带投票"), field="poll")
+        poll = poll_services.clean_poll(poll, school=school_of(user, group))
     held = premoderation_reason(
         author=user, group=group, school=user.school if visibility == Visibility.SCHOOL else None,
         has_link=contains_link(text), has_image=bool(images)) is not None
@@ -170,6 +181,8 @@ def publish_post(
         for position, upload in enumerate(images):
             PostImage.objects.create(post=post, position=position,
                                      image=_named(upload, f"{post.pk}-{position}"))
+        if poll is not None:
+            poll_services.create_poll(post, poll)
         _link_topics_and_mentions(post, actor=actor, old_mentions=set(),
                                   mention_ids=mention_ids)
         if post.mention_links:
@@ -193,6 +206,8 @@ def send_out_post(post: Post) -> None:
     credits.award(user_id=post.author_id, rule="post_published", key=str(post.pk), source=post)
     if post.pinned_at is not None and post.group_id is not None:
         tasks.announce.enqueue(post_id=post.pk, actor_id=post.author_id)
+    if post.group_id is not None and mentions.mentions_everyone(post.text):
+        tasks.notify_everyone.enqueue(post_id=post.pk)
     if post.repost_of_id is not None:
         _bump(post.repost_of_id, "repost_count", 1)
         notify(recipient_ids=[post.repost_of.author_id], kind=Notification.Kind.REPOSTED,
@@ -236,6 +251,9 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
                            required=not post.images.exists() and post.repost_of_id is None)
         verdict = screen("text", text, school=school_of(user, post.group))
         text = verdict.text
+        everyone = mentions.mentions_everyone(text) and not mentions.mentions_everyone(post.text)
+        if everyone:
+            rules.require_may_mention_everyone(actor, post.group, role_in(actor, post.group))
     if visibility is not None:
         if post.group_id is not None or visibility == Visibility.GROUP:
             raise Invalid(_("群内动态不能改可见范围"), field="visibility")
@@ -256,6 +274,8 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
             post.text = text
             _link_topics_and_mentions(post, actor=actor, old_mentions=old_mentions,
                                       mention_ids=mention_ids)
+            if everyone and post.published:
+                tasks.notify_everyone.enqueue(post_id=post.pk)
         if visibility is not None and visibility != post.visibility:
             _count_topics(post, -1)
             post.visibility = visibility

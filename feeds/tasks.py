@@ -88,6 +88,26 @@ def announce(*, post_id: int, actor_id: int) -> None:
            target=post)
 
 
+@task()
+def notify_everyone(*, post_id: int) -> None:
+    """@所有人 in a group post: every member of the group (the author aside), as a mention."""
+    post = Post.objects.filter(pk=post_id, group__isnull=False).first()
+    if post is None:
+        return
+    members = Membership.objects.filter(group_id=post.group_id).values_list("user_id", flat=True)
+    notify(recipient_ids=list(members), kind=Notification.Kind.MENTIONED,
+           actor_id=post.author_id, group_id=post.group_id,
+           event_key=f"mention:post:{post.pk}", target=post)
+
+
+@task()
+def close_due_polls() -> int:
+    """Close the polls past their deadline (periodic; each sends poll.closed once)."""
+    from feeds.poll_services import close_due_polls as close
+
+    return close()
+
+
 # Retries queued before these tasks moved next to what they retry still find them.
 from feeds.cards import forget_cards  # noqa: E402, F401
 from feeds.timeline_rebuild import rebuild_group_timeline, rebuild_home_timeline  # noqa: E402, F401

@@ -12,7 +12,8 @@ the CSRF token and the page's own path (the forms' `next`), are rendered as mark
 put in when the item is served.
 
 Items whose HTML depends on more than that are rendered every time: held or removed
-content (its author's 审核中 mark reads the moderation case).
+content (its author's 审核中 mark reads the moderation case), and posts with a poll (what
+a reader sees of it depends on their vote, and its counts move with every vote).
 """
 
 from __future__ import annotations
@@ -80,8 +81,11 @@ def _render(request, template_name: str, name: str, items, extra: dict,
     """Each item's HTML, in order."""
     keys = {}
     for item in items:
-        if getattr(item, "moderation", ContentState.VISIBLE) == ContentState.VISIBLE:
-            keys[item.pk] = _key(request, name, item, state(item))
+        if getattr(item, "moderation", ContentState.VISIBLE) != ContentState.VISIBLE:
+            continue
+        inputs = state(item)
+        if inputs is not None:  # None: this item is rendered for this request only
+            keys[item.pk] = _key(request, name, item, inputs)
     cached = cache.get_many(list(keys.values())) if keys else {}
     template = get_template(template_name)
     fresh, parts = {}, []
@@ -145,7 +149,9 @@ def person(user) -> tuple:
             profile.avatar.name if profile is not None and profile.avatar else "")
 
 
-def _post_state(post) -> tuple:
+def _post_state(post) -> tuple | None:
+    if getattr(post, "poll_view", None) is not None:
+        return None
     original = getattr(post, "shown_original", None)
     return (
         getattr(post, "viewer_liked", False), getattr(post, "viewer_manages", False),

@@ -180,6 +180,16 @@ class CheckinClosed:
     school_id: int | None
 
 
+@dataclass(frozen=True)
+class PollClosed:
+    """A poll reached its deadline (sent once, by whoever closed it first): webhook
+    `poll.closed`."""
+    poll_id: int
+    post_id: int
+    group_id: int | None
+    school_id: int | None  # the post's author's school when posting
+
+
 # --- subscribing and sending ----------------------------------------------------------
 
 Handler = Callable[[Any], None]

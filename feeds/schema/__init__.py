@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from feeds.schema.mutations import Mutation
 from feeds.schema.nodes import CommentNode, PostNode, TopicNode
+from feeds.schema.polls import PollNode, PollOptionNode
 from feeds.schema.queries import Query
 
-types = [PostNode, CommentNode, TopicNode]
+types = [PostNode, CommentNode, TopicNode, PollNode, PollOptionNode]
 
 __all__ = ["CommentNode", "Mutation", "PostNode", "Query", "TopicNode", "types"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from feeds import selectors
+from feeds import poll_selectors, selectors
 from feeds.models import Comment, Post, Topic
 from yiban_core.graphql.loaders import Loader
 
@@ -37,6 +37,20 @@ class PostTopics(Loader[Post, list[Topic]]):
         return {post.pk: post.topic_list() for post in posts}
 
 
+class PostPolls(Loader[Post, "poll_selectors.PollView | None"]):
+    """The polls of a page of posts, as the viewer sees them (three queries a page)."""
+
+    def batch_load(self, posts: list[Post]) -> dict[int, poll_selectors.PollView]:
+        return poll_selectors.polls_of(actor=self.actor, posts=posts)
+
+
+class ReadAnnouncements(Loader[Post, bool]):
+    default = False
+
+    def batch_load(self, posts: list[Post]) -> dict[int, bool]:
+        return dict.fromkeys(poll_selectors.read_ids(actor=self.actor, posts=posts), True)
+
+
 class LikedComments(Loader[Comment, bool]):
     default = False
 
@@ -52,6 +66,8 @@ def queue_posts(info, posts: Iterable[Post]) -> None:
     LikedPosts.of(info).queue([*posts, *originals])
     VisibleOriginals.of(info).queue(originals)
     PostTopics.of(info).queue([*posts, *originals])
+    PostPolls.of(info).queue(posts)
+    ReadAnnouncements.of(info).queue(posts)
 
 
 def queue_comments(info, comments: Iterable[Comment]) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import graphene
 from django.utils.translation import gettext as _
 
-from feeds import selectors, services
+from feeds import poll_selectors, poll_services, selectors, services
 from feeds.models import Comment, Visibility
 from feeds.schema.nodes import CommentNode, PostNode, PostVisibility, comment_pk
+from feeds.schema.polls import PollInput, PollNode
 from feeds.text import MAX_MENTIONS
 from yiban_core.errors import NotFound
 from yiban_core.graphql.enums import enum_value
@@ -17,7 +18,7 @@ from yiban_core.groups.schema import group_from_input
 
 # Services name what they looked up; the input gives it by ID.
 _INPUT_FIELDS = {"post": "post_id", "repost_of": "post_id", "comment": "comment_id",
-                 "parent": "parent_id", "group": "group_id"}
+                 "parent": "parent_id", "group": "group_id", "options": "option_ids"}
 
 
 class FeedMutation(DomainMutation):
@@ -58,16 +59,24 @@ class PublishPost(FeedMutation):
         mention_ids = MentionIds()
         announce = graphene.Boolean(
             description="直接发布为群公告（须有 groupId，群主或管理员）：置顶并通知全体成员")
+        poll = PollInput(description="带一个投票（单选或多选，2 到 10 个选项）")
 
     post = graphene.Field(PostNode)
 
     @classmethod
     def perform(cls, info, actor, text, visibility=None, group_id=None, mention_ids=None,
-                announce=False):
+                announce=False, poll=None):
         group = group_from_input(info, group_id) if group_id else None
+        spec = None
+        if poll is not None:
+            spec = poll_services.PollSpec(
+                options=list(poll.options or []), closes_at=poll.closes_at,
+                multiple=bool(poll.multiple), anonymous=bool(poll.anonymous),
+                results_hidden=bool(poll.results_hidden))
         post = services.publish_post(actor=actor, text=text, group=group,
                                      visibility=enum_value(visibility) or Visibility.PUBLIC,
-                                     mention_ids=_user_pks(mention_ids), announce=bool(announce))
+                                     mention_ids=_user_pks(mention_ids), announce=bool(announce),
+                                     poll=spec)
         return {"post": post}
 
 
@@ -264,6 +273,64 @@ class UnlikeComment(FeedMutation):
                                                    comment_id=comment_pk(comment_id))}
 
 
+class Vote(FeedMutation):
+    """Vote in a post's poll: once, before its deadline; a single-choice poll takes one
+    option. A second vote is CONFLICT, a vote after the deadline CONFLICT."""
+
+    scope = ("feed:write", "feed:read")
+
+    class Input:
+        post_id = graphene.ID(required=True, description="带投票的动态")
+        option_ids = graphene.List(graphene.NonNull(graphene.ID), required=True,
+                                   description="所选的 PollOption ID（单选只能一个）")
+
+    poll = graphene.Field(PollNode, description="投票后的结果（按你能看到的）")
+
+    @classmethod
+    def perform(cls, info, actor, post_id, option_ids):
+        pk = decode_global_id(post_id, expected="Post", field="postId")
+        options = [decode_global_id(value, expected="PollOption", field="optionIds")
+                   for value in (option_ids or [])[:11]]
+        poll_services.vote(actor=actor, post_id=pk, option_ids=options)
+        post = selectors.get_post(actor=actor, pk=pk)
+        return {"poll": poll_selectors.poll_of(actor=actor, post=post)}
+
+
+class MarkAnnouncementRead(FeedMutation):
+    """Say that I have read a group announcement (我已读; members). Opening it on the site
+    does the same."""
+
+    scope = "feed:read"
+
+    class Input:
+        post_id = graphene.ID(required=True)
+
+    post = graphene.Field(PostNode)
+
+    @classmethod
+    def perform(cls, info, actor, post_id):
+        pk = decode_global_id(post_id, expected="Post", field="postId")
+        poll_services.mark_announcement_read(actor=actor, post_id=pk)
+        return {"post": selectors.get_post(actor=actor, pk=pk)}
+
+
+class RemindUnreadMembers(FeedMutation):
+    """Notify the members who have not read an announcement (owner and admins; once an hour
+    per announcement, else RATE_LIMITED)."""
+
+    scope = ("feed:write", "feed:read")
+
+    class Input:
+        post_id = graphene.ID(required=True)
+
+    reminded_count = graphene.Int(description="提醒了多少人")
+
+    @classmethod
+    def perform(cls, info, actor, post_id):
+        pk = decode_global_id(post_id, expected="Post", field="postId")
+        return {"reminded_count": poll_services.remind_unread(actor=actor, post_id=pk)}
+
+
 class Mutation(graphene.ObjectType):
     publish_post = PublishPost.Field()
     repost = Repost.Field()
@@ -277,3 +344,6 @@ class Mutation(graphene.ObjectType):
     delete_comment = DeleteComment.Field()
     like_comment = LikeComment.Field()
     unlike_comment = UnlikeComment.Field()
+    vote = Vote.Field()
+    mark_announcement_read = MarkAnnouncementRead.Field()
+    remind_unread_members = RemindUnreadMembers.Field()

@@ -5,18 +5,21 @@ from __future__ import annotations
 import graphene
 from django.utils.translation import gettext as _
 
-from feeds import rules, selectors
+from feeds import poll_selectors, rules, selectors
 from feeds.models import Comment, Post, Topic, Visibility
 from feeds.schema.loaders import (
     LikedComments,
     LikedPosts,
+    PostPolls,
     PostTopics,
+    ReadAnnouncements,
     VisibleOriginals,
     queue_comments,
     queue_posts,
 )
+from feeds.schema.polls import PollNode, ReadReceipts
 from yiban_core.accounts.schema import UserNode
-from yiban_core.errors import Invalid
+from yiban_core.errors import Invalid, PermissionDenied
 from yiban_core.graphql.connections import (
     DEFAULT_PAGE_SIZE,
     Connection,
@@ -184,6 +187,29 @@ class PostNode(graphene.ObjectType):
                            description="动态里的 #话题#")
     comments = connection_field(CommentConnection, "顶层评论，最早的在前，每条带着回复")
     moderation_state = moderation_state_field()
+    poll = graphene.Field(PollNode, description="动态带的投票；没有为 null")
+    viewer_has_read = graphene.Boolean(
+        required=True, description="群公告：当前用户是否已读（打开过或标记了已读）")
+    read_receipts = graphene.Field(
+        ReadReceipts, description="群公告的已读情况：只有群主和管理员能看到，其他人为 null")
+
+    @staticmethod
+    def resolve_poll(post: Post, info):
+        return PostPolls.of(info).load(post)
+
+    @staticmethod
+    def resolve_viewer_has_read(post: Post, info) -> bool:
+        return ReadAnnouncements.of(info).load(post)
+
+    @staticmethod
+    def resolve_read_receipts(post: Post, info):
+        if not post.is_announcement:
+            return None
+        try:
+            return poll_selectors.read_receipts(actor=info.context.actor, post=post,
+                                                role=_viewer_role(post, info))
+        except PermissionDenied:
+            return None
 
     @staticmethod
     def resolve_moderation_state(post: Post, info):

@@ -80,6 +80,14 @@ def post_cards(context, posts, hide_group=False, anchor=""):
 
 
 @register.simple_tag(takes_context=True)
+def post_card(context, post, hide_group=False, anchor=""):
+    """One post's card, as post_cards renders them."""
+    from frontend import fragments
+
+    return fragments.post_cards(context, [post], hide_group=hide_group, anchor=anchor)
+
+
+@register.simple_tag(takes_context=True)
 def resource_cards(context, resources):
     """The cards of `resources`, each rendered once for every reader (frontend/fragments.py)."""
     from frontend import fragments

@@ -13,6 +13,7 @@ two ways from one URL, so the pages work with and without JavaScript:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -21,22 +22,28 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from feeds import rules, selectors, services
-from feeds.models import MAX_IMAGES, POST_MAX_LENGTH, Post, Visibility
+from feeds import poll_selectors, poll_services, rules, selectors, services
+from feeds.models import MAX_IMAGES, POLL_MAX_OPTIONS, POST_MAX_LENGTH, Post, Visibility
 from frontend import fragments
+from frontend.csv_export import csv_response
 from frontend.errors import STATUS_BY_CODE, domain_errors, error_page, retry_later
 from yiban_core import redirects
 from yiban_core.accounts.rules import may_publish_to_school
-from yiban_core.errors import DomainError, NotAuthenticated, RateLimited
+from yiban_core.errors import DomainError, Invalid, NotAuthenticated, RateLimited
 from yiban_core.groups import selectors as group_selectors
 from yiban_core.groups.models import Group, Membership
 from yiban_core.groups.rules import role_in
 
 PAGE_SIZE = 20
 COMMENTS_PAGE_SIZE = 50
+# The composer's poll deadlines (hours from now), the first the default.
+POLL_DURATIONS = [(24, _lazy("1 天")), (1, _lazy("1 小时")), (72, _lazy("3 天")),
+                  (168, _lazy("7 天")), (720, _lazy("30 天"))]
 
 
 # --- helpers shared with the home, profile and group views ---------------------------------
@@ -79,7 +86,11 @@ def decorate_posts(request, posts: list[Post], *, roles: dict[int, str] | None =
         roles = {g.pk: g.my_role for g in groups}
     liked = selectors.liked_post_ids(actor=actor, posts=posts)
     originals = selectors.shown_reposts(actor=actor, posts=posts)
+    polls = poll_selectors.polls_of(actor=actor, posts=posts, roles=roles)
+    read = poll_selectors.read_ids(actor=actor, posts=posts)
     for post in posts:
+        post.poll_view = polls.get(post.pk)
+        post.viewer_has_read = post.pk in read
         role = roles.get(post.group_id)
         post.viewer_liked = post.pk in liked
         post.viewer_manages = rules.may_pin(actor, post, role)
@@ -107,6 +118,8 @@ def composer_context(request, *, groups: list[Group], group: Group | None = None
                                    or may_publish_to_school(request.user))],
         "post_max_length": POST_MAX_LENGTH,
         "max_images": MAX_IMAGES,
+        "poll_durations": POLL_DURATIONS,
+        "poll_max_options": POLL_MAX_OPTIONS,
     }
 
 
@@ -157,7 +170,8 @@ def post_create(request):
             group = group_selectors.get_group(actor=request.actor, pk=group_id)
         post = services.publish_post(actor=request.actor, text=text, visibility=visibility,
                                      group=group, images=images, announce=announce,
-                                     mention_ids=request.POST.getlist("mention"))
+                                     mention_ids=request.POST.getlist("mention"),
+                                     poll=poll_from_form(request.POST))
     except DomainError as error:
         if wants_json(request):
             return error_json(error)
@@ -179,6 +193,21 @@ def post_create(request):
     return redirect(_next_url(request, default_next))
 
 
+def poll_from_form(data) -> poll_services.PollSpec | None:
+    """The composer's poll: one option a line (blank lines skipped), a deadline chosen
+    from POLL_DURATIONS. None when no option was written."""
+    options = [line for line in (data.get("poll_options") or "").splitlines() if line.strip()]
+    if not options:
+        return None
+    hours = {str(h): h for h, _label in POLL_DURATIONS}.get(data.get("poll_hours") or "24")
+    if hours is None:
+        raise Invalid(_("截止时间不正确"), field="closes_at")
+    return poll_services.PollSpec(
+        options=options, closes_at=timezone.now() + timedelta(hours=hours),
+        multiple=data.get("poll_multiple") == "1", anonymous=data.get("poll_anonymous") == "1",
+        results_hidden=data.get("poll_hidden") == "1")
+
+
 # --- post detail and comments ---------------------------------------------------------------
 
 
@@ -186,6 +215,13 @@ def post_create(request):
 def post_detail(request, pk):
     post = selectors.get_post(actor=request.actor, pk=pk)
     groups = my_groups_with_roles(request)
+    receipts = None
+    if post.is_announcement:
+        role = {g.pk: g.my_role for g in groups}.get(post.group_id)
+        if role is not None:  # a member opening an announcement has read it
+            poll_services.mark_announcement_read(actor=request.actor, post_id=post.pk)
+        if rules.sees_read_receipts(request.actor, post, role):
+            receipts = poll_selectors.read_receipts(actor=request.actor, post=post, role=role)
     decorate_posts(request, [post], my_groups=groups)
     page = selectors.comments(actor=request.actor, post=post, first=COMMENTS_PAGE_SIZE,
                               after=request.GET.get("after"))
@@ -196,6 +232,9 @@ def post_detail(request, pk):
     return render(request, "frontend/feeds/detail.html", {
         "post": post, "posts": [post], "page": page, "more": more_url(request, page),
         "comment_bodies": fragments.comment_bodies(request, everyone, post),
+        "receipts": receipts,
+        "may_remind": receipts is not None and rules.may_remind_unread(
+            request.actor, post, post.viewer_role),
     })
 
 
@@ -329,6 +368,55 @@ def post_pin(request, pk):
     return run_action(request, action,
                        success=_("已设为群公告") if pinned else _("已取消群公告"),
                        default_next=reverse("post_detail", args=[pk]))
+
+
+@require_POST
+def post_vote(request, pk):
+    def action():
+        poll_services.vote(actor=request.actor, post_id=pk,
+                           option_ids=request.POST.getlist("option"))
+        return {"voted": True}
+
+    return run_action(request, action, success=_("投票成功"),
+                      default_next=reverse("post_detail", args=[pk]))
+
+
+@domain_errors
+def poll_results_csv(request, pk):
+    """A poll's results as a spreadsheet, for whoever sees its counts: one row per option;
+    a named poll adds who chose it. An anonymous poll's file never names anyone."""
+    post, view = poll_selectors.poll_voters(actor=request.actor, post_id=pk)
+    header = [_("选项"), _("票数"), _("百分比")]
+    if view.sees_voters:
+        header.append(_("投票人"))
+    rows = []
+    for option in view.options:
+        row = [option.text, option.count, f"{option.percent}%"]
+        if view.sees_voters:
+            row.append("、".join(user.display_name or user.username for user in option.voters))
+        rows.append(row)
+    return csv_response(f"poll-{post.pk}.csv", header, rows)
+
+
+@require_POST
+def announcement_read(request, pk):
+    def action():
+        poll_services.mark_announcement_read(actor=request.actor, post_id=pk)
+        return {"read": True}
+
+    return run_action(request, action, success=_("已标记为已读"),
+                      default_next=reverse("post_detail", args=[pk]))
+
+
+@require_POST
+def announcement_remind(request, pk):
+    def action():
+        count = poll_services.remind_unread(actor=request.actor, post_id=pk)
+        return {"reminded": count,
+                "message": _("已提醒 %(n)d 位未读成员") % {"n": count}}
+
+    return run_action(request, action, success=_("已提醒未读的成员"),
+                      default_next=reverse("post_detail", args=[pk]))
 
 
 # --- topics ---------------------------------------------------------------------------------

@@ -100,6 +100,30 @@ def render_comment_added(actor: Actor, comment_id) -> dict | None:
     }
 
 
+def render_poll_closed(actor: Actor, poll_id) -> dict | None:
+    """The final counts of a poll whose post the app may read; never who voted."""
+    from feeds.models import Poll
+    from feeds.selectors import get_post
+
+    poll = Poll.objects.filter(pk=poll_id).first()
+    if poll is None:
+        return None
+    post = _quietly(lambda: get_post(actor=actor, pk=poll.post_id))
+    if post is None:
+        return None
+    return {
+        "poll": {
+            "id": global_id("Poll", poll.pk), "multiple": poll.multiple,
+            "anonymous": poll.anonymous, "closesAt": _time(poll.closes_at),
+            "closedAt": _time(poll.closed_at), "voterCount": poll.voter_count,
+            "options": [{"id": global_id("PollOption", option.pk), "text": option.text,
+                         "voteCount": option.vote_count}
+                        for option in poll.options.order_by("position")],
+        },
+        "post": _post(post),
+    }
+
+
 # --- groups ---------------------------------------------------------------------------
 
 
@@ -268,6 +292,8 @@ CORE_EVENTS = (
                  render_post_published),
     WebhookEvent("comment.added", _("有人评论了本校可见范围内的动态"), "feed:read",
                  render_comment_added),
+    WebhookEvent("poll.closed", _("本校可见范围内的投票到了截止时间（含最终票数，不含投票人）"),
+                 "feed:read", render_poll_closed),
     WebhookEvent("group.member_joined", _("有人加入了本校的群组"), "groups:read",
                  render_member_joined),
     WebhookEvent("group.member_left", _("有人退出或被移出了本校的群组"), "groups:read",

@@ -20,6 +20,7 @@ it (a public group's post, never a private group's).
 
 - post.published: PostPublished (reposts and shared resources' posts included);
 - comment.added: CommentAdded;
+- poll.closed: PollClosed (once per poll, at its deadline), with the final counts;
 - group.member_joined / group.member_left: MembershipsChanged, one delivery per
   membership, a single join and a roster sync alike; not when the group was
   deleted, when there is no group left to tell about;
@@ -68,6 +69,10 @@ def on_comment_added(event: events.CommentAdded) -> None:
     if post is not None:
         _emit("comment.added", event.comment_id,
               _school_of(post["group_id"], post["school_id"]))
+
+
+def on_poll_closed(event: events.PollClosed) -> None:
+    _emit("poll.closed", event.poll_id, _school_of(event.group_id, event.school_id))
 
 
 def _group_schools(members) -> dict[int, int | None]:
@@ -161,6 +166,7 @@ def connect() -> None:
     for domain_event, event, subscriber in (
         (events.PostPublished, "post.published", on_post_published),
         (events.CommentAdded, "comment.added", on_comment_added),
+        (events.PollClosed, "poll.closed", on_poll_closed),
         (events.MembershipsChanged, "group.member_joined", on_members_joined),
         (events.MembershipsChanged, "group.member_left", on_members_left),
         (events.ResourceShared, "resource.shared", on_resource_shared),

@@ -121,6 +121,19 @@ class World:
         return feed_services.set_pinned(actor=actor_for(self.me), post_id=post.pk, pinned=True)
 
     @cached_property
+    def poll_post(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from feeds.poll_services import PollSpec
+
+        return feed_services.publish_post(
+            actor=actor_for(self.other), text="期末复习去哪儿？",
+            poll=PollSpec(options=["图书馆", "自习室"],
+                          closes_at=timezone.now() + timedelta(days=1)))
+
+    @cached_property
     def comment(self):
         return feed_services.add_comment(actor=actor_for(self.other), post_id=self.post.pk,
                                          text="一起复习")
@@ -336,6 +349,13 @@ MUTATIONS = {
     "pinPost": mutation("pinPost", lambda w: {"postId": gid(w.post)}),
     "unpinPost": mutation("unpinPost", lambda w: {"postId": gid(w.post)}),
     "likePost": mutation("likePost", lambda w: {"postId": gid(w.post)}),
+    "vote": mutation("vote", lambda w: {
+        "postId": gid(w.poll_post),
+        "optionIds": [global_id("PollOption", w.poll_post.poll.options.first().pk)]}),
+    "markAnnouncementRead": mutation("markAnnouncementRead",
+                                     lambda w: {"postId": gid(w.announcement)}),
+    "remindUnreadMembers": mutation("remindUnreadMembers",
+                                    lambda w: {"postId": gid(w.announcement)}),
     "unlikePost": mutation("unlikePost", lambda w: {"postId": gid(w.post)}),
     "addComment": mutation("addComment", lambda w: {"postId": gid(w.post), "text": "好"}),
     "deleteComment": mutation("deleteComment", lambda w: {"commentId": gid(w.comment)}),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 
 import pytest
 from django.apps import apps
@@ -99,6 +100,9 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     "classroom.services.check_in": (True, False),
     "classroom.services.mark_attendance": (True, False),
     "classroom.services.close_checkin": (True, False),
+    "feeds.poll_services.vote": (True, False),
+    "feeds.poll_services.mark_announcement_read": (True, False),
+    "feeds.poll_services.remind_unread": (True, False),
     # resources
     "resources.services.publish_resource": (True, False),
     "resources.services.add_version": (True, False),
@@ -143,16 +147,27 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
 }
 
 
-def services_taking_an_actor() -> dict[str, object]:
-    """Every public function of every installed app's services module with a keyword `actor`."""
-    found = {}
-    for config in apps.get_app_configs():
+def services_modules(config) -> list:
+    """An app's `services` module and its other `*_services` modules (feeds.poll_services)."""
+    names = [f"{config.name}.services"]
+    if hasattr(config.module, "__path__"):
+        names += [f"{config.name}.{info.name}" for info in pkgutil.iter_modules(
+            config.module.__path__) if info.name.endswith("_services")]
+    modules = []
+    for name in names:
         try:
-            module = importlib.import_module(f"{config.name}.services")
+            modules.append(importlib.import_module(name))
         except ModuleNotFoundError as missing:
-            if missing.name != f"{config.name}.services":
+            if missing.name != name:
                 raise
-            continue
+    return modules
+
+
+def services_taking_an_actor() -> dict[str, object]:
+    """Every public function of every installed app's services modules with a keyword
+    `actor`."""
+    found = {}
+    for module in (m for config in apps.get_app_configs() for m in services_modules(config)):
         for name, function in inspect.getmembers(module, inspect.isfunction):
             parameter = inspect.signature(function).parameters.get("actor")
             if (function.__module__ == module.__name__ and not name.startswith("_")

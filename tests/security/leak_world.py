@@ -216,6 +216,28 @@ def announcement(world: World, marker: str):
     return feeds.set_pinned(actor=actor_for(world.author), post_id=post.pk, pinned=True)
 
 
+def group_poll(world: World, marker: str):
+    """A named poll in the private group, with the member's vote."""
+    from feeds.poll_services import PollSpec, vote
+
+    post = feeds.publish_post(
+        actor=actor_for(world.author), group=world.group, text="社团投票：下次外拍去哪儿",
+        poll=PollSpec(options=[f"{marker} 石老人海滩", "崂山"],
+                      closes_at=timezone.now() + dt.timedelta(days=2)))
+    vote(actor=actor_for(world.member), post_id=post.pk,
+         option_ids=[post.poll.options.get(position=0).pk])
+    return post
+
+
+def read_announcement(world: World):
+    """An announcement of the private group that the member has read."""
+    from feeds.poll_services import mark_announcement_read
+
+    post = announcement(world, "社团公告：周六器材室盘点")
+    mark_announcement_read(actor=actor_for(world.member), post_id=post.pk)
+    return post
+
+
 def group_comment(world: World, marker: str):
     post = feeds.publish_post(actor=actor_for(world.author), group=world.group,
                               text="社团活动照片征集")

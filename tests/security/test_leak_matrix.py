@@ -109,7 +109,8 @@ def graphql_door(world, thing, viewer, request) -> bool:
 NODE = """query($id: ID!) { node(id: $id) { id __typename
   ... on Post { text } ... on Comment { text } ... on Resource { title }
   ... on Rating { review } ... on Notification { excerpt } ... on Membership { user { username } }
-  ... on TrainingRecord { title tasks } } }"""
+  ... on TrainingRecord { title tasks }
+  ... on Poll { options { text voters { username } } } ... on PollOption { text } } }"""
 
 
 def node_door(world, thing, viewer, request) -> bool:
@@ -451,6 +452,29 @@ def _announcement(w: World) -> Thing:
                  node_id=gid(post), webhook=("post.published", post.pk))
 
 
+def _group_poll(w: World) -> Thing:
+    post = leak_world.group_poll(w, "qzpolloption")
+
+    def files(world):
+        return [(f"/posts/{post.pk}/poll.csv",
+                 Viewer(user=world.member).get(f"/posts/{post.pk}/poll.csv").content)]
+
+    return Thing(markers=("qzpolloption",), pages=(f"/posts/{post.pk}/", f"/groups/{w.group.pk}/"),
+                 query=("query($id: ID!) { post(id: $id) { poll { options { text voteCount "
+                        "voters { username } } } } }", {"id": gid(post)}),
+                 node_id=global_id("Poll", post.poll.pk), webhook=("poll.closed", post.poll.pk),
+                 files=files)
+
+
+def _read_receipts(w: World) -> Thing:
+    post = leak_world.read_announcement(w)
+    return Thing(markers=('data-testid="read-count"', '"readCount"'),
+                 pages=(f"/posts/{post.pk}/",),
+                 query=("query($id: ID!) { post(id: $id) { readReceipts { readCount "
+                        "read { user { username } } unread { username } } } }",
+                        {"id": gid(post)}))
+
+
 RESOURCE_BOARDS = (
     ("{ leaderboard(kind: RESOURCES_BY_SCORE) { rows { resource { title } } } }", {}),
     ("{ leaderboard(kind: RESOURCES_BY_DOWNLOADS) { rows { resource { title } } } }", {}))
@@ -580,6 +604,12 @@ KINDS = [
          closed_to_own_school_apps=True),
     Kind("announcement", "feed:read", _announcement, ("page", "graphql", "node", "webhook"),
          closed_to_own_school_apps=True, app_insider_opt_in=True),
+    # A private group's poll: its options, counts and voters, and its results file.
+    Kind("group_poll", "feed:read", _group_poll, ("page", "graphql", "node", "webhook", "file"),
+         closed_to_own_school_apps=True, app_insider_opt_in=True),
+    # Who has read a private group's announcement: its owner and admins only.
+    Kind("read_receipts", "feed:read", _read_receipts, ("page", "graphql"),
+         insider=lambda w: w.author, closed_to_own_school_apps=True),
     Kind("group_resource", "resources:read", _group_resource,
          ("page", "graphql", "node", "search", "webhook", "leaderboard", "leaderboard_redis"),
          nobody_sees=("leaderboard", "leaderboard_redis"),  # boards rank public resources only

@@ -24,6 +24,8 @@ class Notification(models.Model):
         LIKED_COMMENT = "liked_comment", _("赞了你的评论")
         REPOSTED = "reposted", _("转发了你的动态")
         ANNOUNCEMENT = "announcement", _("在群里发布了公告")
+        # A manager reminded the members who had not read an announcement (feeds).
+        ANNOUNCEMENT_REMINDER = "announcement_reminder", _("提醒你阅读群公告")
         RESOURCE_RATED = "resource_rated", _("评价了你的资源")
         # To an app's owner: its webhook kept failing (openapi_plugins.webhooks).
         WEBHOOK_DISABLED = "webhook_disabled", _("你的应用的一个 Webhook 订阅因连续投递失败已停用")

@@ -22,6 +22,7 @@ _QUOTES: dict[str, tuple[tuple[str, bool], ...]] = {
     Kind.LIKED_COMMENT: (("detail", False),),
     Kind.REPOSTED: (("target", False), ("detail", True)),
     Kind.ANNOUNCEMENT: (("target", True),),
+    Kind.ANNOUNCEMENT_REMINDER: (("target", True),),
     Kind.RESOURCE_RATED: (("target", False), ("detail", True)),
 }
 # Moderation outcomes quote the content judged; the author's also say why (the reason is
