@@ -2,7 +2,11 @@
 members' points and by people joining and leaving, rebuilt after Redis lost it; the
 database answers meanwhile, and always without Redis. Both paths rank alike."""
 
+import threading
+import time
+
 import pytest
+from django.db import connection, transaction
 
 from feeds import services as feed_services
 from tests.factories import actor_for, make_interest_group, make_school, make_user
@@ -187,3 +191,55 @@ def test_a_deleted_groups_boards_are_dropped(built, redis_timelines):
     assert not redis_timelines.exists(key)
     give(people[1], 1, tag="after", rule="resource_shared")  # its former members' points go nowhere
     assert not redis_timelines.exists(key)
+
+
+def _in_thread(work, **kw) -> threading.Thread:
+    def run():
+        try:
+            work(**kw)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                       "AND datname = current_database()")
+        return cursor.fetchone()[0] > 0
+
+
+# Row locks between two transactions at once: SQLite runs one writer at a time anyway.
+@pytest.mark.postgresql
+@pytest.mark.parametrize("first", ["award", "join"])
+def test_a_join_racing_an_award_counts_the_points_once(built, first):
+    group, people = built
+    person = people[5]  # 8 points, not a member yet
+    started, finish = threading.Event(), threading.Event()
+
+    def award():
+        services.award(user_id=person.pk, rule="resource_shared", key="race")
+
+    def join():
+        group_services.join_group(actor=actor_for(person), group=group)
+
+    def held_open(step):  # the step's transaction stays open until `finish`
+        with transaction.atomic():
+            step()
+            started.set()
+            finish.wait(10)
+
+    holder = _in_thread(held_open, step=award if first == "award" else join)
+    assert started.wait(10)
+    other = _in_thread(join if first == "award" else award)
+    deadline = time.monotonic() + 10  # until it waits for the first one (or is done)
+    while other.is_alive() and not _waiting_for_a_lock() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    finish.set()
+    holder.join(10)
+    other.join(10)
+    assert dict(from_redis(group))[person.pk] == 18
+    agrees(group, people)
