@@ -178,16 +178,21 @@ def _current_points(user_ids: set[int], now: datetime) -> dict[tuple[int, str], 
     theirs committing meanwhile waits, and then finds the membership; one that committed
     first is in these totals."""
     ids = sorted(user_ids)
-    PointBalance.objects.bulk_create([PointBalance(user_id=pk) for pk in ids],
-                                     ignore_conflicts=True)
-    found = {(pk, "all"): total for pk, total in PointBalance.objects.select_for_update()
-             .filter(user_id__in=ids).order_by("user_id").values_list("user_id", "total")}
-    starts = {window: window_start(window, now).date() for window in WINDOWS if window != "all"}
-    for pk, period, starts_on, total in PointPeriodTotal.objects.filter(
-            user_id__in=ids, period__in=list(starts)).values_list(
-            "user_id", "period", "starts", "total"):
-        if starts[period] == starts_on:
-            found[(pk, period)] = total
+    # The services change memberships inside a transaction (the lock then lasts until the
+    # change commits); a caller of the bulk services without one gets a transaction of
+    # its own here, and a race with an award at that moment may miss (rebuild to mend).
+    with transaction.atomic():
+        PointBalance.objects.bulk_create([PointBalance(user_id=pk) for pk in ids],
+                                         ignore_conflicts=True)
+        found = {(pk, "all"): total for pk, total in PointBalance.objects.select_for_update()
+                 .filter(user_id__in=ids).order_by("user_id").values_list("user_id", "total")}
+        starts = {window: window_start(window, now).date()
+                  for window in WINDOWS if window != "all"}
+        for pk, period, starts_on, total in PointPeriodTotal.objects.filter(
+                user_id__in=ids, period__in=list(starts)).values_list(
+                "user_id", "period", "starts", "total"):
+            if starts[period] == starts_on:
+                found[(pk, period)] = total
     return found
 
 
