@@ -181,7 +181,7 @@ def _current_points(user_ids: set[int], now: datetime) -> dict[tuple[int, str], 
     # The services change memberships inside a transaction (the lock then lasts until the
     # change commits); a caller of the bulk services without one gets a transaction of
     # its own here, and a race with an award at that moment may miss (rebuild to mend).
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # no savepoint queries inside one
         PointBalance.objects.bulk_create([PointBalance(user_id=pk) for pk in ids],
                                          ignore_conflicts=True)
         found = {(pk, "all"): total for pk, total in PointBalance.objects.select_for_update()
