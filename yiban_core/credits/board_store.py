@@ -80,7 +80,10 @@ for i = 1, #KEYS - 1 do
     complete = false
   end
   if complete then
-    redis.call('ZINCRBY', key, ARGV[at + 1], ARGV[at])
+    -- a member back at zero is dropped, as a rebuild leaves it out (unranked either way)
+    if tonumber(redis.call('ZINCRBY', key, ARGV[at + 1], ARGV[at])) == 0 then
+      redis.call('ZREM', key, ARGV[at])
+    end
     if ARGV[at + 2] == '1' then redis.call('EXPIRE', key, ttl) end
     done = done + 1
   else
@@ -235,10 +238,12 @@ def sweep(client) -> set[str]:
     return marked
 
 
-def _read(key: str, *commands) -> list | None:
+def _read(key: str, *commands, wanted: tuple[str, str] | None = None) -> list | None:
     """One round trip: the board's marker, any stale in-flight entry, and `commands`
     (each given the pipeline). Their results, or None: read the database (the board is
-    incomplete, or was swept just now, or Redis failed)."""
+    incomplete, or was swept just now, or Redis failed). `wanted` (set, member): a board
+    built only once it is read (a group's) notes itself there when it is incomplete,
+    before the rebuild is asked for, so that the rebuild knows it."""
     client = redis_client()
     if client is None:
         return None
@@ -256,28 +261,48 @@ def _read(key: str, *commands) -> list | None:
         metrics.redis_fallback("leaderboard_read")
         return None
     if complete is None:
+        if wanted is not None:
+            try:
+                client.sadd(*wanted)
+            except RedisError:
+                return None
         request_rebuild()
         return None
     return results
 
 
-def top(key: str, count: int) -> list[tuple[int, float]] | None:
+def top(key: str, count: int, *, wanted: tuple[str, str] | None = None
+        ) -> list[tuple[int, float]] | None:
     # Only positive totals rank (stored negated: below zero).
     found = _read(key, lambda pipe: pipe.zrangebyscore(key, "-inf", "(0", start=0,
-                                                       num=count, withscores=True))
+                                                       num=count, withscores=True),
+                  wanted=wanted)
     return None if found is None else [(int(m), -score) for m, score in found[0]]
 
 
-def rank(key: str, object_id: int) -> tuple[int | None, float] | None:
+def rank(key: str, object_id: int, *, wanted: tuple[str, str] | None = None
+         ) -> tuple[int | None, float] | None:
     """(1-based rank or None when unranked, score); None: ask the database."""
     found = _read(key, lambda pipe: pipe.zrank(key, member(object_id)),
-                  lambda pipe: pipe.zscore(key, member(object_id)))
+                  lambda pipe: pipe.zscore(key, member(object_id)), wanted=wanted)
     if found is None:
         return None
     position, score = found
     if position is None or score >= 0:  # no positive points: unranked, as in the database
         return (None, 0)
     return (position + 1, -score)
+
+
+def drop(keys: list[str]) -> None:
+    """Forget boards whose subject is gone (a deleted group), with their generations.
+    Best effort: a board left behind expires."""
+    client = redis_client()
+    if client is None or not keys:
+        return
+    try:
+        client.delete(*keys, *(f"{key}:gen" for key in keys))
+    except RedisError:
+        log.warning("could not drop %d leaderboards; they expire", len(keys), exc_info=True)
 
 
 def scores(key: str, object_ids: list[int]) -> dict[int, float] | None:
