@@ -23,6 +23,9 @@ USER_SCOPES = {
     "resources:read": _("读取你能看到的学习资源"),
     "resources:write": _("以你的名义分享、评分和评论学习资源"),
     "notifications:read": _("读取你的通知"),
+    # A person's own only: no school app may be granted these (SCHOOL_READ_SCOPES).
+    "messages:read": _("读取你的私信和群聊消息"),
+    "messages:write": _("以你的名义发送私信和群聊消息"),
     "moderation": _("查看并处理你管理的群组或学校里的举报与待审内容"),
 }
 

@@ -31,6 +31,7 @@ SCHEMA_MODULES = [
     "yiban_core.moderation.schema",
     "feeds.schema",
     "resources.schema",
+    "messages.schema",
     "yiban_core.search.schema",
     "yiban_core.verification.schema",
 ]
