@@ -304,7 +304,7 @@ class MuteConversation(MessagesMutation):
     def perform(cls, info, actor, conversation_id, muted):
         pk = _conversation_pk(conversation_id)
         services.set_muted(actor=actor, conversation_id=pk, muted=muted)
-        conversation = selectors.get_conversation(actor=actor, pk=pk)
+        conversation = selectors.get_conversation(actor=actor, pk=pk, scope=rules.WRITE_SCOPE)
         selectors.attach_seats(actor.user_id, [conversation])
         return {"conversation": conversation}
 
@@ -344,7 +344,7 @@ class AnswerMessageRequest(MessagesMutation):
         services.answer_request(actor=actor, conversation_id=pk, accept=accept)
         if not accept:
             return {"conversation": None}
-        conversation = selectors.get_conversation(actor=actor, pk=pk)
+        conversation = selectors.get_conversation(actor=actor, pk=pk, scope=rules.WRITE_SCOPE)
         selectors.attach_seats(actor.user_id, [conversation])
         return {"conversation": conversation}
 

@@ -105,9 +105,9 @@ def messages_of(*, actor: Actor, conversation_id, first: int | None = None,
                     first=first, after=after)
 
 
-def get_message(*, actor: Actor, pk) -> Message:
+def get_message(*, actor: Actor, pk, scope: str = rules.READ_SCOPE) -> Message:
     """A message the actor may read; NotFound otherwise."""
-    user = rules.reader(actor)
+    user = rules.reader(actor, scope)
     number = parse_id(pk)
     message = (Message.objects.select_related("conversation", "sender").filter(pk=number).first()
                if number else None)

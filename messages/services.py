@@ -287,7 +287,7 @@ def recall_message(*, actor: Actor, message_id) -> Message:
     """撤回: the sender takes a message back within two minutes; a note remains
     (消息已撤回), its text and attachment are gone for everyone."""
     user = rules.reader(actor, rules.WRITE_SCOPE)
-    message = selectors.get_message(actor=actor, pk=message_id)
+    message = selectors.get_message(actor=actor, pk=message_id, scope=rules.WRITE_SCOPE)
     if message.sender_id != user.pk:
         raise PermissionDenied(_("只能撤回自己发的消息"), field="message")
     if message.recalled_at is not None:

@@ -175,6 +175,37 @@ class World:
         return self.me.notifications.latest("pk")
 
     @cached_property
+    def conversation(self):
+        """Mine with the classmate (we share my group): one message each way."""
+        from messages import services as message_services
+
+        self.my_group  # noqa: B018 (the group we share)
+        conversation = message_services.open_direct(actor=actor_for(self.me),
+                                                    username=self.other.username)
+        message_services.send_message(actor=actor_for(self.other),
+                                      conversation_id=conversation.pk, text="明天交作业吗")
+        return conversation
+
+    @cached_property
+    def my_message(self):
+        from messages import services as message_services
+
+        return message_services.send_message(actor=actor_for(self.me),
+                                             conversation_id=self.conversation.pk, text="交")
+
+    @cached_property
+    def message_request(self):
+        """A stranger's first message to me, waiting in my request box."""
+        from messages import services as message_services
+
+        stranger = make_user("stranger_writes")
+        conversation = message_services.open_direct(actor=actor_for(stranger),
+                                                    username=self.me.username)
+        message_services.send_message(actor=actor_for(stranger),
+                                      conversation_id=conversation.pk, text="你好")
+        return conversation
+
+    @cached_property
     def record(self):
         from openapi_plugins.vocational import services as vocational
 
@@ -245,6 +276,9 @@ QUERIES = {
     "trainingSupervisors": page("trainingSupervisors", "(first: 1)"),
     "moderationQueue": page("moderationQueue", "(first: 1)"),
     "myVerificationRequest": lambda w: "{ myVerificationRequest { status } }",
+    "conversations": page("conversations", "(first: 1)"),
+    "messages": lambda w: page("messages", f'(conversationId: "{gid(w.conversation)}")')(w),
+    "unreadMessageCount": lambda w: "{ unreadMessageCount }",
     "verificationRequests": lambda w: page(
         "verificationRequests", f'(schoolId: "{gid(w.school)}")')(w),
 }
@@ -357,6 +391,17 @@ MUTATIONS = {
         "recordId": gid(w.record), "comment": "请补充"}),
     "deleteTrainingRecord": mutation("deleteTrainingRecord", lambda w: {
         "recordId": gid(w.record)}),
+    "sendMessage": mutation("sendMessage", lambda w: {"recipient": w.other.username,
+                                                      "text": "周末一起自习"}),
+    "markConversationRead": mutation("markConversationRead", lambda w: {
+        "conversationId": gid(w.conversation)}),
+    "recallMessage": mutation("recallMessage", lambda w: {"messageId": gid(w.my_message)}),
+    "muteConversation": mutation("muteConversation", lambda w: {
+        "conversationId": gid(w.conversation), "muted": True}),
+    "leaveConversation": mutation("leaveConversation", lambda w: {
+        "conversationId": gid(w.conversation)}),
+    "answerMessageRequest": mutation("answerMessageRequest", lambda w: {
+        "conversationId": gid(w.message_request), "accept": True}),
 }
 
 NOTE = re.compile(r"^Scope: (?P<note>.+)$", re.MULTILINE)
@@ -518,6 +563,7 @@ PER_KIND_CASES = {
     ("node", "resources:read"): node(lambda w: w.their_resource),
     ("node", "groups:read"): node(lambda w: w.my_group),
     ("node", "profile"): node(lambda w: w.other),
+    ("node", "messages:read"): node(lambda w: w.my_message),
     ("search", "feed:read"): search("高等数学", "POST", lambda w: w.post),
     ("search", "resources:read"): search("概率论", "RESOURCE", lambda w: w.their_resource),
     ("search", "groups:read"): search("摄影社", "GROUP", lambda w: w.my_group),
