@@ -6,6 +6,7 @@ from django.urls import path
 from frontend.views import (
     accounts,
     claim,
+    conversations,
     developers,
     docs,
     explorer,
@@ -134,6 +135,20 @@ urlpatterns = [
     path("moderation/cases/<int:pk>/decide/", moderation.decide, name="moderation_decide"),
     path("moderation/cases/<int:pk>/", moderation.my_case, name="moderation_case"),
     path("moderation/cases/<int:pk>/appeal/", moderation.appeal, name="moderation_appeal"),
+    # messages (私信 and 群聊)
+    path("messages/", conversations.inbox, name="messages_inbox"),
+    path("messages/requests/", conversations.requests_box, name="messages_requests"),
+    path("messages/<int:conversation_id>/", conversations.conversation, name="conversation"),
+    path("messages/<int:conversation_id>/send/", conversations.send, name="conversation_send"),
+    path("messages/<int:conversation_id>/recall/<int:message_id>/", conversations.recall,
+         name="message_recall"),
+    path("messages/<int:conversation_id>/mute/", conversations.mute, name="conversation_mute"),
+    path("messages/<int:conversation_id>/leave/", conversations.leave,
+         name="conversation_leave"),
+    path("messages/<int:conversation_id>/answer/", conversations.answer,
+         name="conversation_answer"),
+    path("messages/to/<str:username>/", conversations.message_person, name="message_person"),
+    path("groups/<int:group_id>/chat/", conversations.group_chat, name="group_chat"),
     # notifications
     path("notifications/", home.notifications, name="notifications"),
     path("notifications/read-all/", home.mark_all_read, name="notifications_read_all"),
