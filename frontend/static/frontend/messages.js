@@ -1,7 +1,8 @@
 /* The conversation page: send without a reload (Enter sends, Shift+Enter a new line),
  * and fetch the thread and the list again when live.js says a message arrived or was
  * recalled in a conversation (the socket carries ids only), or after a reconnect.
- * Without JavaScript the composer posts and the page reloads.
+ * On the inbox alone, the list is fetched again instead. Without JavaScript the composer
+ * posts and the page reloads.
  */
 (function () {
   "use strict";
@@ -9,7 +10,22 @@
   var script = document.currentScript;
   var thread = document.querySelector("[data-chat-thread]");
   var composer = document.querySelector("[data-chat-composer]");
-  if (!thread || !composer || !window.fetch) { return; }
+  if (!window.fetch || !document.querySelector("[data-chat-list]")) { return; }
+  if (!thread || !composer) {  // the inbox alone: keep its rows fresh
+    var refreshList = function () {
+      fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html")
+            .querySelector("[data-chat-list]");
+          if (fresh) { document.querySelector("[data-chat-list]").innerHTML = fresh.innerHTML; }
+        })
+        .catch(function () { /* the next event catches up */ });
+    };
+    document.addEventListener("yiban:message", refreshList);
+    document.addEventListener("yiban:live-hello", refreshList);
+    return;
+  }
   var failedText = (script && script.dataset.failed) || "Sending failed";
   var conversationId = parseInt(thread.dataset.conversationId, 10);
   var list = thread.querySelector("[data-chat-messages]");
