@@ -112,6 +112,6 @@ def test_a_strangers_two_first_messages_at_once_send_one():
                         sender(stranger, [{"recipient": student.username, "text": "在吗？"}])])
     errors = [o[0]["errors"] for o in outcomes]
     assert sorted(len(e) for e in errors) == [0, 1], errors
-    assert [e for e in errors if e][0][0]["code"] == "PERMISSION_DENIED"
+    assert next(e for e in errors if e)[0]["code"] == "PERMISSION_DENIED"
     assert Message.objects.count() == 1
     assert Conversation.objects.get().state == Conversation.State.REQUEST
