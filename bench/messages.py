@@ -386,6 +386,7 @@ def main() -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "yiban_core.settings"
     os.environ.update(production_env())
     os.environ["CHANNEL_LAYER_PREFIX"] = PREFIX
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no line per login of the inbox phase
     import django
 
     django.setup()
