@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from messages.models import RECALL_WINDOW
 from yiban_core.accounts.models import Follow, User
 from yiban_core.accounts.rules import is_blocked, require_not_blocked
 from yiban_core.actor import Actor
@@ -92,8 +93,6 @@ def may_message(actor: Actor, recipient: User) -> bool:
 
 
 def may_recall(user: User, message, now: datetime | None = None) -> bool:
-    from messages.models import RECALL_WINDOW
-
     now = now or timezone.now()
     return (message.sender_id == user.pk and message.recalled_at is None
             and now - message.created_at <= RECALL_WINDOW)
