@@ -26,6 +26,9 @@ USER_SCOPES = {
     "classroom:read": _("读取班级的签到与考勤：你所在的班级（你管理的班级看全班）；"
                         "学校应用看本校的班级群"),
     "classroom:write": _("以你的名义签到，以及在你管理的班级发起、结束签到和补记考勤"),
+    # A person's own only: no school app may be granted these (SCHOOL_READ_SCOPES).
+    "messages:read": _("读取你的私信和群聊消息"),
+    "messages:write": _("以你的名义发送私信和群聊消息"),
     "moderation": _("查看并处理你管理的群组或学校里的举报与待审内容"),
 }
 

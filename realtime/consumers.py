@@ -11,12 +11,18 @@ Protocol (JSON text frames). Client to server:
 - {"type": "unsubscribe", "stream": "home" | "group", "id": ...};
 - {"type": "resume", "after_notification": <id>}: every stored notification newer
   than that id (at most 100, oldest first), then live ones;
+- {"type": "resume", "after_message": <id>}: the messages to the person newer than
+  that id (at most 100, oldest first, ids only: a `message` event each; needs
+  messages:read of a token), then live ones;
 - {"type": "ping"}.
 
 Server to client: {"type": "hello", "user_id", "unread_count", "last_notification_id"}
 after connecting (a client that reconnects sends resume with the last id it saw);
 {"type": "subscribed", "stream", ...}; {"type": "notification", "id", "kind",
 "unread_count"}; {"type": "unread", "unread_count"} (notifications were read, e.g. in
+another tab); {"type": "message", "id", "conversation_id", "unread_count"} (a new
+message; its text is fetched over HTTP); {"type": "message_recalled", "id",
+"conversation_id"}; {"type": "messages_unread", "unread_count"} (messages were read in
 another tab); {"type": "new_post", "post_id", "group_id"}; {"type": "counters",
 "post_id", "like_count", "comment_count"}; {"type": "pong"}; {"type": "error",
 "code": "INVALID" | "PERMISSION_DENIED" | "NOT_FOUND", "message"} (the socket
@@ -80,6 +86,16 @@ def _hello(actor: Actor) -> dict:
     newest = notifications_for(actor=actor).order_by("-pk").values_list("pk", flat=True).first()
     return {"type": "hello", "user_id": actor.user_id, "unread_count": unread_count(actor=actor),
             "last_notification_id": newest or 0}
+
+
+@database_sync_to_async
+def _missed_messages(actor: Actor, after: int) -> list[dict]:
+    from messages.selectors import missed_messages, unread_total
+
+    rows = missed_messages(actor=actor, after=after, limit=MAX_RESUME)
+    unread = unread_total(actor=actor) if rows else 0
+    return [events.message_event(message_id=m.pk, conversation_id=m.conversation_id,
+                                 unread_count=unread) for m in rows]
 
 
 @database_sync_to_async
@@ -272,6 +288,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "unsubscribed", "stream": stream})
 
     async def _resume(self, content) -> None:
+        if "after_message" in content:
+            after = content.get("after_message")
+            if after != 0:
+                after = _int(after, "after_message")
+            if not self.actor.has_scope("messages:read"):
+                raise Refused("PERMISSION_DENIED",
+                              _("此令牌缺少权限范围 %(scope)s") % {"scope": "messages:read"})
+            for event in await _missed_messages(self.actor, after):
+                await self.send_json(event)
+            if "after_notification" not in content:
+                return
         after = content.get("after_notification")
         if after != 0:
             after = _int(after, "after_notification")
@@ -282,6 +309,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def deliver(self, message):
         if message["type"] == events.EVENT:
+            scope = message.get("scope")
+            if scope is not None and (self.actor is None or not self.actor.has_scope(scope)):
+                return  # a token without messages:read is not told of messages
             await self.base_send({"type": "websocket.send", "text": message["text"]})
         elif message["type"] == events.REVOKE:
             # The user left or was removed from a group: stop its stream on this socket.

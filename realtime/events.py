@@ -6,7 +6,8 @@ checked. So a private post never travels through a websocket.
 
 Streams (channel-layer groups):
 
-- ``user.<id>``: a person's notifications, and control messages for their sockets;
+- ``user.<id>``: a person's notifications, new and recalled messages of their
+  conversations (ids only), and control messages for their sockets;
 - ``home.<id>``: new posts for a person's home timeline (fan-out recipients);
 - ``group.<id>``: new posts of a group (and, for groups merged at read time,
   home viewers who belong to them);
@@ -50,10 +51,18 @@ def post_stream(post_id: int) -> str:
     return f"post.{post_id}"
 
 
-def layer_message(event: dict) -> dict:
+def layer_message(event: dict, *, scope: str | None = None) -> dict:
     # Serialised once here, not once per socket: a broadcast to 1,000 sockets
     # would otherwise encode the same JSON 1,000 times on daphne's one core.
-    return {"type": EVENT, "text": json.dumps(event, ensure_ascii=False, separators=(",", ":"))}
+    # `scope`: what a token's socket needs to be handed it (messages:read for messages).
+    message = {"type": EVENT, "text": json.dumps(event, ensure_ascii=False,
+                                                 separators=(",", ":"))}
+    if scope is not None:
+        message["scope"] = scope
+    return message
+
+
+MESSAGES_SCOPE = "messages:read"
 
 
 async def asend(messages: Iterable[tuple[str, dict]]) -> None:
@@ -96,6 +105,42 @@ def new_post_event(*, post_id: int, group_id: int | None) -> dict:
 def counters_event(*, post_id: int, like_count: int, comment_count: int) -> dict:
     return {"type": "counters", "post_id": post_id, "like_count": like_count,
             "comment_count": comment_count}
+
+
+def message_event(*, message_id: int, conversation_id: int, unread_count: int) -> dict:
+    """A new message in one of the person's conversations (its text is fetched over HTTP);
+    unread_count: their badge (unread messages of conversations not muted)."""
+    return {"type": "message", "id": message_id, "conversation_id": conversation_id,
+            "unread_count": unread_count}
+
+
+def message_recalled_event(*, message_id: int, conversation_id: int) -> dict:
+    return {"type": "message_recalled", "id": message_id, "conversation_id": conversation_id}
+
+
+def messages_unread_event(*, unread_count: int) -> dict:
+    return {"type": "messages_unread", "unread_count": unread_count}
+
+
+def send_message_events(rows: Iterable[tuple[int, int, int, int]]) -> None:
+    """rows: (recipient id, message id, conversation id, recipient's unread badge)."""
+    send((user_stream(recipient_id), layer_message(message_event(
+        message_id=pk, conversation_id=conversation_id, unread_count=unread),
+        scope=MESSAGES_SCOPE))
+        for recipient_id, pk, conversation_id, unread in rows)
+
+
+def send_message_recalled(*, message_id: int, conversation_id: int,
+                          user_ids: Iterable[int]) -> None:
+    message = layer_message(message_recalled_event(message_id=message_id,
+                                                   conversation_id=conversation_id),
+                            scope=MESSAGES_SCOPE)
+    send((user_stream(uid), message) for uid in user_ids)
+
+
+def send_messages_unread(*, user_id: int, unread_count: int) -> None:
+    send([(user_stream(user_id), layer_message(messages_unread_event(
+        unread_count=unread_count), scope=MESSAGES_SCOPE))])
 
 
 def send_notifications(rows: Iterable[tuple[int, int, str, int]]) -> None:

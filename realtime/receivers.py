@@ -15,6 +15,11 @@
   user.<recipient> with the unread count;
 - NotificationsRead (after commit): the new unread count to user.<id>, so the
   badge of every open tab drops when one tab opens 通知.
+- MessageSent, MessageRecalled, MessagesRead (after commit, in the sender's process, so
+  the embedded default needs no worker or Redis to be live): the message's id to
+  user.<id> of each recipient with their unread badge; a recall's id to every
+  participant; a person's new badge to their tabs. Best effort: a socket that missed one
+  catches up with `resume` (after_message) or on its next page load.
 """
 
 from __future__ import annotations
@@ -80,6 +85,29 @@ def on_notifications_read(event: events.NotificationsRead) -> None:
     live.send_unread(user_id=event.user_id, unread_count=unread)
 
 
+def on_message_sent(event: events.MessageSent) -> None:
+    from messages.selectors import unread_totals
+
+    if not event.recipient_ids:
+        return
+    unread = unread_totals(event.recipient_ids)
+    live.send_message_events((uid, event.message_id, event.conversation_id, unread.get(uid, 0))
+                             for uid in event.recipient_ids)
+
+
+def on_message_recalled(event: events.MessageRecalled) -> None:
+    live.send_message_recalled(message_id=event.message_id,
+                               conversation_id=event.conversation_id,
+                               user_ids=event.participant_ids)
+
+
+def on_messages_read(event: events.MessagesRead) -> None:
+    from messages.selectors import unread_totals
+
+    live.send_messages_unread(user_id=event.user_id,
+                              unread_count=unread_totals([event.user_id]).get(event.user_id, 0))
+
+
 def connect() -> None:
     events.subscribe(events.PostPublished, on_post_published, durable=True)
     events.subscribe(events.PostCountersChanged, on_counters_changed, durable=False)
@@ -87,3 +115,6 @@ def connect() -> None:
     events.subscribe(events.MembershipsChanged, revoke_now, durable=False)
     events.subscribe(events.NotificationsStored, on_notifications_stored, durable=False)
     events.subscribe(events.NotificationsRead, on_notifications_read, durable=False)
+    events.subscribe(events.MessageSent, on_message_sent, durable=False)
+    events.subscribe(events.MessageRecalled, on_message_recalled, durable=False)
+    events.subscribe(events.MessagesRead, on_messages_read, durable=False)

@@ -190,6 +190,31 @@ class PollClosed:
     school_id: int | None  # the post's author's school when posting
 
 
+@dataclass(frozen=True)
+class MessageSent:
+    """A message reached a conversation (messages app): its readers are told live.
+    recipient_ids: the participants it is for (not its sender)."""
+    message_id: int
+    conversation_id: int
+    sender_id: int
+    recipient_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MessageRecalled:
+    """Its sender recalled a message (消息已撤回): every participant's screen follows."""
+    message_id: int
+    conversation_id: int
+    participant_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MessagesRead:
+    """A person read a conversation: their unread badge fell (every open tab follows)."""
+    user_id: int
+    conversation_id: int
+
+
 # --- subscribing and sending ----------------------------------------------------------
 
 Handler = Callable[[Any], None]

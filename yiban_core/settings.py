@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "feeds",
     "resources",
     "classroom",
+    "messages.apps.MessagesConfig",  # label "conversations" (contrib.messages owns "messages")
     "realtime",
     "openapi_plugins",
     "openapi_plugins.webhooks",
@@ -234,6 +235,8 @@ FEED_FANOUT_MAX_GROUP = 10_000  # bigger groups are merged at read time, not fan
 FEED_CARD_TTL_S = 6 * 3600  # post, person and group cards of the home timeline (feeds/cards.py)
 FEED_CARD_TOMBSTONE_S = 5  # a forgotten card cannot be refilled for this long
 POST_IMAGE_MAX_BYTES = 10 * 1024 * 1024
+# Files sent in a private message or a group chat (messages/files.py); images as posts'.
+MESSAGE_FILE_MAX_BYTES = int(os.environ.get("MESSAGE_FILE_MAX_BYTES", 20 * 1024 * 1024))
 RESOURCE_MAX_BYTES = int(os.environ.get("RESOURCE_MAX_BYTES", 50 * 1024 * 1024))
 
 # Sensitive words (yiban_core/moderation/words.py): how often a process asks the database

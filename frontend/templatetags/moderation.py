@@ -16,7 +16,7 @@ register = template.Library()
 
 # The report page's word for each kind (frontend/views/moderation.py KINDS).
 _URL_KINDS = {"Post": "post", "Comment": "comment", "Resource": "resource", "Rating": "review",
-              "Group": "group", "User": "user"}
+              "Group": "group", "User": "user", "Message": "message"}
 
 
 @register.simple_tag(takes_context=True)

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from frontend.rich_text import render_text
+from messages.selectors import unread_total as unread_message_total
 from yiban_core import personal_cache
 from yiban_core.accounts.selectors import administered_schools
 from yiban_core.notifications.selectors import unread_count
@@ -27,6 +28,15 @@ def unread_notifications(context) -> int:
     if request is None or not hasattr(request, "actor"):
         return 0
     return unread_count(actor=request.actor)
+
+
+@register.simple_tag(takes_context=True)
+def unread_messages(context) -> int:
+    """The nav's 私信 badge: unread messages of conversations not muted."""
+    request = context.get("request")
+    if request is None or not hasattr(request, "actor"):
+        return 0
+    return unread_message_total(actor=request.actor)
 
 
 @register.simple_tag(takes_context=True)
@@ -149,6 +159,7 @@ _ICONS = {
     "chart": "M5 21V11M12 21V4M19 21v-7M3 21h18",
     "briefcase": "M3 8h18v12H3zM8 8V5h8v3M3 13h18",
     "bell": "M18 16v-5a6 6 0 0 0-12 0v5l-2 2h16zM10 21h4",
+    "mail": "M3 6h18v12H3zM3 6l9 7 9-7",
     "caret": "M6 9l6 6 6-6",
 }
 

@@ -17,6 +17,7 @@ from frontend.errors import domain_errors, error_page, perform, retry_later, sho
 from frontend.forms import PasswordChangeForm, ProfileForm, RegisterForm
 from frontend.templatetags.yiban import AVATAR_COLOURS
 from frontend.views.feeds import user_feed_context
+from messages import rules as message_rules
 from openapi_plugins import selectors as app_selectors
 from openapi_plugins.form_action import allow_oauth_redirect
 from yiban_core import redirects
@@ -179,6 +180,7 @@ def profile(request, username):
         "is_following": selectors.is_following(actor=request.actor, user=person),
         "has_blocked": person.pk in selectors.blocked_ids(request.user),
         "show_member_number": selectors.can_see_member_number(actor=request.actor, user=person),
+        "may_message": message_rules.may_message(request.actor, person),
         **user_feed_context(request, person),
     })
 

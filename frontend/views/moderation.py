@@ -32,9 +32,10 @@ from yiban_core.moderation.models import (
 QUEUE_PAGE_SIZE = 20
 # The URL's word for each reportable kind (its GraphQL type name).
 KINDS = {"post": "Post", "comment": "Comment", "resource": "Resource", "review": "Rating",
-         "group": "Group", "user": "User"}
+         "group": "Group", "user": "User", "message": "Message"}
 KIND_LABELS = {"Post": _lazy("动态"), "Comment": _lazy("评论"), "Resource": _lazy("资源"),
-               "Rating": _lazy("评价"), "Group": _lazy("群组"), "User": _lazy("用户")}
+               "Rating": _lazy("评价"), "Group": _lazy("群组"), "User": _lazy("用户"),
+               "Message": _lazy("消息")}
 DECISION_LABELS = {**dict(Decision.choices), rules.UPHOLD: _lazy("维持原处理")}
 
 

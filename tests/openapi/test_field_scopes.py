@@ -207,6 +207,37 @@ class World:
                                                 title="第一节课", grace_minutes=5)
 
     @cached_property
+    def conversation(self):
+        """Mine with the classmate (we share my group): one message each way."""
+        from messages import services as message_services
+
+        self.my_group  # noqa: B018 (the group we share)
+        conversation = message_services.open_direct(actor=actor_for(self.me),
+                                                    username=self.other.username)
+        message_services.send_message(actor=actor_for(self.other),
+                                      conversation_id=conversation.pk, text="明天交作业吗")
+        return conversation
+
+    @cached_property
+    def my_message(self):
+        from messages import services as message_services
+
+        return message_services.send_message(actor=actor_for(self.me),
+                                             conversation_id=self.conversation.pk, text="交")
+
+    @cached_property
+    def message_request(self):
+        """A stranger's first message to me, waiting in my request box."""
+        from messages import services as message_services
+
+        stranger = make_user("stranger_writes")
+        conversation = message_services.open_direct(actor=actor_for(stranger),
+                                                    username=self.me.username)
+        message_services.send_message(actor=actor_for(stranger),
+                                      conversation_id=conversation.pk, text="你好")
+        return conversation
+
+    @cached_property
     def record(self):
         from openapi_plugins.vocational import services as vocational
 
@@ -279,6 +310,11 @@ QUERIES = {
     "myVerificationRequest": lambda w: "{ myVerificationRequest { status } }",
     "groupCheckins": lambda w: page("groupCheckins", f'(groupId: "{gid(w.klass)}")')(w),
     "checkin": lambda w: f'{{ checkin(id: "{gid(w.checkin)}") {{ title }} }}',
+
+    @cached_property
+    "conversations": page("conversations", "(first: 1)"),
+    "messages": lambda w: page("messages", f'(conversationId: "{gid(w.conversation)}")')(w),
+    "unreadMessageCount": lambda w: "{ unreadMessageCount }",
     "verificationRequests": lambda w: page(
         "verificationRequests", f'(schoolId: "{gid(w.school)}")')(w),
 }
@@ -403,6 +439,19 @@ MUTATIONS = {
     "checkIn": mutation("checkIn", lambda w: {"checkinId": gid(w.checkin)}),
     "markAttendance": mutation("markAttendance", lambda w: {
         "checkinId": gid(w.checkin), "username": w.other.username, "status": "EXCUSED"}),
+
+    @cached_property
+    "sendMessage": mutation("sendMessage", lambda w: {"recipient": w.other.username,
+                                                      "text": "周末一起自习"}),
+    "markConversationRead": mutation("markConversationRead", lambda w: {
+        "conversationId": gid(w.conversation)}),
+    "recallMessage": mutation("recallMessage", lambda w: {"messageId": gid(w.my_message)}),
+    "muteConversation": mutation("muteConversation", lambda w: {
+        "conversationId": gid(w.conversation), "muted": True}),
+    "leaveConversation": mutation("leaveConversation", lambda w: {
+        "conversationId": gid(w.conversation)}),
+    "answerMessageRequest": mutation("answerMessageRequest", lambda w: {
+        "conversationId": gid(w.message_request), "accept": True}),
 }
 
 NOTE = re.compile(r"^Scope: (?P<note>.+)$", re.MULTILINE)
@@ -564,6 +613,7 @@ PER_KIND_CASES = {
     ("node", "resources:read"): node(lambda w: w.their_resource),
     ("node", "groups:read"): node(lambda w: w.my_group),
     ("node", "profile"): node(lambda w: w.other),
+    ("node", "messages:read"): node(lambda w: w.my_message),
     ("search", "feed:read"): search("高等数学", "POST", lambda w: w.post),
     ("search", "resources:read"): search("概率论", "RESOURCE", lambda w: w.their_resource),
     ("search", "groups:read"): search("摄影社", "GROUP", lambda w: w.my_group),

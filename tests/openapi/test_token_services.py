@@ -112,6 +112,15 @@ TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
     "resources.services.rate_resource": (True, False),
     "resources.services.mark_helpful": (True, False),
     "resources.services.share_resource": (True, False),
+    # messages: a person's own conversations, never a school app's to read or write
+    "messages.services.open_direct": (True, False),
+    "messages.services.open_group_chat": (True, False),
+    "messages.services.send_message": (True, False),
+    "messages.services.mark_read": (True, False),
+    "messages.services.set_muted": (True, False),
+    "messages.services.leave_conversation": (True, False),
+    "messages.services.answer_request": (True, False),
+    "messages.services.recall_message": (True, False),
     # the open platform: apps, installs, authorizations, webhooks (web session only)
     "openapi_plugins.services.register_app": (False, False),
     "openapi_plugins.services.rotate_secret": (False, False),

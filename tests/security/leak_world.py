@@ -44,7 +44,8 @@ SCHOOL_APP_SCOPES = ("profile", "profile:verified", "feed:read", "groups:read",
 # What a user's own app may hold: every user scope (the matrix takes one away).
 USER_SCOPES = ("openid", "profile", "profile:verified", "feed:read", "feed:write",
                "groups:read", "groups:write", "resources:read", "resources:write",
-               "notifications:read", "training:read", "training:write")
+               "notifications:read", "training:read", "training:write", "messages:read",
+               "messages:write")
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"qzfilebytes" * 40
 
@@ -179,6 +180,7 @@ class Thing:
     post_id: int | None = None          # its post (live counters, home timeline)
     group_id: int | None = None         # its group (live group stream)
     notification_id: int | None = None  # a notification (live resume)
+    message_id: int | None = None       # a message to the insider (live resume)
     webhook: tuple[str, object] | None = None  # (event, object ref) announcing it
     # (URL the site gives an insider, the bytes behind it), asked when a cell looks
     files: Callable[[World], list[tuple[str, bytes]]] | None = None
@@ -279,6 +281,25 @@ def mention(world: World, marker: str) -> Notification:
     run_worker()  # notifies
     return Notification.objects.filter(recipient=world.member,
                                        kind=Notification.Kind.MENTIONED)
+
+
+def direct_message(world: World, marker: str, **kwargs):
+    """The author writes to the member (they share the private group: a conversation at
+    once)."""
+    from messages import services as messages
+
+    conversation = messages.open_direct(actor=actor_for(world.author),
+                                        username=world.member.username)
+    return messages.send_message(actor=actor_for(world.author), conversation_id=conversation.pk,
+                                 text=f"{marker} 明早八点在暗房门口等你", **kwargs)
+
+
+def group_chat_message(world: World, marker: str):
+    from messages import services as messages
+
+    chat = messages.open_group_chat(actor=actor_for(world.author), group_id=world.group.pk)
+    return messages.send_message(actor=actor_for(world.author), conversation_id=chat.pk,
+                                 text=f"{marker} 周日暗房开放，社员自带相纸")
 
 
 def training_record(world: World, marker: str):

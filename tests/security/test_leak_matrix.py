@@ -109,7 +109,8 @@ def graphql_door(world, thing, viewer, request) -> bool:
 NODE = """query($id: ID!) { node(id: $id) { id __typename
   ... on Post { text } ... on Comment { text } ... on Resource { title }
   ... on Rating { review } ... on Notification { excerpt } ... on Membership { user { username } }
-  ... on TrainingRecord { title tasks }
+  ... on TrainingRecord { title tasks } ... on Message { text }
+  ... on Conversation { lastMessage { text } }
   ... on Poll { options { text voters { username } } } ... on PollOption { text } } }"""
 
 
@@ -170,7 +171,8 @@ def home_redis_door(world, thing, viewer, request) -> bool:
 
 def websocket_door(world, thing, viewer, request) -> bool:
     """A live socket: subscribing to the post's counters and the group's stream, and
-    resuming the notifications (frames carry ids only, so ids are what shows)."""
+    resuming the notifications and the messages (frames carry ids only, so ids are what
+    shows)."""
     request.getfixturevalue("settings").CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     channel_layers.backends.clear()
@@ -197,6 +199,11 @@ def websocket_door(world, thing, viewer, request) -> bool:
             await communicator.send_json_to({"type": "subscribe", "stream": "group",
                                              "id": thing.group_id})
             frames.append(await communicator.receive_json_from(timeout=3))
+        if thing.message_id is not None:
+            await communicator.send_json_to({"type": "resume", "after_message": 0})
+            await communicator.send_json_to({"type": "ping"})
+            while (frame := await communicator.receive_json_from(timeout=3))["type"] != "pong":
+                frames.append(frame)
         if thing.notification_id is not None:
             await communicator.send_json_to({"type": "resume", "after_notification": 0})
             await communicator.send_json_to({"type": "ping"})
@@ -208,6 +215,7 @@ def websocket_door(world, thing, viewer, request) -> bool:
              and thing.post_id in frame["ids"])
             or (frame["type"] == "subscribed" and frame["stream"] == "group")
             or (frame["type"] == "notification" and frame["id"] == thing.notification_id)
+            or (frame["type"] == "message" and frame["id"] == thing.message_id)
             or (frame["type"] == "hello" and thing.notification_id is not None
                 and frame["last_notification_id"] == thing.notification_id)
             for frame in frames)
@@ -553,6 +561,46 @@ def _review(w: World) -> Thing:
                  node_id=gid(rating), webhook=("resource.rated", rating.pk))
 
 
+INBOX = """query($c: ID!) { conversations(first: 50) { edges { node { title
+  lastMessage { text } } } } messages(conversationId: $c, first: 50) { edges { node { text
+  attachmentName } } } }"""
+
+
+def _direct_message(w: World) -> Thing:
+    message = leak_world.direct_message(w, "qzdirectmessage")
+    cid = global_id("Conversation", message.conversation_id)
+    return Thing(markers=("qzdirectmessage",),
+                 pages=("/messages/", f"/messages/{message.conversation_id}/"),
+                 query=(INBOX, {"c": cid}), node_id=gid(message), search="qzdirectmessage",
+                 message_id=message.pk)
+
+
+def _message_image(w: World) -> Thing:
+    message = leak_world.direct_message(w, "qzmessageimage",
+                                        attachment=leak_world.png((90, 200, 31)))
+
+    def files(world):
+        cid = global_id("Conversation", message.conversation_id)
+        answer = json.loads(Viewer(user=world.member).graphql(
+            "query($c: ID!) { messages(conversationId: $c, first: 50) { edges { node "
+            "{ attachmentUrl } } } }", c=cid))
+        urls = [e["node"]["attachmentUrl"] for e in answer["data"]["messages"]["edges"]
+                if e["node"]["attachmentUrl"]]
+        stored = type(message).objects.get(pk=message.pk).attachment
+        return [(url, stored.open("rb").read()) for url in urls]
+
+    return Thing(markers=(), files=files)
+
+
+def _group_chat_message(w: World) -> Thing:
+    message = leak_world.group_chat_message(w, "qzgroupchat")
+    cid = global_id("Conversation", message.conversation_id)
+    return Thing(markers=("qzgroupchat",),
+                 pages=("/messages/", f"/messages/{message.conversation_id}/"),
+                 query=(INBOX, {"c": cid}), node_id=cid, search="qzgroupchat",
+                 message_id=message.pk, group_id=None)
+
+
 def _training(w: World) -> Thing:
     record = leak_world.training_record(w, "qztraining")
     return Thing(markers=("qztraining",),
@@ -626,6 +674,16 @@ KINDS = [
          ("page", "graphql", "node", "websocket"), closed_to_own_school_apps=True),
     Kind("review", "resources:read", _review, ("page", "graphql", "node", "webhook"),
          closed_to_own_school_apps=True, app_insider_opt_in=True),
+    # A conversation is its participants' only: through every door, to no app of a school
+    # (no scope grants it), never in search (messages are not indexed).
+    Kind("direct_message", "messages:read", _direct_message,
+         ("page", "graphql", "node", "search", "websocket"), nobody_sees=("search",),
+         closed_to_own_school_apps=True),
+    Kind("message_image", "messages:read", _message_image, ("file",),
+         closed_to_own_school_apps=True),
+    Kind("group_chat_message", "messages:read", _group_chat_message,
+         ("page", "graphql", "node", "search", "websocket"), nobody_sees=("search",),
+         closed_to_own_school_apps=True),
     # A school app of the school (school:training) reads signed records by design.
     Kind("training_record", "training:read", _training, ("page", "graphql", "node"),
          insider=lambda w: w.trainee),

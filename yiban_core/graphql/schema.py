@@ -21,7 +21,7 @@ import graphene
 from django.apps import apps
 
 from yiban_core.graphql.relay import Node
-from yiban_core.graphql.scopes import PER_KIND, scoped
+from yiban_core.graphql.scopes import NODE_KINDS, scoped
 
 SCHEMA_MODULES = [
     "yiban_core.accounts.schema",
@@ -32,13 +32,14 @@ SCHEMA_MODULES = [
     "feeds.schema",
     "resources.schema",
     "classroom.schema",
+    "messages.schema",
     "yiban_core.search.schema",
     "yiban_core.verification.schema",
 ]
 
 
 class NodeQuery(graphene.ObjectType):
-    node = scoped(PER_KIND, Node.Field(description="按全局 ID 取对象；看不到或不存在时为 null"))
+    node = scoped(NODE_KINDS, Node.Field(description="按全局 ID 取对象；看不到或不存在时为 null"))
 
 
 def build_schema(module_names: list[str]) -> graphene.Schema:

@@ -23,6 +23,8 @@ NO_SCOPE = "none"
 WEB_SESSION_ONLY = "web session only"
 PER_KIND = {"posts and topics": "feed:read", "resources": "resources:read",
             "groups": "groups:read", "people": "profile"}
+# `node` reaches a person's conversations and messages too (search never does).
+NODE_KINDS = {**PER_KIND, "conversations and messages": "messages:read"}
 
 Scope = str | tuple[str, ...] | dict[str, str]
 

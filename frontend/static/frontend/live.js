@@ -1,5 +1,7 @@
 /* Live updates over one websocket (/ws/live/): the notification count, a "N new posts"
- * bar on the home and group timelines, and like / comment counts of the posts on screen.
+ * bar on the home and group timelines, like / comment counts of the posts on screen, and
+ * the 私信 badge (new and recalled messages are handed to the messages page as
+ * "yiban:message" events; it fetches the thread, and again after a reconnect).
  *
  * Events carry ids and counts only; content is fetched over HTTP (the bar reloads the
  * list from the page's own URL), where visibility is checked. On a dropped connection
@@ -20,6 +22,7 @@
   var timeline = document.querySelector("[data-live-stream]");
   var bar = document.querySelector("[data-new-posts-bar]");
   var badges = document.querySelectorAll("[data-unread-badge]");
+  var messageBadges = document.querySelectorAll("[data-unread-messages-badge]");
 
   var socket = null;
   var attempt = 0;
@@ -32,6 +35,18 @@
       badge.textContent = count;
       badge.hidden = !count;
     });
+  }
+
+  function setUnreadMessages(count) {
+    messageBadges.forEach(function (badge) {
+      badge.textContent = count;
+      badge.hidden = !count;
+    });
+  }
+
+  // The messages page (messages.js) listens: it fetches the thread again over HTTP.
+  function tellPage(name, detail) {
+    document.dispatchEvent(new CustomEvent(name, { detail: detail }));
   }
 
   function onScreenPostIds() {
@@ -111,6 +126,17 @@
           sendJson({ type: "resume", after_notification: lastNotification });  // a reconnect
         }
         subscribe();
+        tellPage("yiban:live-hello", {});
+        break;
+      case "message":  // a new message in one of my conversations (ids only)
+        setUnreadMessages(message.unread_count);
+        tellPage("yiban:message", message);
+        break;
+      case "message_recalled":
+        tellPage("yiban:message", message);
+        break;
+      case "messages_unread":  // read in another tab
+        setUnreadMessages(message.unread_count);
         break;
       case "notification":
         if (lastNotification === null || message.id > lastNotification) {
