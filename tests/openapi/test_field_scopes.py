@@ -310,8 +310,6 @@ QUERIES = {
     "myVerificationRequest": lambda w: "{ myVerificationRequest { status } }",
     "groupCheckins": lambda w: page("groupCheckins", f'(groupId: "{gid(w.klass)}")')(w),
     "checkin": lambda w: f'{{ checkin(id: "{gid(w.checkin)}") {{ title }} }}',
-
-    @cached_property
     "conversations": page("conversations", "(first: 1)"),
     "messages": lambda w: page("messages", f'(conversationId: "{gid(w.conversation)}")')(w),
     "unreadMessageCount": lambda w: "{ unreadMessageCount }",
@@ -439,8 +437,6 @@ MUTATIONS = {
     "checkIn": mutation("checkIn", lambda w: {"checkinId": gid(w.checkin)}),
     "markAttendance": mutation("markAttendance", lambda w: {
         "checkinId": gid(w.checkin), "username": w.other.username, "status": "EXCUSED"}),
-
-    @cached_property
     "sendMessage": mutation("sendMessage", lambda w: {"recipient": w.other.username,
                                                       "text": "周末一起自习"}),
     "markConversationRead": mutation("markConversationRead", lambda w: {
