@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from messages import rules
 from messages.models import Conversation, Message, Participant
+from yiban_core.accounts.models import Block
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
 from yiban_core.ids import parse_id
@@ -89,7 +90,7 @@ def get_conversation(*, actor: Actor, pk, scope: str = rules.READ_SCOPE) -> Conv
 def readable_messages(conversation: Conversation, user_id: int) -> QuerySet[Message]:
     seat = conversation.seat
     return (Message.objects.filter(conversation=conversation, pk__gt=seat.visible_after_id)
-            .filter(Q(moderation=ContentState.VISIBLE) | Q(sender_id=user_id)))
+            .filter(_shown_to(user_id)))
 
 
 def messages_queryset(*, actor: Actor, conversation_id) -> QuerySet[Message]:
@@ -128,7 +129,16 @@ def _readable_by(user_id: int) -> Q:
     seat = Participant.objects.filter(conversation_id=OuterRef("conversation_id"),
                                       user_id=user_id, left_at__isnull=True,
                                       visible_after_id__lt=OuterRef("pk"))
-    return Exists(seat) & (Q(moderation=ContentState.VISIBLE) | Q(sender_id=user_id))
+    return Exists(seat) & _shown_to(user_id)
+
+
+def _shown_to(user_id: int) -> Q:
+    """Shown by moderation (or one's own), and in a group chat not from someone the reader
+    blocked (拉黑 hides their words everywhere, as in the feeds; a direct conversation with
+    them takes no new message at all)."""
+    blocked = Block.objects.filter(blocker_id=user_id).values("blocked_id")
+    return ((Q(moderation=ContentState.VISIBLE) | Q(sender_id=user_id))
+            & ~Q(conversation__kind=Conversation.Kind.GROUP, sender_id__in=blocked))
 
 
 def unread_total(*, actor: Actor) -> int:

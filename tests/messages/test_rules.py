@@ -14,9 +14,9 @@ from tests.factories import (
     make_teacher,
     make_user,
 )
-from tests.messages.helpers import befriend, send
+from tests.messages.helpers import befriend, say_in_group, send
 from yiban_core.accounts import services as accounts
-from yiban_core.errors import PermissionDenied
+from yiban_core.errors import NotFound, PermissionDenied
 from yiban_core.groups import services as groups
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +99,23 @@ def test_nobody_messages_themselves():
     a = make_user()
     with pytest.raises(PermissionDenied):
         services.open_direct(actor=actor_for(a), username=a.username)
+
+
+def test_in_a_group_chat_a_blocked_persons_words_are_hidden_from_the_blocker_only():
+    me, pest, other = make_user("zhang_san"), make_user("pest_user"), make_user("li_si")
+    group = make_interest_group(me, name="摄影社")
+    for person in (pest, other):
+        groups.join_group(actor=actor_for(person), group=group)
+    accounts.block_user(actor=actor_for(me), username=pest.username)
+    said = say_in_group(pest, group, "又是我")
+    polite = say_in_group(other, group, "周六外拍")
+
+    def texts(user):
+        page = selectors.messages_of(actor=actor_for(user), conversation_id=said.conversation_id)
+        return [m.text for m in page.items]
+
+    assert texts(me) == ["周六外拍"]
+    assert texts(other) == ["周六外拍", "又是我"]
+    assert selectors.visible_message_ids(me.pk, [said.pk, polite.pk]) == {polite.pk}
+    with pytest.raises(NotFound):
+        selectors.get_message(actor=actor_for(me), pk=said.pk)
