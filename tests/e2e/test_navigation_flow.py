@@ -54,7 +54,7 @@ def test_notifications_and_the_account_menu_at_every_width(live_server, browser)
         if width == PHONE:
             assert no_sideways_scroll(page)
 
-        notify = page.locator("header a.nav-notify")
+        notify = page.locator('header a.nav-notify[href="/notifications/"]')
         sync_api.expect(notify).to_be_visible()
         sync_api.expect(notify.locator("[data-unread-badge]")).to_be_visible()
         sync_api.expect(notify.locator("[data-unread-badge]")).not_to_have_text("0")
