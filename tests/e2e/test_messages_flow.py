@@ -60,6 +60,7 @@ def test_two_classmates_chat_live(site, browser):
     alice.goto(f"{base_url}/u/bob_wang/")
     alice.get_by_test_id("message-person").click()
     expect(alice.locator("[data-chat-thread]")).to_be_visible()
+    alice.wait_for_load_state("domcontentloaded")  # messages.js (deferred) makes Enter send
     alice.fill("#chat-text", "今晚七点图书馆三楼，带上线代笔记")
     alice.press("#chat-text", "Enter")
     expect(alice.locator(".chat-message.is-mine").last).to_contain_text("今晚七点图书馆三楼")

@@ -32,6 +32,7 @@
   var textarea = composer.querySelector("textarea");
   var sending = false;
   var refreshing = null;
+  var refreshAgain = false;
 
   function scrollToEnd() { list.scrollTop = list.scrollHeight; }
 
@@ -57,8 +58,10 @@
     if (errors) { errors.remove(); }
   }
 
+  // A refresh asked for while one is in flight runs again after it: the one in flight
+  // may have been sent before the message it should show (a send racing the reconnect's).
   function refresh() {
-    if (refreshing) { return refreshing; }
+    if (refreshing) { refreshAgain = true; return refreshing; }
     refreshing = fetch(window.location.pathname, { credentials: "same-origin",
                                                    headers: { "Accept": "text/html" } })
       .then(function (response) { return response.text(); })
@@ -73,7 +76,10 @@
         if (atEnd) { scrollToEnd(); }
       })
       .catch(function () { /* the next event or a reload catches up */ })
-      .then(function () { refreshing = null; });
+      .then(function () {
+        refreshing = null;
+        if (refreshAgain) { refreshAgain = false; return refresh(); }
+      });
     return refreshing;
   }
 
