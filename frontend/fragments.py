@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import quote
 
 from django.core.cache import cache
@@ -37,7 +38,21 @@ POST_TEMPLATE = "frontend/feeds/_post.html"
 COMMENT_TEMPLATE = "frontend/feeds/_comment_body.html"
 RESOURCE_TEMPLATE = "frontend/resources/_card.html"
 CACHE_SECONDS = 6 * 3600
-KEY_VERSION = 1  # bump when a template changes what it shows for the same inputs
+
+
+def _deployed_digest() -> str:
+    """A digest of what renders a fragment (templates, template tags, translations): a
+    deploy that changes any of them starts on new keys, so no stale HTML is served."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha1()
+    for folder, pattern in (("templates", "*.html"), ("templatetags", "*.py"),
+                            ("locale", "*.mo")):
+        for path in sorted((root / folder).rglob(pattern)):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+KEY_VERSION = _deployed_digest()
 
 # Per process, unguessable: no post text can contain them.
 _CSRF = f"csrf{secrets.token_hex(12)}"

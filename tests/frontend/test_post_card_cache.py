@@ -254,3 +254,18 @@ def test_resource_cards_are_rendered_once_and_follow_their_ratings(client, rende
     assert card_of(rater) == first and renders["n"] == rendered
     resource_services.rate_resource(actor=actor_for(rater), resource_id=resource.pk, stars=4)
     assert "（1 人评分）" in card_of(reader)
+
+
+def test_a_deploy_that_changes_a_card_template_starts_on_new_keys(tmp_path, monkeypatch):
+    """Cached cards outlive a process: after a deploy that edits a template, the old HTML
+    must not be served under the same key."""
+    app = tmp_path / "frontend"
+    (app / "templates" / "frontend" / "feeds").mkdir(parents=True)
+    (app / "templatetags").mkdir()
+    template = app / "templates" / "frontend" / "feeds" / "_post.html"
+    template.write_text("<article>{{ post.text }}</article>")
+    monkeypatch.setattr(fragments, "__file__", str(app / "fragments.py"))
+    before = fragments._deployed_digest()
+    assert fragments._deployed_digest() == before  # the same files, the same keys
+    template.write_text("<article class=card>{{ post.text }}</article>")
+    assert fragments._deployed_digest() != before
