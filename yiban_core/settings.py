@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "yiban_core.audit",
     "yiban_core.sso",
     "yiban_core.verification",
+    "yiban_core.privacy",
     "feeds",
     "resources",
     "classroom",

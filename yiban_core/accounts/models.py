@@ -121,6 +121,10 @@ class Profile(models.Model):
     # The home page's welcome panel for a new account, closed by its owner for good
     # (on every device: kept here, not in a session).
     welcome_dismissed_at = models.DateTimeField(_("关闭新手引导的时间"), null=True, blank=True)
+    # Minors mode (未成年人模式): on when the birth date says under 18, or when the school
+    # marked the person a minor (yiban_core.accounts.rules.is_minor).
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    minor_by_school = models.BooleanField(_("学校标记为未成年人"), default=False)
 
     class Meta:
         verbose_name = _("个人资料")

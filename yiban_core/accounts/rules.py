@@ -20,6 +20,7 @@ session (a user's OAuth token never carries the scope).
 """
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiban_core.accounts.models import Block, School, User
@@ -83,3 +84,22 @@ def may_contact(sender: User | None, recipient: User | None) -> bool:
     """Whether `sender` may send `recipient` a message (for the messages app): not while
     a block stands between them."""
     return sender is not None and recipient is not None and not is_blocked(sender, recipient)
+
+
+ADULT_AGE = 18
+
+
+def is_minor(user: User | None, *, today=None) -> bool:
+    """Minors mode (未成年人网络保护条例) is on for a person the school marked a minor, or
+    whose birth date says they are under 18. No birth date and no mark: not a minor."""
+    profile = getattr(user, "profile", None) if user is not None else None
+    if profile is None:
+        return False
+    if profile.minor_by_school:
+        return True
+    born = profile.birth_date
+    if born is None:
+        return False
+    today = today or timezone.localdate()
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return age < ADULT_AGE

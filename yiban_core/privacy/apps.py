@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class PrivacyConfig(AppConfig):
+    name = "yiban_core.privacy"
+    label = "privacy"
+    verbose_name = "个人信息保护"
+
+    def ready(self) -> None:
+        from yiban_core.privacy import registry
+
+        registry.autodiscover()
