@@ -28,6 +28,7 @@ from yiban_core.groups import selectors as group_selectors
 from yiban_core.ids import parse_id
 from yiban_core.moderation import services as moderation
 from yiban_core.pagination import paginate
+from yiban_core.privacy import closure as closures
 from yiban_core.ratelimit import client_ip, wait_text
 from yiban_core.sso import selectors as sso_selectors
 
@@ -127,6 +128,7 @@ def settings_index(request):
         "two_factor_offered": two_factor.needs_two_factor(user),
         "two_factor_device": two_factor.enrolled(user),
         "blocked_count": len(selectors.blocked_ids(user)),
+        "closure_pending": closures.pending_closure(user),
     })
 
 

@@ -56,6 +56,7 @@ ACTIONS = {
     "verification.rejected": _("驳回认证申请"),
     "verification.decide_denied": _("无权处理认证申请"),
     "verification.decide_failed": _("处理认证申请失败"),
+    "account.closed": _("注销账号（不记录是谁）"),
 }
 
 

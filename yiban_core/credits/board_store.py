@@ -305,6 +305,32 @@ def drop(keys: list[str]) -> None:
         log.warning("could not drop %d leaderboards; they expire", len(keys), exc_info=True)
 
 
+def remove_member(match: str, object_id: int, *, parts: int) -> None:
+    """Remove `object_id` from every board whose key matches `match` and has `parts`
+    colon-separated parts (not a board's generation or marker keys). Boards Redis fails
+    to change are marked for rebuild by a task (retried until Redis answers)."""
+    client = redis_client()
+    if client is None:
+        return
+    keys: list[str] = []
+    try:
+        keys = [key.decode() for key in client.scan_iter(match=match, count=1000)
+                if len(key.decode().split(":")) == parts]
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            pipe.zrem(key, member(object_id))
+        pipe.execute()
+    except RedisError:
+        log.warning("could not remove a person from %d leaderboards; rebuilding them",
+                    len(keys), exc_info=True)
+        from yiban_core.credits.tasks import repair_boards
+
+        if keys:
+            repair_boards.enqueue(keys=keys)
+        else:
+            request_rebuild()
+
+
 def scores(key: str, object_ids: list[int]) -> dict[int, float] | None:
     members = [member(i) for i in object_ids]
     found = _read(key, *([lambda pipe: pipe.zmscore(key, members)] if members else []))

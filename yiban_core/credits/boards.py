@@ -196,6 +196,16 @@ def _current_points(user_ids: set[int], now: datetime) -> dict[tuple[int, str], 
     return found
 
 
+def forget_person(user_id: int) -> None:
+    """A cancelled account leaves every people board (site, school, group; every window and
+    bucket) when the erasure that removed its points commits: the ledger no longer has
+    them, so a rebuild agrees. Where Redis fails, the boards are marked for rebuild."""
+    if redis_client() is None:
+        return
+    transaction.on_commit(lambda: board_store.remove_member(
+        "yb:lb:people:*", user_id, parts=len(_key("site", "all").split(":"))))
+
+
 # Apps above the core add the rebuild of their own boards here (in AppConfig.ready).
 REBUILDERS: list = []
 

@@ -7,6 +7,12 @@ class PrivacyConfig(AppConfig):
     verbose_name = "个人信息保护"
 
     def ready(self) -> None:
-        from yiban_core.privacy import registry
+        from django.contrib.auth.signals import user_logged_in
+
+        from yiban_core import periodic
+        from yiban_core.privacy import closure, closure_tasks, registry
 
         registry.autodiscover()
+        # Account cancellations: a sign-in undoes one; the workers erase those that are due.
+        user_logged_in.connect(closure.undo_on_sign_in, dispatch_uid="privacy_closure_undo")
+        periodic.register(closure_tasks.erase_due_closures, every=closure_tasks.ERASE_EVERY)
