@@ -24,7 +24,6 @@ def sections(user) -> list[tuple[str, str]]:
         items.append(("two_factor", _("两步验证")))
     # No per-kind notification switches exist: the section is the notifications page.
     items.append(("notifications", _("通知")))
-    items.append(("privacy_close", _("注销账号")))
     return items
 
 

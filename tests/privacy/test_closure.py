@@ -190,3 +190,29 @@ def test_apps_a_person_owns_are_deleted_or_handed_to_the_school():
     assert not AppProfile.objects.filter(pk=user_app.pk).exists()
     school_app.refresh_from_db()
     assert school_app.application.user_id == heir.pk
+
+
+def test_the_person_is_told_by_mail_when_they_have_an_address(run_worker, mailoutbox):
+    person = make_user()
+    person.email = "me@example.com"
+    person.save()
+    closure = closures.request_closure(actor=actor_for(person), password=PASSWORD,
+                                       content="keep")
+    run_worker()
+    assert [m.to for m in mailoutbox] == [["me@example.com"]]
+    assert timezone.localtime(closure.erase_after).strftime("%Y-%m-%d") in mailoutbox[0].body
+    assert "登录即可撤销" in mailoutbox[0].body
+
+
+def test_the_page_asks_for_the_confirmation_and_a_choice():
+    person = make_user()
+    browser = signed_in(person)
+    page = browser.get("/settings/privacy/close/").content.decode()
+    assert "删除我发布的内容" in page and "已注销用户" in page
+    response = browser.post("/settings/privacy/close/", {"content": "keep",
+                                                         "password": PASSWORD})
+    assert response.status_code == 200
+    response = browser.post("/settings/privacy/close/", {"password": PASSWORD,
+                                                         "confirm": "on"})
+    assert response.status_code == 200
+    assert not AccountClosure.objects.filter(user=person).exists()
