@@ -291,3 +291,24 @@ def test_the_leaderboards_no_longer_show_the_person(redis_timelines, life,
     # A rebuild from the database agrees.
     boards.rebuild()
     assert person.pk not in [r.user_id for r in boards.top(window="all")]
+
+
+@pytest.mark.parametrize("content", ["keep", "delete"])
+def test_a_group_nobody_can_take_over_is_archived_or_deleted_as_chosen(
+        content, django_capture_on_commit_callbacks):
+    teacher = make_teacher()
+    klass = make_class_group(teacher)
+    student = make_user(school=teacher.school)
+    group_services.join_by_code(actor=actor_for(student), code=klass.join_code)
+
+    close_and_wait(teacher, content, django_capture_on_commit_callbacks)
+
+    # A class group passes to teachers only: its one student cannot own it.
+    if content == "keep":
+        klass.refresh_from_db()
+        assert klass.archived_at is not None
+        assert Membership.objects.filter(group=klass, user=student).exists()
+    else:
+        assert not Group.objects.filter(pk=klass.pk).exists()
+        assert not Membership.objects.filter(user=student).exclude(
+            group__kind=Group.Kind.SCHOOL).exists()
