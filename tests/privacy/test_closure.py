@@ -125,6 +125,13 @@ def test_a_token_cannot_ask_for_it_web_session_only():
         closures.request_closure(actor=token_actor, password=PASSWORD, content="delete")
     with pytest.raises(PermissionDenied):
         closures.cancel_closure(actor=token_actor)
+    # Over HTTP a bearer token never becomes a web session: the page sends it to sign in.
+    app, _secret = make_user_app(scopes=("profile",))
+    token = mint_token(app, user=person, scopes=["profile"])
+    response = Client().post("/settings/privacy/close/",
+                             {"content": "delete", "password": PASSWORD, "confirm": "on"},
+                             headers={"authorization": f"Bearer {token}"})
+    assert response.status_code in (302, 401, 403)
     assert not AccountClosure.objects.filter(user=person).exists()
 
 
@@ -192,6 +199,7 @@ def test_apps_a_person_owns_are_deleted_or_handed_to_the_school():
     assert school_app.application.user_id == heir.pk
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs the task as after a commit
 def test_the_person_is_told_by_mail_when_they_have_an_address(run_worker, mailoutbox):
     person = make_user()
     person.email = "me@example.com"
