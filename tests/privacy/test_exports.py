@@ -35,6 +35,7 @@ from tests.factories import (
     make_user,
 )
 from tests.openapi.helpers import make_user_app, mint_token
+from yiban_core import periodic
 from yiban_core.accounts import services as accounts
 from yiban_core.accounts.models import School, User
 from yiban_core.credits import services as credits
@@ -43,7 +44,7 @@ from yiban_core.groups import services as groups
 from yiban_core.notifications.models import Notification
 from yiban_core.privacy import exports
 from yiban_core.privacy.models import AccessRecord, DataExport
-from yiban_core.privacy.tasks import expire_exports
+from yiban_core.privacy.tasks import build_export, expire_exports
 
 pytestmark = pytest.mark.django_db
 
@@ -250,7 +251,7 @@ def test_a_token_cannot_ask_for_an_export(world):
 
 def refusals(user) -> list[str]:
     return list(AccessRecord.objects.filter(person=user, kind=AccessRecord.Kind.REFUSED)
-                .values_list("detail__reason", flat=True))
+                .order_by("pk").values_list("detail__reason", flat=True))
 
 
 def test_another_person_a_visitor_and_a_stale_link_are_refused_and_logged(client, world):
@@ -329,3 +330,58 @@ def test_the_command_refuses_an_unknown_user_and_a_bad_path(tmp_path, world):
     with pytest.raises(CommandError, match="is a folder"):
         call_command("export_user_data", "li_hua", "--out", str(out))
     assert list(out.iterdir()) == []
+
+
+def test_a_failed_build_is_said_and_may_be_asked_for_again(client, world, monkeypatch):
+    li = world["li"]
+    client.force_login(li)
+
+    def full_disk(user, out):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(exports, "write_archive", full_disk)
+    client.post(reverse("privacy_export_request"))
+    export = DataExport.objects.get(user=li)
+    assert export.status == DataExport.Status.FAILED and not export.file
+    assert not Notification.objects.filter(kind=Notification.Kind.DATA_EXPORT_READY).exists()
+    assert "生成失败，可以重新申请" in client.get(reverse("settings_privacy")).content.decode()
+
+    monkeypatch.undo()
+    client.post(reverse("privacy_export_request"))
+    assert list(DataExport.objects.filter(user=li).order_by("pk")
+                .values_list("status", flat=True)) == ["failed", "ready"]
+
+
+def test_building_twice_keeps_one_archive_and_one_notification(world):
+    li = world["li"]
+    export = exports.request_export(actor=actor_for(li))
+    export.refresh_from_db()
+    name = export.file.name
+    assert build_export.call(export_id=export.pk) == DataExport.Status.READY
+    export.refresh_from_db()
+    assert export.file.name == name
+    assert Notification.objects.filter(recipient=li,
+                                       kind=Notification.Kind.DATA_EXPORT_READY).count() == 1
+    assert build_export.call(export_id=987654) == "gone"
+
+
+def test_expired_exports_are_swept_by_the_workers():
+    assert expire_exports.module_path in periodic.registered()
+
+
+def test_the_hub_leads_to_every_privacy_section_and_settings_leads_to_it(client, world):
+    client.force_login(world["li"])
+    hub = client.get(reverse("settings_privacy")).content.decode()
+    for path in ("/settings/privacy/close/", "/settings/privacy/consents/",
+                 "/settings/privacy/access/"):
+        assert f'href="{path}"' in hub
+    assert "谁能看到什么" in hub and 'action="/settings/privacy/export/"' in hub
+    settings_page = client.get(reverse("settings")).content.decode()
+    assert f'href="{reverse("settings_privacy")}#export"' in settings_page
+
+
+def test_asking_for_an_export_needs_a_post_and_a_login(client, world):
+    assert client.get(reverse("privacy_export_request")).status_code == 405
+    response = client.post(reverse("privacy_export_request"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert not DataExport.objects.exists()

@@ -4,6 +4,7 @@ are sums of the ledger kept for the leaderboards: declared, not exported twice."
 from django.utils.translation import gettext_lazy as _
 
 from yiban_core.credits.models import PointBalance, PointEntry, PointPeriodTotal
+from yiban_core.credits.rules import RULES
 from yiban_core.privacy.registry import Declaration, declare
 from yiban_core.privacy.shapes import iso, rows
 
@@ -13,7 +14,9 @@ def export(user) -> dict:
     return {
         "balance": balance or 0,
         "ledger": rows(PointEntry.objects.filter(user=user).order_by("pk"), lambda entry: {
-            "amount": entry.amount, "rule": entry.rule, "at": iso(entry.created_at),
+            "amount": entry.amount, "rule": entry.rule,
+            "reason": str(RULES[entry.rule].label) if entry.rule in RULES else entry.rule,
+            "at": iso(entry.created_at),
             "reverses": entry.reverses_id}),
     }
 

@@ -10,6 +10,7 @@ for the summary are known), so a heavy user's archive never holds all rows in me
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -51,7 +52,40 @@ SECTION_LABELS = {
     "imports_run": "执行的名单导入",
 }
 
+# The same for the fields of an item.
+FIELD_LABELS = {
+    "id": "编号", "username": "用户名", "display_name": "昵称", "email": "邮箱", "role": "身份",
+    "school": "学校", "member_number": "学号/工号", "verified_at": "认证时间",
+    "date_joined": "注册时间", "last_login": "最近登录", "is_active": "账号可用", "bio": "简介",
+    "major": "专业", "enrolment_year": "入学年份", "birth_date": "出生日期",
+    "minor_by_school": "学校标记为未成年人", "avatar": "头像", "since": "开始时间",
+    "text": "内容", "title": "标题", "description": "简介", "visibility": "可见范围",
+    "group": "群组", "kind": "类型", "status": "状态", "created_at": "时间", "at": "时间",
+    "updated_at": "修改时间", "edited_at": "编辑时间", "images": "图片", "file": "文件",
+    "post": "动态编号", "comment": "评论编号", "likes": "点赞数", "comments": "评论数",
+    "reposts": "转发数", "moderation": "审核状态", "published": "已发出", "poll": "投票",
+    "repost_of": "转发自", "announcement": "群公告", "reply_to_comment": "回复的评论",
+    "resource": "资源编号", "stars": "星级", "review": "评价", "helpful": "有用数",
+    "versions": "版本", "number": "版本号", "filename": "文件名", "note": "说明", "url": "链接",
+    "amount": "数额", "rule": "规则", "balance": "余额", "joined_at": "加入时间",
+    "left_at": "离开时间", "with": "对方", "sent_at": "发送时间", "recalled_at": "撤回时间",
+    "attachment": "附件", "attachment_name": "附件名", "conversation": "会话编号",
+    "checkin": "签到", "opens_at": "开始时间", "closes_at": "截止时间",
+    "checked_in_at": "签到时间", "latitude": "纬度", "longitude": "经度",
+    "accuracy_m": "定位精度（米）", "distance_m": "距离（米）", "app": "应用",
+    "scopes": "权限范围", "action": "事项", "outcome": "结果", "ip": "IP 地址",
+    "reason": "理由", "workplace": "实习单位/实训车间", "hours": "学时", "tasks": "完成的任务",
+    "reflection": "心得体会", "supervisor": "指导教师", "signed_by": "签字教师",
+    "signed_at": "签字时间", "teacher_comment": "教师评语", "attachments": "附件",
+    "start_date": "开始日期", "end_date": "结束日期", "by": "操作人", "place": "地点",
+    "device": "设备", "purpose": "用途", "version": "版本", "granted_at": "同意时间",
+    "withdrawn_at": "撤回时间", "requested_at": "申请时间", "ready_at": "完成时间",
+    "name": "名称", "confirmed": "已启用", "message": "留言", "decided_at": "处理时间",
+    "from": "邀请人", "to": "被邀请人", "read_at": "已读时间", "day": "日期",
+}
+
 FILES_DIR = "files/"
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 
 
 def _plain(value):
@@ -83,13 +117,20 @@ def _html_value(value) -> str:
         return "否"
     if isinstance(value, dict | list):
         return f"<code>{escape(_dumps(value))}</code>"
+    if isinstance(value, str) and _ISO_TIME.match(value):
+        try:  # a time as the person reads it: local, to the minute
+            return escape(timezone.localtime(datetime.fromisoformat(value))
+                          .strftime("%Y-%m-%d %H:%M"))
+        except ValueError:
+            pass
     return escape(str(value))
 
 
 def _html_item(item) -> str:
     if not isinstance(item, dict):
         return f"<li>{_html_value(item)}</li>"
-    cells = "".join(f"<dt>{escape(str(key))}</dt><dd>{_html_value(value)}</dd>"
+    cells = "".join(f"<dt>{escape(FIELD_LABELS.get(key, str(key)))}</dt>"
+                    f"<dd>{_html_value(value)}</dd>"
                     for key, value in item.items())
     return f"<li><dl>{cells}</dl></li>"
 
@@ -133,6 +174,15 @@ class _Section:
         return count
 
 
+def write_section(declaration: registry.Declaration, data: dict, json_out, html_out
+                  ) -> dict[str, int]:
+    """Write one declaration's export as JSON text to `json_out` and as the index's section
+    to `html_out` (both take str); the count of each list."""
+    section = _Section(declaration, json_out, html_out)
+    section.write(data)
+    return section.counts
+
+
 def _unique(name: str, taken: set[str]) -> str:
     candidate, n = name, 1
     while candidate in taken:
@@ -155,10 +205,9 @@ def write_archive(user, out: BinaryIO, *, now: datetime | None = None) -> dict[s
         for declaration in registry.declarations():
             with archive.open(f"{declaration.app}.json", "w") as raw:
                 json_out = _TextOut(raw)
-                section = _Section(declaration, json_out, body)
-                section.write(declaration.export(user))
+                summary[declaration.app] = write_section(declaration, declaration.export(user),
+                                                         json_out, body)
                 json_out.flush()
-            summary[declaration.app] = section.counts
             if declaration.files is None:
                 continue
             for name, field_file in declaration.files(user):
