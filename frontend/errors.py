@@ -26,7 +26,6 @@ STATUS_BY_CODE = {
     "NOT_FOUND": 404,
     "INVALID": 400,
     "CONFLICT": 409,
-    "GONE": 410,
     "RATE_LIMITED": 429,
 }
 
@@ -51,8 +50,7 @@ def error_page(request, error: DomainError):
         return redirect_to_login(request.get_full_path())
     status = STATUS_BY_CODE.get(error.code, 400)
     titles = {
-        403: _("没有权限"), 404: _("找不到页面"), 409: _("操作冲突"), 410: _("链接已失效"),
-        429: _("操作太频繁"),
+        403: _("没有权限"), 404: _("找不到页面"), 409: _("操作冲突"), 429: _("操作太频繁"),
     }
     response = render(
         request, "frontend/error.html",

@@ -58,6 +58,9 @@ def download(request, pk: int):
     try:
         export = exports.downloadable(actor=request.actor, pk=pk,
                                       token=request.GET.get("t", ""))
+    except exports.Gone as error:
+        return render(request, "frontend/error.html",
+                      {"error": error, "title": _("链接已失效")}, status=410)
     except DomainError as error:
         return error_page(request, error)
     stamp = export.requested_at.strftime("%Y%m%d")

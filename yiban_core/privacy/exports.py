@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yiban_core.actor import Actor, web_session_only
-from yiban_core.errors import Conflict, NotFound, PermissionDenied, RateLimited
+from yiban_core.errors import Conflict, NotFound, RateLimited
 from yiban_core.privacy.archive import write_archive
 from yiban_core.privacy.models import AccessRecord, DataExport
 
@@ -37,11 +37,9 @@ LINK_MAX_AGE = timedelta(hours=1)
 _SALT = "yiban.privacy.export-download"
 
 
-class Gone(PermissionDenied):
+class Gone(NotFound):
     """An export that was there and is no more (expired, removed) or a link past its age:
-    the page answers 410."""
-
-    code = "GONE"
+    not found, and the page answers 410 to say it will not come back."""
 
 
 @web_session_only(gettext_lazy("数据导出只能由本人在网页上申请"))
