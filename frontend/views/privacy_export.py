@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from frontend.errors import error_page, show_error
 from yiban_core.accounts import selectors as account_selectors
+from yiban_core.audit.context import get_ip
 from yiban_core.errors import DomainError
 from yiban_core.files import serve
 from yiban_core.files.owners import Audience
@@ -63,6 +64,7 @@ def download(request, pk: int):
                       {"error": error, "title": _("链接已失效")}, status=410)
     except DomainError as error:
         return error_page(request, error)
+    exports.record_downloaded(export, ip=get_ip())
     stamp = export.requested_at.strftime("%Y%m%d")
     return serve.send(request, storage=export.file.storage, name=export.file.name,
                       audience=Audience.RESTRICTED, as_attachment=True,

@@ -149,6 +149,17 @@ def downloadable(*, actor: Actor, pk: int, token: str) -> DataExport:
     raise error
 
 
+def record_downloaded(export: DataExport, *, ip: str | None = None) -> None:
+    """The owner's access log keeps each download of their archive (a download they do not
+    remember is worth seeing)."""
+    from yiban_core.privacy.access_log import network
+
+    AccessRecord.objects.create(person=export.user, kind=AccessRecord.Kind.PRIVACY,
+                                action="export.downloaded", by_user=export.user,
+                                by_name=export.user.username, place=network(ip),
+                                detail={"export": export.pk})
+
+
 def _refusal(actor: Actor, export: DataExport, token: str):
     if actor.user is None or actor.user.pk != export.user_id or actor.scopes is not None:
         return "not_owner", NotFound(_("没有这份数据导出"))

@@ -3,6 +3,8 @@ cancellations), and the third-party apps' that matter to them: the apps they reg
 the apps they authorized (oauth2_provider), and whether two-factor sign-in is on
 (django_otp). Never a secret: no client secret, token, code or OTP key."""
 
+from itertools import chain
+
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -56,20 +58,22 @@ declare(Declaration(app="privacy", title=_("隐私：同意、访问记录与导
 
 
 def _authorized(user):
-    """One row per app the person let act for them, from its live tokens: its name, the
-    scopes granted, when, until when. The token strings are never read."""
+    """One row per app the person let act for them, as 已授权的应用 lists them (from its
+    access tokens and its live refresh tokens): its name, the scopes granted, since when.
+    The token strings are never read."""
     apps: dict[int, dict] = {}
-    tokens = (AccessToken.objects.filter(user=user).select_related("application")
-              .order_by("created"))
-    for token in tokens.iterator(chunk_size=500):
-        if token.application_id is None:
-            continue
+    tokens = (AccessToken.objects.filter(user=user, application__isnull=False)
+              .select_related("application").order_by("created"))
+    refresh = (RefreshToken.objects.filter(user=user, revoked__isnull=True,
+                                           application__isnull=False)
+               .select_related("application", "access_token").order_by("created"))
+    for token in chain(tokens.iterator(chunk_size=500), refresh.iterator(chunk_size=500)):
         row = apps.setdefault(token.application_id, {
-            "app": token.application.name, "scopes": set(),
-            "first_authorized": iso(token.created), "last_token": None, "expires": None})
-        row["scopes"].update(token.scope.split())
-        row["last_token"] = iso(token.created)
-        row["expires"] = iso(token.expires)
+            "app": token.application.name, "scopes": set(), "since": iso(token.created)})
+        scope = getattr(token, "scope", None)
+        if scope is None and token.access_token_id:  # a refresh token: its access token's
+            scope = token.access_token.scope
+        row["scopes"].update((scope or "").split())
     for row in apps.values():
         yield {**row, "scopes": sorted(row["scopes"])}
 
