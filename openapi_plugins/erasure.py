@@ -15,7 +15,7 @@ from openapi_plugins.models import AppProfile, SchoolInstall
 from yiban_core.privacy.registry import erasure
 
 
-@erasure("openapi_plugins")
+@erasure("openapi")
 def erase(user, keep_content: bool) -> None:
     logos = []
     for app in AppProfile.objects.select_related("application", "school").filter(

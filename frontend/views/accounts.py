@@ -133,16 +133,6 @@ def settings_index(request):
 
 
 @login_required
-def settings_privacy(request):
-    """Who sees what of you: the rules the selectors apply (there are no switches: each
-    post and resource picks its audience when it is published)."""
-    return render(request, "frontend/accounts/settings_privacy.html", {
-        "show_member_number": selectors.can_see_member_number(actor=request.actor,
-                                                              user=request.user),
-    })
-
-
-@login_required
 def settings_school(request):
     """My school: the one I picked, whether it has verified me and how it does, its
     official group, and the school pages of the schools I administer."""

@@ -80,6 +80,8 @@ def _link(notification) -> str | None:
         return reverse("moderation_case", args=[notification.target_id])  # why, and appeal
     if notification.group_id:
         return reverse("group_detail", args=[notification.group_id])
+    if notification.kind == notification.Kind.DATA_EXPORT_READY:
+        return reverse("settings_privacy") + "#export"
     if notification.kind == notification.Kind.FOLLOWED and notification.actor_id:
         return reverse("profile", args=[notification.actor.username])
     return None

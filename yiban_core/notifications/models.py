@@ -45,6 +45,8 @@ class Notification(models.Model):
         # To a student: the school turned down their verification request (the reason
         # is the excerpt). An approval is VERIFIED.
         VERIFICATION_REJECTED = "verification_rejected", _("未通过你的学校认证申请")
+        # To its owner: a 下载我的数据 archive is ready (yiban_core.privacy), for 7 days.
+        DATA_EXPORT_READY = "data_export_ready", _("你的数据导出已完成，可在隐私设置中下载")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -10,9 +10,10 @@ class PrivacyConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from yiban_core import periodic
-        from yiban_core.privacy import closure, closure_tasks, registry
+        from yiban_core.privacy import closure, closure_tasks, registry, tasks
 
         registry.autodiscover()
         # Account cancellations: a sign-in undoes one; the workers erase those that are due.
         user_logged_in.connect(closure.undo_on_sign_in, dispatch_uid="privacy_closure_undo")
         periodic.register(closure_tasks.erase_due_closures, every=closure_tasks.ERASE_EVERY)
+        periodic.register(tasks.expire_exports, every=tasks.EXPIRE_EVERY)
