@@ -312,3 +312,26 @@ def test_a_group_nobody_can_take_over_is_archived_or_deleted_as_chosen(
         assert not Group.objects.filter(pk=klass.pk).exists()
         assert not Membership.objects.filter(user=student).exclude(
             group__kind=Group.Kind.SCHOOL).exists()
+
+
+def test_the_export_of_an_erased_person_holds_nothing_of_them(
+        life, django_capture_on_commit_callbacks, tmp_path):
+    """Every app's erasure matches its export: what the archive would show of the person
+    after the erasure is nothing that names or describes them."""
+    import zipfile
+
+    from django.core.management import call_command
+
+    person = life["person"]
+    close_and_wait(person, "delete", django_capture_on_commit_callbacks)
+    person.refresh_from_db()
+    out = tmp_path / "erased.zip"
+    call_command("export_user_data", person.username, "--out", str(out), stdout=io.StringIO())
+    archive = zipfile.ZipFile(out)
+    text = "".join(archive.read(name).decode("utf-8", "replace")
+                   for name in archive.namelist() if name.endswith((".json", ".html")))
+    for trace in (NAME, NUMBER, "wangxiaoyu", "wxy@example.com", "喜欢摄影", "软件工程",
+                  "我的摄影作品", "我选颐和园", "周末一起拍照吗", "摄影入门笔记", "整理得很清楚",
+                  "手机"):
+        assert trace not in text, trace
+    assert not [name for name in archive.namelist() if name.startswith("files/")]
