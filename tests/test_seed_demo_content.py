@@ -166,7 +166,9 @@ class TestOneDemo:
         page = client.get(reverse("group_checkins", args=[checkin.group_id])).content.decode()
         assert OPEN_CHECKIN in page and "进行中" in page
         assert not checkin.records.filter(user=student).exists()
-        client.post(reverse("checkin_submit", args=[checkin.pk]))
+        submit = reverse("checkin_submit", args=[checkin.pk])
+        assert submit in client.get(reverse("checkin_detail", args=[checkin.pk])).content.decode()
+        client.post(submit)
         assert checkin.records.get(user=student).status == Attendance.Status.PRESENT
 
         poll = Poll.objects.get(post__text=OPEN_POLL[0], closed_at__isnull=True)
