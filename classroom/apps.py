@@ -10,3 +10,7 @@ class ClassroomConfig(AppConfig):
         from yiban_core import periodic
 
         periodic.register(tasks.close_due_checkins, every=tasks.SWEEP_EVERY)
+        from classroom import demo
+        from yiban_core.demo.contributors import CONTRIBUTORS
+
+        CONTRIBUTORS.append(demo.contribute)

@@ -24,8 +24,9 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from feeds import cards, services
-from feeds.models import Post, PostLike, Visibility
+from feeds import cards, demo_polls, poll_services, services
+from feeds.models import Poll, PollOption, Post, PostLike, Visibility
+from feeds.poll_services import PollSpec
 from yiban_core.accounts.models import Follow, School, User
 from yiban_core.actor import Actor
 from yiban_core.credits.services import daily_checkin
@@ -165,7 +166,7 @@ MENTIONS_OF_STUDENT = ("@{student} 明天一起去图书馆占座吗？#期末�
 @dataclass
 class _Event:
     at: datetime
-    kind: str  # post, pin, comment, like, comment_like, checkin
+    kind: str  # post, pin, comment, like, comment_like, checkin; vote, read, close_poll
     actor_id: int
     post: int | None = None  # index into the planned posts
     comment: int | None = None  # index into the planned comments
@@ -177,12 +178,16 @@ class _Event:
     theme: str = ""
     heat: float = 1.0  # a post: how much attention it gets
     quiet: bool = False  # a like written in bulk, without the service (see _play)
+    poll: PollSpec | None = None  # a post: its poll (feeds/demo_polls.py)
+    announce: bool = False  # a post: published as the group's announcement
+    options: tuple[int, ...] = ()  # a vote: the positions of the options chosen
 
 
 class _Planner:
     """The events, in memory: who does what, when, and to which post."""
 
     def __init__(self, seed: int, volume: float, end: datetime):
+        self.seed = seed
         self.rng = random.Random(f"{seed}:feeds")
         self.volume = volume
         self.wording = random.Random(f"{seed}:feeds:wording")  # apart: the plan stays as it was
@@ -277,15 +282,25 @@ class _Planner:
         return [u for u in dict.fromkeys(pool) if u != post.actor_id]
 
     def _post(self, *, at, author: User, text: str, theme: str, group_id=None,
-              visibility=Visibility.PUBLIC, repost_of=None, heat=1.0) -> _Event:
+              visibility=Visibility.PUBLIC, repost_of=None, heat=1.0, poll=None,
+              announce=False) -> _Event:
         text = self._reword(text)
         event = _Event(at=at, kind="post", actor_id=author.pk, post=len(self.posts), text=text,
                        group_id=group_id, visibility=visibility if group_id is None
-                       else Visibility.GROUP, repost_of=repost_of, theme=theme)
+                       else Visibility.GROUP, repost_of=repost_of, theme=theme, poll=poll,
+                       announce=announce)
         event.heat = heat * self.rng.paretovariate(1.6)
         self.posts.append(event)
         self.events.append(event)
         self.posts_by[author.pk] += 1
+        return event
+
+    # For feeds/demo_polls.py, which plans into this plan.
+    add_post = _post
+
+    def add(self, **fields) -> _Event:
+        event = _Event(**fields)
+        self.events.append(event)
         return event
 
     def _reword(self, text: str) -> str:
@@ -423,6 +438,7 @@ class _Planner:
                                group_id=self.class_group.pk, heat=3)
             self.events.append(_Event(at=at + timedelta(minutes=1), kind="pin",
                                       actor_id=teacher.pk, post=event.post))
+            demo_polls.plan(self, event)
         self.events.sort(key=lambda e: (e.at, e.kind != "post"))
         return self
 
@@ -544,8 +560,10 @@ def _play(planner: _Planner, clock) -> dict[str, int]:
                 else:
                     post = services.publish_post(
                         actor=actor, text=event.text, visibility=event.visibility,
-                        group=planner.groups.get(event.group_id))
+                        group=planner.groups.get(event.group_id), poll=event.poll,
+                        announce=event.announce)
                 posts[event.post] = post.pk
+                done["poll"] += event.poll is not None
             elif event.kind == "checkin":
                 daily_checkin(actor=actor)
             elif event.post not in posts:
@@ -559,6 +577,15 @@ def _play(planner: _Planner, clock) -> dict[str, int]:
                 comment = services.add_comment(actor=actor, post_id=posts[event.post],
                                                text=event.text, parent_id=parent)
                 comments[event.comment] = comment.pk
+            elif event.kind == "vote":
+                options = PollOption.objects.filter(poll__post_id=posts[event.post],
+                                                    position__in=event.options)
+                poll_services.vote(actor=actor, post_id=posts[event.post],
+                                   option_ids=list(options.values_list("pk", flat=True)))
+            elif event.kind == "read":
+                poll_services.mark_announcement_read(actor=actor, post_id=posts[event.post])
+            elif event.kind == "close_poll":
+                poll_services.close_if_due(Poll.objects.get(post_id=posts[event.post]))
             elif event.kind == "comment_like":
                 if event.comment not in comments:
                     continue
@@ -589,5 +616,6 @@ def contribute(*, stdout, seed: int, students: int, scale: float) -> str | None:
         done = _play(planner, clock)
         clock.set(end)
     return ("动态 feeds: posts {post} · comments {comment} · likes {like} · "
-            "comment likes {comment_like} · announcements {pin} · check-ins {checkin}"
+            "comment likes {comment_like} · announcements {pin} · check-ins {checkin} · "
+            "polls {poll} · votes {vote} · announcement reads {read}"
             .format_map(defaultdict(int, done)))

@@ -16,3 +16,7 @@ class MessagesConfig(AppConfig):
         moderation.register_targets()
         moderation.connect()
         files.register_owner()
+        from messages import demo
+        from yiban_core.demo.contributors import CONTRIBUTORS
+
+        CONTRIBUTORS.append(demo.contribute)

@@ -9,9 +9,14 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, F
 from django.urls import reverse
+from django.utils import timezone
 
-from feeds.models import Comment, Post, PostLike, Topic
+from classroom.demo import MARKER as OPEN_CHECKIN
+from classroom.models import Attendance, Checkin
+from feeds.demo_polls import OPEN_POLL
+from feeds.models import AnnouncementRead, Comment, Poll, PollBallot, Post, PostLike, Topic
 from feeds.selectors import home_timeline
+from messages.models import Conversation, Message
 from resources import files
 from resources.demo import MARKER
 from resources.models import Blob, Download, Rating, Resource
@@ -45,7 +50,14 @@ def download(client, resource) -> None:
 def counts() -> dict:
     return {model.__name__: model.objects.count() for model in (
         Post, Comment, PostLike, Topic, Notification, Resource, Rating, Download, Blob,
-        PointEntry)}
+        PointEntry, Message, Conversation, Checkin, Attendance, Poll, PollBallot,
+        AnnouncementRead)}
+
+
+def messages_badge(client) -> int:
+    page = client.get(reverse("home")).content.decode()
+    badge = re.search(r"<span class=\"badge\" data-unread-messages-badge[^>]*>(\d*)<", page)
+    return int(badge.group(1) or 0)
 
 
 @pytest.mark.usefixtures("demo_db")
@@ -55,6 +67,7 @@ class TestOneDemo:
     def test_content_is_alive_consistent_and_idempotent(self, demo_db):
         out = demo_db
         assert "动态 feeds" in out and "资源 resources" in out
+        assert "私信 messages" in out and "签到 classroom" in out
         student = User.objects.get(username=DEMO_STUDENT)
         teacher = User.objects.get(username=DEMO_TEACHER)
         assert Post.objects.count() >= 40 and Comment.objects.filter(parent__isnull=False).exists()
@@ -87,9 +100,22 @@ class TestOneDemo:
         assert Download.objects.exists() and PointEntry.objects.exists()
         assert PointBalance.objects.filter(total__gt=0).count() >= 10
 
+        # Chat, roll calls and polls were played through their services, in time order.
+        assert Message.objects.count() >= 100
+        assert Conversation.objects.filter(kind="direct").count() >= 10
+        times = list(Message.objects.order_by("pk").values_list("created_at", flat=True))
+        assert times == sorted(times) and times[-1] <= timezone.now()
+        past = Checkin.objects.filter(closed_at__isnull=False)
+        assert past.count() >= 2
+        statuses = set(Attendance.objects.filter(checkin__in=past).values_list("status",
+                                                                              flat=True))
+        assert {"present", "late", "absent"} <= statuses
+        assert Poll.objects.filter(closed_at__isnull=False, voter_count__gt=0).exists()
+        assert AnnouncementRead.objects.exists()
+
         before = counts()
         again = seed()
-        assert "nothing added" in again
+        assert again.count("nothing added") == 4
         assert counts() == before
 
 
@@ -116,3 +142,41 @@ class TestOneDemo:
             assert shown_count(client, marker) == before + 1, username
             download(client, marker)
             assert shown_count(client, marker) == before + 1, username
+
+    def test_demo_student_has_chats_a_check_in_and_a_poll_to_try(self, client):
+        """Logged in as demo_student: unread messages on the 私信 badge, an inbox with
+        classmates and the class chat, a message request; an open check-in she can do from
+        any browser; an open poll she has not voted on yet."""
+        student = User.objects.get(username=DEMO_STUDENT)
+        client.force_login(student)
+        assert messages_badge(client) > 0
+        inbox = client.get(reverse("messages_inbox")).content.decode()
+        assert inbox.count("data-conversation-id=") >= 5
+        checkin = Checkin.objects.get(title=OPEN_CHECKIN)
+        assert checkin.group.name in inbox  # the class chat
+        assert 'data-testid="requests-link"' in inbox
+        requests = client.get(reverse("messages_requests")).content.decode()
+        assert requests.count("data-conversation-id=") == 1
+        # Reading the unread conversations clears the badge.
+        unread = student.conversation_seats.filter(unread_count__gt=0)
+        for pk in unread.values_list("conversation_id", flat=True):
+            assert client.get(reverse("conversation", args=[pk])).status_code == 200
+        assert messages_badge(client) == 0
+
+        page = client.get(reverse("group_checkins", args=[checkin.group_id])).content.decode()
+        assert OPEN_CHECKIN in page and "进行中" in page
+        assert not checkin.records.filter(user=student).exists()
+        submit = reverse("checkin_submit", args=[checkin.pk])
+        assert submit in client.get(reverse("checkin_detail", args=[checkin.pk])).content.decode()
+        client.post(submit)
+        assert checkin.records.get(user=student).status == Attendance.Status.PRESENT
+
+        poll = Poll.objects.get(post__text=OPEN_POLL[0], closed_at__isnull=True)
+        assert not PollBallot.objects.filter(poll=poll, user=student).exists()
+        post_page = client.get(reverse("post_detail", args=[poll.post_id])).content.decode()
+        assert post_page.count('data-testid="poll-option"') == len(OPEN_POLL[1])
+        voters = poll.voter_count
+        client.post(reverse("post_vote", args=[poll.post_id]),
+                    {"option": [poll.options.first().pk]})
+        poll.refresh_from_db()
+        assert poll.voter_count == voters + 1

@@ -82,6 +82,8 @@ def checkin_detail(request, pk):
                "state": checkin.state(timezone.now()),
                "summary": selectors.summary(checkin),
                "runs_class": checkin.access.runs_class,
+               # A class monitor runs the class and is on its roll: both show.
+               "on_roll": rules.on_roll(request.actor.user, checkin.access.role),
                "record": selectors.my_record(actor=request.actor, checkin=checkin),
                "statuses": [(v, label) for v, label in Attendance.Status.choices]}
     if checkin.access.runs_class:

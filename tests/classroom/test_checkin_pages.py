@@ -112,3 +112,28 @@ def test_the_teacher_marks_by_hand_and_exports_csv(klass, as_user):
     assert by_name["li_ming"][3] == "已签到" and by_name["li_ming"][2] == "2024030101"
     assert by_name["zhang_wei"][3] == "请假" and by_name["zhang_wei"][7] == "'=病假"
     assert by_name["chen_jing"][3] == "缺勤"
+
+
+def test_the_class_monitor_sees_the_roll_and_checks_in_from_the_page(klass, as_user):
+    """A student made an admin of the class (班长) runs the roll call and is on it too: the
+    page shows her the attendance and the 签到 button; the teacher, not on the roll, no
+    button."""
+    from classroom import services
+    from tests.factories import actor_for
+    from yiban_core.groups import services as group_services
+
+    monitor = klass.students[0]
+    group_services.set_member_role(actor=actor_for(klass.teacher), group=klass.group,
+                                   username=monitor.username, role="admin")
+    checkin = services.start_checkin(actor=actor_for(klass.teacher), group=klass.group,
+                                     grace_minutes=5)
+    detail = reverse("checkin_detail", args=[checkin.pk])
+    submit = reverse("checkin_submit", args=[checkin.pk])
+    teacher_page = as_user(klass.teacher).get(detail).content.decode()
+    assert 'data-testid="attendance"' in teacher_page and submit not in teacher_page
+    client = as_user(monitor)
+    page = client.get(detail).content.decode()
+    assert 'data-testid="attendance"' in page and submit in page
+    client.post(submit)
+    assert Attendance.objects.get(checkin=checkin, user=monitor).status == "present"
+    assert 'data-testid="my-record"' in client.get(detail).content.decode()
