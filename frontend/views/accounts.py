@@ -52,6 +52,7 @@ def register(request):
             show_error(request, error, form, field_map={"password": "password1"})
             refusal = error
         else:
+            request.sign_in_how = "register"  # for the person's access log
             login(request, user, backend=settings.SIGN_IN_BACKEND)
             messages.success(request, _("注册成功，欢迎加入！"))
             return redirect("home")
