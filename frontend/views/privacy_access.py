@@ -36,6 +36,11 @@ DOORS = {
     "verification_queue": gettext_lazy("在认证申请审核页"),
     "school_members": gettext_lazy("在学校管理后台的成员列表"),
     "school_members_csv": gettext_lazy("导出学校成员名单时"),
+    "profile": gettext_lazy("在你的个人主页"),
+    "group_members": gettext_lazy("在群组的成员名单"),
+    "group_members_csv": gettext_lazy("导出群组成员名单时"),
+    "checkin": gettext_lazy("在签到名单"),
+    "checkin_csv": gettext_lazy("导出签到名单时"),
 }
 SIGN_INS = {
     "password": gettext_lazy("密码登录"),

@@ -5,6 +5,7 @@ reading their own data is not logged; records go with the audit log's retention.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import timedelta
 
@@ -15,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.factories import PASSWORD, actor_for, make_school, make_user, verify
 from tests.openapi.helpers import graphql, make_user_app, mint_token
@@ -326,3 +329,78 @@ def test_records_older_than_the_audit_retention_are_pruned(settings, student):
     assert list(AccessRecord.objects.filter(person=student)) == [kept]
     assert access_log.prune() == 0
     assert access_log.prune_access_log.module_path in periodic.registered()
+
+
+def test_a_webhook_carrying_student_numbers_is_in_each_students_log(school):
+    from classroom import services as classroom
+    from openapi_plugins.webhooks.core_events import render_checkin_closed
+    from openapi_plugins.webhooks.selectors import app_actor
+    from tests.factories import make_class_group, make_teacher
+    from tests.openapi.helpers import make_school_app
+    from yiban_core.groups import services as groups
+
+    teacher = make_teacher("tang_laoshi", school=school)
+    group = make_class_group(teacher, name="有机化学（化学2301班）", school=school)
+    students = [verify(make_user(name, school=school), number)
+                for name, number in (("xu_yang", "20230001"), ("ma_li", "20230002"))]
+    for student in students:
+        groups.join_by_code(actor=actor_for(student), code=group.join_code)
+    checkin = classroom.start_checkin(actor=actor_for(teacher), group=group, title="实验课",
+                                      grace_minutes=5)
+    classroom.close_checkin(actor=actor_for(teacher), checkin_id=checkin.pk)
+    app, _secret = make_school_app(school, scopes=("classroom:read", "profile:verified"),
+                                   name="学工系统")
+    without, _secret = make_school_app(school, scopes=("classroom:read",), name="排课系统")
+
+    data = render_checkin_closed(app_actor(without), checkin.pk)
+    assert "memberNumber" not in data["attendance"][0]["user"]
+    assert all(reads_of(student) == [] for student in students)
+    data = render_checkin_closed(app_actor(app), checkin.pk)
+    assert {a["user"]["memberNumber"] for a in data["attendance"]} == {"20230001", "20230002"}
+    for student in students:
+        [read] = reads_of(student)
+        assert read.by_name == "学工系统" and read.by_user is None
+        assert read.action == "read.webhook" and read.detail["app"] is True
+
+
+def test_a_school_admin_opening_her_profile_or_her_class_list_is_logged(client, school,
+                                                                         student,
+                                                                         school_admin):
+    from tests.factories import make_class_group, make_teacher
+    from yiban_core.groups import services as groups
+
+    teacher = make_teacher("zhou_laoshi", school=school)
+    group = make_class_group(teacher, name="汉语言文学2024级1班", school=school)
+    groups.join_by_code(actor=actor_for(student), code=group.join_code)
+
+    client.force_login(school_admin)
+    assert "2024210001" in client.get(reverse("profile", args=["wang_xue"])).content.decode()
+    client.force_login(teacher)
+    assert "2024210001" in client.get(
+        reverse("group_members", args=[group.pk])).content.decode()
+    assert "2024210001" in client.get(
+        reverse("group_members_csv", args=[group.pk])).content.decode("utf-8-sig")
+    assert sorted((r.action, r.by_name) for r in reads_of(student)) == [
+        ("read.group_members", "zhou_laoshi"), ("read.group_members_csv", "zhou_laoshi"),
+        ("read.profile", "jiaowu_zhao")]
+
+
+# ---- place and device: city level at most, never a failure ----------------------------
+
+
+@given(st.ip_addresses(v=4))
+def test_an_ipv4_place_is_its_24_network(address):
+    place = access_log.network(str(address))
+    assert ipaddress.ip_network(place).prefixlen == 24 and address in ipaddress.ip_network(place)
+
+
+@given(st.ip_addresses(v=6))
+def test_an_ipv6_place_is_its_48_network(address):
+    place = access_log.network(str(address))
+    assert ipaddress.ip_network(place).prefixlen == 48 and address in ipaddress.ip_network(place)
+
+
+@given(st.text(max_size=300))
+def test_any_user_agent_or_address_text_gives_a_short_answer_and_no_error(text):
+    assert len(access_log.device(text)) <= 80
+    assert access_log.network(text) == "" or "/" in access_log.network(text)
