@@ -404,3 +404,22 @@ def test_an_ipv6_place_is_its_48_network(address):
 def test_any_user_agent_or_address_text_gives_a_short_answer_and_no_error(text):
     assert len(access_log.device(text)) <= 80
     assert access_log.network(text) == "" or "/" in access_log.network(text)
+
+
+def test_an_app_getting_her_real_name_in_openid_claims_is_logged(student):
+    from oauthlib.common import Request
+
+    from openapi_plugins.oauth import PlatformValidator
+
+    app, _secret = make_user_app(name="图书馆座位预约", scopes=("openid", "profile",
+                                                               "profile:verified"))
+    request = Request("https://yiban.example.edu.cn/o/userinfo/")
+    request.user, request.client = student, app.application
+    request.scopes = ["openid", "profile"]
+    assert "member_number" in PlatformValidator().get_additional_claims(request)
+    assert reads_of(student) == []  # not released without profile:verified
+    request.scopes = ["openid", "profile", "profile:verified"]
+    PlatformValidator().get_additional_claims(request)
+    [read] = reads_of(student)
+    assert read.by_name == "图书馆座位预约" and read.action == "read.oidc"
+    assert read.detail["fields"] == ["member_number", "real_name"]
