@@ -19,7 +19,9 @@ from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from openapi_plugins.models import AppProfile, SchoolInstall
+from yiban_core.actor import Actor
 from yiban_core.audit import services as audit
+from yiban_core.privacy import access_log
 
 
 def _audit_token(action: str, request, *, user=None, detail: dict) -> None:
@@ -28,6 +30,16 @@ def _audit_token(action: str, request, *, user=None, detail: dict) -> None:
                  .values_list("school_id", flat=True).first())
     audit.record(action, user=user, app_id=client.pk, target=client, school=school_id,
                  detail=detail)
+
+
+def _log_claims_read(request, user) -> None:
+    """The app read the person's real name and 学号 in an ID token or at userinfo."""
+    client = getattr(request, "client", None) or getattr(
+        getattr(request, "access_token", None), "application", None)
+    if client is None:
+        return
+    access_log.record_read([user], actor=Actor(user=user, app_id=client.pk), door="oidc",
+                           fields=[access_log.REAL_NAME, access_log.MEMBER_NUMBER])
 
 
 # What an ID token carries besides the person's claims (oauthlib and DOT add them;
@@ -103,4 +115,6 @@ class PlatformValidator(OAuth2Validator):
             claims["name"] = f"{user.last_name}{user.first_name}" or user.display_name
             claims["member_number"] = user.member_number
             claims["verified"] = True
+            if "profile:verified" in (request.scopes or ()):
+                _log_claims_read(request, user)
         return claims

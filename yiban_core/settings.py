@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "yiban_core.health.ProbeMiddleware",  # /healthz, /readyz, /metrics: before everything
     "yiban_core.request_id.RequestIdMiddleware",
     "yiban_core.audit.context.ClientIpMiddleware",  # who acted from where, for the audit log
+    "yiban_core.privacy.access_log.AccessLogMiddleware",  # a request's reads: one INSERT
     "yiban_core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "yiban_core.csp.ContentSecurityPolicyMiddleware",
@@ -256,6 +257,9 @@ MODERATION_REPORTS_PER_HOUR = 30  # reports one person may file in an hour
 # The audit log (yiban_core/audit/): days an entry is kept before the periodic prune removes
 # it. The Cybersecurity Law asks for at least six months of network logs.
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "180"))
+# A GeoIP2/MaxMind City database (.mmdb) to name the city of a sign-in in a person's access
+# log (yiban_core/privacy/access_log.py); without it the /24 network is shown alone.
+GEOIP_CITY_DB = os.environ.get("GEOIP_CITY_DB", "")
 
 # --- search: the database by default, Elasticsearch when a URL is given ----------------------
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")

@@ -33,5 +33,7 @@ def settings_nav(context):
     current = request.resolver_match.url_name if request.resolver_match else ""
     if current.startswith("two_factor"):  # the code and backup-code steps of the same section
         current = "two_factor"
+    if current.startswith("privacy_"):  # the privacy pages under /settings/privacy/
+        current = "settings_privacy"
     return {"items": [{"url": reverse(name), "label": label, "current": name == current}
                       for name, label in sections(request.user)]}

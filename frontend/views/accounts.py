@@ -28,6 +28,7 @@ from yiban_core.groups import selectors as group_selectors
 from yiban_core.ids import parse_id
 from yiban_core.moderation import services as moderation
 from yiban_core.pagination import paginate
+from yiban_core.privacy import access_log
 from yiban_core.privacy import closure as closures
 from yiban_core.ratelimit import client_ip, wait_text
 from yiban_core.sso import selectors as sso_selectors
@@ -53,6 +54,7 @@ def register(request):
             show_error(request, error, form, field_map={"password": "password1"})
             refusal = error
         else:
+            request.sign_in_how = "register"  # for the person's access log
             login(request, user, backend=settings.SIGN_IN_BACKEND)
             messages.success(request, _("注册成功，欢迎加入！"))
             return redirect("home")
@@ -166,12 +168,15 @@ def school_premoderation(request, school_id):
 @domain_errors
 def profile(request, username):
     person = selectors.get_user(actor=request.actor, username=username)
+    show_member_number = selectors.can_see_member_number(actor=request.actor, user=person)
+    if show_member_number and person.member_number:
+        access_log.record_read([person], actor=request.actor, door="profile")
     return render(request, "frontend/accounts/profile.html", {
         "person": person,
         "is_me": request.user.is_authenticated and request.user.pk == person.pk,
         "is_following": selectors.is_following(actor=request.actor, user=person),
         "has_blocked": person.pk in selectors.blocked_ids(request.user),
-        "show_member_number": selectors.can_see_member_number(actor=request.actor, user=person),
+        "show_member_number": show_member_number,
         "may_message": message_rules.may_message(request.actor, person),
         **user_feed_context(request, person),
     })

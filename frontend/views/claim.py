@@ -82,6 +82,7 @@ def claim(request):
             show_error(request, error, form, field_map={"password": "password1"})
             refusal = error
         else:
+            request.sign_in_how = "claim"  # for the person's access log
             login(request, user, backend=settings.SIGN_IN_BACKEND)
             messages.success(request, _("账号已激活，你已通过%(school)s的认证。欢迎！")
                              % {"school": user.school.name})

@@ -28,6 +28,7 @@ from yiban_core.errors import DomainError, RateLimited
 from yiban_core.groups import rules as group_rules
 from yiban_core.groups import selectors as group_selectors
 from yiban_core.groups.rules import role_in
+from yiban_core.privacy import access_log
 
 DEVICE_COOKIE = "yiban_device"
 
@@ -88,6 +89,8 @@ def checkin_detail(request, pk):
                "statuses": [(v, label) for v, label in Attendance.Status.choices]}
     if checkin.access.runs_class:
         context["rows"] = selectors.roll_call(actor=request.actor, checkin=checkin)
+        access_log.record_read([row.user for row in context["rows"] if row.user.member_number],
+                               actor=request.actor, door="checkin")
     response = render(request, "frontend/classroom/checkin.html", context)
     token, new = _device_token(request)
     if new and checkin.one_device:
@@ -180,6 +183,8 @@ def checkin_code(request, pk):
 def checkin_csv(request, pk):
     checkin = selectors.get_checkin(actor=request.actor, pk=pk)
     rows = selectors.roll_call(actor=request.actor, checkin=checkin)
+    access_log.record_read([row.user for row in rows if row.user.member_number],
+                           actor=request.actor, door="checkin_csv")
     labels = dict(Attendance.Status.choices)
 
     def when(value):

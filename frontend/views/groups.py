@@ -37,6 +37,7 @@ from yiban_core.errors import DomainError
 from yiban_core.groups import rules, selectors, services
 from yiban_core.groups.models import Group, Membership
 from yiban_core.pagination import paginate
+from yiban_core.privacy import access_log
 from yiban_core.ratelimit import client_ip
 
 PAGE_SIZE = 20
@@ -137,6 +138,9 @@ def group_members(request, pk):
     else:
         members = selectors.members(actor=request.actor, group=group)
     page = paginate(members, first=50, after=request.GET.get("after"))
+    if directory:
+        access_log.record_read([m.user for m in page.items if m.user.member_number],
+                               actor=request.actor, door="group_members")
     for member in page.items:
         member.viewer_may_remove = (member.user_id != request.user.pk
                                     and rules.may_remove(request.actor, role, member.role))
@@ -159,10 +163,13 @@ def group_members_csv(request, pk):
                                          query=request.GET.get("q") or "")
     roles = dict(Membership.Role.choices)
     header = [_("姓名"), _("用户名"), _("学号/工号"), _("身份"), _("加入时间")]
+    listed = list(members.iterator(chunk_size=500))
+    access_log.record_read([m.user for m in listed if m.user.member_number],
+                           actor=request.actor, door="group_members_csv")
     rows = ((m.user.display_name or m.user.username, m.user.username,
              m.user.member_number or "", roles[m.role],
              timezone.localtime(m.joined_at).strftime("%Y-%m-%d %H:%M"))
-            for m in members.iterator(chunk_size=500))
+            for m in listed)
     stamp = timezone.localdate().strftime("%Y%m%d")
     return csv_response(f"{group.name}-{_('成员')}-{stamp}.csv", header, rows)
 

@@ -16,6 +16,7 @@ from frontend.errors import domain_errors
 from frontend.views.claim import admin_school
 from yiban_core.accounts.two_factor import two_factor_required
 from yiban_core.moderation import selectors as moderation_selectors
+from yiban_core.privacy import access_log
 from yiban_core.verification import selectors
 
 MEMBERS_PER_PAGE = 50
@@ -47,6 +48,7 @@ def members(request, school_id):
     filters = _filters(request)
     found = selectors.school_members(actor=request.actor, school=school, **filters)
     page = Paginator(found, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    access_log.record_people_read(page, actor=request.actor, door="school_members")
     return render(request, "frontend/schools/members.html", {
         "school": school, "page": page, "query": filters["query"],
         "status": filters["status"], "statuses": [
@@ -67,8 +69,9 @@ def members_csv(request, school_id):
     def when(moment) -> str:
         return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
+    listed = list(found.iterator(chunk_size=1000))
+    access_log.record_people_read(listed, actor=request.actor, door="school_members_csv")
     rows = ([m.member_number or "", m.display_name, m.username, m.get_role_display(),
-             when(m.verified_at), when(m.last_login)]
-            for m in found.iterator(chunk_size=1000))
+             when(m.verified_at), when(m.last_login)] for m in listed)
     return csv_response(f"{school.name}-{_('成员')}-{timezone.localdate():%Y%m%d}.csv",
                         header, rows)

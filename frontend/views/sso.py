@@ -107,6 +107,7 @@ def sso_callback(request, school_id: int):
         user = services.account_for(provider=provider, assertion=assertion)
     except SignInRefused as error:
         return _refused(request, school_id, provider.kind, error, **details)
+    request.sign_in_how = f"sso.{provider.kind}"  # for the person's access log
     login(request, user, backend=settings.SIGN_IN_BACKEND)
     if claimed is not None:
         services.bind_ticket(claimed=claimed, user=user, session_key=request.session.session_key)

@@ -22,6 +22,7 @@ from django_otp import login as otp_login
 from frontend.errors import show_error
 from yiban_core.accounts import two_factor
 from yiban_core.errors import DomainError, NotFound
+from yiban_core.privacy import access_log
 
 
 class CodeForm(forms.Form):
@@ -50,6 +51,7 @@ def _verified(request, device) -> None:
     """The session has passed the second factor: a new session key for the new rights."""
     request.session.cycle_key()
     otp_login(request, device)
+    access_log.record_sign_in(request.user, request, how="two_factor")
 
 
 @login_required

@@ -19,6 +19,7 @@ from frontend.views.claim import admin_school
 from yiban_core.accounts import selectors as account_selectors
 from yiban_core.accounts.two_factor import two_factor_required
 from yiban_core.errors import DomainError, NotFound, RateLimited
+from yiban_core.privacy import access_log
 from yiban_core.verification import selectors, services
 from yiban_core.verification.models import VerificationRequest
 
@@ -87,13 +88,14 @@ def cancel_request(request, pk):
 def queue(request, school_id):
     """The school's open requests, oldest first, each with approve and reject."""
     school = admin_school(request, school_id)
+    requests = list(selectors.verification_queue(actor=request.actor, school=school))
+    recent = list(selectors.verification_queue(
+        actor=request.actor, school=school,
+        status=VerificationRequest.Status.REJECTED).order_by("-decided_at")[:10])
+    access_log.record_read([item.user_id for item in requests + recent], actor=request.actor,
+                           door="verification_queue")
     return render(request, "frontend/verification/queue.html", {
-        "school": school,
-        "requests": selectors.verification_queue(actor=request.actor, school=school),
-        "recent": selectors.verification_queue(
-            actor=request.actor, school=school,
-            status=VerificationRequest.Status.REJECTED).order_by("-decided_at")[:10],
-    })
+        "school": school, "requests": requests, "recent": recent})
 
 
 @require_POST

@@ -21,6 +21,7 @@ from openapi_plugins.webhooks.events import WebhookEvent
 from yiban_core.actor import Actor
 from yiban_core.errors import DomainError
 from yiban_core.graphql.relay import global_id
+from yiban_core.privacy import access_log
 
 
 def _quietly(read: Callable[[], Any]) -> Any:
@@ -266,6 +267,9 @@ def render_checkin_closed(actor: Actor, checkin_id) -> dict | None:
         return None
     checkin, counts, rows = report
     numbers = actor.has_scope("profile:verified")
+    if numbers:
+        access_log.record_read([row.user for row in rows if row.user.member_number],
+                               actor=actor, door="webhook")
     return {
         "checkin": {
             "id": global_id("Checkin", checkin.pk), "title": checkin.title,

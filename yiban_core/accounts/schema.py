@@ -20,6 +20,7 @@ from yiban_core.graphql.enums import choices_enum, enum_value
 from yiban_core.graphql.errors import DomainMutation
 from yiban_core.graphql.relay import Node, decode_global_id
 from yiban_core.graphql.scopes import NO_SCOPE, WEB_SESSION_ONLY, ScopedField
+from yiban_core.privacy import access_log
 from yiban_core.ratelimit import client_ip
 
 UserRole = choices_enum("UserRole", User.Role, "身份：学生、教师、学校职员、站点管理员")
@@ -110,9 +111,12 @@ class UserNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_member_number(user: User, info) -> str | None:
-        if selectors.can_see_member_number(actor=info.context.actor, user=user):
-            return user.member_number
-        return None
+        actor = info.context.actor
+        if not selectors.can_see_member_number(actor=actor, user=user):
+            return None
+        if user.member_number:
+            access_log.record_read([user], actor=actor, door="graphql")
+        return user.member_number
 
     @staticmethod
     def resolve_bio(user: User, info) -> str:

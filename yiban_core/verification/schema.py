@@ -13,6 +13,7 @@ from yiban_core.graphql.enums import choices_enum
 from yiban_core.graphql.errors import DomainMutation
 from yiban_core.graphql.relay import decode_global_id, global_id
 from yiban_core.graphql.scopes import WEB_SESSION_ONLY, ScopedField
+from yiban_core.privacy import access_log
 from yiban_core.verification import selectors, services
 from yiban_core.verification.models import VerificationRequest
 
@@ -40,6 +41,12 @@ class VerificationRequestType(graphene.ObjectType):
     @staticmethod
     def resolve_id(request: VerificationRequest, info) -> str:
         return global_id("VerificationRequest", request.pk)
+
+    @staticmethod
+    def resolve_member_number(request: VerificationRequest, info) -> str:
+        access_log.record_read([request.user_id], actor=info.context.actor,
+                               door="verification_requests")
+        return request.member_number
 
     @staticmethod
     def resolve_has_photo(request: VerificationRequest, info) -> bool:
