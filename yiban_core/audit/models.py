@@ -56,6 +56,7 @@ ACTIONS = {
     "verification.rejected": _("驳回认证申请"),
     "verification.decide_denied": _("无权处理认证申请"),
     "verification.decide_failed": _("处理认证申请失败"),
+    "privacy.minor_marked": _("标记/取消标记未成年人"),
 }
 
 

@@ -1,0 +1,107 @@
+"""Minors mode (未成年人模式, 未成年人网络保护条例): who is in it, and how it is set.
+
+Minors mode is on for a person their school marked a minor, or whose birth date says they
+are under 18 (yiban_core.accounts.rules.is_minor). What it does lives beside each thing it
+limits, one rule each:
+
+- messages from strangers refused: messages.rules.minor_hears_from;
+- no public profile: yiban_core.accounts.rules.may_see_full_profile;
+- no place kept beyond the check-in's result: classroom.rules.kept_reading;
+- quiet hours for live notifications: yiban_core.notifications.rules.live_push_held.
+
+Who may turn it on or off:
+
+- the school's mark (`mark_minors`): only the school (its administrators, or its app with
+  `school:roster`), audited per person (privacy.minor_marked); the person cannot lift it;
+- the birth date (`set_birth_date`): the person enters it in settings; they may correct
+  it, but not to a date that ends minors mode while it is on (at 18 it ends by itself).
+  There is no separate switch: a person under 18 has no way to turn the mode off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiban_core.accounts.models import Profile, School, User
+from yiban_core.accounts.rules import ADULT_AGE, is_minor, require_roster_authority
+from yiban_core.actor import Actor
+from yiban_core.audit.services import record
+from yiban_core.errors import Invalid, PermissionDenied
+
+MARK_AT_MOST = 5000  # people marked by one request (a whole enrolment year of a big school)
+OLDEST_BIRTH_YEAR = 1900
+
+
+def reason(user: User) -> str:
+    """Why minors mode is on ("school", "birth_date"), or "" when it is off."""
+    if not is_minor(user):
+        return ""
+    return "school" if user.profile.minor_by_school else "birth_date"
+
+
+def mark_minors(*, actor: Actor, school: School, usernames=(), enrolment_year=None,
+                minor: bool = True) -> int:
+    """The school marks its members as minors (or lifts its mark): those named, or every
+    student of an enrolment year. Only the school's own active members; one audit entry
+    per person whose mark changed. Returns how many changed."""
+    require_roster_authority(actor, school, denied=_("只有学校管理员可以标记未成年人"))
+    people = User.objects.filter(school=school, is_active=True)
+    if enrolment_year not in (None, ""):
+        try:
+            year = int(enrolment_year)
+        except (TypeError, ValueError):
+            raise Invalid(_("入学年份不正确"), field="enrolment_year") from None
+        people = people.filter(profile__enrolment_year=year, role=User.Role.STUDENT)
+    else:
+        names = [str(name)[:150] for name in (usernames or []) if name]
+        if not names:
+            raise Invalid(_("请选择要标记的成员"), field="usernames")
+        if len(names) > MARK_AT_MOST:
+            raise Invalid(_("一次最多标记 %(n)d 人") % {"n": MARK_AT_MOST}, field="usernames")
+        people = people.filter(username__in=names)
+        if people.count() != len(set(names)):
+            raise Invalid(_("有的用户不是本校成员"), field="usernames")
+    with transaction.atomic():
+        changing = list(Profile.objects.select_for_update()
+                        .filter(user__in=people, minor_by_school=not minor)
+                        .select_related("user")[:MARK_AT_MOST + 1])
+        if len(changing) > MARK_AT_MOST:
+            raise Invalid(_("一次最多标记 %(n)d 人") % {"n": MARK_AT_MOST}, field="usernames")
+        Profile.objects.filter(pk__in=[p.pk for p in changing]).update(minor_by_school=minor)
+        for profile in changing:
+            record("privacy.minor_marked", by=actor, target=profile.user, school=school,
+                   detail={"minor": minor})
+    return len(changing)
+
+
+def set_birth_date(*, actor: Actor, birth_date) -> User:
+    """The person enters (or corrects) their own birth date, on the web. A date that would
+    end minors mode while it is on by the birth date is refused."""
+    if actor.scopes is not None:
+        raise PermissionDenied(_("出生日期只能由本人在网页上填写"))
+    user = actor.require_user()
+    if isinstance(birth_date, str):
+        try:
+            birth_date = dt.date.fromisoformat(birth_date.strip())
+        except ValueError:
+            raise Invalid(_("出生日期格式不正确，例如 2008-09-01"), field="birth_date") from None
+    if not isinstance(birth_date, dt.date):
+        raise Invalid(_("请填写出生日期"), field="birth_date")
+    today = timezone.localdate()
+    if birth_date > today or birth_date.year < OLDEST_BIRTH_YEAR:
+        raise Invalid(_("出生日期不正确"), field="birth_date")
+    profile = user.profile
+    was_minor_by_date = reason(user) == "birth_date"
+    age = today.year - birth_date.year - ((today.month, today.day)
+                                          < (birth_date.month, birth_date.day))
+    if was_minor_by_date and age >= ADULT_AGE:
+        raise PermissionDenied(_("未成年人模式开启期间不能把出生日期改为成年；"
+                                 "如有错误，请联系学校更正"), field="birth_date")
+    with transaction.atomic():
+        Profile.objects.filter(pk=profile.pk).update(birth_date=birth_date)
+    profile.birth_date = birth_date
+    return user
