@@ -103,3 +103,13 @@ def is_minor(user: User | None, *, today=None) -> bool:
     today = today or timezone.localdate()
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     return age < ADULT_AGE
+
+
+def minor_q(*, today=None, prefix: str = "profile__") -> Q:
+    """`is_minor` as a query, over users (or profiles, with prefix ""): for lists."""
+    today = today or timezone.localdate()
+    # Born after this day 18 years ago (29 February falls back to the 28th).
+    adult_born_by = today.replace(year=today.year - ADULT_AGE,
+                                  day=28 if (today.month, today.day) == (2, 29) else today.day)
+    return (Q(**{f"{prefix}minor_by_school": True})
+            | Q(**{f"{prefix}birth_date__gt": adult_born_by}))
