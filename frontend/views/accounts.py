@@ -174,8 +174,10 @@ def school_premoderation(request, school_id):
 @domain_errors
 def profile(request, username):
     person = selectors.get_user(actor=request.actor, username=username)
+    # a minor's profile outside their school: the name only (accounts.rules)
+    limited = not selectors.full_profile_visible(actor=request.actor, user=person)
     return render(request, "frontend/accounts/profile.html", {
-        "person": person,
+        "person": person, "limited": limited, "show_photo": not limited,
         "is_me": request.user.is_authenticated and request.user.pk == person.pk,
         "is_following": selectors.is_following(actor=request.actor, user=person),
         "has_blocked": person.pk in selectors.blocked_ids(request.user),
@@ -271,6 +273,8 @@ def follow_list(request, username, which):
                     after=request.GET.get("after"))
     return render(request, "frontend/accounts/follow_list.html", {
         "person": person, "which": which, "page": page,
+        "limited": not selectors.full_profile_visible(actor=request.actor, user=person),
+        "limited_ids": selectors.hidden_profile_ids(actor=request.actor, users=page.items),
     })
 
 
