@@ -26,11 +26,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiban_core import events
 from yiban_core.accounts.models import Profile, School, User
-from yiban_core.accounts.rules import ADULT_AGE, is_minor, require_roster_authority
+from yiban_core.accounts.rules import (
+    ADULT_AGE,
+    is_minor,
+    minor_q,
+    require_roster_authority,
+)
 from yiban_core.actor import Actor
 from yiban_core.audit.services import record
 from yiban_core.errors import Invalid, PermissionDenied
+from yiban_core.groups.models import Group
+from yiban_core.ids import parse_id
 
 MARK_AT_MOST = 5000  # people marked by one request (a whole enrolment year of a big school)
 OLDEST_BIRTH_YEAR = 1900
@@ -44,13 +52,20 @@ def reason(user: User) -> str:
 
 
 def mark_minors(*, actor: Actor, school: School, usernames=(), enrolment_year=None,
-                minor: bool = True) -> int:
-    """The school marks its members as minors (or lifts its mark): those named, or every
-    student of an enrolment year. Only the school's own active members; one audit entry
-    per person whose mark changed. Returns how many changed."""
+                class_group_id=None, minor: bool = True) -> int:
+    """The school marks its members as minors (or lifts its mark): those named, every
+    student of an enrolment year, or every student of one of its class groups (班级). Only
+    the school's own active members; one audit entry per person whose mark changed.
+    Returns how many changed."""
     require_roster_authority(actor, school, denied=_("只有学校管理员可以标记未成年人"))
     people = User.objects.filter(school=school, is_active=True)
-    if enrolment_year not in (None, ""):
+    if class_group_id not in (None, ""):
+        group = Group.objects.filter(pk=parse_id(class_group_id) or 0, school=school,
+                                     kind=Group.Kind.CLASS).first()
+        if group is None:
+            raise Invalid(_("没有这个班级"), field="class_group")
+        people = people.filter(memberships__group=group, role=User.Role.STUDENT)
+    elif enrolment_year not in (None, ""):
         try:
             year = int(enrolment_year)
         except (TypeError, ValueError):
@@ -72,6 +87,9 @@ def mark_minors(*, actor: Actor, school: School, usernames=(), enrolment_year=No
         if len(changing) > MARK_AT_MOST:
             raise Invalid(_("一次最多标记 %(n)d 人") % {"n": MARK_AT_MOST}, field="usernames")
         Profile.objects.filter(pk__in=[p.pk for p in changing]).update(minor_by_school=minor)
+        if changing:  # no post_save: the signed-in users' cached copies are forgotten
+            events.send(events.PeopleChanged(user_ids=tuple(p.user_id for p in changing),
+                                             school_changed=False))
         for profile in changing:
             record("privacy.minor_marked", by=actor, target=profile.user, school=school,
                    detail={"minor": minor})
@@ -101,7 +119,21 @@ def set_birth_date(*, actor: Actor, birth_date) -> User:
     if was_minor_by_date and age >= ADULT_AGE:
         raise PermissionDenied(_("未成年人模式开启期间不能把出生日期改为成年；"
                                  "如有错误，请联系学校更正"), field="birth_date")
-    with transaction.atomic():
-        Profile.objects.filter(pk=profile.pk).update(birth_date=birth_date)
     profile.birth_date = birth_date
+    profile.save(update_fields=["birth_date"])  # post_save: the cached copy is forgotten
     return user
+
+
+# --- reads for the school's console ------------------------------------------------------
+
+
+def class_groups_of(*, actor: Actor, school: School):
+    """The school's class groups (班级), to mark a whole class: for its administrators."""
+    require_roster_authority(actor, school, denied=_("只有学校管理员可以标记未成年人"))
+    return Group.objects.filter(school=school, kind=Group.Kind.CLASS,
+                                archived_at__isnull=True).order_by("name", "pk")
+
+
+def minor_count(*, actor: Actor, school: School) -> int:
+    require_roster_authority(actor, school, denied=_("只有学校管理员可以标记未成年人"))
+    return User.objects.filter(minor_q(), school=school, is_active=True).count()
