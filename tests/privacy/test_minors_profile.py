@@ -137,3 +137,19 @@ def test_the_list_rule_agrees_with_the_per_person_rule(world):
     for viewer, person in itertools.product([None, *people], people):
         hidden = User.objects.filter(hidden_profiles_q(viewer), pk=person.pk).exists()
         assert hidden is not may_see_full_profile(viewer, person), (viewer, person)
+
+
+def test_a_minors_photo_only_where_the_profile_is_shown(client, world):
+    from tests.messages.helpers import png
+
+    upload = png((250, 120, 10))
+    upload.name = "me.png"
+    accounts.update_profile(actor=actor_for(world["minor"]), avatar=upload)
+    photo = User.objects.get(pk=world["minor"].pk).profile.avatar.url
+    assert photo in _page(client, world["classmate"], reverse("profile", args=["xiaoyu"]))
+    assert photo in _page(client, world["minor"], reverse("edit_profile"))  # their own
+    assert photo not in _page(client, world["elsewhere"], reverse("profile", args=["xiaoyu"]))
+    assert photo not in _page(client, world["elsewhere"], reverse("following", args=["xiaoyu"]))
+    adult = make_user("dajie", school=make_school())
+    accounts.follow(actor=actor_for(world["minor"]), username=adult.username)
+    assert photo not in _page(client, None, reverse("followers", args=["dajie"]))
