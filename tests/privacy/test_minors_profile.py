@@ -153,3 +153,27 @@ def test_a_minors_photo_only_where_the_profile_is_shown(client, world):
     adult = make_user("dajie", school=make_school())
     accounts.follow(actor=actor_for(world["minor"]), username=adult.username)
     assert photo not in _page(client, None, reverse("followers", args=["dajie"]))
+
+
+def test_when_the_mode_begins_earlier_public_posts_are_narrowed(client, run_worker):
+    from feeds.models import Post, Topic
+    from yiban_core.actor import Actor
+    from yiban_core.privacy.minors import set_birth_date
+
+    school = make_school("苏州中学")
+    pupil = verify(make_user("xiaoqiao", school=school))
+    before = feeds.publish_post(actor=actor_for(pupil), text="qzearlier 我的第一幅油画 #画画#")
+    unverified = make_user("xiaozhou")
+    theirs = feeds.publish_post(actor=actor_for(unverified), text="qzalso 周末写生")
+    run_worker()
+    assert Topic.objects.get(name="画画").post_count == 1
+    mark_minor(pupil)
+    set_birth_date(actor=Actor.for_user(unverified), birth_date="2012-06-01")
+    run_worker()
+    assert Post.objects.get(pk=before.pk).visibility == Visibility.SCHOOL
+    assert Post.objects.get(pk=theirs.pk).visibility == Visibility.FOLLOWERS
+    assert Topic.objects.get(name="画画").post_count == 0
+    client.force_login(make_user("lurker", school=make_school()))
+    assert "qzearlier" not in client.get(reverse("post_detail", args=[before.pk])) \
+        .content.decode()
+    assert "qzearlier" not in client.get(reverse("profile", args=["xiaoqiao"])).content.decode()

@@ -88,8 +88,10 @@ def mark_minors(*, actor: Actor, school: School, usernames=(), enrolment_year=No
             raise Invalid(_("一次最多标记 %(n)d 人") % {"n": MARK_AT_MOST}, field="usernames")
         Profile.objects.filter(pk__in=[p.pk for p in changing]).update(minor_by_school=minor)
         if changing:  # no post_save: the signed-in users' cached copies are forgotten
-            events.send(events.PeopleChanged(user_ids=tuple(p.user_id for p in changing),
-                                             school_changed=False))
+            ids = tuple(p.user_id for p in changing)
+            events.send(events.PeopleChanged(user_ids=ids, school_changed=False))
+            if minor:
+                events.send(events.MinorsModeBegan(user_ids=ids))
         for profile in changing:
             record("privacy.minor_marked", by=actor, target=profile.user, school=school,
                    detail={"minor": minor})
@@ -119,8 +121,12 @@ def set_birth_date(*, actor: Actor, birth_date) -> User:
     if was_minor_by_date and age >= ADULT_AGE:
         raise PermissionDenied(_("未成年人模式开启期间不能把出生日期改为成年；"
                                  "如有错误，请联系学校更正"), field="birth_date")
+    was_minor = is_minor(user)
     profile.birth_date = birth_date
-    profile.save(update_fields=["birth_date"])  # post_save: the cached copy is forgotten
+    with transaction.atomic():
+        profile.save(update_fields=["birth_date"])  # post_save: the cached copy is forgotten
+        if not was_minor and is_minor(user):
+            events.send(events.MinorsModeBegan(user_ids=(user.pk,)))
     return user
 
 
