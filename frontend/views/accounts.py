@@ -289,16 +289,19 @@ def people_suggest(request):
             pk=parse_id(request.GET["group"]) or 0).first()
     people = selectors.suggest_people(actor=request.actor, query=request.GET.get("q", ""),
                                       group=group)
-    return JsonResponse({"people": [person_json(person) for person in people]})
+    limited = selectors.hidden_profile_ids(actor=request.actor, users=people)
+    return JsonResponse({"people": [person_json(person, limited=person.pk in limited)
+                                    for person in people]})
 
 
-def person_json(person) -> dict:
-    """What a chooser shows to tell two 李月婷 apart: school, major, avatar."""
-    profile = getattr(person, "profile", None)
+def person_json(person, *, limited: bool = False) -> dict:
+    """What a chooser shows to tell two 李月婷 apart: school, major, avatar (none of them
+    for a minor the viewer sees by name only: accounts.rules.may_see_full_profile)."""
+    profile = None if limited else getattr(person, "profile", None)
     return {
         "id": person.pk, "username": person.username,
         "display_name": person.display_name or person.username,
-        "school": person.school.name if person.school_id else "",
+        "school": person.school.name if person.school_id and not limited else "",
         "major": profile.major if profile is not None else "",
         "avatar": profile.avatar.url if profile is not None and profile.avatar else "",
         "letter": str(person)[:1].upper(), "colour": person.pk % AVATAR_COLOURS,

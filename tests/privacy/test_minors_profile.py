@@ -177,3 +177,13 @@ def test_when_the_mode_begins_earlier_public_posts_are_narrowed(client, run_work
     assert "qzearlier" not in client.get(reverse("post_detail", args=[before.pk])) \
         .content.decode()
     assert "qzearlier" not in client.get(reverse("profile", args=["xiaoqiao"])).content.decode()
+
+
+def test_the_mention_chooser_names_a_minor_without_school_or_major(client, world):
+    accounts.follow(actor=actor_for(world["elsewhere"]), username=world["minor"].username)
+    client.force_login(world["elsewhere"])
+    people = client.get(reverse("people_suggest"), {"q": "xiaoyu"}).json()["people"]
+    assert [(p["display_name"], p["school"], p["major"]) for p in people] == [("小雨", "", "")]
+    client.force_login(world["classmate"])
+    people = client.get(reverse("people_suggest"), {"q": "xiaoyu"}).json()["people"]
+    assert [(p["school"], p["major"]) for p in people] == [("成都七中", "美术")]
