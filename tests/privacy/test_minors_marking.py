@@ -75,7 +75,8 @@ def test_a_whole_class_or_enrolment_year_of_students(school, admin):
 
 
 @pytest.mark.parametrize("given", [
-    {"usernames": []}, {"enrolment_year": "二〇二五"}, {"class_group_id": "999999"},
+    {"usernames": []}, {"enrolment_year": "二〇二五"}, {"enrolment_year": "9" * 30},
+    {"class_group_id": "999999"},
     {"usernames": ["nobody_here"]}])
 def test_bad_input_is_refused_and_changes_nothing(school, admin, given):
     make_user("xiao_c", school=school)
@@ -125,12 +126,19 @@ def test_a_person_enters_their_birth_date_and_cannot_switch_the_mode_off(client,
 
 def test_the_schools_mark_is_not_lifted_by_the_person(client, school, admin):
     pupil = make_user("xiao_g", school=school)
-    minors.mark_minors(actor=actor_for(admin), school=school, usernames=[pupil.username])
     client.force_login(pupil)
+    client.post(reverse("settings_minors"), {"birth_date": _years_ago(14).isoformat()})
+    minors.mark_minors(actor=actor_for(admin), school=school, usernames=[pupil.username])
+    # marked and under 18 by the date: the date still cannot be made adult
     client.post(reverse("settings_minors"), {"birth_date": _years_ago(25).isoformat()})
-    assert is_minor(_fresh(pupil))
+    assert _fresh(pupil).profile.birth_date == _years_ago(14)
     page = client.get(reverse("settings_minors")).content.decode()
     assert "你的学校将你标记为未成年人" in page
+    minors.mark_minors(actor=actor_for(admin), school=school, usernames=[pupil.username],
+                       minor=False)
+    assert is_minor(_fresh(pupil))  # still under 18 by the date
+    page = client.get(reverse("settings_minors")).content.decode()
+    assert "根据你填写的出生日期" in page
 
 
 @pytest.mark.parametrize("given", ["", "2009-02-30", "明天", "2999-01-01", "1850-05-05"])

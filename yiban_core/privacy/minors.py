@@ -69,7 +69,9 @@ def mark_minors(*, actor: Actor, school: School, usernames=(), enrolment_year=No
         try:
             year = int(enrolment_year)
         except (TypeError, ValueError):
-            raise Invalid(_("入学年份不正确"), field="enrolment_year") from None
+            year = 0
+        if not 1950 <= year <= 2100:  # Profile's plausible_enrolment_year
+            raise Invalid(_("入学年份不正确"), field="enrolment_year")
         people = people.filter(profile__enrolment_year=year, role=User.Role.STUDENT)
     else:
         names = [str(name)[:150] for name in (usernames or []) if name]
@@ -98,6 +100,12 @@ def mark_minors(*, actor: Actor, school: School, usernames=(), enrolment_year=No
     return len(changing)
 
 
+def _age(born: dt.date | None, today: dt.date) -> int:
+    if born is None:
+        return ADULT_AGE  # no date: nothing to hold on to
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
 def set_birth_date(*, actor: Actor, birth_date) -> User:
     """The person enters (or corrects) their own birth date, on the web. A date that would
     end minors mode while it is on by the birth date is refused."""
@@ -115,10 +123,7 @@ def set_birth_date(*, actor: Actor, birth_date) -> User:
     if birth_date > today or birth_date.year < OLDEST_BIRTH_YEAR:
         raise Invalid(_("出生日期不正确"), field="birth_date")
     profile = user.profile
-    was_minor_by_date = reason(user) == "birth_date"
-    age = today.year - birth_date.year - ((today.month, today.day)
-                                          < (birth_date.month, birth_date.day))
-    if was_minor_by_date and age >= ADULT_AGE:
+    if _age(profile.birth_date, today) < ADULT_AGE <= _age(birth_date, today):
         raise PermissionDenied(_("未成年人模式开启期间不能把出生日期改为成年；"
                                  "如有错误，请联系学校更正"), field="birth_date")
     was_minor = is_minor(user)
