@@ -98,6 +98,7 @@ def test_in_someone_elses_list_a_minor_shows_only_by_name(client, world):
     assert "成都七中" in classmate_view
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits
 def test_search_and_mention_suggestions_find_a_minor_only_for_those_who_see_them(world,
                                                                                run_worker):
     from yiban_core.search import selectors as search
@@ -155,6 +156,7 @@ def test_a_minors_photo_only_where_the_profile_is_shown(client, world):
     assert photo not in _page(client, None, reverse("followers", args=["dajie"]))
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits
 def test_when_the_mode_begins_earlier_public_posts_are_narrowed(client, run_worker):
     from feeds.models import Post, Topic
     from yiban_core.actor import Actor
