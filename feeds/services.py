@@ -33,7 +33,6 @@ from feeds.models import (
 from feeds.poll_services import PollSpec
 from feeds.text import normalize_topic, topic_names
 from yiban_core import events
-from yiban_core.accounts.models import User
 from yiban_core.accounts.rules import require_not_blocked, require_school_publisher
 from yiban_core.actor import Actor
 from yiban_core.credits import services as credits
@@ -296,29 +295,6 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
             hold(post, origin=CaseOrigin.PREMODERATION)
         index_later("post", post.pk)
     return post
-
-
-def narrow_minors_posts(*, user_ids) -> int:
-    """Minors mode began for these people: what they had published for everyone outside
-    a group becomes school-only (or for followers: rules.capped_visibility), as if each
-    had edited it; reposts others made keep showing only to those who may read the
-    original. Run by a task (feeds.tasks.narrow_minors_posts); running twice does no harm.
-    Returns how many posts were narrowed."""
-    narrowed = 0
-    for author in User.objects.select_related("profile").filter(pk__in=list(user_ids)):
-        visibility = rules.capped_visibility(author, Visibility.PUBLIC)
-        if visibility == Visibility.PUBLIC:  # no longer a minor
-            continue
-        posts = Post.objects.filter(author=author, visibility=Visibility.PUBLIC,
-                                    group__isnull=True)
-        for post in posts.iterator(chunk_size=200):
-            with transaction.atomic():
-                _count_topics(post, -1)
-                post.visibility = visibility
-                post.save(update_fields=["visibility"])  # its card is forgotten
-                index_later("post", post.pk)
-            narrowed += 1
-    return narrowed
 
 
 def delete_post(*, actor: Actor, post_id) -> None:

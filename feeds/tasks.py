@@ -103,7 +103,7 @@ def notify_everyone(*, post_id: int) -> None:
 @task()
 def narrow_minors_posts(*, user_ids: list[int]) -> int:
     """Minors mode began for these people: their public posts narrowed (idempotent)."""
-    from feeds.services import narrow_minors_posts as narrow
+    from feeds.minors import narrow_minors_posts as narrow
 
     return narrow(user_ids=user_ids)
 
