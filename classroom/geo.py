@@ -11,7 +11,8 @@ circle that holds the true position with 95 % confidence. The rule:
   honest indoor fix a little off is not turned away; a vague one cannot stretch a
   50 m circle to a kilometre.
 
-The position, its accuracy and the distance are kept with the record for the teacher.
+The position, its accuracy and the distance are kept with the record for the teacher (for
+a person in minors mode only the result: classroom.rules.kept_reading).
 """
 
 from __future__ import annotations

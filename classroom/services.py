@@ -178,8 +178,8 @@ def check_in(*, actor: Actor, checkin_id, code: str = "", latitude=None, longitu
         if not geo.within(distance, checkin.radius_m, acc):
             raise Invalid(_("你不在签到范围内：距签到地点约 %(d)d 米，范围是 %(r)d 米")
                           % {"d": round(distance), "r": checkin.radius_m}, field="latitude")
-        reading = {"latitude": lat, "longitude": lng, "accuracy_m": acc,
-                   "distance_m": round(distance, 1)}
+        reading = rules.kept_reading(user, latitude=lat, longitude=lng, accuracy_m=acc,
+                                     distance_m=distance)
     if checkin.one_device:
         token = str(device_token or "")
         if not DEVICE_TOKEN.fullmatch(token):

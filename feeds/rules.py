@@ -12,9 +12,20 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from feeds.models import Comment, Post, Visibility
+from yiban_core.accounts.rules import is_minor, may_publish_to_school
 from yiban_core.actor import Actor
 from yiban_core.errors import Invalid, PermissionDenied
 from yiban_core.groups.models import Group, Membership
+
+
+def capped_visibility(author, visibility: str) -> str:
+    """Minors mode (未成年人模式, no public profile): a minor's post is never public. Asked
+    for public, it is published (or edited) as school-only when the minor is a verified
+    member of a school, else for their followers; the composer says so. Other choices
+    stand. A post published before minors mode began keeps its visibility."""
+    if visibility != Visibility.PUBLIC or not is_minor(author):
+        return visibility
+    return Visibility.SCHOOL if may_publish_to_school(author) else Visibility.FOLLOWERS
 
 
 def _writer(actor: Actor) -> bool:

@@ -159,6 +159,7 @@ def publish_post(
         raise Invalid(_("群内动态要选一个群"), field="group")
     elif visibility not in Visibility.values:
         raise Invalid(_("可见范围不正确"), field="visibility")
+    visibility = rules.capped_visibility(user, visibility)  # a minor's: never public
     if visibility == Visibility.SCHOOL:
         require_school_publisher(user)
     if repost_of is not None and not rules.may_repost(actor, repost_of):
@@ -259,6 +260,7 @@ def edit_post(*, actor: Actor, post_id, text: str | None = None,
             raise Invalid(_("群内动态不能改可见范围"), field="visibility")
         if visibility not in Visibility.values:
             raise Invalid(_("可见范围不正确"), field="visibility")
+        visibility = rules.capped_visibility(user, visibility)
         if visibility == Visibility.SCHOOL and post.visibility != Visibility.SCHOOL:
             require_school_publisher(user)
             if post.school_id != user.verified_school_id:  # posted before the verification

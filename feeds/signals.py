@@ -63,6 +63,12 @@ def on_block_changed(event: events.BlockChanged) -> None:
     cards.forget_after_commit(cards.SOURCES, [event.blocker_id])
 
 
+def on_minors_mode_began(event: events.MinorsModeBegan) -> None:
+    from feeds.tasks import narrow_minors_posts
+
+    narrow_minors_posts.enqueue(user_ids=list(event.user_ids))
+
+
 def on_user(sender, instance: User, update_fields=None, **kwargs) -> None:
     """A school verifying a user (or withdrawing it) opens its school-only posts to
     them, which fan-out never delivered: the timeline is rebuilt, as after a follow."""
@@ -103,3 +109,4 @@ def connect() -> None:
     events.subscribe(events.FollowChanged, on_follow_changed, durable=True)
     events.subscribe(events.BlockChanged, on_block_changed, durable=True)
     events.subscribe(events.PeopleChanged, on_people_changed, durable=True)
+    events.subscribe(events.MinorsModeBegan, on_minors_mode_began, durable=True)

@@ -101,6 +101,14 @@ def notify_everyone(*, post_id: int) -> None:
 
 
 @task()
+def narrow_minors_posts(*, user_ids: list[int]) -> int:
+    """Minors mode began for these people: their public posts narrowed (idempotent)."""
+    from feeds.minors import narrow_minors_posts as narrow
+
+    return narrow(user_ids=user_ids)
+
+
+@task()
 def close_due_polls() -> int:
     """Close the polls past their deadline (periodic; each sends poll.closed once)."""
     from feeds.poll_services import close_due_polls as close

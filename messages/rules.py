@@ -7,6 +7,9 @@ them, pages show only the buttons that would work).
   teacher (or a group's owner or admin) to the members of a class group they run.
 - Anyone else: the first message is a message request (消息请求), which the other
   accepts or declines; until then no second one is sent.
+- A person in minors mode (yiban_core.accounts.rules.is_minor) gets no message requests:
+  see `minor_hears_from` for who may write to them; anyone else is refused at once, with
+  an error that names the setting, not the age.
 - A group's chat: its members (a person who left the group left its chat), not in an
   archived group.
 - Reading any of it: its participants, through their web session or a token of their own
@@ -21,9 +24,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messages.models import RECALL_WINDOW
+from messages.models import RECALL_WINDOW, Conversation, Message
 from yiban_core.accounts.models import Follow, User
-from yiban_core.accounts.rules import is_blocked, require_not_blocked
+from yiban_core.accounts.rules import is_blocked, is_minor, require_not_blocked
 from yiban_core.actor import Actor
 from yiban_core.errors import NotAuthenticated, PermissionDenied
 from yiban_core.groups.models import Group, Membership
@@ -68,10 +71,37 @@ def contact_route(sender: User, recipient: User) -> str:
     if not recipient.is_active:
         raise PermissionDenied(_("该账号已停用"), field="recipient")
     require_unblocked(sender, recipient)
+    if is_minor(recipient) and not minor_hears_from(recipient, sender):
+        raise PermissionDenied(_("对方只接收自己关注的人、同班同学和老师的私信"),
+                               field="recipient")
     if mutual_follows(sender, recipient) or share_a_group(sender, recipient) or teaches(
             sender, recipient):
         return DIRECT
     return REQUEST
+
+
+def minor_hears_from(minor: User, sender: User) -> bool:
+    """Who may write directly to a person in minors mode (未成年人模式):
+
+    - people the minor follows (the minor chose them; a follow the other way is not enough);
+    - classmates: members of a class group (班级群) the minor is in; an interest group
+      or a school-wide group is not enough, since anyone may join those;
+    - the minor's teachers: `teaches` (a teacher, or an owner or admin, of their class);
+    - someone the minor wrote to first in their direct conversation (an answer to the
+      minor's own message, or to a request the minor took up).
+    Group chats of groups the minor is in are not direct messages and are not affected."""
+    if Follow.objects.filter(follower=minor, followee=sender).exists():
+        return True
+    classes = Membership.objects.filter(user=minor, group__kind=Group.Kind.CLASS)
+    if Membership.objects.filter(user=sender,
+                                 group_id__in=classes.values("group_id")).exists():
+        return True
+    if teaches(sender, minor):
+        return True
+    low, high = sorted((minor.pk, sender.pk))
+    return Message.objects.filter(conversation__kind=Conversation.Kind.DIRECT,
+                                  conversation__user_low_id=low, conversation__user_high_id=high,
+                                  sender=minor).exists()
 
 
 def require_unblocked(sender: User, other: User) -> None:
@@ -89,7 +119,9 @@ def may_message(actor: Actor, recipient: User) -> bool:
     user = actor.user
     if user is None or not actor.has_scope(WRITE_SCOPE) or recipient.pk == user.pk:
         return False
-    return recipient.is_active and not is_blocked(user, recipient)
+    if not recipient.is_active or is_blocked(user, recipient):
+        return False
+    return not is_minor(recipient) or minor_hears_from(recipient, user)
 
 
 def may_recall(user: User, message, now: datetime | None = None) -> bool:

@@ -128,8 +128,11 @@ def _visible_posts(actor: Actor, ids: list[int]) -> set[int]:
 
 @database_sync_to_async
 def _missed_notifications(actor: Actor, after: int) -> list[dict]:
+    from yiban_core.notifications.rules import live_push_held
     from yiban_core.notifications.selectors import notifications_for, unread_count
 
+    if live_push_held(actor.user):  # a minor's quiet hours: caught up after them
+        return []
     rows = list(notifications_for(actor=actor).filter(pk__gt=after).order_by("pk")
                 .values_list("pk", "kind")[:MAX_RESUME])
     unread = unread_count(actor=actor) if rows else 0

@@ -12,7 +12,8 @@
   which is the only way on the embedded in-memory channel layer (a worker's
   messages do not reach daphne's sockets there). Revoking twice is harmless;
 - NotificationsStored (after commit, sent by the delivery task): pushed to
-  user.<recipient> with the unread count;
+  user.<recipient> with the unread count, except to a minor in quiet hours
+  (yiban_core.notifications.rules);
 - NotificationsRead (after commit): the new unread count to user.<id>, so the
   badge of every open tab drops when one tab opens 通知.
 - MessageSent, MessageRecalled, MessagesRead (after commit, in the sender's process, so
@@ -66,8 +67,12 @@ def revoke_now(event: events.MembershipsChanged) -> None:
 
 def on_notifications_stored(event: events.NotificationsStored) -> None:
     from yiban_core.notifications.models import Notification
+    from yiban_core.notifications.rules import held_recipients
 
-    recipient_ids = list(event.recipient_ids)
+    held = held_recipients(event.recipient_ids)  # minors in quiet hours: stored, not pushed
+    recipient_ids = [rid for rid in event.recipient_ids if rid not in held]
+    if not recipient_ids:
+        return
     rows = list(Notification.objects.filter(recipient_id__in=recipient_ids,
                                             event_key=event.event_key)
                 .values_list("recipient_id", "pk", "kind"))

@@ -115,6 +115,13 @@ class PeopleChanged:
 
 
 @dataclass(frozen=True)
+class MinorsModeBegan:
+    """Minors mode began for these people (their school marked them, or they entered a
+    birth date under 18): what they published for everyone is narrowed (feeds)."""
+    user_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class ResourceShared:
     share_id: int
     resource_id: int

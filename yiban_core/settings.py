@@ -352,6 +352,10 @@ LOCALE_PATHS = [BASE_DIR / "frontend" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# Minors mode's quiet hours (未成年人模式 免打扰): from 22:00 to 07:00 school time (TIME_ZONE:
+# every school on the site is in China's one time zone) no live notification reaches a
+# minor's open pages; what arrives is stored and shown when they next open the site.
+MINORS_QUIET_HOURS = (22, 7)
 
 # --- files ------------------------------------------------------------------------
 STATIC_URL = "static/"

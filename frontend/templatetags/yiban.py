@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from frontend.rich_text import render_text
 from messages.selectors import unread_total as unread_message_total
 from yiban_core import personal_cache
+from yiban_core.accounts.rules import is_minor
 from yiban_core.accounts.selectors import administered_schools
 from yiban_core.notifications.selectors import unread_count
 
@@ -62,11 +63,13 @@ def admin_links(context) -> list[dict]:
 
 
 @register.simple_tag
-def avatar(user, size: int = 40):
-    """The uploaded avatar, or the first character of the display name on a colour."""
+def avatar(user, size: int = 40, full: bool = False):
+    """The uploaded avatar, or the first character of the display name on a colour. A
+    minor's photo only where the page checked who may see it (`full`: their profile page,
+    accounts.rules.may_see_full_profile); in lists and cards the letter."""
     profile = getattr(user, "profile", None)
     name = str(user)
-    if profile is not None and profile.avatar:
+    if profile is not None and profile.avatar and (full or not is_minor(user)):
         return format_html(
             '<img class="avatar" src="{}" alt="{}" width="{}" height="{}" loading="lazy">',
             profile.avatar.url, name, size, size,

@@ -171,8 +171,10 @@ def profile(request, username):
     show_member_number = selectors.can_see_member_number(actor=request.actor, user=person)
     if show_member_number and person.member_number:
         access_log.record_read([person], actor=request.actor, door="profile")
+    # a minor's profile outside their school: the name only (accounts.rules)
+    limited = not selectors.full_profile_visible(actor=request.actor, user=person)
     return render(request, "frontend/accounts/profile.html", {
-        "person": person,
+        "person": person, "limited": limited, "show_photo": not limited,
         "is_me": request.user.is_authenticated and request.user.pk == person.pk,
         "is_following": selectors.is_following(actor=request.actor, user=person),
         "has_blocked": person.pk in selectors.blocked_ids(request.user),
@@ -268,6 +270,8 @@ def follow_list(request, username, which):
                     after=request.GET.get("after"))
     return render(request, "frontend/accounts/follow_list.html", {
         "person": person, "which": which, "page": page,
+        "limited": not selectors.full_profile_visible(actor=request.actor, user=person),
+        "limited_ids": selectors.hidden_profile_ids(actor=request.actor, users=page.items),
     })
 
 
@@ -282,16 +286,19 @@ def people_suggest(request):
             pk=parse_id(request.GET["group"]) or 0).first()
     people = selectors.suggest_people(actor=request.actor, query=request.GET.get("q", ""),
                                       group=group)
-    return JsonResponse({"people": [person_json(person) for person in people]})
+    limited = selectors.hidden_profile_ids(actor=request.actor, users=people)
+    return JsonResponse({"people": [person_json(person, limited=person.pk in limited)
+                                    for person in people]})
 
 
-def person_json(person) -> dict:
-    """What a chooser shows to tell two 李月婷 apart: school, major, avatar."""
-    profile = getattr(person, "profile", None)
+def person_json(person, *, limited: bool = False) -> dict:
+    """What a chooser shows to tell two 李月婷 apart: school, major, avatar (none of them
+    for a minor the viewer sees by name only: accounts.rules.may_see_full_profile)."""
+    profile = None if limited else getattr(person, "profile", None)
     return {
         "id": person.pk, "username": person.username,
         "display_name": person.display_name or person.username,
-        "school": person.school.name if person.school_id else "",
+        "school": person.school.name if person.school_id and not limited else "",
         "major": profile.major if profile is not None else "",
         "avatar": profile.avatar.url if profile is not None and profile.avatar else "",
         "letter": str(person)[:1].upper(), "colour": person.pk % AVATAR_COLOURS,

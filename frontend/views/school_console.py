@@ -16,7 +16,7 @@ from frontend.errors import domain_errors
 from frontend.views.claim import admin_school
 from yiban_core.accounts.two_factor import two_factor_required
 from yiban_core.moderation import selectors as moderation_selectors
-from yiban_core.privacy import access_log
+from yiban_core.privacy import access_log, minors
 from yiban_core.verification import selectors
 
 MEMBERS_PER_PAGE = 50
@@ -53,7 +53,8 @@ def members(request, school_id):
         "school": school, "page": page, "query": filters["query"],
         "status": filters["status"], "statuses": [
             ("", _("全部")), ("verified", _("已认证")), ("claimed", _("已登录过")),
-            ("never", _("从未登录"))],
+            ("never", _("从未登录")), ("minor", _("未成年人"))],
+        "class_groups": minors.class_groups_of(actor=request.actor, school=school),
     })
 
 

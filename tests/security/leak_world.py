@@ -208,6 +208,24 @@ def school_post(world: World, marker: str):
                               text=f"{marker} 本校同学：图书馆三楼自习室周末开放")
 
 
+def minor(world: World, marker: str) -> User:
+    """A verified student at A in minors mode (marked by the school), with a bio, a major,
+    a follower and a post asked for as public (published school-only)."""
+    person = verify(make_user("qz_minor", school=world.school_a, display_name="小林"),
+                    world.school_a, world.school_a.administrators.first())
+    accounts.update_profile(actor=actor_for(person), bio=f"{marker}bio 喜欢天文",
+                            major=f"{marker}major", enrolment_year=2025)
+    from yiban_core.privacy.minors import mark_minors
+
+    mark_minors(actor=actor_for(world.school_a.administrators.first()),
+                school=world.school_a, usernames=[person.username])
+    person.profile.refresh_from_db()
+    fan = make_user(f"{marker}fan", school=world.school_a)
+    accounts.follow(actor=actor_for(fan), username=person.username)
+    feeds.publish_post(actor=actor_for(person), text=f"{marker}post 今晚观测木星")
+    return person
+
+
 def followers_post(world: World, marker: str):
     return feeds.publish_post(actor=actor_for(world.poster), visibility=Visibility.FOLLOWERS,
                               text=f"{marker} 只给关注我的人看：期末复习计划")

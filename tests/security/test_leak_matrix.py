@@ -617,6 +617,17 @@ def _identity(w: World) -> Thing:
                         {"u": w.member.username}))
 
 
+MINOR = """query($u: String!) { user(username: $u) { bio major enrolmentYear
+  followers(first: 10) { edges { node { username } } } } }"""
+
+
+def _minor_profile(w: World) -> Thing:
+    person = leak_world.minor(w, "qzminor")
+    return Thing(markers=("qzminorbio", "qzminormajor", "qzminorfan", "qzminorpost"),
+                 pages=(f"/u/{person.username}/", f"/u/{person.username}/followers/"),
+                 query=(MINOR, {"u": person.username}), search="qzminorbio")
+
+
 def _unverified_name(w: World) -> Thing:
     type(w.unverified).objects.filter(pk=w.unverified.pk).update(last_name="孙",
                                                                  first_name="未认证")
@@ -689,6 +700,10 @@ KINDS = [
          insider=lambda w: w.trainee),
     Kind("verified_identity", "profile:verified", _identity,
          ("page", "graphql", "oidc", "oidc_id_token"),
+         closed_to_own_school_apps=True),
+    # A minor's profile (minors mode): bio, major, followers and posts for verified members
+    # of their school (and people the minor follows), not for anyone else or any app.
+    Kind("minor_profile", "profile", _minor_profile, ("page", "graphql", "search"),
          closed_to_own_school_apps=True),
     # The real name goes into claims only once the school has verified it: not even its
     # owner's token (profile:verified) carries an unverified one.

@@ -14,6 +14,9 @@ School-only posts and resources are read by the school's verified members
 (User.verified_school_id), so only a verified member may publish them: an account
 that merely picked a school must not speak to that school's members as one of them.
 
+A minor's profile (minors mode, 未成年人模式): `may_see_full_profile`; the rest of the
+site sees only their name.
+
 Who speaks for a school's roster (its members, its class groups' memberships): a school
 app acting for that school with `school:roster`, or the school's administrator in a web
 session (a user's OAuth token never carries the scope).
@@ -23,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiban_core.accounts.models import Block, School, User
+from yiban_core.accounts.models import Block, Follow, School, User
 from yiban_core.accounts.selectors import is_school_admin
 from yiban_core.actor import Actor
 from yiban_core.errors import Invalid, PermissionDenied
@@ -103,3 +106,50 @@ def is_minor(user: User | None, *, today=None) -> bool:
     today = today or timezone.localdate()
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     return age < ADULT_AGE
+
+
+def minor_q(*, today=None, prefix: str = "profile__") -> Q:
+    """`is_minor` as a query, over users (or profiles, with prefix ""): for lists."""
+    today = today or timezone.localdate()
+    # Born after this day 18 years ago (29 February falls back to the 28th).
+    adult_born_by = today.replace(year=today.year - ADULT_AGE,
+                                  day=28 if (today.month, today.day) == (2, 29) else today.day)
+    return (Q(**{f"{prefix}minor_by_school": True})
+            | Q(**{f"{prefix}birth_date__gt": adult_born_by}))
+
+
+def may_see_full_profile(viewer: User | None, person: User) -> bool:
+    """Whether `viewer` sees `person`'s whole profile (bio, school, major, enrolment year,
+    avatar, follower and following lists and counts). Everyone's, except a minor's: theirs
+    is shown to themselves, to verified members of their school (the same members a
+    school-only post reaches), to the people the minor follows, to their school's
+    administrators and to site admins (moderation). Anyone else, signed in or not, and
+    search see only the display name and username. Asked once per viewer and person."""
+    if not is_minor(person):
+        return True
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    if viewer.pk == person.pk or viewer.is_site_admin:
+        return True
+    if person.school_id is not None and viewer.verified_school_id == person.school_id:
+        return True
+    if Follow.objects.filter(follower_id=person.pk, followee_id=viewer.pk).exists():
+        return True
+    return person.school is not None and person.school.administrators.filter(
+        pk=viewer.pk).exists()
+
+
+def hidden_profiles_q(viewer: User | None, *, field: str = "") -> Q:
+    """The people (`field`: the path to the user, "author__" ...) whose profile is hidden
+    from `viewer` (`may_see_full_profile` as a query, for lists and search; a school's
+    administrators who are not its verified members are left to the per-person rule)."""
+    hidden = minor_q(prefix=f"{field}profile__")
+    if viewer is None or not viewer.is_authenticated:
+        return hidden
+    if viewer.is_site_admin:
+        return Q(pk__in=[])
+    hidden &= ~Q(**{f"{field}pk": viewer.pk})
+    if viewer.verified_school_id is not None:
+        hidden &= ~Q(**{f"{field}school_id": viewer.verified_school_id})
+    return hidden & ~Q(**{f"{field}pk__in": Follow.objects.filter(followee_id=viewer.pk)
+                          .values("follower_id")})

@@ -2,7 +2,8 @@
 
 Thin: parse the input, call a selector or a service with the request's actor,
 shape the output. Who may see what is decided in accounts.selectors (e.g. the
-member number, 学号/工号, is null unless can_see_member_number allows it).
+member number, 学号/工号, is null unless can_see_member_number allows it; a minor's
+profile fields are empty unless full_profile_visible allows them).
 Registration is offered as a mutation (anonymous callers may use it); avatars
 are uploaded through the web form, not GraphQL.
 """
@@ -45,6 +46,11 @@ def _profile(user: User) -> Profile | None:
         return None
 
 
+def _shown(user: User, info) -> bool:
+    """The whole profile, or only the name (a minor's: accounts.rules.may_see_full_profile)."""
+    return selectors.full_profile_visible(actor=info.context.actor, user=user)
+
+
 def school_from_input(info, value) -> School | None:
     """A school given by global ID (null: none), through the selector."""
     if value is None:
@@ -77,7 +83,10 @@ class SchoolConnection(Connection):
 
 
 class UserNode(graphene.ObjectType):
-    """A person on the network: a student, a teacher or a school's staff."""
+    """A person on the network: a student, a teacher or a school's staff. A minor's
+    profile (minors mode) shows only the name, username and role to those outside their
+    school: school, verifiedAt, bio, major, enrolmentYear, avatarUrl are null or empty, the
+    counts 0 and the follow lists empty."""
 
     class Meta:
         name = "User"
@@ -119,24 +128,44 @@ class UserNode(graphene.ObjectType):
         return user.member_number
 
     @staticmethod
+    def resolve_school(user: User, info) -> School | None:
+        return user.school if _shown(user, info) else None
+
+    @staticmethod
+    def resolve_is_verified(user: User, info) -> bool:
+        return user.is_verified and _shown(user, info)
+
+    @staticmethod
+    def resolve_verified_at(user: User, info):
+        return user.verified_at if _shown(user, info) else None
+
+    @staticmethod
+    def resolve_follower_count(user: User, info) -> int:
+        return user.follower_count if _shown(user, info) else 0
+
+    @staticmethod
+    def resolve_following_count(user: User, info) -> int:
+        return user.following_count if _shown(user, info) else 0
+
+    @staticmethod
     def resolve_bio(user: User, info) -> str:
         profile = _profile(user)
-        return profile.bio if profile else ""
+        return profile.bio if profile and _shown(user, info) else ""
 
     @staticmethod
     def resolve_major(user: User, info) -> str:
         profile = _profile(user)
-        return profile.major if profile else ""
+        return profile.major if profile and _shown(user, info) else ""
 
     @staticmethod
     def resolve_enrolment_year(user: User, info) -> int | None:
         profile = _profile(user)
-        return profile.enrolment_year if profile else None
+        return profile.enrolment_year if profile and _shown(user, info) else None
 
     @staticmethod
     def resolve_avatar_url(user: User, info) -> str | None:
         profile = _profile(user)
-        if profile is None or not profile.avatar:
+        if profile is None or not profile.avatar or not _shown(user, info):
             return None
         return info.context.build_absolute_uri(profile.avatar.url)
 

@@ -1,4 +1,5 @@
-"""Every read of users, schools and follows. Profiles are public; member numbers are not."""
+"""Every read of users, schools and follows. Profiles are public, except a minor's (only
+their name: accounts.rules.may_see_full_profile); member numbers are not."""
 
 from functools import lru_cache
 
@@ -38,7 +39,32 @@ def can_see_member_number(*, actor: Actor, user: User) -> bool:
     return actor.user.pk == user.pk or is_school_admin(actor.user, user.school)
 
 
+def full_profile_visible(*, actor: Actor, user: User) -> bool:
+    """Whether the actor sees `user`'s whole profile or only the name (a minor's: see
+    accounts.rules.may_see_full_profile); remembered on the user object for the request."""
+    from yiban_core.accounts.rules import may_see_full_profile  # rules reads this module
+
+    seen = user.__dict__.setdefault("_full_profile_for", {})
+    key = actor.user_id
+    if key not in seen:
+        seen[key] = may_see_full_profile(actor.user, user)
+    return seen[key]
+
+
+def hidden_profile_ids(*, actor: Actor, users) -> frozenset[int]:
+    """Which of `users` (a page of a list) the actor sees only by name (minors)."""
+    from yiban_core.accounts.rules import hidden_profiles_q  # rules reads this module
+
+    ids = [user.pk for user in users]
+    if not ids:
+        return frozenset()
+    return frozenset(User.objects.filter(hidden_profiles_q(actor.user), pk__in=ids)
+                     .values_list("pk", flat=True))
+
+
 def followers(*, actor: Actor, user: User) -> QuerySet[User]:
+    if not full_profile_visible(actor=actor, user=user):
+        return users(actor=actor).none()
     return (
         users(actor=actor).filter(following_set__followee=user)
         .annotate(followed_at=F("following_set__created_at"))
@@ -47,6 +73,8 @@ def followers(*, actor: Actor, user: User) -> QuerySet[User]:
 
 
 def following(*, actor: Actor, user: User) -> QuerySet[User]:
+    if not full_profile_visible(actor=actor, user=user):
+        return users(actor=actor).none()
     return (
         users(actor=actor).filter(follower_set__follower=user)
         .annotate(followed_at=F("follower_set__created_at"))
@@ -216,6 +244,9 @@ def suggest_people(*, actor: Actor, query: str, group=None,
     others = Q(username__iexact=query)
     if me.school_id is not None:
         others |= Q(school_id=me.school_id)
+    from yiban_core.accounts.rules import hidden_profiles_q  # rules reads this module
+
+    others &= ~hidden_profiles_q(me)  # a minor is not found by strangers (accounts/rules.py)
     rows = []
     for pool in (Q(pk__in=list(rank)), others & ~Q(pk__in=list(rank))):
         people = User.objects.filter(pool, is_active=True).exclude(pk=me.pk).exclude(

@@ -57,6 +57,7 @@ ACTIONS = {
     "verification.decide_denied": _("无权处理认证申请"),
     "verification.decide_failed": _("处理认证申请失败"),
     "account.closed": _("注销账号（不记录是谁）"),
+    "privacy.minor_marked": _("标记/取消标记未成年人"),
 }
 
 

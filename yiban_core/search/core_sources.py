@@ -1,6 +1,7 @@
 """Groups and people, the core's searchable kinds."""
 
 from yiban_core.accounts.models import User
+from yiban_core.accounts.rules import hidden_profiles_q
 from yiban_core.groups import selectors as group_selectors
 from yiban_core.groups.models import Group
 from yiban_core.search.registry import Document, Source, register
@@ -40,7 +41,9 @@ def _visible_groups(actor, ids: list[int]) -> set[int]:
 def _seen_users(actor):
     if not actor.has_scope("profile"):
         return User.objects.none()
-    return User.objects.filter(is_active=True)
+    # A minor is found only by those who see their profile (accounts.rules.
+    # may_see_full_profile): their bio and major are what the document holds.
+    return User.objects.filter(is_active=True).exclude(hidden_profiles_q(actor.user))
 
 
 def _visible_users(actor, ids: list[int]) -> set[int]:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiban_core.accounts.models import School, User
-from yiban_core.accounts.rules import require_roster_authority
+from yiban_core.accounts.rules import minor_q, require_roster_authority
 from yiban_core.accounts.selectors import is_school_admin, pinyin_keys
 from yiban_core.actor import Actor
 from yiban_core.errors import Invalid, NotFound
@@ -91,7 +91,7 @@ def get_request(*, actor: Actor, pk) -> VerificationRequest:
 
 # --- the school-admin console's member list -------------------------------------------------
 
-MEMBER_FILTERS = ("verified", "claimed", "never")
+MEMBER_FILTERS = ("verified", "claimed", "never", "minor")
 MEMBER_SEARCH_POOL = 3000  # names read to match pinyin in Python, per search
 
 
@@ -100,6 +100,8 @@ def _member_status_q(status: str) -> Q:
         return Q(verified_at__isnull=False)
     if status == "claimed":  # someone has signed in to it (or set its password)
         return ~NEVER_LOGGED_IN
+    if status == "minor":  # in minors mode (marked, or by the birth date)
+        return minor_q()
     return NEVER_LOGGED_IN
 
 
@@ -108,7 +110,7 @@ def school_members(*, actor: Actor, school: School, query: str = "",
     """The school's own members for its administrators, ordered by 学号 then id: those
     matching `query` (the start of the name, the username or the 学号; an ASCII query
     also the name's pinyin, full or initials, among a bounded pool) and `status`
-    (verified, claimed: has signed in, never: never signed in)."""
+    (verified, claimed: has signed in, never: never signed in, minor: in minors mode)."""
     require_roster_authority(actor, school)
     if status and status not in MEMBER_FILTERS:
         raise Invalid(_("没有这种筛选"), field="status")
