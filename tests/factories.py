@@ -7,6 +7,7 @@ from yiban_core.accounts.models import School, User
 from yiban_core.actor import Actor
 from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Group
+from yiban_core.privacy.consent_selectors import current_versions
 
 _seq = itertools.count(1)
 PASSWORD = "Xuexi-2026-ok"
@@ -22,10 +23,11 @@ def make_user(username: str | None = None, *, school: School | None = None,
     if role in (User.Role.STUDENT, User.Role.TEACHER):
         return account_services.register_user(
             username=username, password=PASSWORD, display_name=display_name or username,
-            school=school, role=role,
+            school=school, role=role, agreed_policies=current_versions(),
         )
     user = account_services.register_user(username=username, password=PASSWORD,
-                                          display_name=display_name or username, school=school)
+                                          display_name=display_name or username, school=school,
+                                          agreed_policies=current_versions())
     user.role = role
     user.save(update_fields=["role"])
     return user
@@ -66,3 +68,17 @@ def verify(user: User, member_number: str | None = None) -> User:
                                    member_number=member_number or f"2026{next(_seq):05d}")
     user.refresh_from_db()
     return user
+
+
+def agreed_form() -> dict[str, str]:
+    """What the sign-up form posts when the person ticks 我已阅读并同意."""
+    versions = current_versions()
+    return {"agree": "on", "terms_version": versions.get("terms", ""),
+            "privacy_version": versions.get("privacy", "")}
+
+
+def agreed_input() -> dict[str, str]:
+    """The same for the register mutation."""
+    versions = current_versions()
+    return {"termsVersion": versions.get("terms", ""),
+            "privacyVersion": versions.get("privacy", "")}

@@ -7,6 +7,6 @@ class PrivacyConfig(AppConfig):
     verbose_name = "个人信息保护"
 
     def ready(self) -> None:
-        from yiban_core.privacy import registry
+        from yiban_core.privacy import receivers, registry  # noqa: F401
 
         registry.autodiscover()
