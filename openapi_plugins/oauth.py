@@ -20,6 +20,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from openapi_plugins.models import AppProfile, SchoolInstall
 from yiban_core.audit import services as audit
+from yiban_core.privacy.consent_selectors import has_app_consent
 
 
 def _audit_token(action: str, request, *, user=None, detail: dict) -> None:
@@ -99,7 +100,10 @@ class PlatformValidator(OAuth2Validator):
             # and a relying party must not take that for membership.
             "school": user.school.name if user.verified_school_id is not None else None,
         }
-        if user.is_verified:
+        # The real name and 学号 also need the person's live consent for this app (a
+        # withdrawal narrows the tokens; this covers a code issued before it).
+        client = getattr(request, "client", None)
+        if user.is_verified and client is not None and has_app_consent(user, client.pk):
             claims["name"] = f"{user.last_name}{user.first_name}" or user.display_name
             claims["member_number"] = user.member_number
             claims["verified"] = True

@@ -114,9 +114,33 @@ def has_location_consent(user) -> bool:
                                   withdrawn_at__isnull=True).exists()
 
 
+LIVE, WITHDRAWN, NEVER = "live", "withdrawn", "never"
+
+
+def _app_consent_key(user_id, app_id) -> str:
+    return f"privacy:app-consent:{user_id}:{app_id}"
+
+
+def app_consent_state(user_id: int, app_id: int) -> str:
+    """LIVE, WITHDRAWN (given, then withdrawn) or NEVER, for one person and one app. Read
+    for every 学号 an app reads, so cached; a grant or a withdrawal forgets it."""
+    key = _app_consent_key(user_id, app_id)
+    state = cache.get(key)
+    if state is None:
+        withdrawn = list(Consent.objects.filter(user_id=user_id, application_id=app_id,
+                                                purpose=Consent.Purpose.APP_REAL_NAME)
+                         .values_list("withdrawn_at", flat=True))
+        state = LIVE if None in withdrawn else WITHDRAWN if withdrawn else NEVER
+        cache.set(key, state, 60)
+    return state
+
+
+def forget_app_consent(user_id: int, app_id: int) -> None:
+    cache.delete(_app_consent_key(user_id, app_id))
+
+
 def has_app_consent(user, app_id: int) -> bool:
-    return Consent.objects.filter(user=user, purpose=Consent.Purpose.APP_REAL_NAME,
-                                  application_id=app_id, withdrawn_at__isnull=True).exists()
+    return app_consent_state(user.pk, app_id) == LIVE
 
 
 def acts_for_person(actor: Actor) -> bool:
@@ -136,8 +160,4 @@ def may_read_real_name(actor: Actor) -> bool:
 
 def withdrew_real_name(actor: Actor) -> bool:
     """The person withdrew this app's real-name consent and has not given it again."""
-    if not acts_for_person(actor):
-        return False
-    live = Consent.objects.filter(user=actor.user, purpose=Consent.Purpose.APP_REAL_NAME,
-                                  application_id=actor.app_id)
-    return live.exists() and not live.filter(withdrawn_at__isnull=True).exists()
+    return acts_for_person(actor) and app_consent_state(actor.user_id, actor.app_id) == WITHDRAWN

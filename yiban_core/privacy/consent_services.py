@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,11 +60,13 @@ def _log(user, action: str, detail: dict) -> None:
 # --- the terms and the privacy policy -----------------------------------------------------
 
 
-def check_policy_agreement(agreed: Mapping[str, str] | None) -> dict[str, str]:
+def check_policy_agreement(agreed: Mapping[str, str] | None,
+                           kinds: set[str] | None = None) -> dict[str, str]:
     """The versions a person agreed to, checked against those in force: every published
-    kind, at its current version (a version published while the page was open is read
-    first). Nothing to agree to while nothing is published."""
-    current = selectors.current_versions()
+    kind (or those of `kinds`), at its current version (a version published while the
+    page was open is read first). Nothing to agree to while nothing is published."""
+    current = {kind: version for kind, version in selectors.current_versions().items()
+               if kinds is None or kind in kinds}
     agreed = {str(k): str(v) for k, v in (agreed or {}).items() if v}
     if not current:
         return {}
@@ -90,10 +93,10 @@ def record_policy_consents(user, versions: Mapping[str, str]) -> None:
 def agree_to_policies(*, actor: Actor, agreed: Mapping[str, str]) -> None:
     """The re-consent page's 同意: the versions in force the person had not agreed to."""
     user = actor.require_user()
-    current = check_policy_agreement(agreed)
     have = selectors.agreed_versions(user)
-    new = {kind: version for kind, version in current.items()
-           if version not in have.get(kind, ())}
+    pending = {kind for kind, version in selectors.current_versions().items()
+               if version not in have.get(kind, ())}
+    new = check_policy_agreement(agreed, pending) if pending else {}
     with transaction.atomic():
         record_policy_consents(user, new)
         if new:
@@ -145,6 +148,8 @@ def record_app_consent(*, user, application) -> None:
         Consent.objects.create(user=user, purpose=Consent.Purpose.APP_REAL_NAME,
                                application=application)
         _log(user, "consent.app_real_name", {"app": application.name})
+        transaction.on_commit(lambda: selectors.forget_app_consent(user.pk, application.pk))
+    selectors.forget_app_consent(user.pk, application.pk)
 
 
 def _without_real_name(scope: str) -> str:
@@ -162,13 +167,16 @@ def narrow_app_tokens(*, user, app_id: int) -> None:
             row.save(update_fields=["scope"])
 
 
-def refuse_real_name(actor: Actor) -> None:
-    """An app read a real name or 学号 after its person withdrew: their access log and
-    the security log, once a minute at most per app (a list reads many)."""
-    from django.core.cache import cache
-
-    if cache.add(f"privacy:withdrawn-read:{actor.user_id}:{actor.app_id}", 1, 60):
+def real_name_allowed(actor: Actor) -> bool:
+    """Whether the actor may read real names and 学号 (consent_selectors.may_read_real_name).
+    An app trying after its person withdrew is refused into their access log and the
+    security log, once a minute at most per app (a list reads many)."""
+    if selectors.may_read_real_name(actor):
+        return True
+    if selectors.withdrew_real_name(actor) and cache.add(
+            f"privacy:withdrawn-read:{actor.user_id}:{actor.app_id}", 1, 60):
         record_refused(actor.user, "read.withdrawn", actor=actor)
+    return False
 
 
 # --- withdrawal -------------------------------------------------------------------------
@@ -192,6 +200,8 @@ def withdraw_consent(*, actor: Actor, consent_id) -> Consent:
         consent.save(update_fields=["withdrawn_at"])
         if consent.purpose == Consent.Purpose.APP_REAL_NAME:
             narrow_app_tokens(user=user, app_id=consent.application_id)
+            app_id = consent.application_id
+            transaction.on_commit(lambda: selectors.forget_app_consent(user.pk, app_id))
         detail = {"purpose": consent.purpose,
                   **({"app": consent.application.name} if consent.application else {})}
         _log(user, "consent.withdrawn", detail)
