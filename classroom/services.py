@@ -167,7 +167,7 @@ def check_in(*, actor: Actor, checkin_id, code: str = "", latitude=None, longitu
             raise Invalid(_("签到码不对或已过期（签到码每 10 秒更换一次，请看大屏幕上最新的）"),
                           field="code")
     if checkin.requires_place:
-        consents.require_location_consent(actor=actor)  # nothing is read without it
+        consents.require_location_consent(user, by=actor)  # nothing is read without it
         if latitude in (None, "") or longitude in (None, "") or accuracy in (None, ""):
             raise Invalid(_("这次签到需要定位：请允许浏览器获取你的位置"), field="latitude")
         lat = _number(latitude, field="latitude", low=-90, high=90, label=_("纬度"))

@@ -8,6 +8,7 @@ from yiban_core.actor import Actor
 from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Group
 from yiban_core.privacy.consent_selectors import current_versions
+from yiban_core.privacy.consent_services import record_policy_consents
 
 _seq = itertools.count(1)
 PASSWORD = "Xuexi-2026-ok"
@@ -82,3 +83,10 @@ def agreed_input() -> dict[str, str]:
     versions = current_versions()
     return {"termsVersion": versions.get("terms", ""),
             "privacyVersion": versions.get("privacy", "")}
+
+
+def agree_to_policies(user: User) -> User:
+    """What a person whose account a roster, a school's sign-in or an administrator opened
+    does on their first page: agree to the terms and the privacy policy in force."""
+    record_policy_consents(user, current_versions())
+    return user

@@ -214,3 +214,12 @@ def test_the_policies_cannot_be_withdrawn_on_their_own(client):
     with pytest.raises(Invalid):
         consent_services.withdraw_consent(actor=response.wsgi_request.actor,
                                           consent_id=terms.pk)
+
+
+def test_someone_who_does_not_agree_can_sign_out(client):
+    client.force_login(make_user("li_hua"))
+    publish()
+    assert client.get(reverse("home")).status_code == 302
+    assert client.post(reverse("logout")).status_code == 302
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("home")).status_code == 200  # a visitor is asked nothing

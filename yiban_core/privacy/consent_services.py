@@ -122,15 +122,14 @@ def allow_location(*, actor: Actor) -> Consent:
     return consent
 
 
-def require_location_consent(*, actor: Actor) -> None:
+def require_location_consent(user, *, by: Actor) -> None:
     """Before a check-in that asks for the place: the person's live consent, else a
-    refusal that names where to give it (nothing is stored)."""
-    user = actor.require_user()
+    refusal that names where to give it (nothing is stored). `by`: who tried (an app)."""
     if not selectors.has_location_consent(user):
         raise ConsentRequired(
             _("这次签到需要使用你的位置，请先在签到页面同意“签到时使用位置”（可随时在"
               "“设置 → 隐私 → 同意记录”中撤回）"),
-            person=user, action="location.no_consent", actor=actor, field="location")
+            person=user, action="location.no_consent", actor=by, field="location")
 
 
 # --- real name and 学号 for an app ---------------------------------------------------------
@@ -201,6 +200,7 @@ def withdraw_consent(*, actor: Actor, consent_id) -> Consent:
         if consent.purpose == Consent.Purpose.APP_REAL_NAME:
             narrow_app_tokens(user=user, app_id=consent.application_id)
             app_id = consent.application_id
+            selectors.forget_app_consent(user.pk, app_id)  # and again once it is committed
             transaction.on_commit(lambda: selectors.forget_app_consent(user.pk, app_id))
         detail = {"purpose": consent.purpose,
                   **({"app": consent.application.name} if consent.application else {})}

@@ -79,6 +79,19 @@ def publish(apps, schema_editor):
                       "requires_consent": True})
 
 
+def consents_of_earlier_grants(apps, schema_editor):
+    """Whoever granted an app `profile:verified` before consents were recorded did so on
+    the authorization page that names it: their live tokens stand for that consent."""
+    AccessToken = apps.get_model("oauth2_provider", "AccessToken")
+    Consent = apps.get_model("privacy", "Consent")
+    pairs = {(user_id, app_id) for user_id, app_id, scope in AccessToken.objects.filter(
+        user__isnull=False, application__isnull=False, scope__contains="profile:verified",
+    ).values_list("user_id", "application_id", "scope") if "profile:verified" in scope.split()}
+    Consent.objects.bulk_create(
+        Consent(user_id=user_id, application_id=app_id, purpose="app_real_name")
+        for user_id, app_id in sorted(pairs))
+
+
 def unpublish(apps, schema_editor):
     PolicyVersion = apps.get_model("privacy", "PolicyVersion")
     PolicyVersion.objects.filter(version="1.0", kind__in=["terms", "privacy"]).delete()
@@ -88,8 +101,10 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("privacy", "0001_initial"),
+        ("oauth2_provider", "0022_refreshtoken_token_family_index"),
     ]
 
     operations = [
         migrations.RunPython(publish, unpublish),
+        migrations.RunPython(consents_of_earlier_grants, migrations.RunPython.noop),
     ]
