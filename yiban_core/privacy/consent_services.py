@@ -186,7 +186,7 @@ def withdraw_consent(*, actor: Actor, consent_id) -> Consent:
     user = actor.require_user()
     pk = parse_id(consent_id)
     with transaction.atomic():
-        consent = (Consent.objects.select_for_update().select_related("application")
+        consent = (Consent.objects.select_for_update(of=("self",)).select_related("application")
                    .filter(pk=pk, user=user).first() if pk else None)
         if consent is None:
             raise NotFound(_("没有这条同意记录"))
