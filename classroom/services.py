@@ -34,6 +34,7 @@ from yiban_core.groups.rules import role_in
 from yiban_core.ids import parse_id
 from yiban_core.moderation.services import screened
 from yiban_core.nul import contains_unstorable, unstorable_message
+from yiban_core.privacy import consent_services as consents
 
 MAX_DURATION_MIN = 240
 MAX_AHEAD = dt.timedelta(days=7)
@@ -166,6 +167,7 @@ def check_in(*, actor: Actor, checkin_id, code: str = "", latitude=None, longitu
             raise Invalid(_("签到码不对或已过期（签到码每 10 秒更换一次，请看大屏幕上最新的）"),
                           field="code")
     if checkin.requires_place:
+        consents.require_location_consent(user, by=actor)  # nothing is read without it
         if latitude in (None, "") or longitude in (None, "") or accuracy in (None, ""):
             raise Invalid(_("这次签到需要定位：请允许浏览器获取你的位置"), field="latitude")
         lat = _number(latitude, field="latitude", low=-90, high=90, label=_("纬度"))

@@ -35,6 +35,8 @@ def show_error(
     field_map: dict[str, str] | None = None,
 ) -> None:
     """Attach a domain error to the form field it names, else to the form, else as a message."""
+    if error.after_rollback is not None:
+        error.after_rollback()
     field = (field_map or {}).get(error.field, error.field) if error.field else None
     if form is not None:
         if field and field in form.fields:
@@ -46,6 +48,8 @@ def show_error(
 
 
 def error_page(request, error: DomainError):
+    if error.after_rollback is not None:
+        error.after_rollback()
     if isinstance(error, NotAuthenticated):
         return redirect_to_login(request.get_full_path())
     status = STATUS_BY_CODE.get(error.code, 400)

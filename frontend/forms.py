@@ -57,11 +57,29 @@ class RegisterForm(forms.Form):
         label=_("学校"), queryset=School.objects.none(), required=False,
         empty_label=_("暂不选择"),
     )
+    agree = forms.BooleanField(
+        label=_("我已阅读并同意《用户协议》和《隐私政策》"),
+        error_messages={"required": _("请阅读并同意《用户协议》和《隐私政策》")})
+    # The versions the page showed: agreeing is to them, not to one published since.
+    terms_version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
+    privacy_version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
 
-    def __init__(self, *args, schools=None, **kwargs):
+    def __init__(self, *args, schools=None, policies=None, **kwargs):
         super().__init__(*args, **kwargs)
         if schools is not None:
             self.fields["school"].queryset = schools
+        policies = policies or {}
+        self.fields["terms_version"].initial = policies.get("terms", "")
+        self.fields["privacy_version"].initial = policies.get("privacy", "")
+        if not policies:
+            self.fields["agree"].required = False  # nothing published yet
+
+    def agreed_policies(self) -> dict[str, str]:
+        data = self.cleaned_data
+        if not data.get("agree"):
+            return {}
+        return {"terms": data.get("terms_version", ""),
+                "privacy": data.get("privacy_version", "")}
 
     def clean(self):
         data = super().clean()

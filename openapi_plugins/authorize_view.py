@@ -15,6 +15,8 @@
   logged out by a link) and comes back to the request without the prompt; the ID
   token's `auth_time` is that new sign-in.
 - Every answer redirected to the app carries `iss` (RFC 9207), errors included.
+- Granting `profile:verified` (the person's real name and 学号) is recorded as the
+  person's consent for that app (同意记录), which they can withdraw later.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import add_params_to_uri
 from oauthlib.oauth2.rfc6749.errors import InvalidRequestError
 from oauthlib.openid.connect.core.exceptions import ConsentRequired, LoginRequired
+
+from yiban_core.privacy.consent_services import REAL_NAME_SCOPE, record_app_consent
 
 
 def _prompt(request) -> set[str]:
@@ -82,6 +86,13 @@ class AuthorizationView(views.AuthorizationView):
         application = get_application_model().objects.get(client_id=credentials["client_id"])
         return self.error_response(
             OAuthToolkitError(error=error, redirect_uri=credentials["redirect_uri"]), application)
+
+    def create_authorization_response(self, request, scopes, credentials, allow):
+        answer = super().create_authorization_response(request, scopes, credentials, allow)
+        if allow and REAL_NAME_SCOPE in (scopes or "").split() and request.user.is_authenticated:
+            application = get_application_model().objects.get(client_id=credentials["client_id"])
+            record_app_consent(user=request.user, application=application)
+        return answer
 
     def redirect(self, redirect_to, application):
         if oauth2_settings.COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS:

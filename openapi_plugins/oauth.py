@@ -22,6 +22,7 @@ from openapi_plugins.models import AppProfile, SchoolInstall
 from yiban_core.actor import Actor
 from yiban_core.audit import services as audit
 from yiban_core.privacy import access_log
+from yiban_core.privacy.consent_selectors import has_app_consent
 
 
 def _audit_token(action: str, request, *, user=None, detail: dict) -> None:
@@ -111,7 +112,11 @@ class PlatformValidator(OAuth2Validator):
             # and a relying party must not take that for membership.
             "school": user.school.name if user.verified_school_id is not None else None,
         }
-        if user.is_verified:
+        # The real name and 学号 also need the person's live consent for the app asking (a
+        # withdrawal narrows the tokens; this covers a code issued before it). The token
+        # and userinfo endpoints always name the client.
+        client = getattr(request, "client", None)
+        if user.is_verified and (client is None or has_app_consent(user, client.pk)):
             claims["name"] = f"{user.last_name}{user.first_name}" or user.display_name
             claims["member_number"] = user.member_number
             claims["verified"] = True

@@ -7,6 +7,8 @@ from yiban_core.accounts.models import School, User
 from yiban_core.actor import Actor
 from yiban_core.groups import services as group_services
 from yiban_core.groups.models import Group
+from yiban_core.privacy.consent_selectors import current_versions
+from yiban_core.privacy.consent_services import record_policy_consents
 
 _seq = itertools.count(1)
 PASSWORD = "Xuexi-2026-ok"
@@ -22,10 +24,11 @@ def make_user(username: str | None = None, *, school: School | None = None,
     if role in (User.Role.STUDENT, User.Role.TEACHER):
         return account_services.register_user(
             username=username, password=PASSWORD, display_name=display_name or username,
-            school=school, role=role,
+            school=school, role=role, agreed_policies=current_versions(),
         )
     user = account_services.register_user(username=username, password=PASSWORD,
-                                          display_name=display_name or username, school=school)
+                                          display_name=display_name or username, school=school,
+                                          agreed_policies=current_versions())
     user.role = role
     user.save(update_fields=["role"])
     return user
@@ -65,4 +68,25 @@ def verify(user: User, member_number: str | None = None) -> User:
                                    username=user.username,
                                    member_number=member_number or f"2026{next(_seq):05d}")
     user.refresh_from_db()
+    return user
+
+
+def agreed_form() -> dict[str, str]:
+    """What the sign-up form posts when the person ticks 我已阅读并同意."""
+    versions = current_versions()
+    return {"agree": "on", "terms_version": versions.get("terms", ""),
+            "privacy_version": versions.get("privacy", "")}
+
+
+def agreed_input() -> dict[str, str]:
+    """The same for the register mutation."""
+    versions = current_versions()
+    return {"termsVersion": versions.get("terms", ""),
+            "privacyVersion": versions.get("privacy", "")}
+
+
+def agree_to_policies(user: User) -> User:
+    """What a person whose account a roster, a school's sign-in or an administrator opened
+    does on their first page: agree to the terms and the privacy policy in force."""
+    record_policy_consents(user, current_versions())
     return user

@@ -21,6 +21,7 @@ from resources import files
 from resources.demo import MARKER
 from resources.models import Blob, Download, Rating, Resource
 from tests.conftest import DEMO_STUDENTS
+from tests.factories import agree_to_policies
 from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
 from yiban_core.credits.models import PointBalance, PointEntry
@@ -136,7 +137,8 @@ class TestOneDemo:
         trying the demo: it moves the count on the resource page, once per person per day."""
         marker = Resource.objects.get(title=MARKER)
         for username in DEMO_LOGINS:
-            client.force_login(User.objects.get(username=username))
+            # A demo login agrees to the terms on its first page, as anyone would.
+            client.force_login(agree_to_policies(User.objects.get(username=username)))
             before = shown_count(client, marker)
             download(client, marker)
             assert shown_count(client, marker) == before + 1, username

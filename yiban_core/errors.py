@@ -7,6 +7,9 @@ GraphQL as a typed error (field, code, message). Anything else is a bug.
 
 class DomainError(Exception):
     code = "INVALID"
+    # What must be written once the refusing transaction is over (a refused attempt in the
+    # person's access log): the page or the GraphQL mutation showing the error calls it.
+    after_rollback = None
 
     def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)

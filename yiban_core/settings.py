@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "yiban_core.accounts.two_factor.TwoFactorMiddleware",
     "yiban_core.actor.ActorMiddleware",
     "openapi_plugins.auth.BearerTokenMiddleware",
+    "yiban_core.privacy.middleware.PolicyConsentMiddleware",  # after the token: apps pass
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "frontend.middleware.RefuseNulMiddleware",  # its view hook runs after CSRF's

@@ -30,6 +30,7 @@ from yiban_core.moderation import services as moderation
 from yiban_core.pagination import paginate
 from yiban_core.privacy import access_log
 from yiban_core.privacy import closure as closures
+from yiban_core.privacy import consent_selectors as policy_selectors
 from yiban_core.ratelimit import client_ip, wait_text
 from yiban_core.sso import selectors as sso_selectors
 
@@ -40,7 +41,8 @@ def register(request):
     if request.user.is_authenticated:
         return redirect("home")
     schools = selectors.schools(actor=request.actor)
-    form = RegisterForm(request.POST or None, schools=schools)
+    form = RegisterForm(request.POST or None, schools=schools,
+                        policies=policy_selectors.current_versions())
     refusal = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -48,10 +50,11 @@ def register(request):
             user = services.register_user(
                 username=data["username"], password=data["password1"],
                 display_name=data["display_name"], school=data["school"], role=data["role"],
-                client_ip=client_ip(request),
+                client_ip=client_ip(request), agreed_policies=form.agreed_policies(),
             )
         except DomainError as error:
-            show_error(request, error, form, field_map={"password": "password1"})
+            show_error(request, error, form,
+                       field_map={"password": "password1", "policies": "agree"})
             refusal = error
         else:
             request.sign_in_how = "register"  # for the person's access log

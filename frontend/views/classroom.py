@@ -24,11 +24,12 @@ from classroom.models import Attendance
 from frontend.csv_export import csv_response
 from frontend.errors import domain_errors, error_page, show_error
 from frontend.forms import StartCheckinForm
+from yiban_core.accounts.rules import is_minor
 from yiban_core.errors import DomainError, RateLimited
 from yiban_core.groups import rules as group_rules
 from yiban_core.groups import selectors as group_selectors
 from yiban_core.groups.rules import role_in
-from yiban_core.privacy import access_log
+from yiban_core.privacy import access_log, consent_selectors
 
 DEVICE_COOKIE = "yiban_device"
 
@@ -87,6 +88,10 @@ def checkin_detail(request, pk):
                "on_roll": rules.on_roll(request.actor.user, checkin.access.role),
                "record": selectors.my_record(actor=request.actor, checkin=checkin),
                "statuses": [(v, label) for v, label in Attendance.Status.choices]}
+    if checkin.requires_place and request.user.is_authenticated:
+        # A place check-in asks for its own consent first (PIPL Art. 29).
+        context["location_consent"] = consent_selectors.has_location_consent(request.user)
+        context["minor"] = is_minor(request.user)
     if checkin.access.runs_class:
         context["rows"] = selectors.roll_call(actor=request.actor, checkin=checkin)
         access_log.record_read([row.user for row in context["rows"] if row.user.member_number],

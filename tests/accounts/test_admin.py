@@ -2,14 +2,15 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.factories import make_class_group, make_teacher, make_user
+from tests.factories import agree_to_policies, make_class_group, make_teacher, make_user
 from yiban_core.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 
 
 def test_site_admin_can_browse_and_open_every_model_in_the_admin(client):
-    site_admin = User.objects.create_superuser("root_admin", password="Xuexi-2026-ok")
+    site_admin = agree_to_policies(
+        User.objects.create_superuser("root_admin", password="Xuexi-2026-ok"))
     assert site_admin.role == User.Role.ADMIN
     make_class_group(make_teacher())
     client.force_login(site_admin)

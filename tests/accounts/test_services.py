@@ -5,12 +5,14 @@ from yiban_core.accounts import selectors, services
 from yiban_core.accounts.models import Follow, User
 from yiban_core.actor import ANONYMOUS, Actor
 from yiban_core.errors import Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
+from yiban_core.privacy.consent_selectors import current_versions
 
 pytestmark = pytest.mark.django_db
 
 
 def test_registered_user_can_log_in_with_a_profile():
-    user = services.register_user(username="li_hua", password=PASSWORD, display_name="李华")
+    user = services.register_user(username="li_hua", password=PASSWORD, display_name="李华",
+                                  agreed_policies=current_versions())
     assert authenticate(username="li_hua", password=PASSWORD) == user
     assert user.profile.bio == ""
     assert user.role == User.Role.STUDENT
@@ -19,7 +21,8 @@ def test_registered_user_can_log_in_with_a_profile():
 def test_duplicate_username_is_refused_whatever_the_case():
     make_user("wang_fang")
     with pytest.raises(Conflict) as error:
-        services.register_user(username="Wang_Fang", password=PASSWORD)
+        services.register_user(username="Wang_Fang", password=PASSWORD,
+                               agreed_policies=current_versions())
     assert error.value.field == "username"
     assert User.objects.count() == 1
 

@@ -17,7 +17,7 @@ from feeds.models import Comment, Post
 from feeds.services import add_comment, publish_post
 from resources.models import Rating, Resource
 from resources.services import publish_resource, rate_resource
-from tests.factories import actor_for, make_school, make_user
+from tests.factories import actor_for, agree_to_policies, make_school, make_user
 from yiban_core.accounts.models import User
 from yiban_core.audit import services as audit
 from yiban_core.audit.models import AuditEntry
@@ -31,7 +31,8 @@ NEW_IN_ADMIN = [Post, Comment, Resource, Rating, PointEntry, AuditEntry]
 
 @pytest.fixture
 def site_admin(client):
-    person = User.objects.create_superuser("root_admin", password="Xuexi-2026-ok")
+    person = agree_to_policies(User.objects.create_superuser("root_admin",
+                                                            password="Xuexi-2026-ok"))
     client.force_login(person)
     return person
 

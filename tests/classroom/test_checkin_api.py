@@ -16,6 +16,7 @@ from tests.openapi.helpers import graphql, make_school_app, make_user_app, mint_
 from tests.openapi.test_webhooks import Receiver
 from yiban_core.errors import Invalid
 from yiban_core.graphql.relay import global_id
+from yiban_core.privacy.consent_services import allow_location
 
 CLASSROOM = ("classroom:read", "classroom:write")
 
@@ -47,6 +48,7 @@ def test_a_teacher_app_starts_and_a_student_app_checks_in(client, klass):
     assert started["place"] == {"radiusM": 100}
     checkin = Checkin.objects.get()
 
+    allow_location(actor=actor_for(klass.students[0]))  # on the check-in page
     student = user_token(klass.students[0])
     stale = codes.code_for(checkin.code_secret, codes.step_of() - 5)
     refused = graphql(client, CHECK_IN, student, input={

@@ -16,6 +16,7 @@ from yiban_core.audit.models import AuditEntry
 from yiban_core.credits.models import PointEntry
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.groups import services as group_services
+from yiban_core.privacy.consent_services import allow_location
 
 
 def start(klass, **options) -> Checkin:
@@ -144,6 +145,8 @@ def test_codes_are_hmac_of_the_step():
 def test_the_place_is_checked_with_the_accuracy_recorded(klass):
     checkin = start(klass, latitude=ROOM[0], longitude=ROOM[1], radius_m=50)
     student, other, third = klass.students
+    for person in klass.students:  # on the check-in page, before the first place check-in
+        allow_location(actor=actor_for(person))
     cases = [
         ({}, "需要定位"),
         ({"latitude": FAR[0], "longitude": FAR[1], "accuracy": 15}, "不在签到范围内"),

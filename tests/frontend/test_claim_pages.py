@@ -62,8 +62,10 @@ def test_a_student_claims_at_claim_and_lands_signed_in_and_verified(client, scho
     codes = sheet_codes(client, school)
     response = client.post(reverse("claim"), claim_form(school, "U202310001", codes["U202310001"]),
                            follow=True)
-    assert response.redirect_chain[-1][0] == reverse("home")
+    # Signed in, the account the school opened first agrees to the terms and the policy.
+    assert response.redirect_chain[-1][0] == reverse("policy_consent") + "?next=%2F"
     assert "你已通过华中科技大学的认证" in text_of(response)
+    assert "请阅读并同意" in text_of(response)
     user = User.objects.get(username="zhoujie")
     assert int(client.session["_auth_user_id"]) == user.pk
     assert user.is_verified and user.display_name == "周杰"

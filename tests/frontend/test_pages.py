@@ -9,6 +9,7 @@ from PIL import Image
 from tests.factories import (
     PASSWORD,
     actor_for,
+    agreed_form,
     make_class_group,
     make_interest_group,
     make_school,
@@ -38,7 +39,7 @@ def test_register_as_teacher_logs_in_and_sets_the_school(client):
     school = make_school("华东师范大学")
     response = client.post(reverse("register"), {
         "username": "zhang_laoshi", "display_name": "张老师", "password1": PASSWORD,
-        "password2": PASSWORD, "role": "teacher", "school": school.pk,
+        "password2": PASSWORD, "role": "teacher", "school": school.pk, **agreed_form(),
     }, follow=True)
     assert response.status_code == 200
     assert "注册成功" in page_text(response)
@@ -51,7 +52,7 @@ def test_register_with_a_taken_username_shows_the_error_and_creates_nobody(clien
     make_user("wang_fang")
     response = client.post(reverse("register"), {
         "username": "Wang_Fang", "password1": PASSWORD, "password2": PASSWORD,
-        "role": "student",
+        "role": "student", **agreed_form(),
     })
     assert response.status_code == 200
     assert "该用户名已被注册" in page_text(response)
@@ -68,6 +69,7 @@ def test_register_with_mismatched_passwords_or_a_weak_one_creates_nobody(client)
     assert "两次输入的密码不一致" in page_text(response)
     response = client.post(reverse("register"), {
         "username": "li_hua", "password1": "123", "password2": "123", "role": "student",
+        **agreed_form(),
     })
     assert response.context["form"].errors["password1"]
     assert not User.objects.filter(username="li_hua").exists()

@@ -14,7 +14,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.factories import make_school, make_user, verify
+from tests.factories import agree_to_policies, make_school, make_user, verify
 from yiban_core.accounts.models import User
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,8 @@ CONSOLE_PAGES = ("school_console", "school_members", "school_members_csv")
 
 def test_the_schools_admin_and_a_site_admin_open_the_console(client, school, school_admin,
                                                             members):
-    for who in (school_admin, User.objects.create_superuser("root", password="Xuexi-2026-ok")):
+    root = agree_to_policies(User.objects.create_superuser("root", password="Xuexi-2026-ok"))
+    for who in (school_admin, root):
         client.force_login(who)
         for name in CONSOLE_PAGES:
             assert client.get(reverse(name, args=[school.pk])).status_code == 200, name

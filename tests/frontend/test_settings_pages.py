@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.factories import actor_for, make_school, make_user
+from tests.factories import actor_for, agree_to_policies, make_school, make_user
 from yiban_core.accounts import services as account_services
 from yiban_core.accounts.models import User
 from yiban_core.groups import services as group_services
@@ -98,7 +98,8 @@ def test_admin_console_only_where_the_admin_pages_let_the_user_in(client):
     assert f'<a href="{reverse("school_console", args=[school.pk])}">管理后台</a>' in menu
     assert reverse("admin:index") not in menu  # not staff of the admin site
 
-    site_admin = User.objects.create_superuser("root", password="Xuexi-2026-ok")
+    site_admin = agree_to_policies(
+        User.objects.create_superuser("root", password="Xuexi-2026-ok"))
     client.force_login(site_admin)
     menu = account_menu(page(client, "home"))
     assert f'<a href="{reverse("admin:index")}">管理后台</a>' in menu

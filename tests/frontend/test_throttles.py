@@ -17,6 +17,7 @@ from resources.models import Rating
 from tests.factories import (
     PASSWORD,
     actor_for,
+    agreed_form,
     make_class_group,
     make_interest_group,
     make_teacher,
@@ -90,7 +91,8 @@ def test_a_successful_login_resets_the_count(client):
 def register(client, username: str, ip: str = "10.1.2.3"):
     return client.post(reverse("register"), {
         "username": username, "display_name": username, "password1": PASSWORD,
-        "password2": PASSWORD, "role": "student", "school": ""}, REMOTE_ADDR=ip)
+        "password2": PASSWORD, "role": "student", "school": "", **agreed_form()},
+        REMOTE_ADDR=ip)
 
 
 def test_a_flood_of_registrations_from_one_address_is_refused(client, monkeypatch):

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from tests.factories import PASSWORD, make_school, make_user
+from tests.factories import PASSWORD, agreed_input, make_school, make_user
 from tests.graphql.conftest import error_codes, gid
 from yiban_core.accounts.models import Follow, User
 
@@ -47,7 +47,8 @@ def test_viewer_is_the_logged_in_user_and_null_when_anonymous(gql, student):
 
 def test_register_creates_an_account_that_can_log_in(gql, db):
     payload = gql.mutate("register", REGISTER, input={
-        "username": "chen_jing", "password": PASSWORD, "displayName": "陈静", "role": "TEACHER"})
+        "username": "chen_jing", "password": PASSWORD, "displayName": "陈静", "role": "TEACHER",
+        **agreed_input()})
     assert payload == {"user": {"username": "chen_jing", "displayName": "陈静",
                                 "role": "TEACHER"}, "errors": []}
     response = gql.client.post("/login/", {"username": "chen_jing", "password": PASSWORD})
@@ -56,7 +57,7 @@ def test_register_creates_an_account_that_can_log_in(gql, db):
 
 def test_register_with_a_taken_username_is_a_conflict_and_creates_nothing(gql, student):
     payload = gql.mutate("register", REGISTER, input={
-        "username": "LI_MING", "password": PASSWORD, "displayName": "冒名者"})
+        "username": "LI_MING", "password": PASSWORD, "displayName": "冒名者", **agreed_input()})
     assert payload["user"] is None
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [("username", "CONFLICT")]
     assert payload["errors"][0]["message"]

@@ -18,6 +18,7 @@ from oauth2_provider.models import AccessToken, set_token_value
 from openapi_plugins.models import AppProfile
 from openapi_plugins.services import install_app, register_app
 from tests.factories import actor_for, make_user
+from yiban_core.privacy.consent_services import record_app_consent
 
 
 def make_user_app(developer=None, *, scopes=("profile", "feed:read"),
@@ -50,6 +51,9 @@ def mint_token(app: AppProfile, *, user=None, scopes=None, expires_in_s: int = 3
                         expires=timezone.now() + timedelta(seconds=expires_in_s))
     set_token_value(token, raw)
     token.save()
+    if user is not None and "profile:verified" in token.scope.split():
+        # What the consent page records when the person grants it.
+        record_app_consent(user=user, application=app.application)
     return raw
 
 

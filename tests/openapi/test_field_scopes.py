@@ -24,6 +24,7 @@ from resources import services as resource_services
 from tests.factories import (
     PASSWORD,
     actor_for,
+    agreed_input,
     make_interest_group,
     make_school,
     make_teacher,
@@ -328,7 +329,8 @@ PREPARE = {  # what a filtering field needs to have something to show, or a fiel
 
 MUTATIONS = {
     "register": mutation("register", lambda w: {"username": "new_app_user",
-                                                "password": PASSWORD}),
+                                                "password": PASSWORD,
+                                                **agreed_input()}),
     "updateProfile": mutation("updateProfile", lambda w: {"bio": "你好"}),
     "follow": mutation("follow", lambda w: {"username": w.other.username}),
     "unfollow": mutation("unfollow", lambda w: {"username": w.other.username}),

@@ -5,13 +5,19 @@ from oauthlib.common import Request
 
 from openapi_plugins.oauth import PlatformValidator
 from tests.factories import make_school, make_user, verify
+from tests.openapi.helpers import make_user_app
+from yiban_core.privacy.consent_services import record_app_consent
 
 pytestmark = pytest.mark.django_db
 
 
 def claims_of(user) -> dict:
+    """As an app the person granted profile:verified on the consent page sees them."""
+    app, _secret = make_user_app(scopes=("openid", "profile", "profile:verified"))
+    record_app_consent(user=user, application=app.application)
     request = Request("https://yiban.example.edu.cn/o/userinfo/")
     request.user = user
+    request.client = app.application
     return PlatformValidator().get_additional_claims(request)
 
 

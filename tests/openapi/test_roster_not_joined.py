@@ -13,6 +13,7 @@ from openapi_plugins.academic_affairs.models import Section
 from openapi_plugins.academic_affairs.selectors import roster_students_not_joined
 from tests.factories import (
     actor_for,
+    agree_to_policies,
     make_class_group,
     make_school,
     make_teacher,
@@ -88,7 +89,7 @@ def test_members_and_other_groups_have_no_roster_list(roster):
 
 def test_the_manage_page_lists_them_and_invites_those_with_accounts(client, roster):
     group = roster["group"]
-    client.force_login(roster["teacher"])
+    client.force_login(agree_to_policies(roster["teacher"]))  # the roster opened the account
     page = client.get(reverse("group_manage", args=[group.pk])).content.decode()
     assert "名单中未加入的学生" in page
     assert "2023010101" in page and "2023010102" in page and "未激活" in page

@@ -32,6 +32,10 @@ from yiban_core.errors import DomainError, PermissionDenied
 
 # service -> (a user's token may call it, a school app may call it)
 TOKEN_MAY_CALL: dict[str, tuple[bool, bool]] = {
+    # privacy: only the person agrees or withdraws (an app cannot agree for them)
+    "yiban_core.privacy.consent_services.agree_to_policies": (False, False),
+    "yiban_core.privacy.consent_services.allow_location": (False, False),
+    "yiban_core.privacy.consent_services.withdraw_consent": (False, False),
     # accounts
     "yiban_core.accounts.services.change_password": (False, False),
     "yiban_core.accounts.services.update_profile": (False, False),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import actor_for, make_school, make_user
+from tests.factories import actor_for, agree_to_policies, make_school, make_user
 from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
 from yiban_core.errors import Invalid, PermissionDenied
@@ -139,7 +139,8 @@ def test_the_login_page_shows_enabled_providers_only(client, school, school_admi
 
 
 def test_site_admins_set_it_in_the_admin_site_with_the_same_checks(client, school):
-    client.force_login(User.objects.create_superuser("root", password="Xuexi-2026-ok"))
+    client.force_login(agree_to_policies(
+        User.objects.create_superuser("root", password="Xuexi-2026-ok")))
     url = "/admin/sso/schoolidentityprovider/add/"
     form = {"school": school.pk, "kind": "cas", "enabled": "on", "cas_version": "3",
             "cas_server_url": "http://cas.north.edu.cn/", "oidc_scopes": "openid"}

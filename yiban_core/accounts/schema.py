@@ -244,7 +244,9 @@ class Query(graphene.ObjectType):
 
 
 class Register(DomainMutation):
-    """Create an account (用户名 is unique, case-insensitive: a duplicate is CONFLICT)."""
+    """Create an account (用户名 is unique, case-insensitive: a duplicate is CONFLICT). The
+    person agrees to the terms and the privacy policy in force (/terms/, /privacy/): their
+    versions go in termsVersion and privacyVersion; another version is INVALID (policies)."""
 
     scope = NO_SCOPE
 
@@ -255,16 +257,19 @@ class Register(DomainMutation):
         email = graphene.String()
         school_id = graphene.ID()
         role = graphene.Field(UserRole, description="STUDENT（默认）或 TEACHER")
+        terms_version = graphene.String(description="用户同意的《用户协议》版本（现行版本）")
+        privacy_version = graphene.String(description="用户同意的《隐私政策》版本（现行版本）")
 
     user = graphene.Field(UserNode)
 
     @classmethod
     def perform(cls, info, actor, username, password, display_name="", email="",
-                school_id=None, role=None):
+                school_id=None, role=None, terms_version=None, privacy_version=None):
         user = services.register_user(
             username=username, password=password, display_name=display_name or "",
             email=email or "", school=school_from_input(info, school_id),
             role=enum_value(role) or User.Role.STUDENT, client_ip=client_ip(info.context),
+            agreed_policies={"terms": terms_version or "", "privacy": privacy_version or ""},
         )
         return {"user": user}
 

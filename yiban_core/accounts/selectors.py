@@ -12,6 +12,7 @@ from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
 from yiban_core.groups.models import Membership
 from yiban_core.groups.rules import can_see_content
+from yiban_core.privacy import consent_services as consents
 
 
 def is_school_admin(user: User | None, school: School | None) -> bool:
@@ -33,8 +34,9 @@ def get_user(*, actor: Actor, username: str) -> User:
 
 
 def can_see_member_number(*, actor: Actor, user: User) -> bool:
-    """The electronic student ID: the user themself and their school's administrators."""
-    if actor.user is None or not actor.has_scope("profile:verified"):
+    """The electronic student ID: the user themself and their school's administrators
+    (through an app: with `profile:verified` and the person's live consent for the app)."""
+    if actor.user is None or not consents.real_name_allowed(actor):
         return False
     return actor.user.pk == user.pk or is_school_admin(actor.user, user.school)
 

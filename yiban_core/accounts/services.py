@@ -1,6 +1,7 @@
 """Every write to accounts, schools and follows."""
 
 import re
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -22,6 +23,7 @@ from yiban_core.images import check_image
 from yiban_core.moderation.services import hold_if_needed, screen
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
+from yiban_core.privacy import consent_services as consents
 from yiban_core.ratelimit import check, failed, hit
 from yiban_core.search.services import index_later
 from yiban_core.unchanged import UNCHANGED, Unchanged
@@ -53,8 +55,11 @@ def _check_password(password: str, user: User) -> None:
 def register_user(
     *, username: str, password: str, display_name: str = "", email: str = "",
     school: School | None = None, role: str = User.Role.STUDENT, client_ip: str = "",
+    agreed_policies: Mapping[str, str] | None = None,
 ) -> User:
-    """A new account. `client_ip` (the web page and the API give it) limits sign-ups per address."""
+    """A new account. `client_ip` (the web page and the API give it) limits sign-ups per address.
+    `agreed_policies` ({kind: version}) is what the person agreed to: the terms and the
+    privacy policy in force, each stored as a consent with the account."""
     if client_ip:
         hit(f"register:{client_ip}", limit=REGISTRATIONS_PER_IP_PER_HOUR, window_s=3600)
     username = (username or "").strip()
@@ -73,6 +78,7 @@ def register_user(
     user = User(username=username, display_name=display_name, email=email, school=school,
                 role=role)
     _check_password(password, user)
+    policies = consents.check_policy_agreement(agreed_policies)
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict(_("该用户名已被注册"), field="username")
     user.set_password(password)
@@ -80,6 +86,7 @@ def register_user(
         with transaction.atomic():
             user.save()
             Profile.objects.create(user=user)
+            consents.record_policy_consents(user, policies)
             hold_if_needed(user, name_verdict)  # a person is never held: a case opens
             index_later("user", user.pk)
     except IntegrityError:

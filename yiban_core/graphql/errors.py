@@ -112,6 +112,8 @@ class DomainMutation(graphene.relay.ClientIDMutation):
             with transaction.atomic(), input_fields(cls.error_fields):
                 result = cls.perform(info, info.context.actor, **data)
         except DomainError as error:
+            if error.after_rollback is not None:
+                error.after_rollback()
             if isinstance(error, RateLimited):  # the view sends it as Retry-After
                 info.context.retry_after = max(getattr(info.context, "retry_after", 0),
                                                error.retry_after)

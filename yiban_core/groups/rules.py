@@ -15,6 +15,7 @@ from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
 from yiban_core.errors import NotAuthenticated, PermissionDenied
 from yiban_core.groups.models import Group, Membership
+from yiban_core.privacy import consent_services as consents
 
 
 def membership(user: User | None, group: Group) -> Membership | None:
@@ -45,7 +46,7 @@ def sees_member_numbers(actor: Actor, group: Group, role: str | None) -> bool:
     """The members' 学号/工号 (the member table, its CSV): the group's managers and the
     administrators of the group's school, in a web session or with profile:verified.
     Members never see each other's numbers."""
-    return (actor.user is not None and actor.has_scope("profile:verified")
+    return (actor.user is not None and consents.real_name_allowed(actor)
             and (may_manage(actor, role)
                  or account_selectors.is_school_admin(actor.user, group.school)))
 

@@ -11,7 +11,15 @@ class PrivacyConfig(AppConfig):
 
         from yiban_core import periodic
         from yiban_core.audit.tasks import PRUNE_EVERY
-        from yiban_core.privacy import access_log, closure, closure_tasks, registry, sign_ins, tasks
+        from yiban_core.privacy import (  # noqa: F401 (receivers: connected on import)
+            access_log,
+            closure,
+            closure_tasks,
+            receivers,
+            registry,
+            sign_ins,
+            tasks,
+        )
 
         registry.autodiscover()
         sign_ins.connect()

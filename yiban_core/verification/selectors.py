@@ -11,7 +11,8 @@ from yiban_core.accounts.models import School, User
 from yiban_core.accounts.rules import minor_q, require_roster_authority
 from yiban_core.accounts.selectors import is_school_admin, pinyin_keys
 from yiban_core.actor import Actor
-from yiban_core.errors import Invalid, NotFound
+from yiban_core.errors import Invalid, NotFound, PermissionDenied
+from yiban_core.privacy import consent_services as consents
 from yiban_core.verification.models import ActivationCode, VerificationRequest
 
 # Never signed in: the roster made the account with no usable password, and nobody
@@ -60,6 +61,8 @@ def my_verification_request(*, actor: Actor) -> VerificationRequest | None:
     """The signed-in student's latest request (an open one if there is one)."""
     actor.require_scope("profile:verified")
     user = actor.require_user()
+    if not consents.real_name_allowed(actor):
+        raise PermissionDenied(_("你没有同意（或已撤回）向该应用提供实名和学号/工号"))
     return (VerificationRequest.objects.filter(user=user).select_related("school")
             .order_by("-created_at", "-pk").first())
 
@@ -83,7 +86,7 @@ def get_request(*, actor: Actor, pk) -> VerificationRequest:
     if actor.user is None and actor.school is not None and actor.school.pk == request.school_id \
             and actor.has_scope("school:roster"):
         return request  # the school's app
-    if actor.user is not None and actor.has_scope("profile:verified") \
+    if actor.user is not None and consents.real_name_allowed(actor) \
             and may_see_request(actor=actor, request=request):
         return request
     raise NotFound(_("没有这条认证申请"))
