@@ -13,6 +13,7 @@ from classroom.models import Attendance
 from tests.classroom.conftest import ROOM
 from tests.factories import actor_for
 from tests.privacy.minors import mark_minor
+from yiban_core.privacy.consent_services import allow_location
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,7 @@ def _check_in(klass, student):
     checkin = services.start_checkin(actor=actor_for(klass.teacher), group=klass.group,
                                      title="第 5 周 周三 3-4 节", latitude=ROOM[0],
                                      longitude=ROOM[1], radius_m=50, grace_minutes=5)
+    allow_location(actor=actor_for(student))  # her consent to the place proof (PIPL Art. 29)
     record = services.check_in(actor=actor_for(student), checkin_id=checkin.pk,
                                latitude=NEAR[0], longitude=NEAR[1], accuracy=12.4)
     return checkin, record

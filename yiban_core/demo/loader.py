@@ -35,6 +35,8 @@ from yiban_core.demo import data
 from yiban_core.demo.plan import Plan
 from yiban_core.groups.models import Ban, Group, JoinRequest, Membership
 from yiban_core.groups.services import new_join_code
+from yiban_core.privacy.consent_selectors import current_versions, policies_to_agree
+from yiban_core.privacy.consent_services import record_policy_consents
 from yiban_core.search.models import SearchDocument
 from yiban_core.search.tasks import index_object
 
@@ -114,6 +116,12 @@ def _demo_logins(password: str) -> None:
     User.objects.filter(username__in=data.DEMO_LOGINS).update(password=password, is_active=True)
     User.objects.filter(username=data.DEMO_ADMIN).update(
         is_superuser=True, is_staff=True, role=User.Role.ADMIN)
+    # They agreed to the terms and privacy policy in force, as a sign-up does: the demo
+    # opens on the home page, not on the agree page.
+    versions = current_versions()
+    for user in User.objects.filter(username__in=data.DEMO_LOGINS):
+        if policies_to_agree(user):
+            record_policy_consents(user, versions)
     personal_cache.forget(User.objects.filter(username__in=data.DEMO_LOGINS)
                           .values_list("pk", flat=True))
 
