@@ -182,7 +182,7 @@ def test_a_token_still_carrying_the_scope_reads_nothing_after_withdrawal(client,
     assert viewer["memberNumber"] is None
     mine = graphql(client, "{ myVerificationRequest { status } }", token).json()
     assert mine["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
-    assert refusals(student, "read.withdrawn").count() == 1  # once a minute per app
+    assert refusals(student, "read.withdrawn").count() == 2  # each request, once
 
 
 def test_someone_elses_consent_cannot_be_withdrawn(client, db):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from oauth2_provider.models import AccessToken, Grant
 
+from yiban_core import request_id
 from yiban_core.actor import Actor, web_session_only
 from yiban_core.audit import services as audit
 from yiban_core.audit.context import get_ip
@@ -168,12 +169,13 @@ def narrow_app_tokens(*, user, app_id: int) -> None:
 
 def real_name_allowed(actor: Actor) -> bool:
     """Whether the actor may read real names and 学号 (consent_selectors.may_read_real_name).
-    An app trying after its person withdrew is refused into their access log and the
-    security log, once a minute at most per app (a list reads many)."""
+    Each attempt of an app after its person withdrew (each request: a list reads many
+    fields) is refused into their access log and the security log."""
     if selectors.may_read_real_name(actor):
         return True
+    attempt = request_id.get() or "outside-a-request"
     if selectors.withdrew_real_name(actor) and cache.add(
-            f"privacy:withdrawn-read:{actor.user_id}:{actor.app_id}", 1, 60):
+            f"privacy:withdrawn-read:{actor.user_id}:{actor.app_id}:{attempt}", 1, 300):
         record_refused(actor.user, "read.withdrawn", actor=actor)
     return False
 
