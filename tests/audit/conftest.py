@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import make_school, make_user
+from tests.factories import agree_to_policies, make_school, make_user
 from yiban_core.accounts.models import User
 
 
@@ -18,4 +18,6 @@ def school_admin(school):
 
 @pytest.fixture
 def site_admin(db):
-    return User.objects.create_superuser("root_admin", password="Xuexi-2026-ok")
+    # agreed to the terms and privacy policy on their first page, as anyone does
+    return agree_to_policies(User.objects.create_superuser("root_admin",
+                                                           password="Xuexi-2026-ok"))

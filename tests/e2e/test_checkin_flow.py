@@ -75,6 +75,9 @@ def test_teacher_runs_a_check_in_that_a_student_completes_on_a_phone(live_server
     mobile.goto(f"{base}/groups/{group.pk}/")
     mobile.get_by_role("link", name="签到", exact=True).click()
     mobile.get_by_role("link", name="大学物理 第7周 周三").click()
+    # A place check-in asks for its own consent to the location first (PIPL Art. 29).
+    sync_api.expect(mobile.get_by_test_id("location-consent")).to_contain_text("签到时使用位置")
+    mobile.get_by_role("button", name="同意签到时使用位置").click()
     mobile.get_by_label("大屏幕上的签到码").fill(code.inner_text())
     mobile.get_by_role("button", name="签到", exact=True).click()
     sync_api.expect(mobile.locator(".messages")).to_contain_text("签到成功")

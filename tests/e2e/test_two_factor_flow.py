@@ -50,6 +50,9 @@ def test_an_admin_enrols_an_authenticator_and_then_reaches_the_admin_site(site, 
     page.fill("#id_username", "zhan_zhang")
     page.fill("#id_password", PASSWORD)
     page.click("main form button[type=submit]")
+    # An account made by createsuperuser agrees to the terms and privacy policy first.
+    page.wait_for_url(f"{base_url}/consent/?next=%2F")
+    page.get_by_role("button", name="同意", exact=True).click()
     page.wait_for_url(f"{base_url}/")
 
     page.goto(f"{base_url}/admin/")

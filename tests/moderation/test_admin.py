@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from tests.factories import agree_to_policies
 from yiban_core.accounts.models import User
 from yiban_core.moderation.models import SensitiveWord
 from yiban_core.moderation.words import check_text
@@ -13,7 +14,8 @@ ADD = reverse("admin:moderation_sensitiveword_add")
 
 @pytest.fixture
 def site_admin(client):
-    admin = User.objects.create_superuser("root_admin", password="Xuexi-2026-ok")
+    admin = agree_to_policies(User.objects.create_superuser("root_admin",
+                                                            password="Xuexi-2026-ok"))
     client.force_login(admin)
     return admin
 

@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.factories import make_school, make_user
+from tests.factories import agree_to_policies, make_school, make_user
 from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
 from yiban_core.errors import PermissionDenied
@@ -26,7 +26,8 @@ GOOD = """# 站点敏感词
 
 @pytest.fixture(autouse=True)
 def superuser():
-    return User.objects.create_superuser("root", "root@example.edu.cn", "Xuexi-2026-ok")
+    return agree_to_policies(
+        User.objects.create_superuser("root", "root@example.edu.cn", "Xuexi-2026-ok"))
 
 
 def run(tmp_path, content: bytes | str, *args) -> str:

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.factories import actor_for
+from tests.factories import actor_for, agree_to_policies
 from tests.moderation.queue_world import file_report, make_world
 from yiban_core.accounts.models import User
 from yiban_core.moderation import services
@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def site_admin(client):
-    admin = User.objects.create_superuser("root_admin", password="Xuexi-2026-ok")
+    admin = agree_to_policies(User.objects.create_superuser("root_admin",
+                                                            password="Xuexi-2026-ok"))
     client.force_login(admin)
     return admin
 

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from tests.factories import PASSWORD, make_school, make_user
+from tests.factories import PASSWORD, agree_to_policies, make_school, make_user
 from tests.openapi.helpers import graphql, make_school_app, make_user_app, mint_token
 from yiban_core.accounts.models import User
 from yiban_core.groups.models import Group
@@ -27,7 +27,7 @@ def bearer(token: str) -> dict:
 @pytest.fixture
 def site_admin_token(db):
     """The token of a site admin (staff, superuser) through a user app with every user scope."""
-    admin = User.objects.create_superuser("root_admin", password=PASSWORD)
+    admin = agree_to_policies(User.objects.create_superuser("root_admin", password=PASSWORD))
     app, _secret = make_user_app(scopes=ALL_USER_SCOPES)
     return admin, mint_token(app, user=admin)
 
