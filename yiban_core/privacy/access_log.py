@@ -217,6 +217,15 @@ def record_sign_in(user, request, *, how: str, failed: str = "") -> AccessRecord
         place=place(ip), device=device(agent), detail=detail)
 
 
+def record_privacy_act(person, action: str, *, detail: dict | None = None,
+                       ip: str | None = None) -> AccessRecord:
+    """Something the person did about their own data (an export asked for or downloaded,
+    a cancellation asked for or undone, a consent given or withdrawn), from where."""
+    return AccessRecord.objects.create(
+        person=person, kind=AccessRecord.Kind.PRIVACY, action=action, by_user=person,
+        by_name=person.username, place=network(ip or get_ip()), detail=detail or {})
+
+
 def record_refused(person, action: str, *, actor=None, request=None,
                    detail: dict | None = None) -> None:
     """An attempt on `person`'s data that was refused (another person's export link, an app

@@ -40,8 +40,8 @@ from yiban_core.actor import Actor, web_session_only
 from yiban_core.audit import services as audit
 from yiban_core.errors import Conflict, Invalid, PermissionDenied
 from yiban_core.privacy import registry
-from yiban_core.privacy.access_log import record_refused
-from yiban_core.privacy.models import AccessRecord, AccountClosure
+from yiban_core.privacy.access_log import record_privacy_act, record_refused
+from yiban_core.privacy.models import AccountClosure
 from yiban_core.ratelimit import check, failed
 from yiban_core.search.services import index_later
 
@@ -119,9 +119,7 @@ def request_closure(*, actor: Actor, password: str, content: str,
                                                 requested_at=now,
                                                 erase_after=now + GRACE_PERIOD)
         revoke_tokens(user)
-        AccessRecord.objects.create(person=user, kind=AccessRecord.Kind.PRIVACY,
-                                    action="closure.requested", by_user=user,
-                                    by_name=user.username, detail={"content": content})
+        record_privacy_act(user, "closure.requested", detail={"content": content})
         if user.email:
             from yiban_core.privacy.closure_tasks import mail_closure_notice
 
@@ -165,9 +163,7 @@ def _undo(user, *, how: str) -> AccountClosure | None:
         closure.status = AccountClosure.Status.UNDONE
         closure.ended_at = timezone.now()
         closure.save(update_fields=["status", "ended_at"])
-        AccessRecord.objects.create(person=user, kind=AccessRecord.Kind.PRIVACY,
-                                    action="closure.undone", by_user=user,
-                                    by_name=user.username, detail={"by": how})
+        record_privacy_act(user, "closure.undone", detail={"by": how})
         if user.email:
             from yiban_core.privacy.closure_tasks import mail_closure_notice
 

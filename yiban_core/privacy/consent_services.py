@@ -24,12 +24,11 @@ from oauth2_provider.models import AccessToken, Grant
 from yiban_core import request_id
 from yiban_core.actor import Actor, web_session_only
 from yiban_core.audit import services as audit
-from yiban_core.audit.context import get_ip
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from yiban_core.ids import parse_id
 from yiban_core.privacy import consent_selectors as selectors
-from yiban_core.privacy.access_log import network, record_refused
-from yiban_core.privacy.models import AccessRecord, Consent
+from yiban_core.privacy.access_log import record_privacy_act, record_refused
+from yiban_core.privacy.models import Consent
 
 REAL_NAME_SCOPE = "profile:verified"
 WITHDRAWABLE = (Consent.Purpose.LOCATION, Consent.Purpose.APP_REAL_NAME)
@@ -53,9 +52,7 @@ class ConsentRequired(PermissionDenied):
 
 def _log(user, action: str, detail: dict) -> None:
     """The person's own access log keeps their consent changes (kind 隐私操作)."""
-    AccessRecord.objects.create(person=user, kind=AccessRecord.Kind.PRIVACY, action=action,
-                                by_user=user, by_name=user.username, place=network(get_ip()),
-                                detail=detail)
+    record_privacy_act(user, action, detail=detail)
 
 
 # --- the terms and the privacy policy -----------------------------------------------------

@@ -26,8 +26,9 @@ from django.utils.translation import gettext_lazy
 
 from yiban_core.actor import Actor, web_session_only
 from yiban_core.errors import Conflict, NotFound, RateLimited
+from yiban_core.privacy.access_log import record_privacy_act
 from yiban_core.privacy.archive import write_archive
-from yiban_core.privacy.models import AccessRecord, DataExport
+from yiban_core.privacy.models import DataExport
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +65,7 @@ def request_export(*, actor: Actor) -> DataExport:
                 % {"hours": max(1, round(wait.total_seconds() / 3600))},
                 retry_after=int(wait.total_seconds()))
         export = DataExport.objects.create(user=user, requested_at=now)
-        AccessRecord.objects.create(person=user, kind=AccessRecord.Kind.PRIVACY,
-                                    action="export.requested", by_user=user,
-                                    by_name=user.username)
+        record_privacy_act(user, "export.requested")
         build_export.enqueue(export_id=export.pk)
     return export
 
@@ -152,12 +151,7 @@ def downloadable(*, actor: Actor, pk: int, token: str) -> DataExport:
 def record_downloaded(export: DataExport, *, ip: str | None = None) -> None:
     """The owner's access log keeps each download of their archive (a download they do not
     remember is worth seeing)."""
-    from yiban_core.privacy.access_log import network
-
-    AccessRecord.objects.create(person=export.user, kind=AccessRecord.Kind.PRIVACY,
-                                action="export.downloaded", by_user=export.user,
-                                by_name=export.user.username, place=network(ip),
-                                detail={"export": export.pk})
+    record_privacy_act(export.user, "export.downloaded", detail={"export": export.pk}, ip=ip)
 
 
 def _refusal(actor: Actor, export: DataExport, token: str):
