@@ -100,6 +100,25 @@ class Client:
             "Referer": f"http://127.0.0.1:{self.port}/login/"})
         if status != 302 or "sessionid" not in self.cookies:
             fail(f"login of {username} answered {status}")
+        self.agree_to_policies()
+
+    def agree_to_policies(self) -> None:
+        """A first sign-in is sent to agree to the terms and the privacy policy: the
+        student agrees on that page, as a person does, before reading the site."""
+        status, page = self.request("GET", "/consent/")
+        if status == 302:
+            return  # agreed already
+        form = re.search(rb'<form method="post" class="actions">(.*?)</form>', page, re.S)
+        fields = dict(re.findall(rb'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                                 form.group(1) if form else b""))
+        if status != 200 or b"csrfmiddlewaretoken" not in fields:
+            fail(f"the consent page answered {status} without its form")
+        body = "&".join(f"{quote(k.decode())}={quote(v.decode())}" for k, v in fields.items())
+        status, _ = self.request("POST", "/consent/", body.encode(), {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"http://127.0.0.1:{self.port}/consent/"})
+        if status != 302 or self.request("GET", "/consent/")[0] != 302:
+            fail(f"agreeing to the policies answered {status}")
 
     def graphql_post(self) -> tuple[int, bytes]:
         """homeTimeline as the web UI posts it: session cookie and X-CSRFToken."""

@@ -11,9 +11,11 @@ it shows is a new key, with nothing to invalidate. The two parts that differ per
 the CSRF token and the page's own path (the forms' `next`), are rendered as markers and
 put in when the item is served.
 
-Items whose HTML depends on more than that are rendered every time: held or removed
-content (its author's 审核中 mark reads the moderation case), and posts with a poll (what
-a reader sees of it depends on their vote, and its counts move with every vote).
+A post with a poll carries the poll as its reader sees it in the key (open or closed,
+may vote, what they chose, the counts and voters they may see): every vote is a new key.
+
+Held or removed content is rendered every time (its author's 审核中 mark reads the
+moderation case).
 """
 
 from __future__ import annotations
@@ -98,15 +100,13 @@ def _render(request, template_name: str, name: str, items, extra: dict,
     for item in items:
         if getattr(item, "moderation", ContentState.VISIBLE) != ContentState.VISIBLE:
             continue
-        inputs = state(item)
-        if inputs is not None:  # None: this item is rendered for this request only
-            keys[item.pk] = _key(request, name, item, inputs)
+        keys[item.pk] = _key(request, name, item, (_scalars(extra), state(item)))
     cached = cache.get_many(list(keys.values())) if keys else {}
     template = get_template(template_name)
     fresh, parts = {}, []
     for item in items:
         key = keys.get(item.pk)
-        if key is None:  # rendered for this request only
+        if key is None:  # held or removed: rendered for this request only
             parts.append(mark_safe(template.render({**extra, name: item, "user": request.user},
                                                    request)))
             continue
@@ -119,6 +119,13 @@ def _render(request, template_name: str, name: str, items, extra: dict,
     if fresh:
         cache.set_many(fresh, CACHE_SECONDS)
     return parts
+
+
+def _scalars(extra: dict) -> tuple:
+    """The template's own parameters that change what it shows (hide_group, anchor...);
+    objects among them (a comment's post) are in the item's state."""
+    return tuple(sorted((k, v) for k, v in extra.items()
+                        if v is None or isinstance(v, str | int | bool)))
 
 
 def _personal(html: str, request) -> str:
@@ -160,19 +167,33 @@ def cached(name: str, inputs: tuple, render: Callable[[], str]) -> str:
 def person(user) -> tuple:
     """What a page shows of a person beside their content: name, verified, avatar."""
     profile = getattr(user, "profile", None)
-    return (user.pk, user.username, user.display_name, user.is_verified,
+    return (user.pk, user.username, user.display_name, user.is_verified, user.is_active,
             profile.avatar.name if profile is not None and profile.avatar else "")
 
 
-def _post_state(post) -> tuple | None:
-    if getattr(post, "poll_view", None) is not None:
-        return None
+def _post_state(post) -> tuple:
     original = getattr(post, "shown_original", None)
     return (
         getattr(post, "viewer_liked", False), getattr(post, "viewer_manages", False),
         getattr(post, "viewer_can_delete", False), getattr(post, "can_repost", False),
         getattr(post, "lost_original", False), post.comment_count,
         _post_content(post), _post_content(original) if original is not None else None,
+        _poll_state(getattr(post, "poll_view", None)),
+    )
+
+
+def _poll_state(view) -> tuple | None:
+    """A poll as this reader sees it (feeds.poll_selectors.PollView)."""
+    if view is None:
+        return None
+    return (
+        view.pk, view.multiple, view.anonymous, view.results_hidden, view.voter_count,
+        view.closes_at.isoformat(), view.is_open, view.viewer_voted, view.may_vote,
+        view.sees_results, view.sees_voters,
+        tuple((option.pk, option.text, option.count, option.percent, option.chosen,
+               None if option.voters is None
+               else tuple((voter.username, voter.display_name) for voter in option.voters))
+              for option in view.options),
     )
 
 

@@ -269,3 +269,46 @@ def test_a_deploy_that_changes_a_card_template_starts_on_new_keys(tmp_path, monk
     assert fragments._deployed_digest() == before  # the same files, the same keys
     template.write_text("<article class=card>{{ post.text }}</article>")
     assert fragments._deployed_digest() != before
+
+
+def test_a_group_post_keeps_its_group_badge_on_home_and_drops_it_on_its_group_page(client):
+    """The same post in two timelines: cards differ by the page's own parameters."""
+    author, reader = make_user("zhang_san"), make_user("li_si")
+    group = make_interest_group(author, name="摄影社")
+    group_services.join_group(actor=actor_for(reader), group=group)
+    post = publish(author, "周六外拍", group=group)
+    client.force_login(reader)
+    for _ in range(2):  # each page twice: from the cache the second time
+        group_card = card(client.get(reverse("group_detail", args=[group.pk])).content.decode(),
+                          post)
+        assert "group-badge" not in group_card
+        assert "group-badge" in home_card(client, reader, post)
+
+
+def test_a_poll_card_is_shared_until_a_vote_and_shows_each_reader_their_choice(client, renders):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from feeds import poll_services
+    from feeds.poll_services import PollSpec
+
+    author = make_user("zhang_san")
+    voter, other = make_user("voter", display_name="投票人"), make_user("other")
+    post = publish(author, "周末去哪", poll=PollSpec(
+        options=["图书馆", "操场"], closes_at=timezone.now() + timedelta(hours=2)))
+    for reader in (voter, other):
+        account_services.follow(actor=actor_for(reader), username=author.username)
+    before = home_card(client, voter, post)
+    assert 'data-testid="poll-option"' in before
+    rendered = renders["n"]
+    assert home_card(client, other, post) and renders["n"] == rendered
+
+    library = post.poll.options.get(position=0)
+    poll_services.vote(actor=actor_for(voter), post_id=post.pk, option_ids=[library.pk])
+    mine = home_card(client, voter, post)
+    assert "我的选择" in mine and 'data-testid="poll-option"' not in mine
+    assert "投票人" in mine  # a named poll: who voted what
+    theirs = home_card(client, other, post)
+    assert "我的选择" not in theirs and 'data-testid="poll-option"' in theirs
+    assert "1 人参与" in theirs
