@@ -87,10 +87,12 @@ class PollView:
         return self.poll.closes_at
 
 
-def polls_of(*, actor: Actor, posts: list[Post], roles: dict[int, str | None] | None = None
-             ) -> dict[int, PollView]:
+def polls_of(*, actor: Actor, posts: list[Post], roles: dict[int, str | None] | None = None,
+             voter_names_only: bool = False) -> dict[int, PollView]:
     """{post id: its poll as the actor sees it} for posts the actor may see. `roles`: the
-    actor's role by group id, when the caller knows them (else read here, one query)."""
+    actor's role by group id, when the caller knows them (else read here, one query).
+    `voter_names_only`: the voters carry their names and nothing else, as a card shows
+    them (a named poll of a large class has hundreds)."""
     ids = {post.pk: post for post in posts}
     if not ids or not actor.has_scope("feed:read"):
         return {}
@@ -126,8 +128,12 @@ def polls_of(*, actor: Actor, posts: list[Post], roles: dict[int, str | None] | 
         shown[poll.pk] = (post, sees_results, sees_voters)
     voters: dict[int, list[User]] = {}
     if voters_wanted:
-        for vote in (PollVote.objects.filter(option__poll_id__in=voters_wanted)
-                     .select_related("ballot__user").order_by("ballot_id")):
+        votes = (PollVote.objects.filter(option__poll_id__in=voters_wanted)
+                 .select_related("ballot__user").order_by("ballot_id"))
+        if voter_names_only:
+            votes = votes.only("option_id", "ballot__user__username",
+                               "ballot__user__display_name")
+        for vote in votes:
             voters.setdefault(vote.option_id, []).append(vote.ballot.user)
     found = {}
     for poll in polls:

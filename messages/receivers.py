@@ -14,18 +14,21 @@ from django.db.models import Q
 from django.utils import timezone
 
 from messages.models import Conversation, Participant
+from messages.services import badges_moved
 from yiban_core import events
 
 
 def on_memberships_changed(event: events.MembershipsChanged) -> None:
-    if event.group_deleted:
-        return  # the chat goes with the group (on_delete)
+    if event.group_deleted:  # the chat goes with the group (on_delete), and its unread
+        badges_moved(member.user_id for member in event.left)
+        return
     if event.left:
         condition = Q()
         for member in event.left:
             condition |= Q(conversation__group_id=member.group_id, user_id=member.user_id)
         Participant.objects.filter(condition, left_at__isnull=True).update(
             left_at=timezone.now(), unread_count=0)
+        badges_moved(member.user_id for member in event.left)
     if event.joined:
         chats = dict(Conversation.objects.filter(
             group_id__in={m.group_id for m in event.joined}).values_list("group_id", "pk"))
@@ -44,6 +47,7 @@ def on_memberships_changed(event: events.MembershipsChanged) -> None:
                 Participant.objects.filter(pk=seat.pk).update(
                     left_at=None, visible_after_id=last[chat_id],
                     last_read_id=last[chat_id], unread_count=0, joined_at=timezone.now())
+                badges_moved([member.user_id])
 
 
 def connect() -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from messages import rules
 from messages.models import Conversation, Message, Participant
+from yiban_core import personal_cache
 from yiban_core.accounts.models import Block
 from yiban_core.actor import Actor
 from yiban_core.errors import NotFound
@@ -146,11 +147,12 @@ def unread_total(*, actor: Actor) -> int:
     if actor.user is None or not actor.has_scope(rules.READ_SCOPE):
         return 0
     user_id = actor.user_id
-    return Participant.objects.filter(
+    # On every page: cached, forgotten by each seat write (services.badges_moved).
+    return personal_cache.read(actor.user, "unread-messages", lambda: Participant.objects.filter(
         user_id=user_id, left_at__isnull=True, muted=False, unread_count__gt=0,
     ).filter(Q(conversation__state=Conversation.State.OPEN)
              | Q(conversation__requested_by_id=user_id)
-             ).aggregate(n=Sum("unread_count"))["n"] or 0
+             ).aggregate(n=Sum("unread_count"))["n"] or 0, shelf=personal_cache.CHATTER)
 
 
 def request_count(*, actor: Actor) -> int:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from messages import files, rules, selectors
 from messages.models import MESSAGE_MAX_LENGTH, Conversation, Message, Participant
-from yiban_core import events
+from yiban_core import events, personal_cache
 from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
 from yiban_core.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -74,6 +74,7 @@ def open_direct(*, actor: Actor, username: str) -> Conversation:
                                    left_at__isnull=False).update(
             left_at=None, visible_after_id=conversation.last_message_id, unread_count=0,
             last_read_id=conversation.last_message_id)
+        badges_moved([user.pk])
     return selectors.get_conversation(actor=actor, pk=conversation.pk, scope=rules.WRITE_SCOPE)
 
 
@@ -186,6 +187,7 @@ def _direct_state(conversation: Conversation, user: User) -> None:
         _set_state(conversation, Conversation.State.OPEN, requested_by=requester)
         Participant.objects.filter(conversation=conversation, user_id=other_id,
                                    left_at__isnull=False).update(left_at=None)
+        badges_moved([other_id])
         return
     if state == Conversation.State.DECLINED:
         raise PermissionDenied(_("对方没有接受你的消息请求"), field="conversation")
@@ -196,6 +198,13 @@ def _set_state(conversation: Conversation, state: str, *, requested_by: int | No
     conversation.state, conversation.requested_by_id = state, requested_by
     Conversation.objects.filter(pk=conversation.pk).update(state=state,
                                                            requested_by_id=requested_by)
+    badges_moved([conversation.user_low_id, conversation.user_high_id])
+
+
+def badges_moved(user_ids) -> None:
+    """The 私信 badge of these people may have changed (an unread count, a seat left or
+    taken, muted, a request answered): forget its cached value."""
+    personal_cache.forget(user_ids, shelf=personal_cache.CHATTER)
 
 
 def deliver(conversation: Conversation, message: Message) -> None:
@@ -214,6 +223,7 @@ def deliver(conversation: Conversation, message: Message) -> None:
     Participant.objects.filter(conversation=conversation, user_id=message.sender_id).update(
         last_read_id=message.pk, unread_count=0)
     recipients = tuple(others.values_list("user_id", flat=True))
+    badges_moved([*recipients, message.sender_id])
     events.send(events.MessageSent(message_id=message.pk, conversation_id=conversation.pk,
                                    sender_id=message.sender_id, recipient_ids=recipients))
 
@@ -230,6 +240,7 @@ def mark_read(*, actor: Actor, conversation_id) -> Participant:
     with transaction.atomic():
         Participant.objects.filter(pk=seat.pk).update(
             unread_count=0, last_read_id=conversation.last_message_id)
+        badges_moved([seat.user_id])
         events.send(events.MessagesRead(user_id=seat.user_id, conversation_id=conversation.pk))
     seat.refresh_from_db()
     return seat
@@ -241,6 +252,7 @@ def set_muted(*, actor: Actor, conversation_id, muted: bool) -> Participant:
                                               scope=rules.WRITE_SCOPE)
     seat = conversation.seat
     Participant.objects.filter(pk=seat.pk).update(muted=bool(muted))
+    badges_moved([seat.user_id])
     seat.muted = bool(muted)
     return seat
 
@@ -257,6 +269,7 @@ def leave_conversation(*, actor: Actor, conversation_id) -> None:
     Participant.objects.filter(pk=conversation.seat.pk).update(
         left_at=timezone.now(), visible_after_id=conversation.last_message_id,
         last_read_id=conversation.last_message_id, unread_count=0)
+    badges_moved([conversation.seat.user_id])
 
 
 def answer_request(*, actor: Actor, conversation_id, accept: bool) -> Conversation:

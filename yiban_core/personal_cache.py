@@ -17,6 +17,11 @@ A page asks the cache once: the generation, the user and the entry come in one r
 trip (`signed_in_user`, from the sign-in backend), kept on the request's user object for the rest
 of the request (a forget in this process makes the next read ask again).
 
+Reads that change many times a day for one person (the message badge: every message of
+every chat they sit in) are kept on a shelf of their own (`shelf=CHATTER`), with its own
+generation: a new message forgets that shelf only, not the person and their other
+reads. Both shelves come in the same round trip.
+
 The cache accelerates only: with Redis down it is this process's memory
 (yiban_core/cache.py); a cold or lost entry is read from the database again.
 """
@@ -34,22 +39,28 @@ from django.db import transaction
 T = TypeVar("T")
 
 TIMEOUT_S = 3600
+MAIN, CHATTER = "", "chatter"
+SHELVES = (MAIN, CHATTER)
 _forgets = [0]  # forgets seen in this process: a user object's snapshot older than that is re-read
 
 
 @dataclass
 class _Snapshot:
     forgets: int
-    generation: str
-    values: dict[str, Any] = field(default_factory=dict)
+    generations: dict[str, str]  # by shelf
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)  # by shelf, by name
+
+    @property
+    def generation(self) -> str:
+        return self.generations[MAIN]
 
 
-def _generation_key(user_id: int) -> str:
-    return f"person-gen:{user_id}"
+def _generation_key(user_id: int, shelf: str = MAIN) -> str:
+    return f"person-gen{shelf and '-' + shelf}:{user_id}"
 
 
-def _values_key(user_id: int) -> str:
-    return f"person:{user_id}"
+def _values_key(user_id: int, shelf: str = MAIN) -> str:
+    return f"person{shelf and '-' + shelf}:{user_id}"
 
 
 def _user_key(user_id: int) -> str:
@@ -57,21 +68,26 @@ def _user_key(user_id: int) -> str:
 
 
 def _fetch(user_id: int) -> tuple[_Snapshot, Any]:
-    """The person's snapshot and cached user (or None), in one round trip."""
+    """The person's snapshot (both shelves) and cached user (or None), in one round trip."""
     forgets = _forgets[0]
-    keys = [_generation_key(user_id), _values_key(user_id), _user_key(user_id)]
+    keys = [_user_key(user_id)]
+    for shelf in SHELVES:
+        keys += [_generation_key(user_id, shelf), _values_key(user_id, shelf)]
     found = cache.get_many(keys)
-    generation = found.get(keys[0])
-    if generation is None:
-        generation = secrets.token_hex(6)
-        if not cache.add(keys[0], generation, None):  # another reader's
-            generation = cache.get(keys[0]) or generation
-    values = found.get(keys[1]) or {}
-    if values.pop("generation", None) != generation:
-        values = {}
-    user = found.get(keys[2]) or {}
-    return (_Snapshot(forgets, generation, values),
-            user.get("user") if user.get("generation") == generation else None)
+    generations, values = {}, {}
+    for shelf in SHELVES:
+        key = _generation_key(user_id, shelf)
+        generation = found.get(key)
+        if generation is None:
+            generation = secrets.token_hex(6)
+            if not cache.add(key, generation, None):  # another reader's
+                generation = cache.get(key) or generation
+        generations[shelf] = generation
+        kept = found.get(_values_key(user_id, shelf)) or {}
+        values[shelf] = kept if kept.pop("generation", None) == generation else {}
+    user = found.get(keys[0]) or {}
+    return (_Snapshot(forgets, generations, values),
+            user.get("user") if user.get("generation") == generations[MAIN] else None)
 
 
 def _snapshot(user) -> _Snapshot:
@@ -95,25 +111,26 @@ def signed_in_user(user_id: int, load: Callable[[], Any]):
     return found
 
 
-def read(user, name: str, compute: Callable[[], T]) -> T:
+def read(user, name: str, compute: Callable[[], T], *, shelf: str = MAIN) -> T:
     """`compute()` for this person, from the cache while nothing they see has changed."""
     snapshot = _snapshot(user)
-    if name not in snapshot.values:
-        snapshot.values[name] = compute()
-        cache.set(_values_key(user.pk), {**snapshot.values, "generation": snapshot.generation},
-                  TIMEOUT_S)
-    return snapshot.values[name]
+    values = snapshot.values[shelf]
+    if name not in values:
+        values[name] = compute()
+        cache.set(_values_key(user.pk, shelf),
+                  {**values, "generation": snapshot.generations[shelf]}, TIMEOUT_S)
+    return values[name]
 
 
-def forget(user_ids: Iterable[int]) -> None:
-    """These people's cached reads are out of date: a new generation for each, now and
-    after the commit."""
+def forget(user_ids: Iterable[int], *, shelf: str = MAIN) -> None:
+    """These people's cached reads (on `shelf`) are out of date: a new generation for
+    each, now and after the commit."""
     user_ids = {pk for pk in user_ids if pk}
     if user_ids:
-        _renew(user_ids)
-        transaction.on_commit(lambda: _renew(user_ids), robust=True)
+        _renew(user_ids, shelf)
+        transaction.on_commit(lambda: _renew(user_ids, shelf), robust=True)
 
 
-def _renew(user_ids: set[int]) -> None:
+def _renew(user_ids: set[int], shelf: str) -> None:
     _forgets[0] += 1
-    cache.set_many({_generation_key(pk): secrets.token_hex(6) for pk in user_ids}, None)
+    cache.set_many({_generation_key(pk, shelf): secrets.token_hex(6) for pk in user_ids}, None)

@@ -86,7 +86,8 @@ def decorate_posts(request, posts: list[Post], *, roles: dict[int, str] | None =
         roles = {g.pk: g.my_role for g in groups}
     liked = selectors.liked_post_ids(actor=actor, posts=posts)
     originals = selectors.shown_reposts(actor=actor, posts=posts)
-    polls = poll_selectors.polls_of(actor=actor, posts=posts, roles=roles)
+    polls = poll_selectors.polls_of(actor=actor, posts=posts, roles=roles,
+                                    voter_names_only=True)
     read = poll_selectors.read_ids(actor=actor, posts=posts)
     for post in posts:
         post.poll_view = polls.get(post.pk)

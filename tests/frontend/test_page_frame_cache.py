@@ -136,7 +136,55 @@ def test_one_page_view_asks_the_cache_once_for_all_of_a_persons_reads(client):
         personal_cache.read(fresh, "unread-notifications", lambda: pytest.fail("recomputed"))
         personal_cache.read(fresh, "moderates", lambda: pytest.fail("recomputed"))
         personal_cache.read(fresh, "administered-schools", lambda: pytest.fail("recomputed"))
+        personal_cache.read(fresh, "unread-messages", lambda: pytest.fail("recomputed"),
+                            shelf=personal_cache.CHATTER)
     assert counted.calls == ["get_many"]
+
+
+def chat_badge(html: str) -> int | None:
+    """The 私信 badge's number, None while hidden."""
+    tag = re.search(r"<span[^>]*data-unread-messages-badge[^>]*>(\d*)<", html)
+    return None if " hidden" in tag.group(0) else int(tag.group(1))
+
+
+def test_the_message_badge_follows_every_change_to_a_seat(client):
+    from messages import services as message_services
+    from tests.messages.helpers import befriend, say_in_group, send
+
+    li, wang = make_user("li_hua"), make_user("wang_wei")
+    befriend(li, wang)
+    assert chat_badge(page(client, li)) is None
+    conversation = send(wang, li).conversation
+    assert chat_badge(page(client, li)) == 1
+    send(wang, li, "还在吗？")
+    assert chat_badge(page(client, li)) == 2
+    message_services.set_muted(actor=actor_for(li), conversation_id=conversation.pk, muted=True)
+    assert chat_badge(page(client, li)) is None
+    message_services.set_muted(actor=actor_for(li), conversation_id=conversation.pk,
+                               muted=False)
+    assert chat_badge(page(client, li)) == 2
+    message_services.mark_read(actor=actor_for(li), conversation_id=conversation.pk)
+    assert chat_badge(page(client, li)) is None
+
+    group = make_interest_group(wang, name="摄影社")
+    group_services.join_group(actor=actor_for(li), group=group)
+    say_in_group(wang, group)
+    assert chat_badge(page(client, li)) == 1
+    group_services.leave_group(actor=actor_for(li), group=group)  # the seat goes with it
+    assert chat_badge(page(client, li)) is None
+
+
+def test_a_new_message_keeps_the_persons_other_cached_reads(client):
+    from tests.messages.helpers import befriend, send
+
+    li, wang = make_user("li_hua"), make_user("wang_wei")
+    befriend(li, wang)
+    page(client, li)
+    send(wang, li)
+    fresh = User.objects.get(pk=li.pk)
+    personal_cache.read(fresh, "unread-notifications", lambda: pytest.fail("recomputed"))
+    assert personal_cache.read(fresh, "unread-messages", lambda: "recomputed",
+                               shelf=personal_cache.CHATTER) == "recomputed"
 
 
 def trending(client, user) -> str:
