@@ -170,6 +170,7 @@ def get_post(*, actor: Actor, pk) -> Post:
     if post is None:
         raise NotFound(_("动态不存在或你无权查看"), field="post")
     attach_details([post])
+    post._seen_by = actor  # checked: comments() need not ask again in this request
     return post
 
 
@@ -544,7 +545,7 @@ def home_groups_merged_at_read_time(user: User) -> list[int]:
 def comments(*, actor: Actor, post: Post, first=None, after=None) -> Page:
     """Top-level comments, oldest first, each with its replies (one level deep); a
     blocked person's comment is left out with its replies."""
-    if not can_see_post(actor, post):
+    if getattr(post, "_seen_by", None) is not actor and not can_see_post(actor, post):
         raise NotFound(_("动态不存在或你无权查看"), field="post")
     shown = shown_comments_q(actor)
     replies = (Comment.objects.filter(shown)

@@ -66,7 +66,8 @@ def my_groups_with_roles(request) -> list[Group]:
     """The viewer's groups, each with `my_role`: for the composer and the manager buttons."""
     if not request.user.is_authenticated:
         return []
-    return list(group_selectors.groups_of(actor=request.actor)
+    # Names and kinds are what the composer and the sidebar show: no owner or school joined.
+    return list(group_selectors.groups_of(actor=request.actor).select_related(None)
                 .annotate(my_role=F("memberships__role")))
 
 
@@ -215,15 +216,14 @@ def poll_from_form(data) -> poll_services.PollSpec | None:
 @domain_errors
 def post_detail(request, pk):
     post = selectors.get_post(actor=request.actor, pk=pk)
-    groups = my_groups_with_roles(request)
+    role = role_in(request.actor, post.group if post.group_id else None)
     receipts = None
     if post.is_announcement:
-        role = {g.pk: g.my_role for g in groups}.get(post.group_id)
         if role is not None:  # a member opening an announcement has read it
             poll_services.mark_announcement_read(actor=request.actor, post_id=post.pk)
         if rules.sees_read_receipts(request.actor, post, role):
             receipts = poll_selectors.read_receipts(actor=request.actor, post=post, role=role)
-    decorate_posts(request, [post], my_groups=groups)
+    decorate_posts(request, [post], roles={post.group_id: role} if role else {})
     page = selectors.comments(actor=request.actor, post=post, first=COMMENTS_PAGE_SIZE,
                               after=request.GET.get("after"))
     everyone = [c for top in page.items for c in [top, *top.replies.all()]]
