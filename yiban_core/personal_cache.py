@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.functional import LazyObject, empty
 
 T = TypeVar("T")
 
@@ -91,6 +92,10 @@ def _fetch(user_id: int) -> tuple[_Snapshot, Any]:
 
 
 def _snapshot(user) -> _Snapshot:
+    while isinstance(user, LazyObject):  # request.user: the snapshot is on the user it wraps
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
     snapshot = user.__dict__.get("_personal_cache")
     if snapshot is None or snapshot.forgets != _forgets[0]:
         snapshot = user.__dict__["_personal_cache"] = _fetch(user.pk)[0]

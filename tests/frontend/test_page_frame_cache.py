@@ -141,6 +141,20 @@ def test_one_page_view_asks_the_cache_once_for_all_of_a_persons_reads(client):
     assert counted.calls == ["get_many"]
 
 
+def test_a_whole_page_view_fetches_the_persons_entries_once(client, monkeypatch):
+    """The badges ask through request.user, a lazy proxy: they must find the snapshot
+    the sign-in backend put on the user it wraps, not fetch it again."""
+    user = make_user("li_hua")
+    page(client, user)
+    fetched = []
+    real = personal_cache._fetch
+    monkeypatch.setattr(personal_cache, "_fetch", lambda pk: fetched.append(pk) or real(pk))
+    for path in ("/", reverse("profile", args=[user.username])):
+        fetched.clear()
+        assert client.get(path).status_code == 200
+        assert fetched == [user.pk]
+
+
 def chat_badge(html: str) -> int | None:
     """The 私信 badge's number, None while hidden."""
     tag = re.search(r"<span[^>]*data-unread-messages-badge[^>]*>(\d*)<", html)
