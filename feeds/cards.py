@@ -27,12 +27,12 @@ import logging
 import marshal
 import zlib
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import chain
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import DateTimeField, Value
+from django.db.models import DateField, DateTimeField, Value
 from django.db.models.base import ModelState
 from django_tasks import task
 from redis.exceptions import RedisError
@@ -59,7 +59,8 @@ _MICROSECOND = timedelta(microseconds=1)
 class _Row:
     """The columns an entry keeps of a model, in field order. Entries are marshalled
     (three times faster to read than pickles), and marshal knows no datetimes: they are
-    kept as whole microseconds since the epoch, which converts back exactly."""
+    kept as whole microseconds since the epoch, which converts back exactly; dates as
+    their ordinal."""
 
     def __init__(self, model, wanted: set[str] | None = None):
         self.model = model
@@ -67,12 +68,17 @@ class _Row:
                            if wanted is None or f.attname in wanted)
         self.times = tuple((i, name) for i, name in enumerate(self.names)
                            if isinstance(model._meta.get_field(name), DateTimeField))
+        self.dates = tuple((i, name) for i, name in enumerate(self.names)
+                           if type(model._meta.get_field(name)) is DateField)
 
     def keep(self, row) -> tuple:
         row = list(row)
         for i, _name in self.times:
             if row[i] is not None:
                 row[i] = (row[i] - _EPOCH) // _MICROSECOND
+        for i, _name in self.dates:
+            if row[i] is not None:
+                row[i] = row[i].toordinal()
         return tuple(row)
 
     def build(self, values):
@@ -86,6 +92,9 @@ class _Row:
         for i, name in self.times:
             if (value := values[i]) is not None:
                 fields[name] = _EPOCH + value * _MICROSECOND
+        for i, name in self.dates:
+            if (value := values[i]) is not None:
+                fields[name] = date.fromordinal(value)
         fields["_state"] = _Loaded()
         return obj
 
@@ -101,7 +110,8 @@ _POST = _Row(Post)
 _IMAGE = _Row(PostImage)
 _USER = _Row(User, {"id", "username", "display_name", "role", "school_id", "verified_at",
                     "is_active", "member_number"})
-_PROFILE = _Row(Profile, {"id", "user_id", "avatar"})
+# With what says whether the person is a minor: a card shows a minor's avatar as a letter.
+_PROFILE = _Row(Profile, {"id", "user_id", "avatar", "birth_date", "minor_by_school"})
 _GROUP = _Row(Group, {"id", "name", "kind", "school_id", "is_private", "join_policy",
                       "member_count"})
 

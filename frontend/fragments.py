@@ -34,6 +34,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from frontend.templatetags.yiban import when
+from yiban_core.accounts.rules import is_minor
 from yiban_core.moderation.models import ContentState
 
 POST_TEMPLATE = "frontend/feeds/_post.html"
@@ -165,10 +166,12 @@ def cached(name: str, inputs: tuple, render: Callable[[], str]) -> str:
 
 
 def person(user) -> tuple:
-    """What a page shows of a person beside their content: name, verified, avatar."""
+    """What a page shows of a person beside their content: name, verified, avatar (a
+    minor's photo is not shown in lists: the `avatar` tag)."""
     profile = getattr(user, "profile", None)
     return (user.pk, user.username, user.display_name, user.is_verified, user.is_active,
-            profile.avatar.name if profile is not None and profile.avatar else "")
+            profile.avatar.name if profile is not None and profile.avatar else "",
+            is_minor(user))
 
 
 def _post_state(post) -> tuple:

@@ -8,8 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from yiban_core import personal_cache
-from yiban_core.moderation import rules, selectors, targets
+from yiban_core.moderation import selectors, targets
 from yiban_core.moderation.models import ContentState
 
 register = template.Library()
@@ -56,7 +55,5 @@ def moderation_queue_url(context) -> str:
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return ""
-    # Asked on every page: cached per person, forgotten when their roles change.
-    moderates = personal_cache.read(request.user, "moderates",
-                                    lambda: rules.has_jurisdiction(request.actor))
-    return reverse("moderation_queue") if moderates else ""
+    return (reverse("moderation_queue")
+            if selectors.moderates_anything(actor=request.actor) else "")

@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 
 from frontend.rich_text import render_text
 from messages.selectors import unread_total as unread_message_total
-from yiban_core import personal_cache
 from yiban_core.accounts.rules import is_minor
-from yiban_core.accounts.selectors import administered_schools
+from yiban_core.accounts.selectors import administered_school_names
 from yiban_core.notifications.selectors import unread_count
 
 register = template.Library()
@@ -51,10 +50,7 @@ def admin_links(context) -> list[dict]:
     links = []
     if admin.site.has_permission(request):
         links.append({"url": reverse("admin:index"), "label": _("管理后台")})
-    # Asked on every page: cached per person, forgotten when a school's administrators change.
-    schools = personal_cache.read(request.user, "administered-schools", lambda: [
-        (school.pk, school.short_name or school.name)
-        for school in administered_schools(actor=request.actor)])
+    schools = administered_school_names(actor=request.actor)
     for pk, name in schools:
         label = (_("管理后台") if not links and len(schools) == 1 else
                  _("%(school)s管理后台") % {"school": name})

@@ -312,3 +312,52 @@ def test_a_poll_card_is_shared_until_a_vote_and_shows_each_reader_their_choice(c
     theirs = home_card(client, other, post)
     assert "我的选择" not in theirs and 'data-testid="poll-option"' in theirs
     assert "1 人参与" in theirs
+
+
+def test_a_student_the_school_marks_a_minor_loses_her_photo_from_every_card(client):
+    """Cards are cached by what they show: whether the author is a minor is part of it
+    (a minor's photo is shown as a letter in lists)."""
+    from django.core.files.base import ContentFile
+
+    from tests.factories import make_school
+    from tests.messages.helpers import png
+    from yiban_core.accounts.models import User
+    from yiban_core.privacy import minors
+
+    school = make_school("杭州市中策职业学校")
+    admin = make_user("zhaojiaowu", school=school, role=User.Role.STAFF)
+    school.administrators.add(admin)
+    student = make_user("xiao_a", school=school)
+    student.profile.avatar.save("me.png", ContentFile(png().read()))
+    reader = make_user("reader")
+    account_services.follow(actor=actor_for(reader), username=student.username)
+    post = publish(student, "今天的实训作品")
+    photo = student.profile.avatar.url
+    assert photo in home_card(client, reader, post)
+    minors.mark_minors(actor=actor_for(admin), school=school, usernames=[student.username])
+    assert photo not in home_card(client, reader, post)
+
+
+def test_a_timeline_of_authors_with_photos_reads_no_row_per_author(client):
+    """The Redis cards carry what says whether an author is a minor."""
+    from django.core.files.base import ContentFile
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.messages.helpers import png
+
+    reader = make_user("reader")
+
+    def queries_with(authors: int) -> int:
+        for i in range(authors):
+            author = make_user(f"author{authors}_{i}")
+            author.profile.avatar.save("me.png", ContentFile(png().read()))
+            account_services.follow(actor=actor_for(reader), username=author.username)
+            publish(author, f"第 {i} 条")
+        client.force_login(reader)
+        client.get("/")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/").status_code == 200
+        return len(captured)
+
+    assert queries_with(1) == queries_with(4)

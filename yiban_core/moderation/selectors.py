@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiban_core import personal_cache
 from yiban_core.actor import Actor
 from yiban_core.errors import Invalid, NotFound, PermissionDenied
 from yiban_core.ids import parse_id
@@ -124,6 +125,14 @@ def latest_cases_of(*, actor: Actor, model, ids) -> dict[int, Case]:
     for case in qs:
         found.setdefault(case.target_id, case)
     return found
+
+
+def moderates_anything(*, actor: Actor) -> bool:
+    """Whether the signed-in user moderates anything (the 审核队列 link in every page's
+    menu): cached per person, forgotten when their roles change."""
+    if actor.user is None:
+        return False
+    return personal_cache.read(actor.user, "moderates", lambda: rules.has_jurisdiction(actor))
 
 
 def require_moderator(actor: Actor) -> None:
