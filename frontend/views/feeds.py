@@ -80,11 +80,12 @@ def decorate_posts(request, posts: list[Post], *, roles: dict[int, str] | None =
                    my_groups: list[Group] | None = None) -> list[Post]:
     """Attach what a post card needs to know about the viewer: liked, may delete, may pin,
     and the original of a repost when the viewer may still see it. `roles`: the viewer's
-    role in each of their groups (read here from `my_groups` when not given)."""
+    role in the posts' groups (taken from `my_groups`, or read here, when not given)."""
     actor = request.actor
-    if roles is None:
-        groups = my_groups if my_groups is not None else my_groups_with_roles(request)
-        roles = {g.pk: g.my_role for g in groups}
+    if roles is None and my_groups is not None:
+        roles = {g.pk: g.my_role for g in my_groups}
+    elif roles is None:
+        roles = group_selectors.roles_in(actor=actor, group_ids={p.group_id for p in posts})
     liked = selectors.liked_post_ids(actor=actor, posts=posts)
     originals = selectors.shown_reposts(actor=actor, posts=posts)
     polls = poll_selectors.polls_of(actor=actor, posts=posts, roles=roles,

@@ -205,6 +205,16 @@ def member_directory(*, actor: Actor, group: Group, query: str = "") -> QuerySet
     return qs
 
 
+def roles_in(*, actor: Actor, group_ids) -> dict[int, str]:
+    """{group id: the actor's role} for those of these groups they are in: one query, none
+    when there are no groups."""
+    group_ids = {pk for pk in group_ids if pk is not None}
+    if actor.user is None or not group_ids:
+        return {}
+    return dict(Membership.objects.filter(user=actor.user, group_id__in=group_ids)
+                .values_list("group_id", "role"))
+
+
 def viewer_membership(*, actor: Actor, group: Group) -> Membership | None:
     return membership(actor.user, group)
 
