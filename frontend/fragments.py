@@ -24,6 +24,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from django.core.cache import cache
@@ -155,14 +156,25 @@ def _key(request, name: str, item, state: tuple) -> str:
 def cached(name: str, inputs: tuple, render: Callable[[], str]) -> str:
     """HTML that is the same for every reader, rendered once per `inputs`: everything it
     shows."""
-    key = f"{name}:" + hashlib.sha1(repr(
+    return cached_each(name, [None], lambda _item: inputs, lambda _item: render())[0]
+
+
+def cached_each(name: str, items: list, inputs: Callable[[Any], tuple],
+                render: Callable[[Any], str]) -> list[str]:
+    """`cached` for each of `items` (the same for every reader), in one cache round trip."""
+    keys = [f"{name}:" + hashlib.sha1(repr(
         (KEY_VERSION, translation.get_language(), timezone.get_current_timezone_name(),
-         inputs)).encode()).hexdigest()
-    html = cache.get(key)
-    if html is None:
-        html = render()
-        cache.set(key, html, CACHE_SECONDS)
-    return html
+         inputs(item))).encode()).hexdigest() for item in items]
+    found = cache.get_many(keys) if keys else {}
+    fresh, parts = {}, []
+    for key, item in zip(keys, items, strict=True):
+        html = found.get(key)
+        if html is None:
+            html = fresh[key] = render(item)
+        parts.append(html)
+    if fresh:
+        cache.set_many(fresh, CACHE_SECONDS)
+    return parts
 
 
 def person(user) -> tuple:

@@ -13,12 +13,16 @@ from datetime import timedelta
 from django import forms
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
+from frontend import fragments
 from frontend.forms import IdField
+from frontend.templatetags.yiban import when
 from frontend.views.feeds import more_url
 from resources import selectors as resource_selectors
 from resources.models import Subject
@@ -67,11 +71,44 @@ def _link(result) -> str:
 
 
 def _rows(results, terms: list[str]) -> list[dict]:
-    return [{
+    rows = [{
         "kind": r.kind, "label": KIND_LABELS.get(r.kind, r.kind), "url": _link(r),
         "title": selectors.highlight(r.title, terms, width=200), "snippet": r.snippet,
         "object": r.object,
     } for r in results]
+    # Each row rendered once per what it shows (frontend/fragments.py): the same for every
+    # reader who may see it.
+    html = fragments.cached_each("search-row", rows, _shown, lambda row: mark_safe(
+        render_to_string("frontend/search/_row.html", {"row": row})))
+    for row, part in zip(rows, html, strict=True):
+        row["html"] = mark_safe(part)  # the autoescaped template's output
+    return rows
+
+
+def _shown(row: dict) -> tuple:
+    """Everything a result row shows (frontend/search/_row.html)."""
+    obj, kind = row["object"], row["kind"]
+
+    def school(owner) -> str | None:
+        return owner.school.name if owner.school_id else None
+
+    if kind == "post":
+        details = (fragments.person(obj.author), obj.created_at.isoformat(),
+                   when(obj.created_at), obj.group.name if obj.group_id else None)
+    elif kind == "resource":
+        course = obj.course if obj.course_id else None
+        details = ((course.school.name, course.code, course.name) if course else None,
+                   school(obj), obj.subject, obj.rating_count, obj.rating_average,
+                   obj.owner.display_name, obj.owner.username)
+    elif kind == "group":
+        details = (obj.kind, obj.member_count, obj.is_private, school(obj))
+    elif kind == "user":
+        profile = getattr(obj, "profile", None)
+        details = (obj.username, school(obj), profile.major if profile else "")
+    else:
+        details = (obj.post_count,)
+    return (kind, obj.pk, str(row["label"]), row["url"], str(row["title"]),
+            str(row["snippet"]), details)
 
 
 def _query_string(request, **changes) -> str:

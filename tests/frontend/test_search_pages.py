@@ -145,3 +145,36 @@ def test_the_page_in_english(client, world):
     response = client.get(reverse("search"), {"q": "高等数学"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "<mark>高等数学</mark>" in text_of(response)
+
+
+def test_result_rows_are_shared_and_follow_what_they_show(client, world, monkeypatch):
+    """Rows are rendered once per what they show (frontend/fragments.py): a second reader
+    gets the same HTML without a render; a rating or a new name shows on the next search."""
+    from django.template import loader
+
+    from frontend.views import search as search_view
+    from yiban_core.accounts import services as account_services
+
+    rendered = []
+    real = loader.render_to_string
+    monkeypatch.setattr(search_view, "render_to_string",
+                        lambda name, context: rendered.append(name) or real(name, context))
+
+    def row_of(kind: str) -> str:
+        html = text_of(client.get(reverse("search"), {"q": "高等数学"}))
+        match = re.search(rf'<li class="search-result card" data-kind="{kind}">.*?</li>', html,
+                          re.S)
+        assert match, f"no {kind} row"
+        return match.group(0)
+
+    first = row_of("resource")
+    assert "暂无评分" in first and "小李" in first
+    count = len(rendered)
+    client.force_login(make_user("reader"))
+    assert row_of("resource") == first and len(rendered) == count
+
+    resource_services.rate_resource(actor=actor_for(make_user("rater")),
+                                    resource_id=world["resource"].pk, stars=4)
+    assert "（1 人评分）" in row_of("resource")
+    account_services.update_profile(actor=actor_for(world["author"]), display_name="李老师")
+    assert "李老师" in row_of("resource") and "李老师" in row_of("post")
