@@ -126,7 +126,7 @@ def _people(request, window, scope, school, my_groups) -> dict:
         scope = "site"
     board = selectors.people_board(actor=request.actor, window=window,
                                    school=school if scope == "school" else None, group=group,
-                                   count=BOARD_SIZE)
+                                   count=BOARD_SIZE, names_only=True)
     scopes = [("site", _("全站"), _link(tab="people", window=window))]
     if school is not None:
         scopes.append(("school", school.short_name or school.name,

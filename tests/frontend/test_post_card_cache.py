@@ -361,3 +361,37 @@ def test_a_timeline_of_authors_with_photos_reads_no_row_per_author(client):
         return len(captured)
 
     assert queries_with(1) == queries_with(4)
+
+
+def test_the_people_board_reads_no_row_per_person(client):
+    """The board's people carry what a row shows (credits.selectors.BOARD_ROW_FIELDS):
+    a longer board costs no more queries, and each row still has its name and school."""
+    from django.core.files.base import ContentFile
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_school
+    from tests.messages.helpers import png
+    from yiban_core.credits import services as credits
+
+    school = make_school("浙江大学")
+    school.short_name = "浙大"
+    school.save()
+    reader = make_user("reader", school=school)
+    board = reverse("leaderboards") + "?tab=people&window=week"
+
+    def queries_with(people: int) -> tuple[int, str]:
+        for i in range(people):
+            person = make_user(f"p{people}_{i}", school=school, display_name=f"同学{people}{i}")
+            person.profile.avatar.save("me.png", ContentFile(png().read()))
+            credits.daily_checkin(actor=actor_for(person))
+        client.force_login(reader)
+        client.get(board)
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(board).content.decode()
+        return len(captured), html
+
+    few, _ = queries_with(1)
+    many, html = queries_with(4)
+    assert few == many
+    assert "同学43" in html and "浙大" in html and "/media/avatars/" in html

@@ -31,16 +31,27 @@ def _check_window(window: str) -> None:
         raise Invalid(_("时间范围只能是 day、week、month 或 all"), field="window")
 
 
+# What a board row shows of a person (frontend/points/_people_board.html, the avatar tag).
+BOARD_ROW_FIELDS = ("username", "display_name", "verified_at", "is_active", "school__name",
+                    "school__short_name", "profile__avatar", "profile__birth_date",
+                    "profile__minor_by_school")
+
+
 def people_board(*, actor: Actor, window: str = "all", school=None, group: Group | None = None,
-                 count: int = 100) -> dict:
-    """The top `count` people and, for a logged-in viewer, their own rank and points."""
+                 count: int = 100, names_only: bool = False) -> dict:
+    """The top `count` people and, for a logged-in viewer, their own rank and points.
+    `names_only`: each person with what a board row shows and nothing else (the page's
+    board; the API reads whole people)."""
     _check_window(window)
     if group is not None:  # a private group's members are for its members only
         require_content_access(actor, group)
     count = max(1, min(count, 100))
     scope = {"school_id": school.pk if school else None, "group_id": group.pk if group else None}
     ranked = boards.top(window=window, count=count, **scope)
-    users = User.objects.select_related("profile", "school").in_bulk([r.user_id for r in ranked])
+    people = User.objects.select_related("profile", "school")
+    if names_only:
+        people = people.only(*BOARD_ROW_FIELDS)
+    users = people.in_bulk([r.user_id for r in ranked])
     rows = [(r, users[r.user_id]) for r in ranked if r.user_id in users]
     mine = None
     if actor.user is not None:
