@@ -28,6 +28,7 @@ from feeds.models import AnnouncementRead, Poll, PollOption, PollVote, Post
 from yiban_core.accounts.models import User
 from yiban_core.actor import Actor
 from yiban_core.errors import Invalid, PermissionDenied
+from yiban_core.groups import selectors as group_selectors
 from yiban_core.groups.models import Membership
 from yiban_core.groups.rules import role_in
 
@@ -114,9 +115,8 @@ def polls_of(*, actor: Actor, posts: list[Post], roles: dict[int, str | None] | 
             voted.add(poll_id)
             chosen.add(option_id)
     if roles is None:
-        group_ids = {ids[poll.post_id].group_id for poll in polls} - {None}
-        roles = dict(Membership.objects.filter(user=actor.user, group_id__in=group_ids)
-                     .values_list("group_id", "role")) if actor.user and group_ids else {}
+        roles = group_selectors.roles_in(
+            actor=actor, group_ids={ids[poll.post_id].group_id for poll in polls})
     shown = {}
     voters_wanted = []
     for poll in polls:
