@@ -10,16 +10,17 @@ there (`poll_voters`, `read_receipts`). What a reader sees of a poll:
 - who voted what, in a named poll only, to whoever sees the counts. An anonymous
   poll's voters are read by nothing here: no page, field or file shows them.
 
-A page of posts costs three queries whatever its size (polls with their options, the
-viewer's choices, the voters of the named polls shown). A poll past its deadline not
+A page of posts costs two queries whatever its size (polls with their options; the
+voters of the named polls shown, the viewer among them), three when it also shows a poll
+whose voters the viewer does not see (the viewer's own choices in it). A poll past its deadline not
 yet closed is closed when read (poll_services.close_if_due).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,13 +34,20 @@ from yiban_core.groups.models import Membership
 from yiban_core.groups.rules import role_in
 
 
+class Voter(NamedTuple):
+    """A voter as a card names them (`voter_names_only`)."""
+
+    username: str
+    display_name: str
+
+
 @dataclass
 class OptionView:
     option: PollOption
     count: int | None  # None: hidden until the poll closes
     percent: int | None
     chosen: bool
-    voters: list[User] | None  # None: not shown (anonymous, or counts hidden)
+    voters: list[User] | list[Voter] | None  # None: not shown (anonymous, or counts hidden)
 
     @property
     def pk(self) -> int:
@@ -92,68 +100,89 @@ def polls_of(*, actor: Actor, posts: list[Post], roles: dict[int, str | None] | 
              voter_names_only: bool = False) -> dict[int, PollView]:
     """{post id: its poll as the actor sees it} for posts the actor may see. `roles`: the
     actor's role by group id, when the caller knows them (else read here, one query).
-    `voter_names_only`: the voters carry their names and nothing else, as a card shows
-    them (a named poll of a large class has hundreds)."""
+    `voter_names_only`: the voters are `Voter`s, their names and nothing else, as a card
+    shows them (a named poll of a large class has hundreds)."""
     ids = {post.pk: post for post in posts}
     if not ids or not actor.has_scope("feed:read"):
         return {}
-    polls = list(Poll.objects.filter(post_id__in=ids)
-                 .prefetch_related(Prefetch("options", queryset=PollOption.objects
-                                            .order_by("position"))))
+    polls, options_of = _polls_with_options(ids)
     if not polls:
         return {}
     now = timezone.now()
     for poll in polls:
         if poll.closed_at is None and now >= poll.closes_at:
             poll_services.close_if_due(poll)
-    chosen: set[int] = set()
-    voted: set[int] = set()
-    if actor.user is not None:
-        for poll_id, option_id in PollVote.objects.filter(
-                ballot__user=actor.user, ballot__poll__in=polls).values_list(
-                "ballot__poll_id", "option_id"):
-            voted.add(poll_id)
-            chosen.add(option_id)
     if roles is None:
         roles = group_selectors.roles_in(
             actor=actor, group_ids={ids[poll.post_id].group_id for poll in polls})
     shown = {}
-    voters_wanted = []
     for poll in polls:
         post = ids[poll.post_id]
-        sees_results = rules.sees_poll_results(actor, post, poll, now)
-        sees_voters = rules.sees_poll_voters(actor, post, poll, now)
-        if sees_voters:
-            voters_wanted.append(poll.pk)
-        shown[poll.pk] = (post, sees_results, sees_voters)
-    voters: dict[int, list[User]] = {}
-    if voters_wanted:
-        votes = (PollVote.objects.filter(option__poll_id__in=voters_wanted)
-                 .select_related("ballot__user").order_by("ballot_id"))
-        if voter_names_only:
-            votes = votes.only("option_id", "ballot__user__username",
-                               "ballot__user__display_name")
-        for vote in votes:
-            voters.setdefault(vote.option_id, []).append(vote.ballot.user)
+        shown[poll.pk] = (post, rules.sees_poll_results(actor, post, poll, now),
+                          rules.sees_poll_voters(actor, post, poll, now))
+    named = [poll.pk for poll in polls if shown[poll.pk][2]]
+    voters, chosen = _voters(actor, named, voter_names_only)
+    if actor.user is not None and len(named) < len(polls):
+        # The viewer's choices in the polls whose voters are not read above.
+        chosen |= set(PollVote.objects.filter(
+            ballot__user=actor.user,
+            ballot__poll__in=[poll.pk for poll in polls if poll.pk not in named],
+        ).values_list("option_id", flat=True))
     found = {}
     for poll in polls:
         post, sees_results, sees_voters = shown[poll.pk]
-        total = sum(option.vote_count for option in poll.options.all())
-        options = [OptionView(
-            option=option,
-            count=option.vote_count if sees_results else None,
-            percent=(round(100 * option.vote_count / total) if total else 0)
-            if sees_results else None,
-            chosen=option.pk in chosen,
-            voters=voters.get(option.pk, []) if sees_voters else None,
-        ) for option in poll.options.all()]
+        options = options_of[poll.pk]
+        total = sum(option.vote_count for option in options)
+        voted = any(option.pk in chosen for option in options)
         role = roles.get(post.group_id) if post.group_id is not None else None
         found[post.pk] = PollView(
-            poll=poll, post=post, options=options, is_open=rules.poll_is_open(poll, now),
-            viewer_voted=poll.pk in voted,
-            may_vote=poll.pk not in voted and rules.may_vote(actor, post, poll, role, now),
-            sees_results=sees_results, sees_voters=sees_voters)
+            poll=poll, post=post, is_open=rules.poll_is_open(poll, now), viewer_voted=voted,
+            may_vote=not voted and rules.may_vote(actor, post, poll, role, now),
+            sees_results=sees_results, sees_voters=sees_voters,
+            options=[OptionView(
+                option=option,
+                count=option.vote_count if sees_results else None,
+                percent=(round(100 * option.vote_count / total) if total else 0)
+                if sees_results else None,
+                chosen=option.pk in chosen,
+                voters=voters.get(option.pk, []) if sees_voters else None,
+            ) for option in options])
     return found
+
+
+def _polls_with_options(ids) -> tuple[list[Poll], dict[int, list[PollOption]]]:
+    """The polls of the posts `ids` and their options in order: one query."""
+    polls, options_of = {}, {}
+    for option in (PollOption.objects.filter(poll__post_id__in=ids).select_related("poll")
+                   .order_by("poll_id", "position")):
+        option.poll = polls.setdefault(option.poll_id, option.poll)
+        options_of.setdefault(option.poll_id, []).append(option)
+    return list(polls.values()), options_of
+
+
+def _voters(actor: Actor, poll_ids: list[int], names_only: bool
+            ) -> tuple[dict[int, list], set[int]]:
+    """({option id: who chose it, in ballot order}, the options the viewer chose) in the
+    named polls `poll_ids`: one query, none without such polls."""
+    voters: dict[int, list] = {}
+    chosen: set[int] = set()
+    if not poll_ids:
+        return voters, chosen
+    votes = PollVote.objects.filter(option__poll_id__in=poll_ids).order_by("ballot_id")
+    me = actor.user.pk if actor.user is not None else None
+    if names_only:
+        for option_id, user_id, username, display_name in votes.values_list(
+                "option_id", "ballot__user_id", "ballot__user__username",
+                "ballot__user__display_name"):
+            voters.setdefault(option_id, []).append(Voter(username, display_name))
+            if user_id == me:
+                chosen.add(option_id)
+        return voters, chosen
+    for vote in votes.select_related("ballot__user"):
+        voters.setdefault(vote.option_id, []).append(vote.ballot.user)
+        if vote.ballot.user_id == me:
+            chosen.add(vote.option_id)
+    return voters, chosen
 
 
 def poll_of(*, actor: Actor, post: Post) -> PollView | None:
