@@ -78,17 +78,20 @@ def _fetch(user_id: int) -> tuple[_Snapshot, Any]:
     generations, values = {}, {}
     for shelf in SHELVES:
         key = _generation_key(user_id, shelf)
-        generation = found.get(key)
-        if generation is None:
-            generation = secrets.token_hex(6)
-            if not cache.add(key, generation, None):  # another reader's
-                generation = cache.get(key) or generation
-        generations[shelf] = generation
+        generation = generations[shelf] = found.get(key) or _first_generation(key)
         kept = found.get(_values_key(user_id, shelf)) or {}
         values[shelf] = kept if kept.pop("generation", None) == generation else {}
     user = found.get(keys[0]) or {}
     return (_Snapshot(forgets, generations, values),
             user.get("user") if user.get("generation") == generations[MAIN] else None)
+
+
+def _first_generation(key: str) -> str:
+    """A generation for a person who has none: ours, or another reader's who came first."""
+    generation = secrets.token_hex(6)
+    if not cache.add(key, generation, None):
+        generation = cache.get(key) or generation
+    return generation
 
 
 def _snapshot(user) -> _Snapshot:
@@ -125,6 +128,15 @@ def read(user, name: str, compute: Callable[[], T], *, shelf: str = MAIN) -> T:
         cache.set(_values_key(user.pk, shelf),
                   {**values, "generation": snapshot.generations[shelf]}, TIMEOUT_S)
     return values[name]
+
+
+def generations(user_ids: list[int]) -> list[str]:
+    """Each person's current generation, in one round trip (a person without one is given
+    one): HTML or data about many people, kept under their generations, is out of date
+    as soon as one of them changes."""
+    keys = [_generation_key(pk) for pk in user_ids]
+    found = cache.get_many(keys) if keys else {}
+    return [found[key] if key in found else _first_generation(key) for key in keys]
 
 
 def forget(user_ids: Iterable[int], *, shelf: str = MAIN) -> None:

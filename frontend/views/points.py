@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +31,7 @@ from frontend.views.feeds import more_url
 from frontend.views.resources import decorate
 from resources import boards as resource_boards
 from resources.models import Subject
+from yiban_core import personal_cache
 from yiban_core.credits import selectors, services
 from yiban_core.credits.rules import RULES
 from yiban_core.credits.windows import WINDOWS
@@ -124,9 +126,9 @@ def _people(request, window, scope, school, my_groups) -> dict:
         group = group_selectors.get_group(actor=request.actor, pk=scope.split(":", 1)[1])
     elif scope == "school" and school is None:
         scope = "site"
-    board = selectors.people_board(actor=request.actor, window=window,
-                                   school=school if scope == "school" else None, group=group,
-                                   count=BOARD_SIZE, names_only=True)
+    board = selectors.people_ranking(actor=request.actor, window=window,
+                                     school=school if scope == "school" else None,
+                                     group=group, count=BOARD_SIZE)
     scopes = [("site", _("全站"), _link(tab="people", window=window))]
     if school is not None:
         scopes.append(("school", school.short_name or school.name,
@@ -134,21 +136,28 @@ def _people(request, window, scope, school, my_groups) -> dict:
     for g in my_groups:
         scopes.append((f"group:{g.pk}", g.name,
                        _link(tab="people", window=window, scope=f"group:{g.pk}")))
-    viewer_in_top = any(user.pk == request.user.pk for _r, user in board["rows"])
-    return {"people_rows": board["rows"], "people_board": _people_board(request, board["rows"]),
-            "viewer_rank": board["viewer_rank"],
-            "viewer_points": board["viewer_points"], "viewer_in_top": viewer_in_top,
+    ranked = board["ranked"]
+    return {"people_ranked": ranked, "people_board": _people_board(request, ranked),
+            "viewer_rank": board["viewer_rank"], "viewer_points": board["viewer_points"],
+            "viewer_in_top": any(r.user_id == request.user.pk for r in ranked),
             "people_scopes": scopes, "scope": scope, "scope_group": group}
 
 
-def _people_board(request, rows) -> str:
-    """The board's rows, the same for everyone who reads it: rendered once per content
-    (frontend/fragments.py), the reader's own row marked afterwards."""
-    inputs = tuple((ranked.rank, ranked.points, fragments.person(user),
-                    user.school and (user.school.short_name or user.school.name))
-                   for ranked, user in rows)
-    html = fragments.cached("people-board", inputs, lambda: render_to_string(
-        "frontend/points/_people_board.html", {"people_rows": rows}))
+def _people_board(request, ranked) -> str:
+    """The board's rows, the same for everyone who reads it: rendered once per ranking and
+    per state of its people (their generations in yiban_core/personal_cache.py: any
+    change to a person is a new one) and day (a minor's photo is not shown), the reader's
+    own row marked afterwards."""
+    ids = [r.user_id for r in ranked]
+    inputs = (tuple((r.rank, r.points, r.user_id) for r in ranked),
+              tuple(personal_cache.generations(ids)), timezone.localdate().isoformat())
+
+    def render() -> str:
+        people = selectors.board_people(ids)
+        return render_to_string("frontend/points/_people_board.html", {"people_rows": [
+            (r, people[r.user_id]) for r in ranked if r.user_id in people]})
+
+    html = fragments.cached("people-board", inputs, render)
     me = request.user.pk
     if me is not None:
         html = html.replace(f'<li class="board-row" data-person="{me}">',

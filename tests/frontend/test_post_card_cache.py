@@ -395,3 +395,31 @@ def test_the_people_board_reads_no_row_per_person(client):
     many, html = queries_with(4)
     assert few == many
     assert "同学43" in html and "浙大" in html and "/media/avatars/" in html
+
+
+def test_the_people_board_is_rendered_again_when_someone_on_it_changes(client):
+    """The board's HTML is kept per ranking and per state of its people: a new name or a
+    new rank shows at once, and an unchanged board reads no person."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yiban_core.credits import services as credits
+
+    reader = make_user("board_reader")
+    people = [make_user(f"ranked{i}", display_name=f"榜上{i}") for i in range(3)]
+    for person in people:
+        credits.daily_checkin(actor=actor_for(person))
+    board = reverse("leaderboards") + "?tab=people&window=week"
+    client.force_login(reader)
+    assert "榜上1" in client.get(board).content.decode()
+    with CaptureQueriesContext(connection) as captured:
+        client.get(board)
+    assert not [q for q in captured if 'FROM "accounts_profile"' in q["sql"]
+                or 'LEFT OUTER JOIN "accounts_profile"' in q["sql"]]
+
+    account_services.update_profile(actor=actor_for(people[1]), display_name="改名了")
+    html = client.get(board).content.decode()
+    assert "改名了" in html and "榜上1" not in html
+
+    credits.daily_checkin(actor=actor_for(reader))  # a new person on the board
+    assert f'data-person="{reader.pk}"' in client.get(board).content.decode()

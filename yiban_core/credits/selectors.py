@@ -38,23 +38,33 @@ BOARD_ROW_FIELDS = ("username", "display_name", "verified_at", "is_active", "sch
 
 
 def people_board(*, actor: Actor, window: str = "all", school=None, group: Group | None = None,
-                 count: int = 100, names_only: bool = False) -> dict:
-    """The top `count` people and, for a logged-in viewer, their own rank and points.
-    `names_only`: each person with what a board row shows and nothing else (the page's
-    board; the API reads whole people)."""
+                 count: int = 100) -> dict:
+    """The top `count` people and, for a logged-in viewer, their own rank and points."""
+    board = people_ranking(actor=actor, window=window, school=school, group=group, count=count)
+    users = User.objects.select_related("profile", "school").in_bulk(
+        [r.user_id for r in board["ranked"]])
+    return {"rows": [(r, users[r.user_id]) for r in board["ranked"] if r.user_id in users],
+            "viewer_rank": board["viewer_rank"], "viewer_points": board["viewer_points"]}
+
+
+def people_ranking(*, actor: Actor, window: str = "all", school=None,
+                   group: Group | None = None, count: int = 100) -> dict:
+    """`people_board` with the ranked people as ids (`ranked`): `board_people` reads them
+    when they are to be shown."""
     _check_window(window)
     if group is not None:  # a private group's members are for its members only
         require_content_access(actor, group)
     count = max(1, min(count, 100))
     scope = {"school_id": school.pk if school else None, "group_id": group.pk if group else None}
-    ranked = boards.top(window=window, count=count, **scope)
-    people = User.objects.select_related("profile", "school")
-    if names_only:
-        people = people.only(*BOARD_ROW_FIELDS)
-    users = people.in_bulk([r.user_id for r in ranked])
-    rows = [(r, users[r.user_id]) for r in ranked if r.user_id in users]
     mine = None
     if actor.user is not None:
         mine = boards.rank_of(user_id=actor.user.pk, window=window, **scope)
-    return {"rows": rows, "viewer_rank": mine[0] if mine else None,
-            "viewer_points": mine[1] if mine else 0}
+    return {"ranked": boards.top(window=window, count=count, **scope),
+            "viewer_rank": mine[0] if mine else None, "viewer_points": mine[1] if mine else 0}
+
+
+def board_people(user_ids: list[int]) -> dict[int, User]:
+    """The people of a ranking by id, with what a board row shows and nothing else (the
+    page's board; the API reads whole people)."""
+    return (User.objects.select_related("profile", "school").only(*BOARD_ROW_FIELDS)
+            .in_bulk(user_ids))
