@@ -39,6 +39,9 @@ def register_sources() -> None:
         visible_ids=lambda actor, ids: selectors.visible_post_ids(actor=actor, ids=ids),
         visible=lambda actor: selectors.seen_posts(actor=actor),
         load=lambda ids: selectors.with_details(Post.objects.all()).in_bulk(ids),
+        # A results row: the author (name, avatar) and group, not the reposted original.
+        load_shown=lambda ids: Post.objects.select_related(
+            "author", "author__profile", "group").in_bulk(ids),
         all_ids=lambda: Post.objects.values_list("pk", flat=True).iterator(), scope="feed:read",
         node="feeds.schema.PostNode", prepare="feeds.schema.loaders.prepare_found_posts",
     ))

@@ -32,6 +32,9 @@ def register_sources() -> None:
         # With the school it was shared in: a result names it.
         load=lambda ids: selectors.with_details(Resource.objects.select_related("school"))
         .in_bulk(ids),
+        # A results row: the school or course it was shared in, and its owner's name.
+        load_shown=lambda ids: Resource.objects.select_related(
+            "school", "course__school", "owner").in_bulk(ids),
         all_ids=lambda: Resource.objects.values_list("pk", flat=True).iterator(),
         scope="resources:read", node="resources.schema.ResourceNode",
         prepare="resources.schema.loaders.prepare_found_resources",

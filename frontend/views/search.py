@@ -140,6 +140,7 @@ def search_page(request):
                 school_id=school_id, subject=data.get("subject") or "", course_id=course_id,
                 since=timezone.now() - PERIODS[data["since"]] if data.get("since") else None,
                 sort=sort, first=PAGE_SIZE, after=request.GET.get("after") or None,
+                shown_only=True,
             )
         except DomainError as failure:
             error, status = failure.message, 400

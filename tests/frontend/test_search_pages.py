@@ -178,3 +178,39 @@ def test_result_rows_are_shared_and_follow_what_they_show(client, world, monkeyp
     assert "（1 人评分）" in row_of("resource")
     account_services.update_profile(actor=actor_for(world["author"]), display_name="李老师")
     assert "李老师" in row_of("resource") and "李老师" in row_of("post")
+
+
+def test_a_longer_results_page_costs_no_more_queries(client, world, run_worker):
+    """Each kind's results are read in one query with what their rows show (the course
+    and its school, the owner, the author and group): more results, the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from resources.models import Course
+
+    course = Course.objects.create(school=world["school"], code="MATH101", name="高等数学A")
+    author, group = world["author"], world["group"]
+
+    def queries_and_html() -> tuple[int, str]:
+        client.get(reverse("search"), {"q": "微积分"})
+        with CaptureQueriesContext(connection) as captured:
+            html = text_of(client.get(reverse("search"), {"q": "微积分"}))
+        return len(captured), html
+
+    def publish(i: int) -> None:
+        resource_services.publish_resource(
+            actor=actor_for(author), title=f"微积分讲义{i}", subject="mathematics",
+            url=f"https://example.edu.cn/calc{i}", course=course)
+        feed_services.publish_post(actor=actor_for(author), text=f"微积分笔记{i}", group=group)
+
+    client.force_login(author)
+    publish(0)
+    run_worker()
+    few, _ = queries_and_html()
+    for i in range(1, 5):
+        publish(i)
+    run_worker()
+    many, html = queries_and_html()
+    assert html.count('data-kind="resource"') == 5 and html.count('data-kind="post"') == 5
+    assert "MATH101 高等数学A" in html and "浙江大学" in html and "高等数学互助群" in html
+    assert many == few

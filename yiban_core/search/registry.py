@@ -4,9 +4,10 @@ core never imports them.
 A source says how to turn one object into a document (or None when it must
 leave the index: deleted), which of a list of ids an actor may see (through
 the app's own selectors: the one place its visibility rules live), and how to
-load those objects for display. It may also give what an actor may see as a
-queryset of the same selectors (`visible`): the database backend then checks
-its ranked hits inside its own SQL, one statement instead of a query per kind.
+load those objects for display (and, when a row of the results page shows less, for
+that). It may also give what an actor may see as a queryset of the same selectors
+(`visible`): the database backend then checks its ranked hits inside its own SQL, one
+statement instead of a query per kind.
 
 For GraphQL it also names, by dotted path (imported when the schema is built,
 so registering imports no schema), the node type of a result, the function
@@ -51,6 +52,9 @@ class Source:
     subject_enum: str = ""  # the GraphQL enum of Document.subject
     # (actor) -> a queryset of the objects the actor may see (the rule of visible_ids)
     visible: Callable[[Any], Any] | None = None
+    # (ids) -> the objects with what a row of the results page shows, when that is less
+    # than `load` reads (the API's nodes are whole objects)
+    load_shown: Callable[[list[int]], dict[int, Any]] | None = None
 
 
 SOURCES: dict[str, Source] = {}

@@ -62,7 +62,9 @@ def _cursor_salt(terms: list[str], sort: str, filters: Filters) -> str:
 
 def search(*, actor: Actor, query: str, kinds=None, school_id=None, subject: str = "",
            course_id=None, since=None, sort: str = "relevance", first=None,
-           after: str | None = None) -> Page:
+           after: str | None = None, shown_only: bool = False) -> Page:
+    """A page of what `query` finds that the actor may see. `shown_only`: each result's
+    object carries what the results page shows of it (Source.load_shown)."""
     if len(query or "") > MAX_QUERY_LENGTH * 5:
         raise Invalid(_("搜索词太长了"), field="query")
     terms = query_terms(query)
@@ -110,7 +112,7 @@ def search(*, actor: Actor, query: str, kinds=None, school_id=None, subject: str
         position = (hits[-1].score, hits[-1].document_id)
     has_next = len(kept) > size or not exhausted
     kept = kept[:size]
-    results = _results(kept, terms, salt)
+    results = _results(kept, terms, salt, shown_only)
     end = _cursor(kept[-1], salt) if kept else None
     return Page(items=results, end_cursor=end, has_next=has_next and bool(kept))
 
@@ -129,7 +131,7 @@ def _cursor(hit: Hit, salt: str) -> str:
     return sign_cursor([hit.score, hit.document_id], salt)
 
 
-def _results(hits: list[Hit], terms: list[str], salt: str) -> list[Result]:
+def _results(hits: list[Hit], terms: list[str], salt: str, shown_only: bool) -> list[Result]:
     # Only what a result shows: not the index's tokens, the largest column.
     documents = {(d.kind, d.object_id): d for d in SearchDocument.objects.filter(
         pk__in=[h.document_id for h in hits if h.document_id and h.title is None]).only(
@@ -140,7 +142,9 @@ def _results(hits: list[Hit], terms: list[str], salt: str) -> list[Result]:
                 kind=hit.kind, object_id=hit.object_id, title=hit.title, body=hit.body or "")
     objects: dict[str, dict[int, Any]] = {}
     for kind in {h.kind for h in hits}:
-        objects[kind] = SOURCES[kind].load([h.object_id for h in hits if h.kind == kind])
+        source = SOURCES[kind]
+        load = (shown_only and source.load_shown) or source.load
+        objects[kind] = load([h.object_id for h in hits if h.kind == kind])
     results = []
     for hit in hits:
         obj = objects[hit.kind].get(hit.object_id)
