@@ -265,17 +265,32 @@ def _newest(qs: QuerySet[Post]) -> QuerySet[Post]:
     return qs.order_by("-pk")
 
 
-def group_timeline(*, actor: Actor, group: Group, first=None, after=None) -> Page:
+def _in_group(actor: Actor, group: Group) -> QuerySet[Post]:
     require_content_access(actor, group)
-    return _page(_newest(visible_posts(actor=actor).filter(group=group)), first=first,
-                 after=after)
+    return visible_posts(actor=actor).filter(group=group)
+
+
+def _pinned(seen: QuerySet[Post]) -> list[Post]:
+    return list(seen.filter(pinned_at__isnull=False).order_by("-pinned_at")[:5])
+
+
+def group_timeline(*, actor: Actor, group: Group, first=None, after=None) -> Page:
+    return _page(_newest(_in_group(actor, group)), first=first, after=after)
 
 
 def group_announcements(*, actor: Actor, group: Group) -> list[Post]:
-    require_content_access(actor, group)
-    return attach_details(list(visible_posts(actor=actor)
-                               .filter(group=group, pinned_at__isnull=False)
-                               .order_by("-pinned_at")[:5]))
+    return attach_details(_pinned(_in_group(actor, group)))
+
+
+def group_page_posts(*, actor: Actor, group: Group, first=None, after=None
+                     ) -> tuple[list[Post], Page]:
+    """A group page's posts: its pinned announcements and a page of its timeline, under
+    one reading of the visibility rule, with their images in one query."""
+    seen = _in_group(actor, group)
+    announcements = _pinned(seen)
+    page = paginate(_newest(seen), first=first, after=after)
+    attach_details(announcements + page.items)
+    return announcements, page
 
 
 def user_timeline(*, actor: Actor, user: User, first=None, after=None) -> Page:

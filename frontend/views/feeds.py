@@ -446,9 +446,8 @@ def group_feed_context(request, group: Group, me: Membership | None) -> dict:
     Called only when the viewer may see the group's content; the selectors check again.
     """
     roles = {group.pk: me.role} if me is not None else {}
-    announcements = selectors.group_announcements(actor=request.actor, group=group)
-    page = selectors.group_timeline(actor=request.actor, group=group, first=PAGE_SIZE,
-                                    after=request.GET.get("after"))
+    announcements, page = selectors.group_page_posts(
+        actor=request.actor, group=group, first=PAGE_SIZE, after=request.GET.get("after"))
     decorate_posts(request, announcements + page.items, roles=roles)
     context = {"announcements": announcements, "page": page, "more": more_url(request, page)}
     may_post = rules.may_post_in(group, me.role if me is not None else None)
