@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -147,6 +148,13 @@ def icon_kind(resource: Resource) -> str:
     return _ICON_BY_EXTENSION.get(ALLOWED_TYPES.get(blob.content_type, ""), "file")
 
 
+def for_cards(qs: QuerySet[Resource]) -> QuerySet[Resource]:
+    """Resources with what a card shows (frontend/resources/_card.html, the icon) joined,
+    and no more: not their tags, their owner's profile or their course's school."""
+    return (qs.select_related(None).prefetch_related(None)
+            .select_related("owner", "course", "group", "current__blob"))
+
+
 def decorate(resources: list[Resource]) -> list[Resource]:
     for resource in resources:
         resource.icon = icon_kind(resource)
@@ -194,7 +202,7 @@ def library(request):
     qs = selectors.browse(actor=request.actor, query=data.get("q", ""), school_id=school_id,
                           course_id=course_id, subject=data.get("subject") or None,
                           tag=data.get("tag", ""), sort=sort)
-    page = paginate(qs, first=PAGE_SIZE, after=request.GET.get("after"))
+    page = paginate(for_cards(qs), first=PAGE_SIZE, after=request.GET.get("after"))
     decorate(page.items)
     schools = list(account_selectors.schools(actor=request.actor))
     course_school = school_id or (request.user.school_id if request.user.is_authenticated
@@ -227,7 +235,7 @@ def course_page(request, pk):
     if sort not in ("newest", "best", "downloads"):
         raise Invalid(_("排序方式不正确"), field="sort")
     qs = selectors.browse(actor=request.actor, course_id=course.pk, sort=sort)
-    page = paginate(qs, first=PAGE_SIZE, after=request.GET.get("after"))
+    page = paginate(for_cards(qs), first=PAGE_SIZE, after=request.GET.get("after"))
     decorate(page.items)
     return render(request, "frontend/resources/course.html", {
         "course": course, "page": page, "more": more_url(request, page), "sort": sort,
