@@ -75,7 +75,7 @@ def welcome_panel(request) -> dict | None:
     user, actor = request.user, request.actor
     if not is_new(user):
         return None
-    in_a_group = group_selectors.groups_of(actor=actor).exists()
+    in_a_group = bool(group_selectors.my_groups(actor=actor))
     steps = [
         _profile_step(user),
         _school_step(actor, user),

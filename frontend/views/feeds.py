@@ -17,7 +17,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import F
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -66,9 +65,7 @@ def my_groups_with_roles(request) -> list[Group]:
     """The viewer's groups, each with `my_role`: for the composer and the manager buttons."""
     if not request.user.is_authenticated:
         return []
-    # Names and kinds are what the composer and the sidebar show: no owner or school joined.
-    return list(group_selectors.groups_of(actor=request.actor).select_related(None)
-                .annotate(my_role=F("memberships__role")))
+    return group_selectors.my_groups(actor=request.actor)
 
 
 def composer_groups(groups: Iterable[Group]) -> list[Group]:

@@ -90,9 +90,7 @@ def leaderboards(request):
         raise Invalid(_("学科不正确"), field="subject")
     user = request.user if request.user.is_authenticated else None
     school = user.school if user is not None and user.school_id else None
-    # For the scope tabs: names, no owner or school joined.
-    my_groups = (list(group_selectors.groups_of(actor=request.actor).select_related(None))
-                 if user else [])
+    my_groups = group_selectors.my_groups(actor=request.actor) if user else []
     context = {
         "tab": tab, "window": window, "scope": scope, "subject": subject, "school": school,
         "my_groups": my_groups, "subjects": Subject.choices,

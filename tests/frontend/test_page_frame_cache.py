@@ -271,3 +271,25 @@ def test_a_session_made_before_the_cached_backend_stays_signed_in(client):
     user = make_user("li_hua")
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     assert 'data-unread-badge' in client.get("/").content.decode()
+
+
+def _sidebar_groups(html: str) -> list[str]:
+    return re.findall(r'<span class="group-name">([^<]*)</span>', html)
+
+
+def test_the_home_pages_groups_follow_joining_renaming_and_leaving(client):
+    """The home page's 我的群 and its composer's groups are cached per person
+    (groups.selectors.my_groups): each change shows on the next page view."""
+    owner, li = make_user("owner"), make_user("li_hua")
+    club = make_interest_group(owner, name="摄影社")
+    assert _sidebar_groups(page(client, li)) == []
+    group_services.join_group(actor=actor_for(li), group=club)
+    html = page(client, li)
+    assert _sidebar_groups(html) == ["摄影社"] and f'<option value="{club.pk}">摄影社<' in html
+
+    group_services.update_group(actor=actor_for(owner), group=club, name="摄影与后期社")
+    assert _sidebar_groups(page(client, li)) == ["摄影与后期社"]
+
+    group_services.leave_group(actor=actor_for(li), group=club)
+    html = page(client, li)
+    assert _sidebar_groups(html) == [] and "摄影与后期社</option>" not in html

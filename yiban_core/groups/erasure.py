@@ -17,6 +17,7 @@ from django.utils import timezone
 from yiban_core import events, personal_cache
 from yiban_core.accounts.models import User
 from yiban_core.groups.models import Ban, Group, Invitation, JoinRequest, Membership
+from yiban_core.groups.services import forget_members
 from yiban_core.notifications.models import Notification
 from yiban_core.notifications.services import notify
 from yiban_core.privacy.registry import erasure
@@ -57,6 +58,7 @@ def _hand_over(group: Group, user, keep_content: bool) -> None:
     else:
         Group.objects.filter(pk=group.pk, archived_at__isnull=True).update(
             archived_at=timezone.now())
+        forget_members(group.pk)  # no post_save
 
 
 @erasure("groups")

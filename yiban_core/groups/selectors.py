@@ -179,6 +179,16 @@ def groups_of(*, actor: Actor) -> QuerySet[Group]:
     )
 
 
+def my_groups(*, actor: Actor) -> list[Group]:
+    """`groups_of` with the caller's role in each (`my_role`), without owner or school:
+    what the composer, the sidebar and the boards' tabs show. Cached per person
+    (yiban_core/personal_cache.py): forgotten when they join, leave or change role, or
+    a group of theirs changes (groups/apps.py)."""
+    actor.require_scope("groups:read")
+    return personal_cache.read(actor.require_user(), "my-groups", lambda: list(
+        groups_of(actor=actor).select_related(None).annotate(my_role=F("memberships__role"))))
+
+
 def members(*, actor: Actor, group: Group) -> QuerySet[Membership]:
     require_content_access(actor, group)
     return (

@@ -58,6 +58,13 @@ WRONG_CODES_PER_IP = 30
 JOIN_REQUESTS_PER_HOUR = 20
 
 
+def forget_members(group_id: int) -> None:
+    """The members' cached reads that show the group (groups.selectors.my_groups) are
+    out of date: it was renamed, archived, handed over."""
+    personal_cache.forget(Membership.objects.filter(group_id=group_id)
+                          .values_list("user_id", flat=True))
+
+
 def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _i in range(JOIN_CODE_LENGTH))
 
