@@ -87,9 +87,12 @@ def agreed_versions(user) -> dict[str, list[str]]:
     return agreed
 
 
-def missing_policies(agreed: dict[str, list[str]]) -> list[str]:
-    """The kinds whose required version `agreed` does not cover."""
-    return [kind for kind, accepted in required_versions().items()
+def missing_policies(agreed: dict[str, list[str]],
+                     required: dict[str, list[str]] | None = None) -> list[str]:
+    """The kinds whose required version `agreed` does not cover (`required`: what
+    required_versions() gave the caller, else read here)."""
+    required = required_versions() if required is None else required
+    return [kind for kind, accepted in required.items()
             if not set(accepted) & set(agreed.get(kind, ()))]
 
 

@@ -39,10 +39,10 @@ def still_to_agree(request) -> list[str]:
     required = selectors.required_versions()
     if not required:
         return []
-    if not selectors.missing_policies(request.session.get(SESSION_KEY) or {}):
+    if not selectors.missing_policies(request.session.get(SESSION_KEY) or {}, required):
         return []
     remember_agreed(request, request.user)  # agreed elsewhere since, or not read yet
-    return selectors.missing_policies(request.session[SESSION_KEY])
+    return selectors.missing_policies(request.session[SESSION_KEY], required)
 
 
 class PolicyConsentMiddleware:
