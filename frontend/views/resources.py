@@ -204,7 +204,7 @@ def library(request):
                           tag=data.get("tag", ""), sort=sort)
     page = paginate(for_cards(qs), first=PAGE_SIZE, after=request.GET.get("after"))
     decorate(page.items)
-    schools = list(account_selectors.schools(actor=request.actor))
+    schools = account_selectors.school_names()
     course_school = school_id or (request.user.school_id if request.user.is_authenticated
                                   else None)
     courses = list(selectors.courses(actor=request.actor, school_id=course_school)[:200]) \

@@ -159,7 +159,7 @@ def search_page(request):
         "more": more_url(request, page) if page else None,
         "type_links": [(v, label, _query_string(request, type=v)) for v, label in TYPE_CHOICES],
         "sort_links": [(v, label, _query_string(request, sort=v)) for v, label in SORT_CHOICES],
-        "schools": list(account_selectors.schools(actor=request.actor)[:500]),
+        "schools": account_selectors.school_names(),
         "courses": courses, "subjects": Subject.choices, "periods": SINCE_CHOICES[1:],
         "filtered": filtered, "clear_url": _query_string(
             request, school="", subject="", course="", since=""),

@@ -214,3 +214,21 @@ def test_a_longer_results_page_costs_no_more_queries(client, world, run_worker):
     assert html.count('data-kind="resource"') == 5 and html.count('data-kind="post"') == 5
     assert "MATH101 高等数学A" in html and "浙江大学" in html and "高等数学互助群" in html
     assert many == few
+
+
+def test_the_school_menus_follow_a_new_or_renamed_school(client):
+    """The filters' school menus (search, the library) are cached for everyone
+    (accounts.selectors.school_names): a school added or renamed shows at once."""
+    def menu(path: str) -> list[str]:
+        html = text_of(client.get(path, {"q": "数学"} if path == reverse("search") else {}))
+        return re.findall(r'<option value="\d+">([^<]*)</option>', html.split('name="school"')[1]
+                          .split("</select>")[0])
+
+    first = make_school("北京大学")
+    assert "北京大学" in menu(reverse("search")) and "北京大学" in menu(reverse("resource_library"))
+    make_school("清华大学")
+    first.name = "北京大学（本部）"
+    first.save()
+    for path in (reverse("search"), reverse("resource_library")):
+        assert {"北京大学（本部）", "清华大学"} <= set(menu(path))
+        assert "北京大学" not in menu(path)

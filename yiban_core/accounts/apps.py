@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与学校"
 
     def ready(self):
-        from django.db.models.signals import m2m_changed, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from yiban_core import events, personal_cache
         from yiban_core.accounts.models import Profile, School, User
@@ -19,9 +19,14 @@ class AccountsConfig(AppConfig):
                             dispatch_uid="school-administrators-forget")
         post_save.connect(_user_saved, sender=User, dispatch_uid="user-saved-forget")
         post_save.connect(_profile_saved, sender=Profile, dispatch_uid="profile-saved-forget")
+        # The school menus' names (accounts.selectors.school_names).
+        post_save.connect(_school_changed, sender=School, dispatch_uid="school-saved-names")
+        post_delete.connect(_school_changed, sender=School, dispatch_uid="school-deleted-names")
         # The signed-in user is cached with their counts and school (accounts/backends.py).
         events.subscribe(events.FollowChanged, lambda event: personal_cache.forget(
             [event.follower_id, event.followee_id]), durable=True)
+        events.subscribe(events.BlockChanged, lambda event: personal_cache.forget(
+            [event.blocker_id]), durable=True)  # accounts.selectors.blocked_ids
         events.subscribe(events.PeopleChanged,
                          lambda event: personal_cache.forget(event.user_ids), durable=True)
 
@@ -49,3 +54,9 @@ def _profile_saved(sender, instance, **kwargs):
     from yiban_core import personal_cache
 
     personal_cache.forget([instance.user_id])
+
+
+def _school_changed(sender, instance, **kwargs):
+    from yiban_core.accounts.selectors import forget_school_names
+
+    forget_school_names()

@@ -2,7 +2,10 @@
 their name: accounts.rules.may_see_full_profile); member numbers are not."""
 
 from functools import lru_cache
+from typing import NamedTuple
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
@@ -136,15 +139,13 @@ def blocked_users(*, actor: Actor) -> QuerySet[User]:
 
 
 def blocked_ids(user: User | None) -> frozenset[int]:
-    """The ids of those `user` blocked, read once per user object (a request's): what
-    lists filter in Python (search, mention suggestions). The block services reset it."""
+    """The ids of those `user` blocked: what lists filter in Python (search, mention
+    suggestions). Cached per person (yiban_core/personal_cache.py), forgotten when they
+    block or unblock someone (accounts/apps.py)."""
     if user is None or not user.is_authenticated:
         return frozenset()
-    cached = user.__dict__.get("_blocked_ids")
-    if cached is None:
-        cached = user.__dict__["_blocked_ids"] = frozenset(
-            Block.objects.filter(blocker_id=user.pk).values_list("blocked_id", flat=True))
-    return cached
+    return personal_cache.read(user, "blocked", lambda: frozenset(
+        Block.objects.filter(blocker_id=user.pk).values_list("blocked_id", flat=True)))
 
 
 def blocked_between_q(user: User, field: str = "pk") -> Q:
@@ -162,6 +163,33 @@ def is_following(*, actor: Actor, user: User) -> bool:
 
 def schools(*, actor: Actor) -> QuerySet[School]:
     return School.objects.order_by("name", "pk")
+
+
+class SchoolName(NamedTuple):
+    pk: int
+    name: str
+
+
+SCHOOL_NAMES_KEY = "school-names"
+SCHOOL_NAMES_S = 3600
+
+
+def school_names() -> list[SchoolName]:
+    """Every school's id and name, by name: the school menus of the search and library
+    filters. The same for everyone: cached, forgotten when a school is saved or deleted
+    (accounts/apps.py)."""
+    names = cache.get(SCHOOL_NAMES_KEY)
+    if names is None:
+        names = [SchoolName(*row) for row in
+                 School.objects.order_by("name", "pk").values_list("pk", "name")]
+        cache.set(SCHOOL_NAMES_KEY, names, SCHOOL_NAMES_S)
+    return names
+
+
+def forget_school_names() -> None:
+    """Now, and after the commit: past a read of the rows before it."""
+    cache.delete(SCHOOL_NAMES_KEY)
+    transaction.on_commit(lambda: cache.delete(SCHOOL_NAMES_KEY), robust=True)
 
 
 def administered_schools(*, actor: Actor) -> QuerySet[School]:

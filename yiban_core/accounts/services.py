@@ -245,7 +245,6 @@ def block_user(*, actor: Actor, username: str) -> Block:
                                             blocking=True))
     except IntegrityError:
         raise Conflict(_("你已经拉黑了 TA"), field="username") from None
-    user.__dict__.pop("_blocked_ids", None)  # accounts.selectors.blocked_ids
     return block
 
 
@@ -259,7 +258,6 @@ def unblock_user(*, actor: Actor, username: str) -> None:
             raise NotFound(_("你没有拉黑 TA"), field="username")
         events.send(events.BlockChanged(blocker_id=user.pk, blocked_id=target_id,
                                         blocking=False))
-    user.__dict__.pop("_blocked_ids", None)
 
 
 def verify_member(*, actor: Actor, school: School, username: str, member_number: str) -> User:
