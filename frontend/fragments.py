@@ -1,6 +1,6 @@
-"""Post cards, comments, resource cards and leaderboard rows rendered once and reused: the
-card and comment templates, rendered for every item on every page view, were most of a
-timeline's, a post page's or the library's time.
+"""Post cards, comments, resource cards, leaderboard rows and the account menu rendered once
+and reused: the card and comment templates, rendered for every item on every page view,
+were most of a timeline's, a post page's or the library's time.
 
 An item's HTML is a function of what it shows (the post or comment, its author, its
 group, its original, the counts, its time as `when` words it) and of the few things
@@ -35,12 +35,14 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from frontend.templatetags.yiban import when
+from yiban_core import personal_cache
 from yiban_core.accounts.rules import is_minor
 from yiban_core.moderation.models import ContentState
 
 POST_TEMPLATE = "frontend/feeds/_post.html"
 COMMENT_TEMPLATE = "frontend/feeds/_comment_body.html"
 RESOURCE_TEMPLATE = "frontend/resources/_card.html"
+USER_MENU_TEMPLATE = "frontend/_usermenu.html"
 CACHE_SECONDS = 6 * 3600
 
 
@@ -86,6 +88,18 @@ def resource_cards(context, resources) -> SafeString:
     """The cards of `resources` (decorated by frontend.views.resources.decorate)."""
     return mark_safe("".join(_render(context["request"], RESOURCE_TEMPLATE, "resource",
                                      resources, {}, _resource_state)))
+
+
+def user_menu(request) -> SafeString:
+    """The account menu: the same on every page a person opens until something about
+    them changes (name, avatar, the groups they manage, the schools they administer:
+    their generation in yiban_core/personal_cache.py), and on the day a minor comes of
+    age (the avatar)."""
+    user = request.user
+    inputs = (user.pk, personal_cache.generation(user), timezone.localdate().isoformat())
+    html = cached("usermenu", inputs, lambda: get_template(USER_MENU_TEMPLATE).render(
+        {"user": user, "request": _Request(request), "csrf_token": _CSRF}))
+    return mark_safe(_personal(html, request))  # the autoescaped template's output
 
 
 def comment_bodies(request, comments, post) -> dict[int, SafeString]:

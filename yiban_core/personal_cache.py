@@ -105,6 +105,12 @@ def _snapshot(user) -> _Snapshot:
     return snapshot
 
 
+def generation(user) -> str:
+    """The person's generation: what is kept under it (HTML about them) is out of date
+    once anything about them changes."""
+    return _snapshot(user).generation
+
+
 def signed_in_user(user_id: int, load: Callable[[], Any]):
     """The user `user_id` as `load()` reads them (or None), from the cache while nothing
     about them has changed. Their snapshot comes with them."""

@@ -80,6 +80,15 @@ def avatar(user, size: int = 40, full: bool = False):
 
 
 @register.simple_tag(takes_context=True)
+def user_menu(context):
+    """The signed-in person's account menu in the top bar (frontend/_usermenu.html),
+    rendered once per state of the person (frontend/fragments.py)."""
+    from frontend import fragments
+
+    return fragments.user_menu(context["request"])
+
+
+@register.simple_tag(takes_context=True)
 def post_cards(context, posts, hide_group=False, anchor=""):
     """The cards of `posts` (frontend/feeds/_post.html), each rendered once for every
     viewer in the same state (frontend/fragments.py)."""

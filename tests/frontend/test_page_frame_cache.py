@@ -293,3 +293,32 @@ def test_the_home_pages_groups_follow_joining_renaming_and_leaving(client):
     group_services.leave_group(actor=actor_for(li), group=club)
     html = page(client, li)
     assert _sidebar_groups(html) == [] and "摄影与后期社</option>" not in html
+
+
+def test_the_account_menu_is_the_persons_own_on_every_page(client):
+    """The account menu is rendered once per state of the person (frontend.fragments.
+    user_menu): each page still gets its own path and a working CSRF token in the menu's
+    forms, and a new name shows on the next page."""
+    from django.test import Client
+
+    from yiban_core.accounts import services as account_services
+
+    li = make_user("li_hua", display_name="李华")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(li)
+
+    def menu(path: str) -> str:
+        html = browser.get(path).content.decode()
+        return re.search(r'<details class="usermenu".*?</details>', html, re.S).group(0)
+
+    assert 'name="next" type="hidden" value="/groups/"' in menu("/groups/")
+    home = menu("/")
+    assert "李华" in home and 'name="next" type="hidden" value="/"' in home
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home).group(1)
+    switched = browser.post(reverse("set_language"), {"language": "en", "next": "/",
+                                                      "csrfmiddlewaretoken": token})
+    assert switched.status_code == 302  # the token in the kept menu is this session's
+    assert ">English<" not in menu("/") and ">中文<" in menu("/")
+
+    account_services.update_profile(actor=actor_for(li), display_name="李老师")
+    assert "李老师" in menu("/") and "李华" not in menu("/")
