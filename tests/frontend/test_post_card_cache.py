@@ -36,12 +36,14 @@ def home_card(client, user, post) -> str:
 
 @pytest.fixture
 def renders(monkeypatch):
-    """How many times the card template was rendered."""
+    """How many times a card (or comment) template was rendered: not the account menu."""
     count = {"n": 0}
     real = fragments.get_template
 
     def counting(name):
         template = real(name)
+        if name == fragments.USER_MENU_TEMPLATE:
+            return template
 
         class Counted:
             def render(self, *args, **kwargs):
@@ -423,3 +425,12 @@ def test_the_people_board_is_rendered_again_when_someone_on_it_changes(client):
 
     credits.daily_checkin(actor=actor_for(reader))  # a new person on the board
     assert f'data-person="{reader.pk}"' in client.get(board).content.decode()
+
+    from tests.factories import make_school
+
+    school = make_school("浙江大学")
+    account_services.update_profile(actor=actor_for(people[0]), school=school)
+    assert "浙江大学" in client.get(board).content.decode()
+    school.short_name = "浙大"
+    school.save()  # the school's new name beside its members
+    assert " · 浙大</span>" in client.get(board).content.decode()

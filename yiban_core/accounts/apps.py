@@ -56,7 +56,11 @@ def _profile_saved(sender, instance, **kwargs):
     personal_cache.forget([instance.user_id])
 
 
-def _school_changed(sender, instance, **kwargs):
+def _school_changed(sender, instance, created=False, **kwargs):
+    from yiban_core import personal_cache
+    from yiban_core.accounts.models import User
     from yiban_core.accounts.selectors import forget_school_names
 
     forget_school_names()
+    if not created:  # its name beside its members (the signed-in user, the boards' rows)
+        personal_cache.forget(User.objects.filter(school=instance).values_list("pk", flat=True))
