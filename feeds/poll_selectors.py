@@ -12,8 +12,8 @@ there (`poll_voters`, `read_receipts`). What a reader sees of a poll:
 
 A page of posts costs two queries whatever its size (polls with their options; the
 voters of the named polls shown, the viewer among them), three when it also shows a poll
-whose voters the viewer does not see (the viewer's own choices in it). A poll past its deadline not
-yet closed is closed when read (poll_services.close_if_due).
+whose voters the viewer does not see (the viewer's own choices in it). A poll past its
+deadline not yet closed is closed when read (poll_services.close_if_due).
 """
 
 from __future__ import annotations
