@@ -478,3 +478,19 @@ def test_an_end_date_in_the_past_ends_the_membership(client, token):
     assert counts(result) == (0, 0, 1, 0)
     assert "2023010101" not in roles() and class_group().member_count == 3
     assert not Enrolment.objects.filter(sourced_id="e-1").exists()
+
+
+def test_a_role_changed_by_the_roster_reaches_the_persons_cached_reads(client, token):
+    """A role the sync changes (a bulk update: no post_save) shows at once in what is
+    cached per person: their groups with their roles (groups.selectors.my_groups)."""
+    from yiban_core.groups.selectors import my_groups
+
+    def role_of(member_number: str) -> str:
+        actor = actor_for(User.objects.get(member_number=member_number))  # a new request's
+        return {g.pk: g.my_role for g in my_groups(actor=actor)}[class_group().pk]
+
+    sync_everything(client, token)
+    assert role_of("T2012002") == "admin"
+    sync(client, token, "syncEnrolments", [{**ENROLMENTS[2], "status": "tobedeleted"}])
+    assert class_group().owner.member_number == "T2012002"
+    assert role_of("T2012002") == "owner"

@@ -135,6 +135,7 @@ def create_group(
                 member_count=1, join_code=new_join_code() if kind == Group.Kind.CLASS else None,
             )
             Membership.objects.create(group=group, user=user, role=Membership.Role.OWNER)
+            personal_cache.forget([user.pk])  # their groups (groups.selectors.my_groups)
             hold_if_needed(group, *verdicts)  # a group is never held: a case opens
             index_later("group", group.pk)
     except IntegrityError:  # a concurrent official group, or a join code collision

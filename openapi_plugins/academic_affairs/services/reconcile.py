@@ -37,6 +37,7 @@ from openapi_plugins.academic_affairs.services.batch import (
     index_batch_later,
 )
 from openapi_plugins.academic_affairs.services.catalogue import group_name
+from yiban_core import personal_cache
 from yiban_core.errors import Conflict
 from yiban_core.groups.models import Group, Membership
 from yiban_core.groups.services import (
@@ -195,6 +196,9 @@ def reconcile(sync: Sync, touched: dict[int, dict[int, list[int]]]) -> None:
                and m.role != roles_before[m.pk]]
     if changed:
         Membership.objects.bulk_update(changed, ["role"])
+    # No post_save: their cached reads that hold their roles (the moderation link,
+    # groups.selectors.my_groups) are forgotten here.
+    personal_cache.forget(m.user_id for m in (*demoted, *changed) if m.pk is not None)
     additions.sort(key=lambda a: min(blame.get((a[0], a[1]), [-1])))
     _joined, refused = add_members_in_bulk(actor=sync.actor, school=school, additions=additions)
     if refused:
