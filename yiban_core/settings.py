@@ -163,7 +163,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A card's query joins 7 to 9 (author, profile, group, the original of a repost and
     # its author...) by their keys, in the order they are written: PostgreSQL spent 5 ms
     # planning the resource library's page and 0.3 ms running it. Groups of 4 plan it in
-    # 0.9 ms and run it as fast (bench/pages.py; README "What a page view reads").
+    # 0.9 ms and run it as fast (bench/pages.py; README "Database connections").
     join_limit = int(os.environ.get("DB_JOIN_COLLAPSE_LIMIT", "4"))
     options["options"] = f"-c join_collapse_limit={join_limit}"
     pool_max = int(os.environ.get("DB_POOL_MAX", "20"))
